@@ -1,0 +1,128 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the storage contract. Methods are named Noun+Verb and take a params struct where
+// more than an id is needed. All methods are safe for concurrent use.
+type Store interface {
+	// Migrate applies every pending schema migration.
+	Migrate(ctx context.Context) error
+	// Close releases the store's connections.
+	Close() error
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+
+	OrganizationUpsert(ctx context.Context, org Organization) error
+	OrganizationGet(ctx context.Context, id string) (*Organization, error)
+	OrganizationList(ctx context.Context) ([]*Organization, error)
+
+	ProfessionalUpsert(ctx context.Context, p Professional) error
+	ProfessionalGet(ctx context.Context, id string) (*Professional, error)
+	// ProfessionalListByOrganization lists an organization's professionals ordered by id.
+	ProfessionalListByOrganization(ctx context.Context, organizationID string) ([]*Professional, error)
+
+	TeamUpsert(ctx context.Context, team Team) error
+	TeamGet(ctx context.Context, id string) (*Team, error)
+	TeamList(ctx context.Context) ([]*Team, error)
+	// TeamMemberAdd is idempotent.
+	TeamMemberAdd(ctx context.Context, m TeamMember) error
+	TeamMemberRemove(ctx context.Context, m TeamMember) error
+	// TeamListByProfessional lists the teams a professional is a member of, ordered by id.
+	TeamListByProfessional(ctx context.Context, professionalID string) ([]*Team, error)
+	// TeamMemberList lists a team's member professionals, ordered by id.
+	TeamMemberList(ctx context.Context, teamID string) ([]*Professional, error)
+
+	// HouseholdCreate inserts a household with Version 1; a duplicate Code is ErrConflict.
+	HouseholdCreate(ctx context.Context, h Household) error
+	HouseholdGet(ctx context.Context, id string) (*Household, error)
+	// HouseholdListVisible lists, ordered by id, the households a professional may see: those
+	// whose care team includes them, and those of the teams they supervise (role supervisor
+	// and member of the household's team). At most limit rows after afterID ("" for first).
+	HouseholdListVisible(ctx context.Context, p HouseholdListVisibleParams) ([]*Household, error)
+	// HouseholdCanAccess reports whether a professional may see a household, by the same
+	// rule as HouseholdListVisible.
+	HouseholdCanAccess(ctx context.Context, professionalID, householdID string) (bool, error)
+
+	// CareTeamMemberSet adds or updates an assignment and bumps the household version. Setting
+	// Lead clears the lead flag of every other member of that household.
+	CareTeamMemberSet(ctx context.Context, p CareTeamMemberSetParams) error
+	// CareTeamMemberRemove removes an assignment and bumps the household version.
+	CareTeamMemberRemove(ctx context.Context, p CareTeamMemberRemoveParams) error
+	CareTeamMemberList(ctx context.Context, householdID string) ([]*CareTeamMember, error)
+
+	// PlanEntryUpsert inserts or replaces one plan entry, bumps the household version and
+	// returns the stored entry. The entry must belong to the named household: upserting an
+	// existing entry id under another household is ErrNotFound.
+	PlanEntryUpsert(ctx context.Context, p PlanEntryUpsertParams) (*PlanEntry, error)
+	// PlanEntryDelete marks an entry deleted (a tombstone) and bumps the household version.
+	PlanEntryDelete(ctx context.Context, p PlanEntryDeleteParams) (*PlanEntry, error)
+	// PlanEntryList lists a household's entries ordered by id, tombstones included only when
+	// IncludeDeleted is set.
+	PlanEntryList(ctx context.Context, p PlanEntryListParams) ([]*PlanEntry, error)
+
+	// ScheduleUpsert inserts or replaces a schedule and bumps the household version.
+	ScheduleUpsert(ctx context.Context, p ScheduleUpsertParams) (*Schedule, error)
+	ScheduleGet(ctx context.Context, id string) (*Schedule, error)
+	ScheduleListByHousehold(ctx context.Context, householdID string) ([]*Schedule, error)
+
+	// CheckInAppend records a check-in and bumps the household version. Appending the same
+	// id twice is a no-op that returns the stored check-in.
+	CheckInAppend(ctx context.Context, c CheckIn) (*CheckIn, error)
+	// CheckInListByHousehold lists check-ins newest first, at most limit.
+	CheckInListByHousehold(ctx context.Context, householdID string, limit int) ([]*CheckIn, error)
+
+	// AuditAppend appends access records in one statement.
+	AuditAppend(ctx context.Context, events []AuditEvent) error
+	// AuditListByHousehold lists a household's access records oldest first.
+	AuditListByHousehold(ctx context.Context, householdID string) ([]*AuditEvent, error)
+}
+
+// HouseholdListVisibleParams selects a page of visible households.
+type HouseholdListVisibleParams struct {
+	ProfessionalID string
+	AfterID        string
+	Limit          int
+}
+
+// CareTeamMemberSetParams assigns a professional to a household.
+type CareTeamMemberSetParams struct {
+	Member CareTeamMember
+	Now    time.Time
+}
+
+// CareTeamMemberRemoveParams removes a professional from a household's care team.
+type CareTeamMemberRemoveParams struct {
+	HouseholdID    string
+	ProfessionalID string
+	Now            time.Time
+}
+
+// PlanEntryUpsertParams writes one plan entry on behalf of a professional.
+type PlanEntryUpsertParams struct {
+	Entry     PlanEntry // ID, HouseholdID, Section, Fields are used
+	UpdatedBy string
+	Now       time.Time
+}
+
+// PlanEntryDeleteParams deletes one plan entry of a household.
+type PlanEntryDeleteParams struct {
+	HouseholdID string
+	EntryID     string
+	UpdatedBy   string
+	Now         time.Time
+}
+
+// PlanEntryListParams selects a household's plan entries.
+type PlanEntryListParams struct {
+	HouseholdID    string
+	IncludeDeleted bool
+}
+
+// ScheduleUpsertParams writes one schedule.
+type ScheduleUpsertParams struct {
+	Schedule Schedule
+	Now      time.Time
+}

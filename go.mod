@@ -1,0 +1,3 @@
+module github.com/veilig/veilig
+
+go 1.26
