@@ -1,0 +1,49 @@
+package schedule
+
+import "time"
+
+// localInstant returns the instant at which the wall clock in loc shows
+// date d at clock c, with the package's summer-time rules:
+//
+//   - a wall time in a gap (spring forward) moves forward by the gap, so it
+//     lands as far after the transition as it was planned after the
+//     transition's start;
+//   - a wall time that occurs twice (fall back) takes the first instant.
+//
+// time.Date does not guarantee either choice (and in practice takes the
+// second instant for a repeated wall time), so the zone periods around the
+// wall time are examined explicitly with ZoneBounds.
+func localInstant(loc *time.Location, d Date, c Clock) time.Time {
+	// wall is the wall time written as if it were UTC; an instant u shows
+	// that wall time in a period with offset off exactly when u = wall-off.
+	wall := time.Date(d.Year, d.Month, d.Day, c.Hour, c.Minute, 0, 0, time.UTC).Unix()
+	// Real offsets are within ±26h of UTC, so every period that can hold
+	// the wall time overlaps [wall-2 days, wall+2 days].
+	const margin = 2 * secondsPerDay
+	t := time.Unix(wall-margin, 0).In(loc)
+	for {
+		_, off := t.Zone()
+		start, end := t.ZoneBounds()
+		u := wall - int64(off)
+		// Periods are visited in time order and, in an overlap, the
+		// earlier period's instant is the earlier one: the first match
+		// is the first instant.
+		if (start.IsZero() || u >= start.Unix()) && (end.IsZero() || u < end.Unix()) {
+			return time.Unix(u, 0).In(loc)
+		}
+		if end.IsZero() || end.Unix() > wall+margin {
+			// No period holds the wall time and no transition is near:
+			// impossible for real tz data, but never loop or panic.
+			return time.Unix(u, 0).In(loc)
+		}
+		// Gap at the transition tr = end: the clock jumps from tr+off to
+		// tr+nextOff, skipping wall times in [tr+off, tr+nextOff). Using the
+		// old offset puts the instant past tr, shifted forward by the gap.
+		next := end.In(loc)
+		_, nextOff := next.Zone()
+		if tr := end.Unix(); tr+int64(off) <= wall && wall < tr+int64(nextOff) {
+			return time.Unix(u, 0).In(loc)
+		}
+		t = next
+	}
+}
