@@ -1,0 +1,72 @@
+// Package app assembles the Veilig backend from its parts: the store, the authentication of
+// requests, validation, and the Connect services. Both `veilig serve` and the integration
+// tests build the server through Services, so that what is tested is what runs.
+package app
+
+import (
+	"net/http"
+	"time"
+
+	"connectrpc.com/connect"
+	"connectrpc.com/validate"
+	"github.com/rs/zerolog"
+
+	"github.com/veilig/veilig/backend/server"
+	"github.com/veilig/veilig/backend/store"
+	"github.com/veilig/veilig/mobile-api/auth"
+	"github.com/veilig/veilig/mobile-api/careapi"
+	"github.com/veilig/veilig/proto/gen/veilig/v1/veiligv1connect"
+)
+
+// DefaultMaxRequestBytes bounds a request message. Plan entries are short texts; a request
+// far larger than that is a mistake or an attack, and is refused with ResourceExhausted.
+const DefaultMaxRequestBytes = 1 << 20
+
+// Config is what Services needs.
+type Config struct {
+	Store    store.Store
+	Verifier *auth.Verifier
+	// MaxRequestBytes bounds one request message; 0 means DefaultMaxRequestBytes.
+	MaxRequestBytes int
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Logger receives authentication failures at debug level (reasons only, never tokens).
+	Logger zerolog.Logger
+}
+
+// Services returns every Connect service of the backend, wrapped in authentication (first,
+// so an unauthenticated caller learns nothing, not even whether its input was valid) and
+// then validation of every request against the protovalidate rules of proto/.
+func Services(cfg Config) []server.Service {
+	maxBytes := cfg.MaxRequestBytes
+	if maxBytes == 0 {
+		maxBytes = DefaultMaxRequestBytes
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	opts := []connect.HandlerOption{
+		connect.WithInterceptors(
+			auth.NewInterceptor(cfg.Verifier),
+			validate.NewInterceptor(),
+		),
+		connect.WithReadMaxBytes(maxBytes),
+		connect.WithCompressMinBytes(1024),
+	}
+	svc := careapi.New(cfg.Store, careapi.WithClock(now), careapi.WithRequestID(server.RequestID))
+
+	var out []server.Service
+	add := func(name, path string, h http.Handler) {
+		out = append(out, server.Service{Name: name, Path: path, Handler: h})
+	}
+	path, h := veiligv1connect.NewDirectoryServiceHandler(svc, opts...)
+	add(veiligv1connect.DirectoryServiceName, path, h)
+	path, h = veiligv1connect.NewHouseholdServiceHandler(svc, opts...)
+	add(veiligv1connect.HouseholdServiceName, path, h)
+	path, h = veiligv1connect.NewPlanServiceHandler(svc, opts...)
+	add(veiligv1connect.PlanServiceName, path, h)
+	path, h = veiligv1connect.NewCheckInServiceHandler(svc, opts...)
+	add(veiligv1connect.CheckInServiceName, path, h)
+	return out
+}

@@ -1,0 +1,147 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/rs/zerolog"
+
+	"github.com/veilig/veilig/backend/app"
+	"github.com/veilig/veilig/backend/demo"
+	"github.com/veilig/veilig/backend/server"
+	"github.com/veilig/veilig/backend/store"
+	"github.com/veilig/veilig/backend/store/storesqlite"
+	"github.com/veilig/veilig/mobile-api/auth"
+	"github.com/veilig/veilig/proto/gen/veilig/v1/veiligv1connect"
+)
+
+// testNow is the fixed clock of every test: tokens are signed with the real clock, data is
+// stamped with this one.
+var testNow = time.Date(2026, 11, 25, 9, 30, 0, 0, time.UTC)
+
+// bundle is what a test needs: clients of every service, the store behind them, the demo
+// region seeded into it, and a way to get tokens.
+type bundle struct {
+	store     store.Store
+	region    *demo.Region
+	dev       *auth.DevIssuer
+	baseURL   string
+	http      *http.Client
+	logs      *syncBuffer
+	directory veiligv1connect.DirectoryServiceClient
+	household veiligv1connect.HouseholdServiceClient
+	plan      veiligv1connect.PlanServiceClient
+	checkIn   veiligv1connect.CheckInServiceClient
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's concurrent log writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func setup(t *testing.T) *bundle {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := storesqlite.Open(ctx, filepath.Join(dir, "veilig.db"))
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	region, err := demo.Seed(ctx, st, testNow, nil)
+	if err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	dev, err := auth.LoadOrCreateDevIssuer(dir)
+	if err != nil {
+		t.Fatalf("dev issuer: %v", err)
+	}
+	verifier, err := auth.NewVerifier(nil, auth.WithDevIssuer(dev))
+	if err != nil {
+		t.Fatalf("verifier: %v", err)
+	}
+	logs := &syncBuffer{}
+	log := zerolog.New(logs).Level(zerolog.DebugLevel)
+	srv := server.New(server.Config{Logger: log}, app.Services(app.Config{
+		Store: st, Verifier: verifier, Now: func() time.Time { return testNow }, Logger: log,
+		MaxRequestBytes: 64 << 10,
+	}))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(runCtx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, context.Canceled) {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	base := "http://" + ln.Addr().String()
+	hc := &http.Client{Timeout: 10 * time.Second}
+	return &bundle{
+		store: st, region: region, dev: dev, baseURL: base, http: hc, logs: logs,
+		directory: veiligv1connect.NewDirectoryServiceClient(hc, base),
+		household: veiligv1connect.NewHouseholdServiceClient(hc, base),
+		plan:      veiligv1connect.NewPlanServiceClient(hc, base),
+		checkIn:   veiligv1connect.NewCheckInServiceClient(hc, base),
+	}
+}
+
+// token signs a dev token for a professional.
+func (b *bundle) token(t *testing.T, professionalID string) string {
+	t.Helper()
+	tok, err := b.dev.Sign(professionalID, "device-"+professionalID[:8], time.Hour)
+	if err != nil {
+		t.Fatalf("sign: %v", err)
+	}
+	return tok
+}
+
+// as wraps a request message with a bearer token.
+func as[T any](tok string, msg *T) *connect.Request[T] {
+	req := connect.NewRequest(msg)
+	if tok != "" {
+		req.Header().Set("Authorization", "Bearer "+tok)
+	}
+	return req
+}
+
+// wantCode fails the test unless err is a Connect error with the given code.
+func wantCode(t *testing.T, err error, code connect.Code) *connect.Error {
+	t.Helper()
+	var ce *connect.Error
+	if !errors.As(err, &ce) {
+		t.Fatalf("got error %v, want a Connect error with code %v", err, code)
+	}
+	if ce.Code() != code {
+		t.Fatalf("got code %v (%v), want %v", ce.Code(), ce.Message(), code)
+	}
+	return ce
+}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/veilig/veilig/backend/logging"
+	"github.com/veilig/veilig/backend/store"
+	"github.com/veilig/veilig/backend/store/storeopen"
+	"github.com/veilig/veilig/mobile-api/auth"
+)
+
+// common holds the flags every command shares.
+type common struct {
+	dataDir     string
+	databaseURL string
+	logFormat   string
+	logLevel    string
+}
+
+// envDefault is the value of VEILIG_<NAME> or def: the environment sets defaults, flags win.
+func envDefault(name, def string) string {
+	if v, ok := os.LookupEnv("VEILIG_" + name); ok {
+		return v
+	}
+	return def
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.dataDir, "data-dir", envDefault("DATA_DIR", "veilig-data"), "folder for the embedded database and the dev signing key (VEILIG_DATA_DIR)")
+	fs.StringVar(&c.databaseURL, "database-url", envDefault("DATABASE_URL", ""), "postgres://… for PostgreSQL or CockroachDB; empty means embedded SQLite in --data-dir (VEILIG_DATABASE_URL)")
+	fs.StringVar(&c.logFormat, "log-format", envDefault("LOG_FORMAT", "auto"), "json, console, or auto: console on a terminal, else JSON (VEILIG_LOG_FORMAT)")
+	fs.StringVar(&c.logLevel, "log-level", envDefault("LOG_LEVEL", "info"), "debug, info, warn or error (VEILIG_LOG_LEVEL)")
+}
+
+// embedded reports whether the command runs on the embedded SQLite database.
+func (c *common) embedded() bool { return c.databaseURL == "" }
+
+func (c *common) logger(w io.Writer) (zerolog.Logger, error) {
+	return logging.New(w, c.logFormat, c.logLevel)
+}
+
+// openStore opens the configured database; the embedded one is migrated on open, because a
+// new user must get a working backend without a separate step.
+func (c *common) openStore(ctx context.Context, log zerolog.Logger) (store.Store, error) {
+	url := c.databaseURL
+	if c.embedded() {
+		if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data folder: %w", err)
+		}
+		url = "sqlite://" + filepath.Join(c.dataDir, "veilig.db")
+	}
+	st, err := storeopen.Open(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if c.embedded() {
+		start := time.Now()
+		if err := st.Migrate(ctx); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("migrate embedded database: %w", err)
+		}
+		log.Info().Dur("took", time.Since(start)).Msg("embedded database ready")
+	}
+	return st, nil
+}
+
+// issuerList is a repeatable --issuer flag: ISSUER,JWKS_URL,AUDIENCE.
+type issuerList []auth.IssuerConfig
+
+func (l *issuerList) String() string { return fmt.Sprint(len(*l), " issuers") }
+
+func (l *issuerList) Set(v string) error {
+	for _, one := range strings.Split(v, ";") {
+		one = strings.TrimSpace(one)
+		if one == "" {
+			continue
+		}
+		parts := strings.Split(one, ",")
+		if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+			return fmt.Errorf("issuer %q: want ISSUER,JWKS_URL,AUDIENCE", one)
+		}
+		*l = append(*l, auth.IssuerConfig{Issuer: parts[0], JWKSURL: parts[1], Audience: parts[2]})
+	}
+	return nil
+}

@@ -1,0 +1,77 @@
+// Command veilig is the Veilig backend: one binary for the server and its tools.
+//
+//	veilig serve     run the backend (embedded SQLite in ./veilig-data unless --database-url)
+//	veilig migrate   apply database migrations
+//	veilig demo      seed a demo region and print commands to try the API
+//	veilig token     print a short-lived dev token for a professional
+//	veilig version   print the version
+//
+// Every flag can also be set by an environment variable: --database-url is
+// VEILIG_DATABASE_URL, and so on. Flags win over the environment.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // schedules are planned in IANA zones; do not depend on the host's tz database
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `veilig: the offline-first backend for shared household safety plans.
+
+Usage:
+  veilig serve    [flags]   run the backend
+  veilig migrate  [flags]   apply database migrations
+  veilig demo     [flags]   seed a demo region and print commands to try the API
+  veilig token    [flags]   print a short-lived dev token (embedded/dev mode)
+  veilig version            print the version
+
+Run 'veilig <command> -h' for the flags of a command.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "veilig:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return flag.ErrHelp
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return runServe(ctx, rest, stdout, stderr)
+	case "migrate":
+		return runMigrate(ctx, rest, stdout, stderr)
+	case "demo":
+		return runDemo(ctx, rest, stdout, stderr)
+	case "token":
+		return runToken(ctx, rest, stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "veilig", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+}

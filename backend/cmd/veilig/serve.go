@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/veilig/veilig/backend/app"
+	"github.com/veilig/veilig/backend/server"
+	"github.com/veilig/veilig/mobile-api/auth"
+)
+
+func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs)
+	addr := fs.String("addr", envDefault("ADDR", ":8080"), "address to listen on (VEILIG_ADDR)")
+	tlsCert := fs.String("tls-cert", envDefault("TLS_CERT", ""), "TLS certificate file; TLS is on when both cert and key are set (VEILIG_TLS_CERT)")
+	tlsKey := fs.String("tls-key", envDefault("TLS_KEY", ""), "TLS private key file (VEILIG_TLS_KEY)")
+	devIssuer := fs.String("dev-issuer", envDefault("DEV_ISSUER", "auto"), "trust tokens from 'veilig token': on, off, or auto (on only with the embedded database) (VEILIG_DEV_ISSUER)")
+	maxBytes := fs.Int("max-request-bytes", envInt("MAX_REQUEST_BYTES", app.DefaultMaxRequestBytes), "largest request message accepted (VEILIG_MAX_REQUEST_BYTES)")
+	shutdown := fs.Duration("shutdown-timeout", 15*time.Second, "how long in-flight requests may finish after SIGTERM")
+	var issuers issuerList
+	if v := os.Getenv("VEILIG_ISSUERS"); v != "" {
+		if err := issuers.Set(v); err != nil {
+			return fmt.Errorf("VEILIG_ISSUERS: %w", err)
+		}
+	}
+	fs.Var(&issuers, "issuer", "trusted identity provider as ISSUER,JWKS_URL,AUDIENCE; repeatable (VEILIG_ISSUERS, ';'-separated)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log, err := c.logger(stderr)
+	if err != nil {
+		return err
+	}
+
+	var verifierOpts []auth.Option
+	switch *devIssuer {
+	case "on", "auto":
+		if *devIssuer == "on" || c.embedded() {
+			dev, err := auth.LoadOrCreateDevIssuer(c.dataDir)
+			if err != nil {
+				return fmt.Errorf("dev issuer: %w", err)
+			}
+			verifierOpts = append(verifierOpts, auth.WithDevIssuer(dev))
+			log.Warn().Msg("dev issuer enabled: tokens from 'veilig token' are trusted; never use this in production")
+		}
+	case "off":
+	default:
+		return fmt.Errorf("--dev-issuer: want on, off or auto, got %q", *devIssuer)
+	}
+	if len(issuers) == 0 && len(verifierOpts) == 0 {
+		return errors.New("no token issuer configured: set --issuer (or VEILIG_ISSUERS), or --dev-issuer=on for development")
+	}
+	verifier, err := auth.NewVerifier(issuers, verifierOpts...)
+	if err != nil {
+		return fmt.Errorf("token verifier: %w", err)
+	}
+
+	st, err := c.openStore(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Ping(ctx); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+
+	srv := server.New(server.Config{
+		Addr:            *addr,
+		TLSCertFile:     *tlsCert,
+		TLSKeyFile:      *tlsKey,
+		Logger:          log,
+		ShutdownTimeout: *shutdown,
+	}, app.Services(app.Config{Store: st, Verifier: verifier, MaxRequestBytes: *maxBytes, Logger: log}))
+	engine := "postgres"
+	if c.embedded() {
+		engine = "sqlite"
+	}
+	log.Info().Str("addr", *addr).Str("database", engine).Str("version", version).Msg("veilig serving")
+	return srv.Run(ctx)
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(envDefault(name, "")); err == nil {
+		return v
+	}
+	return def
+}

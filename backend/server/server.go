@@ -1,0 +1,220 @@
+// Package server is the backend's edge: one HTTP server that serves Connect, gRPC and
+// gRPC-Web on one port (HTTP/1.1 and h2c; HTTP/2 over TLS when certificates are set), with
+// gRPC health checking and server reflection (so buf curl and grpcurl work), Prometheus
+// metrics on /metrics, a request id on every request and log line, panic recovery and
+// graceful shutdown.
+//
+// What it must never do: log or label anything a client controls beyond a known route name.
+// A family check-in link carries a token in its path, and query strings and headers may hold
+// personal data or credentials, so unknown paths are logged and counted as "other".
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"connectrpc.com/grpchealth"
+	"connectrpc.com/grpcreflect"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/zerolog"
+)
+
+// Service is one mounted Connect service, as returned by a generated NewXServiceHandler.
+type Service struct {
+	// Name is the fully-qualified protobuf service name, e.g. "veilig.v1.PlanService".
+	Name    string
+	Path    string
+	Handler http.Handler
+}
+
+// Config configures a Server. The zero value serves on :8080 with a no-op logger.
+type Config struct {
+	Addr            string // default ":8080"
+	TLSCertFile     string // TLS when both files are set
+	TLSKeyFile      string
+	Logger          zerolog.Logger
+	ShutdownTimeout time.Duration // default 15s: how long in-flight requests may finish
+	// Registry receives the server's metrics; nil means a new registry with the Go and
+	// process collectors.
+	Registry *prometheus.Registry
+}
+
+// Server is the backend's HTTP server.
+type Server struct {
+	cfg     Config
+	mux     *http.ServeMux
+	routes  []string // known path prefixes, the only paths that reach logs and metrics
+	metrics *metrics
+	addr    chan net.Addr
+}
+
+// New builds a server for services.
+func New(cfg Config, services []Service) *Server {
+	if cfg.Addr == "" {
+		cfg.Addr = ":8080"
+	}
+	if cfg.ShutdownTimeout == 0 {
+		cfg.ShutdownTimeout = 15 * time.Second
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+		cfg.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registry), addr: make(chan net.Addr, 1)}
+	names := []string{grpchealth.HealthV1ServiceName}
+	for _, svc := range services {
+		s.Handle(svc.Path, svc.Handler)
+		names = append(names, svc.Name)
+	}
+	s.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(names...)))
+	reflector := grpcreflect.NewStaticReflector(names...)
+	s.Handle(grpcreflect.NewHandlerV1(reflector))
+	s.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+	s.Handle("/metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
+	return s
+}
+
+// Handle mounts h on pattern (a path prefix when it ends in "/"). The pattern becomes a
+// route name in logs and metrics; so must never contain anything secret.
+func (s *Server) Handle(pattern string, h http.Handler) {
+	s.mux.Handle(pattern, h)
+	s.routes = append(s.routes, pattern)
+}
+
+// route names a request for logs and metrics: a mounted pattern, with the procedure for
+// Connect services, or "other".
+func (s *Server) route(r *http.Request) string {
+	for _, p := range s.routes {
+		switch {
+		case p == r.URL.Path:
+			return p
+		case strings.HasSuffix(p, "/") && strings.HasPrefix(r.URL.Path, p):
+			// A Connect procedure is /pkg.Service/Method: safe to name; anything deeper is not.
+			rest := strings.TrimPrefix(r.URL.Path, p)
+			if procedurePart.MatchString(rest) {
+				return r.URL.Path
+			}
+			return p
+		}
+	}
+	return "other"
+}
+
+var procedurePart = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,63}$`)
+
+// Handler is the full handler chain, for tests that serve it themselves.
+func (s *Server) Handler() http.Handler {
+	return s.withRequestID(s.withAccessLog(s.withRecovery(s.mux)))
+}
+
+// Addr returns the bound address once the server listens.
+func (s *Server) Addr() net.Addr {
+	a := <-s.addr
+	s.addr <- a
+	return a
+}
+
+// Run listens on the configured address and serves until ctx is done.
+func (s *Server) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve serves on ln until ctx is done, then shuts down gracefully: it stops accepting
+// connections and lets in-flight requests finish, for at most ShutdownTimeout.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	protocols := new(http.Protocols)
+	protocols.SetHTTP1(true)
+	protocols.SetUnencryptedHTTP2(true)
+	protocols.SetHTTP2(true)
+	hs := &http.Server{
+		Handler:           s.Handler(),
+		Protocols:         protocols,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          nil,
+	}
+	s.addr <- ln.Addr()
+	errc := make(chan error, 1)
+	go func() {
+		if s.cfg.TLSCertFile != "" && s.cfg.TLSKeyFile != "" {
+			errc <- hs.ServeTLS(ln, s.cfg.TLSCertFile, s.cfg.TLSKeyFile)
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	s.cfg.Logger.Info().Msg("shutting down: finishing in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
+
+type requestIDKey struct{}
+
+// safeRequestID is what an incoming X-Request-Id must look like to be kept.
+var safeRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
+
+// RequestID returns the id of the request ctx belongs to, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+func newRequestID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func (s *Server) withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !safeRequestID.MatchString(id) {
+			id = newRequestID()
+		}
+		w.Header().Set("X-Request-Id", id)
+		log := s.cfg.Logger.With().Str("request_id", id).Logger()
+		ctx := context.WithValue(log.WithContext(r.Context()), requestIDKey{}, id)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func (s *Server) withRecovery(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				zerolog.Ctx(r.Context()).Error().Str("route", s.route(r)).Msg(fmt.Sprintf("panic: %T", v))
+				http.Error(w, "internal error", http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,65 @@
+// Package storeopen opens the storage engine a database URL names. Engines are wired here,
+// explicitly, never by init() registration.
+package storeopen
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/veilig/veilig/backend/store"
+	"github.com/veilig/veilig/backend/store/storesqlite"
+)
+
+// Open opens the engine for databaseURL:
+//
+//	postgres://… or postgresql://…   PostgreSQL or CockroachDB
+//	sqlite://PATH, file:PATH or PATH the embedded SQLite database at PATH
+//
+// The URL may hold a password, so it never appears in an error.
+func Open(ctx context.Context, databaseURL string) (store.Store, error) {
+	kind, path := Parse(databaseURL)
+	switch kind {
+	case KindPostgres:
+		return openPostgres(ctx, databaseURL)
+	case KindSQLite:
+		return storesqlite.Open(ctx, path)
+	default:
+		return nil, errors.New("database URL: want postgres://…, postgresql://…, sqlite://PATH or a file path")
+	}
+}
+
+// Kind is a storage engine.
+type Kind int
+
+// The engines.
+const (
+	KindUnknown Kind = iota
+	KindSQLite
+	KindPostgres
+)
+
+// Parse names the engine of a database URL and, for SQLite, the file path.
+func Parse(databaseURL string) (Kind, string) {
+	switch {
+	case databaseURL == "":
+		return KindUnknown, ""
+	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
+		return KindPostgres, ""
+	case strings.HasPrefix(databaseURL, "sqlite://"):
+		return pathKind(strings.TrimPrefix(databaseURL, "sqlite://"))
+	case strings.HasPrefix(databaseURL, "file:"):
+		return pathKind(strings.TrimPrefix(databaseURL, "file:"))
+	case strings.Contains(databaseURL, "://"):
+		return KindUnknown, ""
+	default:
+		return pathKind(databaseURL)
+	}
+}
+
+func pathKind(p string) (Kind, string) {
+	if p == "" {
+		return KindUnknown, ""
+	}
+	return KindSQLite, p
+}

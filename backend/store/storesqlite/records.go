@@ -1,0 +1,260 @@
+package storesqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/veilig/veilig/backend/store"
+)
+
+// ownedBy fails with ErrNotFound when row id of table exists under another household: an id
+// must never let one household's write touch another's record.
+func ownedBy(ctx context.Context, tx *sql.Tx, table, id, householdID string) error {
+	var owner string
+	err := tx.QueryRowContext(ctx, `SELECT household_id FROM `+table+` WHERE id = ?`, id).Scan(&owner)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return fmt.Errorf("load %s %s: %w", table, id, err)
+	case owner != householdID:
+		return fmt.Errorf("%s %s of household %s: %w", table, id, householdID, store.ErrNotFound)
+	}
+	return nil
+}
+
+const planColumns = `id, household_id, section, fields, deleted, version, created_at, updated_at, updated_by`
+
+func scanPlanEntry(r interface{ Scan(...any) error }) (*store.PlanEntry, error) {
+	var e store.PlanEntry
+	var fields string
+	var created, updated int64
+	if err := r.Scan(&e.ID, &e.HouseholdID, &e.Section, &fields, &e.Deleted, &e.Version, &created, &updated, &e.UpdatedBy); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(fields), &e.Fields); err != nil {
+		return nil, fmt.Errorf("plan entry %s fields: %w", e.ID, err)
+	}
+	e.CreatedAt, e.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return &e, nil
+}
+
+// PlanEntryUpsert implements store.Store.
+func (s *Store) PlanEntryUpsert(ctx context.Context, p store.PlanEntryUpsertParams) (*store.PlanEntry, error) {
+	e := p.Entry
+	fields, err := json.Marshal(e.Fields)
+	if err != nil {
+		return nil, fmt.Errorf("encode plan entry %s: %w", e.ID, err)
+	}
+	var out *store.PlanEntry
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		if err := ownedBy(ctx, tx, "plan_entries", e.ID, e.HouseholdID); err != nil {
+			return err
+		}
+		v, err := bumpHousehold(ctx, tx, e.HouseholdID, p.Now)
+		if err != nil {
+			return err
+		}
+		out, err = scanPlanEntry(tx.QueryRowContext(ctx,
+			`INSERT INTO plan_entries (`+planColumns+`) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)
+			 ON CONFLICT (id) DO UPDATE SET section = excluded.section, fields = excluded.fields, deleted = 0,
+			   version = excluded.version, updated_at = excluded.updated_at, updated_by = excluded.updated_by
+			 RETURNING `+planColumns,
+			e.ID, e.HouseholdID, string(e.Section), string(fields), v, micros(p.Now), micros(p.Now), p.UpdatedBy))
+		if err != nil {
+			return fmt.Errorf("upsert plan entry %s: %w", e.ID, err)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// PlanEntryDelete implements store.Store.
+func (s *Store) PlanEntryDelete(ctx context.Context, p store.PlanEntryDeleteParams) (*store.PlanEntry, error) {
+	var out *store.PlanEntry
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		v, err := bumpHousehold(ctx, tx, p.HouseholdID, p.Now)
+		if err != nil {
+			return err
+		}
+		out, err = scanPlanEntry(tx.QueryRowContext(ctx,
+			`UPDATE plan_entries SET deleted = 1, version = ?, updated_at = ?, updated_by = ?
+			 WHERE id = ? AND household_id = ? RETURNING `+planColumns,
+			v, micros(p.Now), p.UpdatedBy, p.EntryID, p.HouseholdID))
+		if err != nil {
+			return notFound(err, "plan entry "+p.EntryID)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// PlanEntryList implements store.Store.
+func (s *Store) PlanEntryList(ctx context.Context, p store.PlanEntryListParams) ([]*store.PlanEntry, error) {
+	q := `SELECT ` + planColumns + ` FROM plan_entries WHERE household_id = ?`
+	if !p.IncludeDeleted {
+		q += ` AND deleted = 0`
+	}
+	rows, err := s.read.QueryContext(ctx, q+` ORDER BY id`, p.HouseholdID)
+	if err != nil {
+		return nil, fmt.Errorf("list plan of %s: %w", p.HouseholdID, err)
+	}
+	return collect(rows, func(r *sql.Rows) (*store.PlanEntry, error) { return scanPlanEntry(r) })
+}
+
+const scheduleColumns = `id, household_id, rule, time_zone, local_time, grace_minutes, channel, lead_professional_id,
+	paused, start_date, end_date, next_due_at, version, created_at, updated_at`
+
+func scanSchedule(r interface{ Scan(...any) error }) (*store.Schedule, error) {
+	var sc store.Schedule
+	var next sql.NullInt64
+	var created, updated int64
+	if err := r.Scan(&sc.ID, &sc.HouseholdID, &sc.Rule, &sc.TimeZone, &sc.LocalTime, &sc.GraceMinutes, &sc.Channel,
+		&sc.LeadProfessionalID, &sc.Paused, &sc.StartDate, &sc.EndDate, &next, &sc.Version, &created, &updated); err != nil {
+		return nil, err
+	}
+	if next.Valid {
+		t := fromMicros(next.Int64)
+		sc.NextDueAt = &t
+	}
+	sc.CreatedAt, sc.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return &sc, nil
+}
+
+// ScheduleUpsert implements store.Store.
+func (s *Store) ScheduleUpsert(ctx context.Context, p store.ScheduleUpsertParams) (*store.Schedule, error) {
+	sc := p.Schedule
+	var next any
+	if sc.NextDueAt != nil {
+		next = micros(*sc.NextDueAt)
+	}
+	var out *store.Schedule
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if err := ownedBy(ctx, tx, "schedules", sc.ID, sc.HouseholdID); err != nil {
+			return err
+		}
+		v, err := bumpHousehold(ctx, tx, sc.HouseholdID, p.Now)
+		if err != nil {
+			return err
+		}
+		out, err = scanSchedule(tx.QueryRowContext(ctx,
+			`INSERT INTO schedules (`+scheduleColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			 ON CONFLICT (id) DO UPDATE SET rule = excluded.rule, time_zone = excluded.time_zone, local_time = excluded.local_time,
+			   grace_minutes = excluded.grace_minutes, channel = excluded.channel, lead_professional_id = excluded.lead_professional_id,
+			   paused = excluded.paused, start_date = excluded.start_date, end_date = excluded.end_date,
+			   next_due_at = excluded.next_due_at, version = excluded.version, updated_at = excluded.updated_at
+			 RETURNING `+scheduleColumns,
+			sc.ID, sc.HouseholdID, sc.Rule, sc.TimeZone, sc.LocalTime, sc.GraceMinutes, sc.Channel, sc.LeadProfessionalID,
+			boolInt(sc.Paused), sc.StartDate, sc.EndDate, next, v, micros(p.Now), micros(p.Now)))
+		if err != nil {
+			return fmt.Errorf("upsert schedule %s: %w", sc.ID, err)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ScheduleGet implements store.Store.
+func (s *Store) ScheduleGet(ctx context.Context, id string) (*store.Schedule, error) {
+	sc, err := scanSchedule(s.read.QueryRowContext(ctx, `SELECT `+scheduleColumns+` FROM schedules WHERE id = ?`, id))
+	if err != nil {
+		return nil, notFound(err, "schedule "+id)
+	}
+	return sc, nil
+}
+
+// ScheduleListByHousehold implements store.Store.
+func (s *Store) ScheduleListByHousehold(ctx context.Context, householdID string) ([]*store.Schedule, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+scheduleColumns+` FROM schedules WHERE household_id = ? ORDER BY id`, householdID)
+	if err != nil {
+		return nil, fmt.Errorf("list schedules of %s: %w", householdID, err)
+	}
+	return collect(rows, func(r *sql.Rows) (*store.Schedule, error) { return scanSchedule(r) })
+}
+
+const checkInColumns = `id, household_id, schedule_id, channel, outcome, note, recorded_by, recorded_at, version`
+
+func scanCheckIn(r interface{ Scan(...any) error }) (*store.CheckIn, error) {
+	var c store.CheckIn
+	var at int64
+	if err := r.Scan(&c.ID, &c.HouseholdID, &c.ScheduleID, &c.Channel, &c.Outcome, &c.Note, &c.RecordedBy, &at, &c.Version); err != nil {
+		return nil, err
+	}
+	c.RecordedAt = fromMicros(at)
+	return &c, nil
+}
+
+// CheckInAppend implements store.Store.
+func (s *Store) CheckInAppend(ctx context.Context, c store.CheckIn) (*store.CheckIn, error) {
+	var out *store.CheckIn
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		existing, err := scanCheckIn(tx.QueryRowContext(ctx, `SELECT `+checkInColumns+` FROM check_ins WHERE id = ?`, c.ID))
+		if err == nil {
+			out = existing // a re-sent check-in: a fact is recorded once
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("load check-in %s: %w", c.ID, err)
+		}
+		v, err := bumpHousehold(ctx, tx, c.HouseholdID, c.RecordedAt)
+		if err != nil {
+			return err
+		}
+		out, err = scanCheckIn(tx.QueryRowContext(ctx,
+			`INSERT INTO check_ins (`+checkInColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+checkInColumns,
+			c.ID, c.HouseholdID, c.ScheduleID, c.Channel, c.Outcome, c.Note, c.RecordedBy, micros(c.RecordedAt), v))
+		if err != nil {
+			return fmt.Errorf("append check-in %s: %w", c.ID, err)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// CheckInListByHousehold implements store.Store.
+func (s *Store) CheckInListByHousehold(ctx context.Context, householdID string, limit int) ([]*store.CheckIn, error) {
+	rows, err := s.read.QueryContext(ctx,
+		`SELECT `+checkInColumns+` FROM check_ins WHERE household_id = ? ORDER BY recorded_at DESC, id DESC LIMIT ?`, householdID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list check-ins of %s: %w", householdID, err)
+	}
+	return collect(rows, func(r *sql.Rows) (*store.CheckIn, error) { return scanCheckIn(r) })
+}
+
+// AuditAppend implements store.Store: one multi-row INSERT.
+func (s *Store) AuditAppend(ctx context.Context, events []store.AuditEvent) error {
+	if len(events) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 7*len(events))
+	for _, e := range events {
+		args = append(args, e.ID, micros(e.At), e.ProfessionalID, e.DeviceID, e.Action, e.HouseholdID, e.RequestID)
+	}
+	q := `INSERT INTO audit_events (id, at, professional_id, device_id, action, household_id, request_id) VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?),", len(events)), ",")
+	if _, err := s.write.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("append %d audit events: %w", len(events), err)
+	}
+	return nil
+}
+
+// AuditListByHousehold implements store.Store.
+func (s *Store) AuditListByHousehold(ctx context.Context, householdID string) ([]*store.AuditEvent, error) {
+	rows, err := s.read.QueryContext(ctx,
+		`SELECT id, at, professional_id, device_id, action, household_id, request_id FROM audit_events
+		 WHERE household_id = ? ORDER BY at, id`, householdID)
+	if err != nil {
+		return nil, fmt.Errorf("list audit of %s: %w", householdID, err)
+	}
+	return collect(rows, func(r *sql.Rows) (*store.AuditEvent, error) {
+		var e store.AuditEvent
+		var at int64
+		err := r.Scan(&e.ID, &at, &e.ProfessionalID, &e.DeviceID, &e.Action, &e.HouseholdID, &e.RequestID)
+		e.At = fromMicros(at)
+		return &e, err
+	})
+}

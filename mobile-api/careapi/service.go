@@ -1,0 +1,142 @@
+// Package careapi implements the Connect services the care team's phones call: the directory,
+// households and their care teams, safety plans, and check-ins.
+//
+// This is the edge. Every request arrives authenticated (package auth put a Principal in the
+// context) and validated (protovalidate rules in proto/, enforced by an interceptor). Here each
+// call is authorized against the care team and every read or write of a household's data is
+// written to the audit log (NEN 7513: who, what, when, which household, which device).
+//
+// What it must never do: tell a caller that a household it may not see exists (such a
+// household answers NotFound, the same as one that does not exist), or put personal data into
+// an error message or a log line. Store errors are mapped to Connect codes here, once.
+package careapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/google/uuid"
+	"github.com/rs/zerolog"
+
+	"github.com/veilig/veilig/backend/store"
+	"github.com/veilig/veilig/mobile-api/auth"
+	"github.com/veilig/veilig/proto/gen/veilig/v1/veiligv1connect"
+)
+
+// Service implements every care-team service of veilig.v1.
+type Service struct {
+	store     store.Store
+	now       func() time.Time
+	requestID func(context.Context) string
+}
+
+var (
+	_ veiligv1connect.DirectoryServiceHandler = (*Service)(nil)
+	_ veiligv1connect.HouseholdServiceHandler = (*Service)(nil)
+	_ veiligv1connect.PlanServiceHandler      = (*Service)(nil)
+	_ veiligv1connect.CheckInServiceHandler   = (*Service)(nil)
+)
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithClock replaces the wall clock (time.Now), for tests.
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// WithRequestID tells the service how to read a request's id (set by the server's
+// middleware), so that audit records carry it. Without it audit records have none.
+func WithRequestID(f func(context.Context) string) Option {
+	return func(s *Service) { s.requestID = f }
+}
+
+// New returns a Service backed by st.
+func New(st store.Store, opts ...Option) *Service {
+	s := &Service{store: st, now: time.Now, requestID: func(context.Context) string { return "" }}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// caller is the authenticated professional making a request.
+type caller struct {
+	principal    auth.Principal
+	professional *store.Professional
+}
+
+// callerFrom loads the professional behind the request's principal. A valid token for a
+// professional the directory does not know is refused: an identity provider may know people
+// who were never given access to Veilig.
+func (s *Service) callerFrom(ctx context.Context) (*caller, error) {
+	p, ok := auth.FromContext(ctx)
+	if !ok {
+		return nil, connect.NewError(connect.CodeUnauthenticated, errors.New("missing bearer token"))
+	}
+	prof, err := s.store.ProfessionalGet(ctx, p.Subject)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, connect.NewError(connect.CodePermissionDenied, errors.New("no access to Veilig for this account"))
+	}
+	if err != nil {
+		return nil, s.internal(ctx, fmt.Errorf("load caller: %w", err))
+	}
+	return &caller{principal: p, professional: prof}, nil
+}
+
+// householdAccess authorizes the caller for a household and records the access in the
+// audit log before any data is returned or written.
+func (s *Service) householdAccess(ctx context.Context, c *caller, householdID, action string) error {
+	ok, err := s.store.HouseholdCanAccess(ctx, c.professional.ID, householdID)
+	if err != nil {
+		return s.internal(ctx, fmt.Errorf("authorize household %s: %w", householdID, err))
+	}
+	if !ok {
+		return errHouseholdNotFound
+	}
+	if err := s.store.AuditAppend(ctx, []store.AuditEvent{s.auditEvent(ctx, c, householdID, action)}); err != nil {
+		return s.internal(ctx, fmt.Errorf("audit %s on household %s: %w", action, householdID, err))
+	}
+	return nil
+}
+
+// auditEvent builds the access record of one action on one household.
+func (s *Service) auditEvent(ctx context.Context, c *caller, householdID, action string) store.AuditEvent {
+	return store.AuditEvent{
+		ID:             uuid.NewString(),
+		At:             utc(s.now()),
+		ProfessionalID: c.professional.ID,
+		DeviceID:       c.principal.DeviceID,
+		Action:         action,
+		HouseholdID:    householdID,
+		RequestID:      s.requestID(ctx),
+	}
+}
+
+// errHouseholdNotFound is the one answer for a household that does not exist and for one the
+// caller may not see, so that existence does not leak.
+var errHouseholdNotFound = connect.NewError(connect.CodeNotFound, errors.New("household not found"))
+
+// storeError maps a store error to a Connect error. what names the missing thing for NotFound.
+func (s *Service) storeError(ctx context.Context, err error, what string) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return connect.NewError(connect.CodeNotFound, fmt.Errorf("%s not found", what))
+	case errors.Is(err, store.ErrConflict):
+		return connect.NewError(connect.CodeAlreadyExists, fmt.Errorf("%s already exists", what))
+	case errors.Is(err, context.Canceled):
+		return connect.NewError(connect.CodeCanceled, errors.New("request canceled"))
+	case errors.Is(err, context.DeadlineExceeded):
+		return connect.NewError(connect.CodeDeadlineExceeded, errors.New("deadline exceeded"))
+	default:
+		return s.internal(ctx, err)
+	}
+}
+
+// internal logs err (which carries ids only, never personal data) and answers the client with
+// a bare Internal error: internals never reach a client.
+func (s *Service) internal(ctx context.Context, err error) error {
+	zerolog.Ctx(ctx).Error().Err(err).Msg("request failed")
+	return connect.NewError(connect.CodeInternal, errors.New("internal error"))
+}
