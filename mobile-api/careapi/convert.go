@@ -189,4 +189,3 @@ func checkInToProto(c *store.CheckIn) *veiligv1.CheckIn {
 
 // utc truncates to the microsecond, the precision every engine keeps.
 func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
-
