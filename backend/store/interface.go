@@ -10,6 +10,8 @@ import (
 type Store interface {
 	// Migrate applies every pending schema migration.
 	Migrate(ctx context.Context) error
+	// MigrationsPending reports whether the schema lacks migrations this binary carries.
+	MigrationsPending(ctx context.Context) (bool, error)
 	// Close releases the store's connections.
 	Close() error
 	// Ping checks that the database answers.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -41,18 +42,24 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.logLevel, "log-level", envDefault("LOG_LEVEL", "info"), "debug, info, warn or error (VEILIG_LOG_LEVEL)")
 }
 
-// embedded reports whether the command runs on the embedded SQLite database.
-func (c *common) embedded() bool { return c.databaseURL == "" }
+// embedded reports whether the command runs on an embedded SQLite database (the default, or
+// a sqlite:// URL).
+func (c *common) embedded() bool {
+	kind, _ := storeopen.Parse(c.databaseURL)
+	return c.databaseURL == "" || kind == storeopen.KindSQLite
+}
 
 func (c *common) logger(w io.Writer) (zerolog.Logger, error) {
 	return logging.New(w, c.logFormat, c.logLevel)
 }
 
-// openStore opens the configured database; the embedded one is migrated on open, because a
-// new user must get a working backend without a separate step.
-func (c *common) openStore(ctx context.Context, log zerolog.Logger) (store.Store, error) {
+// openStore opens the configured database. The embedded one is migrated on open, because a
+// new user must get a working backend without a separate step; a shared PostgreSQL or
+// CockroachDB is migrated only by `veilig migrate` (an operator's decision, made once for
+// every server), so with migrate false a schema behind this binary is an error.
+func (c *common) openStore(ctx context.Context, log zerolog.Logger, migrate bool) (store.Store, error) {
 	url := c.databaseURL
-	if c.embedded() {
+	if url == "" {
 		if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("create data folder: %w", err)
 		}
@@ -62,13 +69,23 @@ func (c *common) openStore(ctx context.Context, log zerolog.Logger) (store.Store
 	if err != nil {
 		return nil, err
 	}
-	if c.embedded() {
+	if migrate || c.embedded() {
 		start := time.Now()
 		if err := st.Migrate(ctx); err != nil {
 			st.Close()
-			return nil, fmt.Errorf("migrate embedded database: %w", err)
+			return nil, fmt.Errorf("migrate database: %w", err)
 		}
-		log.Info().Dur("took", time.Since(start)).Msg("embedded database ready")
+		log.Info().Dur("took", time.Since(start)).Msg("database schema up to date")
+		return st, nil
+	}
+	pending, err := st.MigrationsPending(ctx)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if pending {
+		st.Close()
+		return nil, errors.New("the database schema is older than this binary: run 'veilig migrate' with the same --database-url first")
 	}
 	return st, nil
 }

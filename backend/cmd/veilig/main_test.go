@@ -20,6 +20,7 @@ import (
 	"connectrpc.com/grpcreflect"
 
 	"github.com/veilig/veilig/backend/demo"
+	"github.com/veilig/veilig/backend/store/pgtest"
 )
 
 // binary is the veilig command built once for all tests: the tests run what a user runs.
@@ -38,7 +39,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "build veilig:", err)
 		os.Exit(1)
 	}
-	code := m.Run()
+	code := pgtest.Run(m)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -281,4 +282,51 @@ func TestDemoSessionLogsNoPersonalData(t *testing.T) {
 			t.Errorf("the server log contains personal data or a token: %q", secret)
 		}
 	}
+}
+
+// TestPostgres runs the binary on PostgreSQL: serve refuses a schema it does not know, migrate
+// brings it up to date, and then the demo region is served.
+func TestPostgres(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	dir := t.TempDir()
+
+	cmd := exec.Command(binary, "serve", "--addr", freeAddr(t), "--database-url", url, "--dev-issuer", "on")
+	cmd.Dir, cmd.Env = dir, cleanEnv()
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "veilig migrate") {
+		t.Fatalf("serve on an unmigrated database: err %v, want a failure that says to run 'veilig migrate':\n%s", err, out)
+	}
+	if strings.Contains(string(out), url) {
+		t.Errorf("the error output repeats the database URL:\n%s", out)
+	}
+
+	if got := veilig(t, dir, "migrate", "--database-url", url); !strings.Contains(got, "up to date") {
+		t.Errorf("migrate printed %q", got)
+	}
+	demoOut := veilig(t, dir, "demo", "--database-url", url)
+	lead := userFlag.FindStringSubmatch(demoOut)
+	if lead == nil {
+		t.Fatalf("demo printed no usable commands:\n%s", demoOut)
+	}
+	s, _ := startServe(t, dir, "--database-url", url, "--dev-issuer", "on")
+	tok := strings.TrimSpace(veilig(t, dir, "token", "--user", lead[1]))
+	req, err := http.NewRequest(http.MethodPost, "http://"+s.addr+"/veilig.v1.HouseholdService/ListHouseholds", strings.NewReader(`{"pageSize": 100}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `"households"`) {
+		t.Fatalf("ListHouseholds on PostgreSQL: %d %s", res.StatusCode, body)
+	}
+	if !strings.Contains(s.logs.String(), `"database":"postgres"`) {
+		t.Errorf("serve did not report the PostgreSQL engine:\n%s", s.logs.String())
+	}
+	s.stop(t)
 }

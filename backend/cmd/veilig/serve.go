@@ -64,7 +64,7 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 		return fmt.Errorf("token verifier: %w", err)
 	}
 
-	st, err := c.openStore(ctx, log)
+	st, err := c.openStore(ctx, log, false)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/veilig/veilig/backend/demo"
-	"github.com/veilig/veilig/backend/store/storeopen"
 	"github.com/veilig/veilig/mobile-api/auth"
 )
 
@@ -24,25 +23,13 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	if c.embedded() {
-		st, err := c.openStore(ctx, log) // migrates on open
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout, "migrate: embedded database is up to date")
-		return st.Close()
-	}
-	st, err := storeopen.Open(ctx, c.databaseURL)
+	start := time.Now()
+	st, err := c.openStore(ctx, log, true)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	start := time.Now()
-	if err := st.Migrate(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
 	fmt.Fprintf(stdout, "migrate: database is up to date (%s)\n", time.Since(start).Round(time.Millisecond))
-	return nil
+	return st.Close()
 }
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -58,16 +45,11 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	st, err := c.openStore(ctx, log)
+	st, err := c.openStore(ctx, log, true) // seeding a demo is an explicit, setup-time command
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if !c.embedded() {
-		if err := st.Migrate(ctx); err != nil {
-			return fmt.Errorf("migrate: %w", err)
-		}
-	}
 	start := time.Now()
 	region, err := demo.Seed(ctx, st, time.Now(), func(done, total int) {
 		if done%10 == 0 || done == total {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/veilig/veilig/backend/store"
+	"github.com/veilig/veilig/backend/store/storepgx"
 	"github.com/veilig/veilig/backend/store/storesqlite"
 )
 
@@ -21,7 +22,7 @@ func Open(ctx context.Context, databaseURL string) (store.Store, error) {
 	kind, path := Parse(databaseURL)
 	switch kind {
 	case KindPostgres:
-		return openPostgres(ctx, databaseURL)
+		return storepgx.Open(ctx, databaseURL)
 	case KindSQLite:
 		return storesqlite.Open(ctx, path)
 	default:

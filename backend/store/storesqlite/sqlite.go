@@ -63,16 +63,37 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
-// Migrate implements store.Store.
-func (s *Store) Migrate(ctx context.Context) error {
+func (s *Store) migrations() (*goose.Provider, error) {
 	p, err := goose.NewProvider(goose.DialectSQLite3, s.write, mustSub(migrations, "migrations"))
 	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	return p, nil
+}
+
+// Migrate implements store.Store.
+func (s *Store) Migrate(ctx context.Context) error {
+	p, err := s.migrations()
+	if err != nil {
+		return err
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil
+}
+
+// MigrationsPending implements store.Store.
+func (s *Store) MigrationsPending(ctx context.Context) (bool, error) {
+	p, err := s.migrations()
+	if err != nil {
+		return false, err
+	}
+	pending, err := p.HasPending(ctx)
+	if err != nil {
+		return false, fmt.Errorf("check migrations: %w", err)
+	}
+	return pending, nil
 }
 
 // Close implements store.Store.

@@ -1,0 +1,264 @@
+// Package pgtest gives tests a real PostgreSQL: a throwaway cluster started from the
+// installed binaries (initdb + postgres on a temporary folder and a free port), one per test
+// binary, and a fresh database per test.
+//
+// Set VEILIG_TEST_DATABASE_URL to use an existing server instead (its user needs CREATEDB).
+// When neither is available the tests skip with a loud "POSTGRES TESTS SKIPPED" message, and
+// with VEILIG_REQUIRE_POSTGRES=1 (as .ci/run sets) they fail instead.
+//
+// A package that uses NewDatabase must call Main (or Run) from its TestMain so that the cluster is
+// stopped when its tests end.
+package pgtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Main runs the tests of a package, stops its throwaway cluster and exits.
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run runs the tests of a package, stops its throwaway cluster and returns the exit code, for
+// a TestMain that has more to do.
+func Run(m *testing.M) int {
+	code := m.Run()
+	shared.stop()
+	return code
+}
+
+// NewDatabase creates an empty database for t and returns its URL; the database is dropped
+// when t ends.
+func NewDatabase(t testing.TB) string {
+	t.Helper()
+	base, err := shared.url()
+	if errors.Is(err, errNoPostgres) {
+		msg := "POSTGRES TESTS SKIPPED: " + err.Error()
+		if os.Getenv("VEILIG_REQUIRE_POSTGRES") == "1" {
+			t.Fatal(msg + " (VEILIG_REQUIRE_POSTGRES=1 makes this a failure)")
+		}
+		fmt.Fprintln(os.Stderr, "\n*** "+msg+" ***")
+		t.Skip(msg)
+	}
+	if err != nil {
+		t.Fatalf("start PostgreSQL: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	name := fmt.Sprintf("veilig_test_%d_%d", os.Getpid(), dbCounter.Add(1))
+	admin, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatalf("connect to PostgreSQL: %v", err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		admin, err := pgx.Connect(ctx, base)
+		if err != nil {
+			t.Errorf("connect to drop test database: %v", err)
+			return
+		}
+		defer admin.Close(ctx)
+		if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("drop test database: %v", err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("parse database URL: %v", err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+var (
+	dbCounter atomic.Int64
+	shared    cluster
+)
+
+var errNoPostgres = errors.New("no PostgreSQL server binaries (initdb, postgres) found; install postgresql or set VEILIG_TEST_DATABASE_URL")
+
+// cluster is the process-wide throwaway server, started on first use.
+type cluster struct {
+	once    sync.Once
+	baseURL string
+	err     error
+	dir     string
+	cmd     *exec.Cmd
+	exited  chan struct{}
+}
+
+func (c *cluster) url() (string, error) {
+	c.once.Do(func() {
+		if u := os.Getenv("VEILIG_TEST_DATABASE_URL"); u != "" {
+			c.baseURL = u
+			return
+		}
+		c.baseURL, c.err = c.start()
+	})
+	return c.baseURL, c.err
+}
+
+// binDir finds the newest installed PostgreSQL server binaries.
+func binDir() (string, error) {
+	if p, err := exec.LookPath("pg_config"); err == nil {
+		if out, err := exec.Command(p, "--bindir").Output(); err == nil {
+			dir := strings.TrimSpace(string(out))
+			if _, err := os.Stat(filepath.Join(dir, "initdb")); err == nil {
+				return dir, nil
+			}
+		}
+	}
+	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
+	sort.Slice(matches, func(i, j int) bool { return version(matches[i]) > version(matches[j]) })
+	if len(matches) > 0 {
+		return filepath.Dir(matches[0]), nil
+	}
+	if p, err := exec.LookPath("initdb"); err == nil {
+		return filepath.Dir(p), nil
+	}
+	return "", errNoPostgres
+}
+
+func version(initdb string) int {
+	v, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(initdb))))
+	return v
+}
+
+// start runs initdb and postgres. PostgreSQL refuses to run as root, so as root both run as
+// the "postgres" system user (created by the Debian package).
+func (c *cluster) start() (string, error) {
+	bin, err := binDir()
+	if err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp("", "veilig-pgtest-")
+	if err != nil {
+		return "", err
+	}
+	c.dir = dir
+	var cred *syscall.Credential
+	if os.Geteuid() == 0 {
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			return "", fmt.Errorf("running as root needs the postgres system user: %w", err)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+		if err := os.Chown(dir, uid, gid); err != nil {
+			return "", err
+		}
+	}
+	data := filepath.Join(dir, "data")
+	initdb := exec.Command(filepath.Join(bin, "initdb"), "--pgdata", data, "--username", "postgres",
+		"--auth", "trust", "--encoding", "UTF8", "--locale", "C", "--no-sync")
+	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	if out, err := initdb.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("initdb: %w\n%s", err, out)
+	}
+	var lastErr error
+	for attempt := 0; attempt < 3; attempt++ {
+		port, err := freePort()
+		if err != nil {
+			return "", err
+		}
+		if lastErr = c.run(bin, data, dir, port, cred); lastErr == nil {
+			return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port), nil
+		}
+	}
+	return "", lastErr
+}
+
+// run starts postgres on port and waits until it accepts connections. Durability is off:
+// the cluster lives as long as one test binary.
+func (c *cluster) run(bin, data, dir string, port int, cred *syscall.Credential) error {
+	logPath := filepath.Join(dir, "postgres.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	if cred != nil {
+		_ = os.Chown(logPath, int(cred.Uid), int(cred.Gid))
+	}
+	cmd := exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-p", strconv.Itoa(port),
+		"-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="+dir,
+		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+		"-c", "max_connections=200", "-c", "shared_buffers=128MB")
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	// Pdeathsig stops the server if the test binary dies without running Main's cleanup.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGKILL, Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start postgres: %w", err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	url := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-exited:
+			log, _ := os.ReadFile(logPath)
+			return fmt.Errorf("postgres exited during start:\n%s", log)
+		default:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		conn, err := pgx.Connect(ctx, url)
+		cancel()
+		if err == nil {
+			conn.Close(context.Background())
+			c.cmd, c.exited = cmd, exited
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	_ = cmd.Process.Kill()
+	<-exited
+	return errors.New("postgres did not accept connections within 30s")
+}
+
+// stop shuts the cluster down (fast mode) and removes its folder.
+func (c *cluster) stop() {
+	if c.cmd != nil {
+		_ = c.cmd.Process.Signal(syscall.SIGINT)
+		select {
+		case <-c.exited:
+		case <-time.After(20 * time.Second):
+			_ = c.cmd.Process.Kill()
+			<-c.exited
+		}
+	}
+	if c.dir != "" {
+		_ = os.RemoveAll(c.dir)
+	}
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}

@@ -1,0 +1,245 @@
+package storepgx
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/veilig/veilig/backend/store"
+)
+
+// ownedBy fails with ErrNotFound when row id of table exists under another household: an id
+// must never let one household's write touch another's record.
+func ownedBy(ctx context.Context, tx pgx.Tx, table, id, householdID string) error {
+	var owner string
+	err := tx.QueryRow(ctx, `SELECT household_id FROM `+table+` WHERE id = $1`, id).Scan(&owner)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil
+	case err != nil:
+		return fmt.Errorf("load %s %s: %w", table, id, err)
+	case owner != householdID:
+		return fmt.Errorf("%s %s of household %s: %w", table, id, householdID, store.ErrNotFound)
+	}
+	return nil
+}
+
+const planColumns = `id, household_id, section, fields, deleted, version, created_at, updated_at, updated_by`
+
+func scanPlanEntry(r pgx.Row) (*store.PlanEntry, error) {
+	var e store.PlanEntry
+	var fields []byte
+	if err := r.Scan(&e.ID, &e.HouseholdID, &e.Section, &fields, &e.Deleted, &e.Version, &e.CreatedAt, &e.UpdatedAt, &e.UpdatedBy); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(fields, &e.Fields); err != nil {
+		return nil, fmt.Errorf("plan entry %s fields: %w", e.ID, err)
+	}
+	e.CreatedAt, e.UpdatedAt = utc(e.CreatedAt), utc(e.UpdatedAt)
+	return &e, nil
+}
+
+// PlanEntryUpsert implements store.Store.
+func (s *Store) PlanEntryUpsert(ctx context.Context, p store.PlanEntryUpsertParams) (*store.PlanEntry, error) {
+	e := p.Entry
+	fields, err := json.Marshal(e.Fields)
+	if err != nil {
+		return nil, fmt.Errorf("encode plan entry %s: %w", e.ID, err)
+	}
+	var out *store.PlanEntry
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		v, err := bumpHousehold(ctx, tx, e.HouseholdID, p.Now)
+		if err != nil {
+			return err
+		}
+		if err := ownedBy(ctx, tx, "plan_entries", e.ID, e.HouseholdID); err != nil {
+			return err
+		}
+		out, err = scanPlanEntry(tx.QueryRow(ctx,
+			`INSERT INTO plan_entries (`+planColumns+`) VALUES ($1, $2, $3, $4, false, $5, $6, $6, $7)
+			 ON CONFLICT (id) DO UPDATE SET section = excluded.section, fields = excluded.fields, deleted = false,
+			   version = excluded.version, updated_at = excluded.updated_at, updated_by = excluded.updated_by
+			 RETURNING `+planColumns,
+			e.ID, e.HouseholdID, string(e.Section), string(fields), v, p.Now.UTC(), p.UpdatedBy))
+		if err != nil {
+			return fmt.Errorf("upsert plan entry %s: %w", e.ID, err)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// PlanEntryDelete implements store.Store.
+func (s *Store) PlanEntryDelete(ctx context.Context, p store.PlanEntryDeleteParams) (*store.PlanEntry, error) {
+	var out *store.PlanEntry
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		v, err := bumpHousehold(ctx, tx, p.HouseholdID, p.Now)
+		if err != nil {
+			return err
+		}
+		out, err = scanPlanEntry(tx.QueryRow(ctx,
+			`UPDATE plan_entries SET deleted = true, version = $1, updated_at = $2, updated_by = $3
+			 WHERE id = $4 AND household_id = $5 RETURNING `+planColumns,
+			v, p.Now.UTC(), p.UpdatedBy, p.EntryID, p.HouseholdID))
+		if err != nil {
+			return notFound(err, "plan entry "+p.EntryID)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// PlanEntryList implements store.Store.
+func (s *Store) PlanEntryList(ctx context.Context, p store.PlanEntryListParams) ([]*store.PlanEntry, error) {
+	q := `SELECT ` + planColumns + ` FROM plan_entries WHERE household_id = $1`
+	if !p.IncludeDeleted {
+		q += ` AND NOT deleted`
+	}
+	return query(ctx, s, "list plan of "+p.HouseholdID, scanPlanEntry, q+` ORDER BY id`, p.HouseholdID)
+}
+
+const scheduleColumns = `id, household_id, rule, time_zone, local_time, grace_minutes, channel, lead_professional_id,
+	paused, start_date, end_date, next_due_at, version, created_at, updated_at`
+
+func scanSchedule(r pgx.Row) (*store.Schedule, error) {
+	var sc store.Schedule
+	var next *time.Time
+	if err := r.Scan(&sc.ID, &sc.HouseholdID, &sc.Rule, &sc.TimeZone, &sc.LocalTime, &sc.GraceMinutes, &sc.Channel,
+		&sc.LeadProfessionalID, &sc.Paused, &sc.StartDate, &sc.EndDate, &next, &sc.Version, &sc.CreatedAt, &sc.UpdatedAt); err != nil {
+		return nil, err
+	}
+	if next != nil {
+		t := utc(*next)
+		sc.NextDueAt = &t
+	}
+	sc.CreatedAt, sc.UpdatedAt = utc(sc.CreatedAt), utc(sc.UpdatedAt)
+	return &sc, nil
+}
+
+// ScheduleUpsert implements store.Store.
+func (s *Store) ScheduleUpsert(ctx context.Context, p store.ScheduleUpsertParams) (*store.Schedule, error) {
+	sc := p.Schedule
+	var next *time.Time
+	if sc.NextDueAt != nil {
+		t := sc.NextDueAt.UTC()
+		next = &t
+	}
+	var out *store.Schedule
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		v, err := bumpHousehold(ctx, tx, sc.HouseholdID, p.Now)
+		if err != nil {
+			return err
+		}
+		if err := ownedBy(ctx, tx, "schedules", sc.ID, sc.HouseholdID); err != nil {
+			return err
+		}
+		out, err = scanSchedule(tx.QueryRow(ctx,
+			`INSERT INTO schedules (`+scheduleColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
+			 ON CONFLICT (id) DO UPDATE SET rule = excluded.rule, time_zone = excluded.time_zone, local_time = excluded.local_time,
+			   grace_minutes = excluded.grace_minutes, channel = excluded.channel, lead_professional_id = excluded.lead_professional_id,
+			   paused = excluded.paused, start_date = excluded.start_date, end_date = excluded.end_date,
+			   next_due_at = excluded.next_due_at, version = excluded.version, updated_at = excluded.updated_at
+			 RETURNING `+scheduleColumns,
+			sc.ID, sc.HouseholdID, sc.Rule, sc.TimeZone, sc.LocalTime, sc.GraceMinutes, sc.Channel, sc.LeadProfessionalID,
+			sc.Paused, sc.StartDate, sc.EndDate, next, v, p.Now.UTC()))
+		if err != nil {
+			return fmt.Errorf("upsert schedule %s: %w", sc.ID, err)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ScheduleGet implements store.Store.
+func (s *Store) ScheduleGet(ctx context.Context, id string) (*store.Schedule, error) {
+	sc, err := scanSchedule(s.pool.QueryRow(ctx, `SELECT `+scheduleColumns+` FROM schedules WHERE id = $1`, id))
+	if err != nil {
+		return nil, notFound(err, "schedule "+id)
+	}
+	return sc, nil
+}
+
+// ScheduleListByHousehold implements store.Store.
+func (s *Store) ScheduleListByHousehold(ctx context.Context, householdID string) ([]*store.Schedule, error) {
+	return query(ctx, s, "list schedules of "+householdID, scanSchedule,
+		`SELECT `+scheduleColumns+` FROM schedules WHERE household_id = $1 ORDER BY id`, householdID)
+}
+
+const checkInColumns = `id, household_id, schedule_id, channel, outcome, note, recorded_by, recorded_at, version`
+
+func scanCheckIn(r pgx.Row) (*store.CheckIn, error) {
+	var c store.CheckIn
+	if err := r.Scan(&c.ID, &c.HouseholdID, &c.ScheduleID, &c.Channel, &c.Outcome, &c.Note, &c.RecordedBy, &c.RecordedAt, &c.Version); err != nil {
+		return nil, err
+	}
+	c.RecordedAt = utc(c.RecordedAt)
+	return &c, nil
+}
+
+// CheckInAppend implements store.Store.
+func (s *Store) CheckInAppend(ctx context.Context, c store.CheckIn) (*store.CheckIn, error) {
+	var out *store.CheckIn
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		existing, err := scanCheckIn(tx.QueryRow(ctx, `SELECT `+checkInColumns+` FROM check_ins WHERE id = $1`, c.ID))
+		if err == nil {
+			out = existing // a re-sent check-in: a fact is recorded once
+			return nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("load check-in %s: %w", c.ID, err)
+		}
+		v, err := bumpHousehold(ctx, tx, c.HouseholdID, c.RecordedAt)
+		if err != nil {
+			return err
+		}
+		out, err = scanCheckIn(tx.QueryRow(ctx,
+			`INSERT INTO check_ins (`+checkInColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+checkInColumns,
+			c.ID, c.HouseholdID, c.ScheduleID, c.Channel, c.Outcome, c.Note, c.RecordedBy, c.RecordedAt.UTC(), v))
+		if err != nil {
+			return fmt.Errorf("append check-in %s: %w", c.ID, err)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// CheckInListByHousehold implements store.Store.
+func (s *Store) CheckInListByHousehold(ctx context.Context, householdID string, limit int) ([]*store.CheckIn, error) {
+	return query(ctx, s, "list check-ins of "+householdID, scanCheckIn,
+		`SELECT `+checkInColumns+` FROM check_ins WHERE household_id = $1 ORDER BY recorded_at DESC, id DESC LIMIT $2`, householdID, limit)
+}
+
+// AuditAppend implements store.Store: one INSERT … SELECT FROM unnest of column arrays, the
+// same statement for one event or a thousand.
+func (s *Store) AuditAppend(ctx context.Context, events []store.AuditEvent) error {
+	if len(events) == 0 {
+		return nil
+	}
+	n := len(events)
+	ids, pros, devices, actions, households, requests := make([]string, n), make([]string, n), make([]string, n),
+		make([]string, n), make([]string, n), make([]string, n)
+	at := make([]time.Time, n)
+	for i, e := range events {
+		ids[i], at[i], pros[i], devices[i], actions[i], households[i], requests[i] =
+			e.ID, e.At.UTC(), e.ProfessionalID, e.DeviceID, e.Action, e.HouseholdID, e.RequestID
+	}
+	return s.exec(ctx, fmt.Sprintf("append %d audit events", n),
+		`INSERT INTO audit_events (id, at, professional_id, device_id, action, household_id, request_id)
+		 SELECT * FROM unnest($1::TEXT[], $2::TIMESTAMPTZ[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::TEXT[])`,
+		ids, at, pros, devices, actions, households, requests)
+}
+
+// AuditListByHousehold implements store.Store.
+func (s *Store) AuditListByHousehold(ctx context.Context, householdID string) ([]*store.AuditEvent, error) {
+	return query(ctx, s, "list audit of "+householdID, func(r pgx.Row) (*store.AuditEvent, error) {
+		var e store.AuditEvent
+		err := r.Scan(&e.ID, &e.At, &e.ProfessionalID, &e.DeviceID, &e.Action, &e.HouseholdID, &e.RequestID)
+		e.At = utc(e.At)
+		return &e, err
+	}, `SELECT id, at, professional_id, device_id, action, household_id, request_id FROM audit_events
+		WHERE household_id = $1 ORDER BY at, id`, householdID)
+}

@@ -1,0 +1,33 @@
+package storepgx_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/veilig/veilig/backend/store"
+	"github.com/veilig/veilig/backend/store/pgtest"
+	"github.com/veilig/veilig/backend/store/storepgx"
+	"github.com/veilig/veilig/backend/store/storetest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func openBare(t *testing.T) store.Store {
+	t.Helper()
+	s, err := storepgx.Open(context.Background(), pgtest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Exercise(t, func(t *testing.T) store.Store {
+		s := openBare(t)
+		if err := s.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}, openBare)
+}
