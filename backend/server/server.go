@@ -99,9 +99,10 @@ func (s *Server) route(r *http.Request) string {
 		case p == r.URL.Path:
 			return p
 		case strings.HasSuffix(p, "/") && strings.HasPrefix(r.URL.Path, p):
-			// A Connect procedure is /pkg.Service/Method: safe to name; anything deeper is not.
+			// Under a Connect service (/pkg.Service/) the rest is a method name, safe to name.
+			// Under any other prefix (a family link's /c/<token>) the rest may be a secret.
 			rest := strings.TrimPrefix(r.URL.Path, p)
-			if procedurePart.MatchString(rest) {
+			if strings.Contains(p, ".") && procedurePart.MatchString(rest) {
 				return r.URL.Path
 			}
 			return p
