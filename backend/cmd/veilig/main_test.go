@@ -149,6 +149,24 @@ func healthCheck(addr string) (string, error) {
 	return string(b), err
 }
 
+// call makes a Connect JSON call to procedure ("Service/Method" of veilig.v1) with a token.
+func (s *server) call(t *testing.T, token, procedure, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, "http://"+s.addr+"/veilig.v1."+procedure, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
 // stop sends SIGTERM and expects a clean exit.
 func (s *server) stop(t *testing.T) {
 	t.Helper()
@@ -236,19 +254,8 @@ func TestDemoSessionLogsNoPersonalData(t *testing.T) {
 		tokens = append(tokens, strings.TrimSpace(veilig(t, dir, "token", "--user", u[1])))
 	}
 	call := func(tok, procedure, body string) string {
-		req, err := http.NewRequest(http.MethodPost, "http://"+s.addr+"/veilig.v1."+procedure, strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+tok)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return string(b)
+		_, b := s.call(t, tok, procedure, body)
+		return b
 	}
 	hid := regexp.MustCompile(`"householdId": "([0-9a-f-]{36})"`).FindStringSubmatch(out)
 	if hid == nil {
@@ -310,20 +317,9 @@ func TestPostgres(t *testing.T) {
 	}
 	s, _ := startServe(t, dir, "--database-url", url, "--dev-issuer", "on")
 	tok := strings.TrimSpace(veilig(t, dir, "token", "--user", lead[1]))
-	req, err := http.NewRequest(http.MethodPost, "http://"+s.addr+"/veilig.v1.HouseholdService/ListHouseholds", strings.NewReader(`{"pageSize": 100}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+tok)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `"households"`) {
-		t.Fatalf("ListHouseholds on PostgreSQL: %d %s", res.StatusCode, body)
+	status, body := s.call(t, tok, "HouseholdService/ListHouseholds", `{"pageSize": 100}`)
+	if status != http.StatusOK || !strings.Contains(body, `"households"`) {
+		t.Fatalf("ListHouseholds on PostgreSQL: %d %s", status, body)
 	}
 	if !strings.Contains(s.logs.String(), `"database":"postgres"`) {
 		t.Errorf("serve did not report the PostgreSQL engine:\n%s", s.logs.String())
