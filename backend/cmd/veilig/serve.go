@@ -68,10 +68,7 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	if err := st.Ping(ctx); err != nil {
-		return fmt.Errorf("database: %w", err)
-	}
+	defer st.Close() // opening pinged the database already
 
 	srv := server.New(server.Config{
 		Addr:            *addr,
