@@ -76,6 +76,12 @@ type Store interface {
 	// CheckInListByHousehold lists check-ins newest first, at most limit.
 	CheckInListByHousehold(ctx context.Context, householdID string, limit int) ([]*CheckIn, error)
 
+	// SyncPush applies a batch of sync mutations in one transaction and returns one result per
+	// mutation, in order. A mutation id applied before is answered with its first result.
+	SyncPush(ctx context.Context, p SyncPushParams) ([]MutationResult, error)
+	// SyncPull returns a page of the changes of a professional's households after cursors.
+	SyncPull(ctx context.Context, p SyncPullParams) (*SyncPage, error)
+
 	// AuditAppend appends access records in one statement.
 	AuditAppend(ctx context.Context, events []AuditEvent) error
 	// AuditListByHousehold lists a household's access records oldest first.

@@ -42,6 +42,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"sync/atomic"
 	"time"
 
@@ -75,7 +76,7 @@ type Option func(*Store)
 // (SQLSTATE 40001). Tests use it to see a conflict being resolved; servers to count them.
 func WithRetryHook(f func(error)) Option { return func(s *Store) { s.onRetry = f } }
 
-// WithMaxRetries bounds how often one write transaction is retried (default 20).
+// WithMaxRetries bounds how often one write transaction is retried (default 50).
 func WithMaxRetries(n int) Option { return func(s *Store) { s.maxRetries = n } }
 
 // Open connects to the database at url (postgres://… or postgresql://…). It does not migrate.
@@ -89,7 +90,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
-	s := &Store{pool: pool, maxRetries: 20}
+	s := &Store{pool: pool, maxRetries: 50}
 	for _, o := range opts {
 		o(s)
 	}
@@ -187,6 +188,23 @@ type restartTx struct {
 	tx        pgx.Tx
 	committed bool
 	last      error // the error of the latest attempt, for the retry hook
+	attempt   int
+}
+
+// backoff waits before retry n: exponential from 1 ms, capped at 64 ms, with full jitter. On
+// PostgreSQL every transaction that waited for a household's row lock fails with 40001 when
+// the holder commits; spreading the retries keeps a burst of writers to one household from
+// failing in lockstep.
+func backoff(ctx context.Context, n int) error {
+	limit := time.Millisecond << min(n-1, 6)
+	t := time.NewTimer(rand.N(limit) + time.Millisecond/10)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 const (
@@ -221,6 +239,10 @@ func (a *restartTx) Exec(ctx context.Context, q string, _ ...any) error {
 		a.s.retries.Add(1)
 		if a.s.onRetry != nil {
 			a.s.onRetry(a.last)
+		}
+		a.attempt++
+		if err := backoff(ctx, a.attempt); err != nil {
+			return err
 		}
 		if err := a.begin(ctx); err != nil {
 			return fmt.Errorf("restart transaction: %w", err)

@@ -2,7 +2,6 @@ package storepgx
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -26,80 +25,6 @@ func ownedBy(ctx context.Context, tx pgx.Tx, table, id, householdID string) erro
 		return fmt.Errorf("%s %s of household %s: %w", table, id, householdID, store.ErrNotFound)
 	}
 	return nil
-}
-
-const planColumns = `id, household_id, section, fields, deleted, version, created_at, updated_at, updated_by`
-
-func scanPlanEntry(r pgx.Row) (*store.PlanEntry, error) {
-	var e store.PlanEntry
-	var fields []byte
-	if err := r.Scan(&e.ID, &e.HouseholdID, &e.Section, &fields, &e.Deleted, &e.Version, &e.CreatedAt, &e.UpdatedAt, &e.UpdatedBy); err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal(fields, &e.Fields); err != nil {
-		return nil, fmt.Errorf("plan entry %s fields: %w", e.ID, err)
-	}
-	e.CreatedAt, e.UpdatedAt = utc(e.CreatedAt), utc(e.UpdatedAt)
-	return &e, nil
-}
-
-// PlanEntryUpsert implements store.Store.
-func (s *Store) PlanEntryUpsert(ctx context.Context, p store.PlanEntryUpsertParams) (*store.PlanEntry, error) {
-	e := p.Entry
-	fields, err := json.Marshal(e.Fields)
-	if err != nil {
-		return nil, fmt.Errorf("encode plan entry %s: %w", e.ID, err)
-	}
-	var out *store.PlanEntry
-	err = s.tx(ctx, func(tx pgx.Tx) error {
-		v, err := bumpHousehold(ctx, tx, e.HouseholdID, p.Now)
-		if err != nil {
-			return err
-		}
-		if err := ownedBy(ctx, tx, "plan_entries", e.ID, e.HouseholdID); err != nil {
-			return err
-		}
-		out, err = scanPlanEntry(tx.QueryRow(ctx,
-			`INSERT INTO plan_entries (`+planColumns+`) VALUES ($1, $2, $3, $4, false, $5, $6, $6, $7)
-			 ON CONFLICT (id) DO UPDATE SET section = excluded.section, fields = excluded.fields, deleted = false,
-			   version = excluded.version, updated_at = excluded.updated_at, updated_by = excluded.updated_by
-			 RETURNING `+planColumns,
-			e.ID, e.HouseholdID, string(e.Section), string(fields), v, p.Now.UTC(), p.UpdatedBy))
-		if err != nil {
-			return fmt.Errorf("upsert plan entry %s: %w", e.ID, err)
-		}
-		return nil
-	})
-	return out, err
-}
-
-// PlanEntryDelete implements store.Store.
-func (s *Store) PlanEntryDelete(ctx context.Context, p store.PlanEntryDeleteParams) (*store.PlanEntry, error) {
-	var out *store.PlanEntry
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		v, err := bumpHousehold(ctx, tx, p.HouseholdID, p.Now)
-		if err != nil {
-			return err
-		}
-		out, err = scanPlanEntry(tx.QueryRow(ctx,
-			`UPDATE plan_entries SET deleted = true, version = $1, updated_at = $2, updated_by = $3
-			 WHERE id = $4 AND household_id = $5 RETURNING `+planColumns,
-			v, p.Now.UTC(), p.UpdatedBy, p.EntryID, p.HouseholdID))
-		if err != nil {
-			return notFound(err, "plan entry "+p.EntryID)
-		}
-		return nil
-	})
-	return out, err
-}
-
-// PlanEntryList implements store.Store.
-func (s *Store) PlanEntryList(ctx context.Context, p store.PlanEntryListParams) ([]*store.PlanEntry, error) {
-	q := `SELECT ` + planColumns + ` FROM plan_entries WHERE household_id = $1`
-	if !p.IncludeDeleted {
-		q += ` AND NOT deleted`
-	}
-	return query(ctx, s, "list plan of "+p.HouseholdID, scanPlanEntry, q+` ORDER BY id`, p.HouseholdID)
 }
 
 const scheduleColumns = `id, household_id, rule, time_zone, local_time, grace_minutes, channel, lead_professional_id,

@@ -3,7 +3,6 @@ package storesqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -25,85 +24,6 @@ func ownedBy(ctx context.Context, tx *sql.Tx, table, id, householdID string) err
 		return fmt.Errorf("%s %s of household %s: %w", table, id, householdID, store.ErrNotFound)
 	}
 	return nil
-}
-
-const planColumns = `id, household_id, section, fields, deleted, version, created_at, updated_at, updated_by`
-
-func scanPlanEntry(r interface{ Scan(...any) error }) (*store.PlanEntry, error) {
-	var e store.PlanEntry
-	var fields string
-	var created, updated int64
-	if err := r.Scan(&e.ID, &e.HouseholdID, &e.Section, &fields, &e.Deleted, &e.Version, &created, &updated, &e.UpdatedBy); err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal([]byte(fields), &e.Fields); err != nil {
-		return nil, fmt.Errorf("plan entry %s fields: %w", e.ID, err)
-	}
-	e.CreatedAt, e.UpdatedAt = fromMicros(created), fromMicros(updated)
-	return &e, nil
-}
-
-// PlanEntryUpsert implements store.Store.
-func (s *Store) PlanEntryUpsert(ctx context.Context, p store.PlanEntryUpsertParams) (*store.PlanEntry, error) {
-	e := p.Entry
-	fields, err := json.Marshal(e.Fields)
-	if err != nil {
-		return nil, fmt.Errorf("encode plan entry %s: %w", e.ID, err)
-	}
-	var out *store.PlanEntry
-	err = s.tx(ctx, func(tx *sql.Tx) error {
-		if err := ownedBy(ctx, tx, "plan_entries", e.ID, e.HouseholdID); err != nil {
-			return err
-		}
-		v, err := bumpHousehold(ctx, tx, e.HouseholdID, p.Now)
-		if err != nil {
-			return err
-		}
-		out, err = scanPlanEntry(tx.QueryRowContext(ctx,
-			`INSERT INTO plan_entries (`+planColumns+`) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)
-			 ON CONFLICT (id) DO UPDATE SET section = excluded.section, fields = excluded.fields, deleted = 0,
-			   version = excluded.version, updated_at = excluded.updated_at, updated_by = excluded.updated_by
-			 RETURNING `+planColumns,
-			e.ID, e.HouseholdID, string(e.Section), string(fields), v, micros(p.Now), micros(p.Now), p.UpdatedBy))
-		if err != nil {
-			return fmt.Errorf("upsert plan entry %s: %w", e.ID, err)
-		}
-		return nil
-	})
-	return out, err
-}
-
-// PlanEntryDelete implements store.Store.
-func (s *Store) PlanEntryDelete(ctx context.Context, p store.PlanEntryDeleteParams) (*store.PlanEntry, error) {
-	var out *store.PlanEntry
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		v, err := bumpHousehold(ctx, tx, p.HouseholdID, p.Now)
-		if err != nil {
-			return err
-		}
-		out, err = scanPlanEntry(tx.QueryRowContext(ctx,
-			`UPDATE plan_entries SET deleted = 1, version = ?, updated_at = ?, updated_by = ?
-			 WHERE id = ? AND household_id = ? RETURNING `+planColumns,
-			v, micros(p.Now), p.UpdatedBy, p.EntryID, p.HouseholdID))
-		if err != nil {
-			return notFound(err, "plan entry "+p.EntryID)
-		}
-		return nil
-	})
-	return out, err
-}
-
-// PlanEntryList implements store.Store.
-func (s *Store) PlanEntryList(ctx context.Context, p store.PlanEntryListParams) ([]*store.PlanEntry, error) {
-	q := `SELECT ` + planColumns + ` FROM plan_entries WHERE household_id = ?`
-	if !p.IncludeDeleted {
-		q += ` AND deleted = 0`
-	}
-	rows, err := s.read.QueryContext(ctx, q+` ORDER BY id`, p.HouseholdID)
-	if err != nil {
-		return nil, fmt.Errorf("list plan of %s: %w", p.HouseholdID, err)
-	}
-	return collect(rows, func(r *sql.Rows) (*store.PlanEntry, error) { return scanPlanEntry(r) })
 }
 
 const scheduleColumns = `id, household_id, rule, time_zone, local_time, grace_minutes, channel, lead_professional_id,

@@ -43,6 +43,13 @@ func Exercise(t *testing.T, open, openBare func(t *testing.T) store.Store) {
 		{"check-ins", testCheckIns},
 		{"audit", testAudit},
 		{"version is a gap-free cursor under concurrent writers", testConcurrentVersions},
+		{"sync: push and pull", testSyncPushAndPull},
+		{"sync: a re-pushed batch applies nothing twice", testSyncIdempotent},
+		{"sync: a concurrent edit is kept as a conflict and resolved", testSyncConflict},
+		{"sync: an edit beats a concurrent delete", testSyncEditBeatsDelete},
+		{"sync: bad mutations are rejected alone", testSyncRejections},
+		{"sync: losing access evicts", testSyncEviction},
+		{"sync: pull pages are bounded in bytes", testSyncPaging},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,272 @@
+package storetest
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/veilig/veilig/backend/store"
+	"github.com/veilig/veilig/sync/hlc"
+)
+
+// stamp is the HLC stamp n seconds after t0.
+func stamp(n int) hlc.Timestamp { return hlc.New(t0.Add(time.Duration(n)*time.Second), 0) }
+
+func edit(id, household, record, device, author string, section store.PlanSection, writes ...store.FieldWrite) store.SyncMutation {
+	return store.SyncMutation{ID: id, HouseholdID: household, DeviceID: device, ProfessionalID: author, Kind: store.MutationEdit,
+		RecordID: record, Section: section, Writes: writes}
+}
+
+func fw(field, value string, at, seen int) store.FieldWrite {
+	w := store.FieldWrite{Field: field, Value: value, Stamp: stamp(at)}
+	if seen > 0 {
+		w.Seen = stamp(seen)
+	}
+	return w
+}
+
+func push(t *testing.T, s store.Store, muts ...store.SyncMutation) []store.MutationResult {
+	t.Helper()
+	res, err := s.SyncPush(ctx(), store.SyncPushParams{Mutations: muts, Now: t0})
+	must(t, err)
+	if len(res) != len(muts) {
+		t.Fatalf("%d results for %d mutations", len(res), len(muts))
+	}
+	return res
+}
+
+func outcomes(res []store.MutationResult) []string {
+	var out []string
+	for _, r := range res {
+		s := fmt.Sprint(r.Outcome)
+		if r.Outcome == store.OutcomeRejected {
+			s += fmt.Sprintf("/%d", r.Reason)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func pull(t *testing.T, s store.Store, pro string, cursors map[string]int64, maxBytes int) *store.SyncPage {
+	t.Helper()
+	page, err := s.SyncPull(ctx(), store.SyncPullParams{ProfessionalID: pro, Cursors: cursors, MaxBytes: maxBytes})
+	must(t, err)
+	return page
+}
+
+// changesOf returns the changes of one household in a page, or nil.
+func changesOf(page *store.SyncPage, household string) *store.HouseholdChanges {
+	for _, hc := range page.Households {
+		if hc.Household.ID == household {
+			return hc
+		}
+	}
+	return nil
+}
+
+func fieldValues(r *store.SyncRecord) map[string]string {
+	out := map[string]string{}
+	for _, f := range r.Fields {
+		out[f.Field] = f.Value
+	}
+	return out
+}
+
+func syncFixture(t *testing.T, s store.Store) {
+	t.Helper()
+	seedDirectory(t, s)
+	createHousehold(t, s, "h1", "team-north")
+	createHousehold(t, s, "h2", "team-north")
+	for _, m := range []store.CareTeamMember{{HouseholdID: "h1", ProfessionalID: "p-care"}, {HouseholdID: "h1", ProfessionalID: "p-colleague"},
+		{HouseholdID: "h2", ProfessionalID: "p-care"}} {
+		must(t, s.CareTeamMemberSet(ctx(), store.CareTeamMemberSetParams{Member: m, Now: t0}))
+	}
+}
+
+func testSyncPushAndPull(t *testing.T, s store.Store) {
+	syncFixture(t, s)
+	res := push(t, s,
+		edit("m1", "h1", "e1", "phone-a", "p-care", store.SectionNetworkPerson, fw("name", "Oma Truus", 1, 0), fw("phone", "0611", 1, 0)),
+		store.SyncMutation{ID: "m2", HouseholdID: "h1", DeviceID: "phone-a", ProfessionalID: "p-care", Kind: store.MutationCheckIn, Stamp: stamp(2),
+			CheckIn: store.CheckIn{Channel: "home_visit", Outcome: "safe", RecordedBy: "p-care", RecordedAt: t0}},
+	)
+	equalIDs(t, "outcomes", outcomes(res), []string{"1", "1"})
+
+	page := pull(t, s, "p-colleague", nil, 0)
+	hc := changesOf(page, "h1")
+	if hc == nil || len(hc.Records) != 1 || len(hc.CheckIns) != 1 || page.HasMore || len(page.Evicted) != 0 {
+		t.Fatalf("first pull = %+v", page)
+	}
+	if got := fieldValues(hc.Records[0]); got["name"] != "Oma Truus" || got["phone"] != "0611" || hc.Records[0].Section != store.SectionNetworkPerson {
+		t.Errorf("pulled record = %+v", hc.Records[0])
+	}
+	equal(t, "check-in id is the mutation id", hc.CheckIns[0].ID, "m2")
+	cursor := map[string]int64{"h1": hc.Household.Version}
+
+	// The PlanService API sees the same entry.
+	entries, err := s.PlanEntryList(ctx(), store.PlanEntryListParams{HouseholdID: "h1"})
+	must(t, err)
+	if len(entries) != 1 || entries[0].Fields["phone"] != "0611" {
+		t.Fatalf("plan after push = %+v", deref(entries))
+	}
+
+	// Nothing new: nothing pulled.
+	if page := pull(t, s, "p-colleague", cursor, 0); len(page.Households) != 0 {
+		t.Fatalf("a pull at the head returned %+v", page.Households[0])
+	}
+	// One field changes: only that field comes.
+	push(t, s, edit("m3", "h1", "e1", "phone-b", "p-colleague", "", fw("phone", "0622", 3, 1)))
+	hc = changesOf(pull(t, s, "p-care", cursor, 0), "h1")
+	if hc == nil || len(hc.Records) != 1 || len(hc.Records[0].Fields) != 1 || hc.Records[0].Fields[0].Value != "0622" || hc.Records[0].Fields[0].DeviceID != "phone-b" {
+		t.Fatalf("incremental pull = %+v", hc)
+	}
+}
+
+func testSyncIdempotent(t *testing.T, s store.Store) {
+	syncFixture(t, s)
+	batch := []store.SyncMutation{
+		edit("m1", "h1", "e1", "phone-a", "p-care", store.SectionDanger, fw("description", "d1", 1, 0)),
+		edit("m2", "h1", "e1", "phone-a", "p-care", "", fw("description", "d2", 2, 1)),
+		edit("m1", "h1", "e1", "phone-a", "p-care", store.SectionDanger, fw("description", "d1", 1, 0)), // repeated within the batch
+	}
+	first := push(t, s, batch...)
+	v := version(t, s, "h1")
+	// The response was lost: the phone sends the same batch again.
+	again := push(t, s, batch...)
+	if !slices.Equal(outcomes(first), outcomes(again)) {
+		t.Errorf("re-push outcomes %v, first %v", outcomes(again), outcomes(first))
+	}
+	equal(t, "a re-pushed batch changes no version", version(t, s, "h1"), v)
+	entries, err := s.PlanEntryList(ctx(), store.PlanEntryListParams{HouseholdID: "h1"})
+	must(t, err)
+	equal(t, "value", entries[0].Fields["description"], "d2")
+	hc := changesOf(pull(t, s, "p-care", nil, 0), "h1")
+	equal(t, "records", len(hc.Records), 1)
+}
+
+func testSyncConflict(t *testing.T, s store.Store) {
+	syncFixture(t, s)
+	push(t, s, edit("m1", "h1", "e1", "phone-a", "p-care", store.SectionCrisisContact, fw("phone", "0611", 1, 0)))
+	// Two professionals edit the same field offline, both having seen m1's value.
+	res := push(t, s, edit("m2", "h1", "e1", "phone-a", "p-care", "", fw("phone", "0622", 3, 1)))
+	equalIDs(t, "first concurrent edit", outcomes(res), []string{"1"})
+	res = push(t, s, edit("m3", "h1", "e1", "phone-b", "p-colleague", "", fw("phone", "0633", 2, 1)))
+	equalIDs(t, "the older concurrent edit loses and is kept", outcomes(res), []string{"3"})
+
+	for _, pro := range []string{"p-care", "p-colleague"} {
+		hc := changesOf(pull(t, s, pro, nil, 0), "h1")
+		if hc == nil || len(hc.Conflicts) != 1 {
+			t.Fatalf("%s sees conflicts %+v", pro, hc)
+		}
+		c := hc.Conflicts[0]
+		if c.ID != "m3/phone" || c.Value != "0633" || c.OverwrittenBy != "m2" || c.AuthorID != "p-colleague" || c.Resolved {
+			t.Errorf("%s sees conflict %+v", pro, *c)
+		}
+		if got := fieldValues(hc.Records[0]); got["phone"] != "0622" {
+			t.Errorf("%s sees phone %q", pro, got["phone"])
+		}
+	}
+	hc := changesOf(pull(t, s, "p-care", nil, 0), "h1")
+	cursor := map[string]int64{"h1": hc.Household.Version}
+	res = push(t, s, store.SyncMutation{ID: "m4", HouseholdID: "h1", DeviceID: "phone-a", ProfessionalID: "p-care", Kind: store.MutationResolve, ConflictID: "m3/phone"})
+	equalIDs(t, "resolve", outcomes(res), []string{"1"})
+	hc = changesOf(pull(t, s, "p-colleague", cursor, 0), "h1")
+	if hc == nil || len(hc.Conflicts) != 1 || !hc.Conflicts[0].Resolved {
+		t.Fatalf("the resolution does not reach the other author: %+v", hc)
+	}
+}
+
+func testSyncEditBeatsDelete(t *testing.T, s store.Store) {
+	syncFixture(t, s)
+	push(t, s, edit("m1", "h1", "e1", "phone-a", "p-care", store.SectionAgreement, fw("what", "w1", 1, 0)))
+	// Offline, one deletes the entry having seen m1, the other edits it.
+	res := push(t, s, store.SyncMutation{ID: "m2", HouseholdID: "h1", DeviceID: "phone-b", ProfessionalID: "p-colleague", Kind: store.MutationDelete,
+		RecordID: "e1", Stamp: stamp(3), Seen: stamp(1)})
+	equalIDs(t, "delete", outcomes(res), []string{"1"})
+	hc := changesOf(pull(t, s, "p-care", nil, 0), "h1")
+	if !hc.Records[0].Deleted {
+		t.Fatal("the delete did not apply")
+	}
+	cursor := map[string]int64{"h1": hc.Household.Version}
+	res = push(t, s, edit("m3", "h1", "e1", "phone-a", "p-care", "", fw("when", "zaterdag", 2, 0)))
+	equalIDs(t, "edit", outcomes(res), []string{"1"})
+	hc = changesOf(pull(t, s, "p-colleague", cursor, 0), "h1")
+	if hc == nil || hc.Records[0].Deleted {
+		t.Fatalf("the concurrent edit did not revive the entry: %+v", hc)
+	}
+	if got := fieldValues(hc.Records[0]); got["what"] != "w1" || got["when"] != "zaterdag" {
+		t.Errorf("a revived entry must come whole: %v", got)
+	}
+}
+
+func testSyncRejections(t *testing.T, s store.Store) {
+	syncFixture(t, s)
+	createHousehold(t, s, "h9", "team-south")
+	push(t, s, edit("m0", "h2", "e-h2", "phone-a", "p-care", store.SectionDanger, fw("description", "d", 1, 0)))
+	res := push(t, s,
+		edit("m1", "h1", "e1", "phone-a", "p-care", store.SectionDanger, fw("description", "ok", 1, 0)),
+		edit("m2", "h1", "e-h2", "phone-a", "p-care", store.SectionDanger, fw("description", "x", 1, 0)), // another household's record
+		edit("m3", "h1", "e3", "phone-a", "p-care", "nonsense", fw("description", "x", 1, 0)),            // no valid section
+		edit("m4", "h-missing", "e4", "phone-a", "p-care", store.SectionDanger, fw("description", "x", 1, 0)),
+		store.SyncMutation{ID: "m5", HouseholdID: "h1", DeviceID: "phone-a", ProfessionalID: "p-care", Kind: store.MutationDelete, RecordID: "e-none", Stamp: stamp(1)},
+		store.SyncMutation{ID: "m6", HouseholdID: "h1", DeviceID: "phone-a", ProfessionalID: "p-care", Kind: store.MutationResolve, ConflictID: "m0/description"},
+		edit("m7", "h1", "e1", "phone-a", "p-care", "", fw("description", "x", 1, 2)), // saw its own future
+		edit("m8", "h1", "e8", "phone-a", "p-care", store.SectionDanger, fw("description", "ok too", 2, 0)),
+	)
+	equalIDs(t, "outcomes", outcomes(res), []string{"1", "4/2", "4/2", "4/3", "4/3", "4/3", "4/2", "1"})
+	for _, r := range res {
+		if r.Outcome == store.OutcomeRejected && r.Detail == "" {
+			t.Errorf("rejection of %s has no reason text", r.MutationID)
+		}
+	}
+	entries, err := s.PlanEntryList(ctx(), store.PlanEntryListParams{HouseholdID: "h1"})
+	must(t, err)
+	equal(t, "entries applied around the rejections", len(entries), 2)
+}
+
+func testSyncEviction(t *testing.T, s store.Store) {
+	syncFixture(t, s)
+	page := pull(t, s, "p-colleague", nil, 0)
+	cursors := map[string]int64{}
+	for _, hc := range page.Households {
+		cursors[hc.Household.ID] = hc.Household.Version
+	}
+	equal(t, "households of p-colleague", len(cursors), 1)
+	must(t, s.CareTeamMemberRemove(ctx(), store.CareTeamMemberRemoveParams{HouseholdID: "h1", ProfessionalID: "p-colleague", Now: t0}))
+	page = pull(t, s, "p-colleague", cursors, 0)
+	equalIDs(t, "evicted", page.Evicted, []string{"h1"})
+	equal(t, "households after eviction", len(page.Households), 0)
+}
+
+func testSyncPaging(t *testing.T, s store.Store) {
+	seedDirectory(t, s)
+	const n = 12
+	for i := range n {
+		h := fmt.Sprintf("h%02d", i)
+		createHousehold(t, s, h, "team-north")
+		push(t, s, edit("m"+h, h, "e"+h, "phone-a", "p-super", store.SectionDanger, fw("description", fmt.Sprintf("%0500d", i), 1, 0)))
+	}
+	cursors := map[string]int64{}
+	pages := 0
+	for {
+		page := pull(t, s, "p-super", cursors, 1500)
+		pages++
+		for _, hc := range page.Households {
+			if _, dup := cursors[hc.Household.ID]; dup {
+				t.Errorf("household %s pulled twice", hc.Household.ID)
+			}
+			cursors[hc.Household.ID] = hc.Household.Version
+		}
+		if !page.HasMore {
+			break
+		}
+		if len(page.Households) == 0 || pages > n {
+			t.Fatalf("paging makes no progress after %d pages", pages)
+		}
+	}
+	equal(t, "households pulled", len(cursors), n)
+	if pages < 3 {
+		t.Errorf("1500-byte pages of %d 500-byte households took %d pages", n, pages)
+	}
+}

@@ -1,0 +1,342 @@
+// Package syncplan decides what a sync push writes. Storage engines load the state a push
+// touches inside its transaction (State), call Plan, and write the rows it returns with
+// set-based statements; so the merge (github.com/veilig/veilig/sync/merge) and the outcome of
+// every mutation are decided once, in pure Go, for every engine.
+package syncplan
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/veilig/veilig/backend/store"
+	"github.com/veilig/veilig/sync/hlc"
+	"github.com/veilig/veilig/sync/merge"
+)
+
+// Record is a plan entry's header.
+type Record struct {
+	ID          string
+	HouseholdID string
+	Section     store.PlanSection
+	Deleted     bool
+	Version     int64
+	UpdatedBy   string
+}
+
+// WriteRow is one stored field write.
+type WriteRow struct {
+	HouseholdID, RecordID, Field, MutationID, Value string
+	Stamp, Seen                                     hlc.Timestamp
+	DeviceID, AuthorID                              string
+	Current                                         bool
+	Version                                         int64
+}
+
+// DeleteRow is one stored delete.
+type DeleteRow struct {
+	MutationID, HouseholdID, RecordID string
+	Stamp, Seen                       hlc.Timestamp
+	DeviceID, AuthorID                string
+	Version                           int64
+}
+
+// State is what a push needs of the database, loaded in its transaction after the households
+// of the push were bumped (which locks them).
+type State struct {
+	// Versions maps each existing household of the push to its version after the bump.
+	Versions map[string]int64
+	// Known holds the results of mutations already applied by an earlier push.
+	Known map[string]store.MutationResult
+	// Records, Writes and Deletes cover every record the push names.
+	Records map[string]Record
+	Writes  []WriteRow
+	Deletes []DeleteRow
+	// Conflicts covers those records and every conflict a resolve names.
+	Conflicts map[string]store.Conflict
+}
+
+// Current names the winning write of a field after the push.
+type Current struct {
+	RecordID, Field, MutationID string
+	Version                     int64
+}
+
+// Changes is everything a push writes.
+type Changes struct {
+	// Results has one entry per mutation, in request order.
+	Results []store.MutationResult
+	// Mutations are the new entries of the mutation log (duplicates are not repeated).
+	Mutations []MutationRow
+	Writes    []WriteRow
+	// Current lists, for every field the push wrote, its winner; every other write of the field
+	// is not current.
+	Current []Current
+	Deletes []DeleteRow
+	// Records are the headers to insert or update.
+	Records []Record
+	// Revived records were deleted and are alive again: their current fields must be sent
+	// again, so their versions move to the record's.
+	Revived   []string
+	Conflicts []store.Conflict
+	CheckIns  []store.CheckIn
+}
+
+// MutationRow is one entry of the mutation log, the idempotency record of a push.
+type MutationRow struct {
+	store.MutationResult
+	HouseholdID, DeviceID, ProfessionalID string
+	Version                               int64
+}
+
+// Plan decides a push. Mutations apply in request order; a mutation id seen before (in an
+// earlier push or earlier in this one) is answered with its first result and changes nothing.
+func Plan(st State, p store.SyncPushParams) Changes {
+	pl := planner{st: st, replicas: map[string]*merge.Replica{}, records: map[string]Record{},
+		conflicts: map[string]store.Conflict{}, touched: map[[2]string]bool{}, seen: map[string]int{}, isDirty: map[string]bool{}}
+	for id, r := range st.Records {
+		pl.records[id] = r
+	}
+	for id, c := range st.Conflicts {
+		pl.conflicts[id] = c
+	}
+	var ch Changes
+	for _, m := range p.Mutations {
+		if r, ok := st.Known[m.ID]; ok {
+			ch.Results = append(ch.Results, r)
+			continue
+		}
+		if i, ok := pl.seen[m.ID]; ok {
+			ch.Results = append(ch.Results, ch.Results[i])
+			continue
+		}
+		r := pl.apply(&ch, m)
+		pl.seen[m.ID] = len(ch.Results)
+		ch.Results = append(ch.Results, r)
+		row := MutationRow{MutationResult: r, HouseholdID: m.HouseholdID, DeviceID: m.DeviceID, ProfessionalID: m.ProfessionalID}
+		row.Version = st.Versions[m.HouseholdID]
+		ch.Mutations = append(ch.Mutations, row)
+	}
+	pl.finish(&ch)
+	return ch
+}
+
+type planner struct {
+	st        State
+	replicas  map[string]*merge.Replica // by record, built from history on first touch
+	records   map[string]Record
+	conflicts map[string]store.Conflict
+	changed   []string // conflict ids created or changed, in order
+	touched   map[[2]string]bool
+	fields    [][2]string // touched (record, field), in order
+	seen      map[string]int
+	writes    []WriteRow
+	dirty     []string // records whose header changes, in order
+	isDirty   map[string]bool
+}
+
+const detailOtherHousehold = "the record belongs to another household"
+
+func reject(m store.SyncMutation, reason store.RejectReason, format string, args ...any) store.MutationResult {
+	return store.MutationResult{MutationID: m.ID, Outcome: store.OutcomeRejected, Reason: reason, Detail: fmt.Sprintf(format, args...)}
+}
+
+func (pl *planner) replica(record string) *merge.Replica {
+	r := pl.replicas[record]
+	if r != nil {
+		return r
+	}
+	r = merge.NewReplica()
+	for _, w := range pl.st.Writes {
+		if w.RecordID == record {
+			r.Add(merge.Write{MutationID: w.MutationID, Record: w.RecordID, Field: w.Field, Value: w.Value, Stamp: w.Stamp, Device: w.DeviceID, Seen: w.Seen})
+		}
+	}
+	for _, d := range pl.st.Deletes {
+		if d.RecordID == record {
+			r.AddDelete(merge.Delete{MutationID: d.MutationID, Record: d.RecordID, Stamp: d.Stamp, Device: d.DeviceID, Seen: d.Seen})
+		}
+	}
+	pl.replicas[record] = r
+	return r
+}
+
+func (pl *planner) apply(ch *Changes, m store.SyncMutation) store.MutationResult {
+	version, ok := pl.st.Versions[m.HouseholdID]
+	if !ok {
+		return reject(m, store.ReasonNotFound, "household not found")
+	}
+	switch m.Kind {
+	case store.MutationEdit, store.MutationDelete:
+		rec, exists := pl.records[m.RecordID]
+		switch {
+		case exists && rec.HouseholdID != m.HouseholdID:
+			return reject(m, store.ReasonInvalid, detailOtherHousehold)
+		case exists && m.Kind == store.MutationEdit && m.Section != "" && m.Section != rec.Section:
+			return reject(m, store.ReasonInvalid, "the record's section cannot change")
+		case !exists && m.Kind == store.MutationDelete:
+			return reject(m, store.ReasonNotFound, "no such record")
+		case !exists && !validSection(m.Section):
+			return reject(m, store.ReasonInvalid, "a new record needs a valid section")
+		}
+		if !exists {
+			rec = Record{ID: m.RecordID, HouseholdID: m.HouseholdID, Section: m.Section}
+		}
+		if m.Kind == store.MutationDelete {
+			return pl.delete(ch, m, rec, version)
+		}
+		return pl.edit(ch, m, rec, version)
+	case store.MutationResolve:
+		c, exists := pl.conflicts[m.ConflictID]
+		if !exists || c.HouseholdID != m.HouseholdID {
+			return reject(m, store.ReasonNotFound, "no such conflict")
+		}
+		if !c.Resolved {
+			c.Resolved, c.Version = true, version
+			pl.setConflict(c)
+		}
+		return store.MutationResult{MutationID: m.ID, Outcome: store.OutcomeApplied}
+	case store.MutationCheckIn:
+		c := m.CheckIn
+		c.ID, c.HouseholdID, c.Version = m.ID, m.HouseholdID, version
+		ch.CheckIns = append(ch.CheckIns, c)
+		return store.MutationResult{MutationID: m.ID, Outcome: store.OutcomeApplied}
+	}
+	return reject(m, store.ReasonInvalid, "unknown mutation kind")
+}
+
+func validSection(s store.PlanSection) bool {
+	switch s {
+	case store.SectionDanger, store.SectionSafetyGoal, store.SectionAgreement, store.SectionNetworkPerson,
+		store.SectionWarningSignal, store.SectionCrisisContact, store.SectionReview:
+		return true
+	}
+	return false
+}
+
+func (pl *planner) edit(ch *Changes, m store.SyncMutation, rec Record, version int64) store.MutationResult {
+	if len(m.Writes) == 0 {
+		return reject(m, store.ReasonInvalid, "an edit needs at least one field")
+	}
+	for i, w := range m.Writes {
+		mw := merge.Write{MutationID: m.ID, Record: m.RecordID, Field: w.Field, Value: w.Value, Stamp: w.Stamp, Device: m.DeviceID, Seen: w.Seen}
+		if err := mw.Validate(); err != nil {
+			return reject(m, store.ReasonInvalid, "field %d: %v", i, err)
+		}
+		for _, other := range m.Writes[:i] {
+			if other.Field == w.Field {
+				return reject(m, store.ReasonInvalid, "field %d is written twice", i)
+			}
+		}
+	}
+	r := pl.replica(m.RecordID)
+	outcome := store.OutcomeApplied
+	for _, w := range m.Writes {
+		mw := merge.Write{MutationID: m.ID, Record: m.RecordID, Field: w.Field, Value: w.Value, Stamp: w.Stamp, Device: m.DeviceID, Seen: w.Seen}
+		_, created := r.Add(mw)
+		pl.writes = append(pl.writes, WriteRow{HouseholdID: m.HouseholdID, RecordID: m.RecordID, Field: w.Field, MutationID: m.ID,
+			Value: w.Value, Stamp: w.Stamp, Seen: w.Seen, DeviceID: m.DeviceID, AuthorID: m.ProfessionalID, Version: version})
+		if len(created) > 0 {
+			outcome = store.OutcomeConflictRecorded
+		} else if r.State(m.RecordID).Fields[w.Field].MutationID != m.ID && outcome == store.OutcomeApplied {
+			outcome = store.OutcomeMerged
+		}
+		pl.touch(m.RecordID, w.Field)
+	}
+	rec.UpdatedBy = m.ProfessionalID
+	pl.header(rec, version)
+	return store.MutationResult{MutationID: m.ID, Outcome: outcome}
+}
+
+func (pl *planner) delete(ch *Changes, m store.SyncMutation, rec Record, version int64) store.MutationResult {
+	d := merge.Delete{MutationID: m.ID, Record: m.RecordID, Stamp: m.Stamp, Device: m.DeviceID, Seen: m.Seen}
+	if err := d.Validate(); err != nil {
+		return reject(m, store.ReasonInvalid, "%v", err)
+	}
+	r := pl.replica(m.RecordID)
+	r.AddDelete(d)
+	ch.Deletes = append(ch.Deletes, DeleteRow{MutationID: m.ID, HouseholdID: m.HouseholdID, RecordID: m.RecordID, Stamp: m.Stamp,
+		Seen: m.Seen, DeviceID: m.DeviceID, AuthorID: m.ProfessionalID, Version: version})
+	rec.UpdatedBy = m.ProfessionalID
+	pl.header(rec, version)
+	if !r.State(m.RecordID).Deleted {
+		// An edit the deleter had not seen keeps the record: the delete is recorded, not applied.
+		return store.MutationResult{MutationID: m.ID, Outcome: store.OutcomeMerged, Detail: "the record has edits the delete had not seen"}
+	}
+	return store.MutationResult{MutationID: m.ID, Outcome: store.OutcomeApplied}
+}
+
+func (pl *planner) touch(record, field string) {
+	k := [2]string{record, field}
+	if !pl.touched[k] {
+		pl.touched[k] = true
+		pl.fields = append(pl.fields, k)
+	}
+}
+
+// header marks a record whose header must be written with version.
+func (pl *planner) header(rec Record, version int64) {
+	if !pl.isDirty[rec.ID] {
+		pl.isDirty[rec.ID] = true
+		pl.dirty = append(pl.dirty, rec.ID)
+	}
+	rec.Version = version
+	pl.records[rec.ID] = rec
+}
+
+func (pl *planner) setConflict(c store.Conflict) {
+	if !slices.Contains(pl.changed, c.ID) {
+		pl.changed = append(pl.changed, c.ID)
+	}
+	pl.conflicts[c.ID] = c
+}
+
+// finish derives the rows from the merged replicas: current writes, headers, conflicts.
+func (pl *planner) finish(ch *Changes) {
+	authors := map[string]string{}
+	for _, w := range pl.st.Writes {
+		authors[w.MutationID] = w.AuthorID
+	}
+	for _, w := range pl.writes {
+		authors[w.MutationID] = w.AuthorID
+	}
+	winners := map[[2]string]string{}
+	for _, k := range pl.fields {
+		st := pl.replicas[k[0]].State(k[0])
+		winners[k] = st.Fields[k[1]].MutationID
+		ch.Current = append(ch.Current, Current{RecordID: k[0], Field: k[1], MutationID: winners[k], Version: pl.records[k[0]].Version})
+		for _, c := range st.Conflicts {
+			if c.Field != k[1] {
+				continue
+			}
+			id := c.ID()
+			old, exists := pl.conflicts[id]
+			if exists && old.OverwrittenBy == c.OverwrittenBy {
+				continue
+			}
+			rec := pl.records[c.Record]
+			nc := store.Conflict{ID: id, HouseholdID: rec.HouseholdID, RecordID: c.Record, Field: c.Field, MutationID: c.MutationID,
+				Value: c.Value, Stamp: c.Stamp, DeviceID: c.Device, AuthorID: authors[c.MutationID], OverwrittenBy: c.OverwrittenBy,
+				Version: rec.Version}
+			if exists {
+				nc.Resolved = old.Resolved
+			}
+			pl.setConflict(nc)
+		}
+	}
+	for _, w := range pl.writes {
+		w.Current = winners[[2]string{w.RecordID, w.Field}] == w.MutationID
+		ch.Writes = append(ch.Writes, w)
+	}
+	for _, id := range pl.dirty {
+		rec := pl.records[id]
+		was, existed := pl.st.Records[id]
+		rec.Deleted = pl.replicas[id].State(id).Deleted
+		if existed && was.Deleted && !rec.Deleted {
+			ch.Revived = append(ch.Revived, id)
+		}
+		ch.Records = append(ch.Records, rec)
+	}
+	for _, id := range pl.changed {
+		ch.Conflicts = append(ch.Conflicts, pl.conflicts[id])
+	}
+}
