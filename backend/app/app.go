@@ -32,6 +32,8 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives authentication failures at debug level (reasons only, never tokens).
 	Logger zerolog.Logger
+	// PollInterval is how often SyncService.Subscribe looks for changes; 0 means 2 s.
+	PollInterval time.Duration
 }
 
 // Services returns every Connect service of the backend, wrapped in authentication (first,
@@ -54,7 +56,11 @@ func Services(cfg Config) []server.Service {
 		connect.WithReadMaxBytes(maxBytes),
 		connect.WithCompressMinBytes(1024),
 	}
-	svc := careapi.New(cfg.Store, careapi.WithClock(now), careapi.WithRequestID(server.RequestID))
+	svcOpts := []careapi.Option{careapi.WithClock(now), careapi.WithRequestID(server.RequestID), careapi.WithShutdownSignal(server.ShuttingDown)}
+	if cfg.PollInterval > 0 {
+		svcOpts = append(svcOpts, careapi.WithPollInterval(cfg.PollInterval))
+	}
+	svc := careapi.New(cfg.Store, svcOpts...)
 
 	var out []server.Service
 	add := func(name, path string, h http.Handler) {
@@ -68,5 +74,7 @@ func Services(cfg Config) []server.Service {
 	add(veiligv1connect.PlanServiceName, path, h)
 	path, h = veiligv1connect.NewCheckInServiceHandler(svc, opts...)
 	add(veiligv1connect.CheckInServiceName, path, h)
+	path, h = veiligv1connect.NewSyncServiceHandler(svc, opts...)
+	add(veiligv1connect.SyncServiceName, path, h)
 	return out
 }

@@ -40,6 +40,7 @@ type bundle struct {
 	household veiligv1connect.HouseholdServiceClient
 	plan      veiligv1connect.PlanServiceClient
 	checkIn   veiligv1connect.CheckInServiceClient
+	sync      veiligv1connect.SyncServiceClient
 }
 
 // syncBuffer is a bytes.Buffer safe for the server's concurrent log writes.
@@ -88,7 +89,7 @@ func setup(t *testing.T) *bundle {
 	log := zerolog.New(logs).Level(zerolog.DebugLevel)
 	srv := server.New(server.Config{Logger: log}, app.Services(app.Config{
 		Store: st, Verifier: verifier, Now: func() time.Time { return testNow }, Logger: log,
-		MaxRequestBytes: 64 << 10,
+		MaxRequestBytes: 64 << 10, PollInterval: 20 * time.Millisecond,
 	}))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -111,6 +112,7 @@ func setup(t *testing.T) *bundle {
 		household: veiligv1connect.NewHouseholdServiceClient(hc, base),
 		plan:      veiligv1connect.NewPlanServiceClient(hc, base),
 		checkIn:   veiligv1connect.NewCheckInServiceClient(hc, base),
+		sync:      veiligv1connect.NewSyncServiceClient(hc, base),
 	}
 }
 

@@ -149,6 +149,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          nil,
 	}
+	// Streams (SyncService.Subscribe) never end by themselves; they watch this channel so
+	// that a shutdown ends them instead of waiting out ShutdownTimeout.
+	stopping := make(chan struct{})
+	hs.RegisterOnShutdown(func() { close(stopping) })
+	hs.BaseContext = func(net.Listener) context.Context {
+		return context.WithValue(context.Background(), stoppingKey{}, (<-chan struct{})(stopping))
+	}
 	s.addr <- ln.Addr()
 	errc := make(chan error, 1)
 	go func() {
@@ -173,6 +180,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+type stoppingKey struct{}
+
+// ShuttingDown returns a channel that is closed when the server serving ctx's request begins
+// a graceful shutdown: long-lived streams end on it. Outside a server it never closes.
+func ShuttingDown(ctx context.Context) <-chan struct{} {
+	ch, _ := ctx.Value(stoppingKey{}).(<-chan struct{})
+	return ch
 }
 
 type requestIDKey struct{}

@@ -31,6 +31,8 @@ type Service struct {
 	store     store.Store
 	now       func() time.Time
 	requestID func(context.Context) string
+	pollEvery time.Duration
+	stopping  func(context.Context) <-chan struct{}
 }
 
 var (
@@ -52,9 +54,19 @@ func WithRequestID(f func(context.Context) string) Option {
 	return func(s *Service) { s.requestID = f }
 }
 
+// WithShutdownSignal tells long-lived streams how to learn that the server is shutting down
+// (a channel that closes), so that they end instead of holding the shutdown up.
+func WithShutdownSignal(f func(context.Context) <-chan struct{}) Option {
+	return func(s *Service) { s.stopping = f }
+}
+
+// WithPollInterval sets how often Subscribe looks for changes (default 2 s).
+func WithPollInterval(d time.Duration) Option { return func(s *Service) { s.pollEvery = d } }
+
 // New returns a Service backed by st.
 func New(st store.Store, opts ...Option) *Service {
-	s := &Service{store: st, now: time.Now, requestID: func(context.Context) string { return "" }}
+	s := &Service{store: st, now: time.Now, requestID: func(context.Context) string { return "" }, pollEvery: 2 * time.Second,
+		stopping: func(context.Context) <-chan struct{} { return nil }}
 	for _, o := range opts {
 		o(s)
 	}

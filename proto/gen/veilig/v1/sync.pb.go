@@ -660,10 +660,13 @@ func (*Mutation_Resolve) isMutation_Change() {}
 
 func (*Mutation_CheckIn) isMutation_Change() {}
 
-// PushRequest is a batch of mutations from the calling device, oldest first.
+// PushRequest is a batch of 1 to 1000 mutations from the calling device, oldest first.
 type PushRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Mutations     []*Mutation            `protobuf:"bytes,1,rep,name=mutations,proto3" json:"mutations,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Each mutation is validated on its own, against the rules of Mutation, so that an invalid
+	// one is rejected alone (REJECT_REASON_INVALID) while the rest of the batch applies; the
+	// request-wide validation therefore skips this field.
+	Mutations     []*Mutation `protobuf:"bytes,1,rep,name=mutations,proto3" json:"mutations,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1423,7 +1426,8 @@ func (*SubscribeRequest) Descriptor() ([]byte, []int) {
 	return file_veilig_v1_sync_proto_rawDescGZIP(), []int{16}
 }
 
-// SubscribeResponse names households that changed; the device pulls them.
+// SubscribeResponse names households that changed; the device pulls them. The first message
+// of a stream is empty: it confirms the subscription.
 type SubscribeResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	HouseholdIds  []string               `protobuf:"bytes,1,rep,name=household_ids,json=householdIds,proto3" json:"household_ids,omitempty"`
@@ -1513,9 +1517,9 @@ const file_veilig_v1_sync_proto_rawDesc = "" +
 	"\x06delete\x18\x04 \x01(\v2\x17.veilig.v1.RecordDeleteH\x00R\x06delete\x126\n" +
 	"\aresolve\x18\x05 \x01(\v2\x1a.veilig.v1.ConflictResolveH\x00R\aresolve\x125\n" +
 	"\bcheck_in\x18\x06 \x01(\v2\x18.veilig.v1.CheckInAppendH\x00R\acheckInB\x0f\n" +
-	"\x06change\x12\x05\xbaH\x02\b\x01\"M\n" +
-	"\vPushRequest\x12>\n" +
-	"\tmutations\x18\x01 \x03(\v2\x13.veilig.v1.MutationB\v\xbaH\b\x92\x01\x05\b\x01\x10\xe8\aR\tmutations\"\xb0\x01\n" +
+	"\x06change\x12\x05\xbaH\x02\b\x01\"H\n" +
+	"\vPushRequest\x129\n" +
+	"\tmutations\x18\x01 \x03(\v2\x13.veilig.v1.MutationB\x06\xbaH\x03\xd8\x01\x03R\tmutations\"\xb0\x01\n" +
 	"\x0eMutationResult\x12\x1f\n" +
 	"\vmutation_id\x18\x01 \x01(\tR\n" +
 	"mutationId\x124\n" +

@@ -1,0 +1,284 @@
+package careapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"buf.build/go/protovalidate"
+	"connectrpc.com/connect"
+	"github.com/rs/zerolog"
+
+	"github.com/veilig/veilig/backend/store"
+	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
+	"github.com/veilig/veilig/proto/gen/veilig/v1/veiligv1connect"
+	"github.com/veilig/veilig/sync/hlc"
+)
+
+var _ veiligv1connect.SyncServiceHandler = (*Service)(nil)
+
+// maxPushMutations bounds one push; the phone sends a longer outbox in several pushes.
+const maxPushMutations = 1000
+
+// maxPullBytes caps the page size a device may ask for.
+const maxPullBytes = 4 << 20
+
+// Push implements veiligv1connect.SyncServiceHandler. Each mutation is validated and
+// authorized on its own: a bad or forbidden one is rejected with a reason and the rest of the
+// batch applies, in one transaction.
+func (s *Service) Push(ctx context.Context, req *connect.Request[veiligv1.PushRequest]) (*connect.Response[veiligv1.PushResponse], error) {
+	c, err := s.callerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	muts := req.Msg.GetMutations()
+	if len(muts) == 0 || len(muts) > maxPushMutations {
+		return nil, connect.NewError(connect.CodeInvalidArgument, fmt.Errorf("a push carries 1 to %d mutations, not %d", maxPushMutations, len(muts)))
+	}
+	now := s.now()
+	results := make([]store.MutationResult, len(muts))
+	var accepted []store.SyncMutation
+	var positions []int
+	access := map[string]bool{}
+	for i, m := range muts {
+		sm, res := s.syncMutation(ctx, c, m, now, access)
+		if res != nil {
+			results[i] = *res
+			continue
+		}
+		accepted = append(accepted, sm)
+		positions = append(positions, i)
+	}
+	var audit []store.AuditEvent
+	for h, ok := range access {
+		if ok {
+			audit = append(audit, s.auditEvent(ctx, c, h, "sync.push"))
+		}
+	}
+	if len(audit) > 0 {
+		if err := s.store.AuditAppend(ctx, audit); err != nil {
+			return nil, s.internal(ctx, fmt.Errorf("audit push: %w", err))
+		}
+	}
+	if len(accepted) > 0 {
+		stored, err := s.store.SyncPush(ctx, store.SyncPushParams{Mutations: accepted, Now: now})
+		if err != nil {
+			return nil, s.storeError(ctx, fmt.Errorf("push %d mutations: %w", len(accepted), err), "mutation")
+		}
+		for j, r := range stored {
+			results[positions[j]] = r
+		}
+	}
+	out := &veiligv1.PushResponse{ServerStamp: uint64(hlc.New(now, 0))}
+	for _, r := range results {
+		out.Results = append(out.Results, &veiligv1.MutationResult{MutationId: r.MutationID, Outcome: veiligv1.MutationOutcome(r.Outcome),
+			Reason: veiligv1.RejectReason(r.Reason), Detail: r.Detail})
+	}
+	return connect.NewResponse(out), nil
+}
+
+var validator = func() protovalidate.Validator {
+	v, err := protovalidate.New()
+	if err != nil {
+		panic(err) // the rules are compiled into the binary
+	}
+	return v
+}()
+
+// syncMutation validates, authorizes and converts one mutation, clamping its stamps to the
+// server's clock. It returns a result instead when the mutation is rejected here.
+func (s *Service) syncMutation(ctx context.Context, c *caller, m *veiligv1.Mutation, now time.Time, access map[string]bool) (store.SyncMutation, *store.MutationResult) {
+	reject := func(reason store.RejectReason, detail string) (store.SyncMutation, *store.MutationResult) {
+		return store.SyncMutation{}, &store.MutationResult{MutationID: m.GetId(), Outcome: store.OutcomeRejected, Reason: reason, Detail: detail}
+	}
+	if err := validator.Validate(m); err != nil {
+		return reject(store.ReasonInvalid, violations(err))
+	}
+	hid := m.GetHouseholdId()
+	ok, seen := access[hid]
+	if !seen {
+		var err error
+		if ok, err = s.store.HouseholdCanAccess(ctx, c.professional.ID, hid); err != nil {
+			zerolog.Ctx(ctx).Error().Err(fmt.Errorf("authorize household %s: %w", hid, err)).Msg("push: mutation not checked")
+			return reject(store.ReasonForbidden, "the household could not be checked; push again")
+		}
+		access[hid] = ok
+	}
+	if !ok {
+		return reject(store.ReasonForbidden, "the household is not visible to you")
+	}
+	clamp := func(ts uint64) hlc.Timestamp {
+		t, _ := hlc.Clamp(hlc.Timestamp(ts), now, hlc.DefaultMaxSkew)
+		return t
+	}
+	device := c.principal.DeviceID
+	if device == "" {
+		device = "device-of-" + c.professional.ID
+	}
+	sm := store.SyncMutation{ID: m.GetId(), HouseholdID: hid, DeviceID: device, ProfessionalID: c.professional.ID}
+	switch ch := m.GetChange().(type) {
+	case *veiligv1.Mutation_Edit:
+		e := ch.Edit
+		if e.GetKind() != veiligv1.RecordKind_RECORD_KIND_PLAN_ENTRY {
+			return reject(store.ReasonInvalid, "only plan entries sync through Push so far")
+		}
+		sm.Kind, sm.RecordID, sm.Section = store.MutationEdit, e.GetRecordId(), store.PlanSection(e.GetSection())
+		for _, w := range e.GetFields() {
+			stamp := clamp(w.GetStamp())
+			sm.Writes = append(sm.Writes, store.FieldWrite{Field: w.GetField(), Value: w.GetValue(), Stamp: stamp, Seen: min(clamp(w.GetSeen()), stamp)})
+		}
+	case *veiligv1.Mutation_Delete:
+		d := ch.Delete
+		if d.GetKind() != veiligv1.RecordKind_RECORD_KIND_PLAN_ENTRY {
+			return reject(store.ReasonInvalid, "only plan entries sync through Push so far")
+		}
+		sm.Kind, sm.RecordID, sm.Stamp = store.MutationDelete, d.GetRecordId(), clamp(d.GetStamp())
+		sm.Seen = min(clamp(d.GetSeen()), sm.Stamp)
+	case *veiligv1.Mutation_Resolve:
+		sm.Kind, sm.ConflictID = store.MutationResolve, ch.Resolve.GetConflictId()
+	case *veiligv1.Mutation_CheckIn:
+		ci := ch.CheckIn
+		if id := ci.GetScheduleId(); id != "" {
+			sc, err := s.store.ScheduleGet(ctx, id)
+			if err != nil || sc.HouseholdID != hid {
+				return reject(store.ReasonNotFound, "no such schedule in this household")
+			}
+		}
+		sm.Kind, sm.Stamp = store.MutationCheckIn, clamp(ci.GetStamp())
+		sm.CheckIn = store.CheckIn{ScheduleID: ci.GetScheduleId(), Channel: channelNames[ci.GetChannel()], Outcome: outcomeNames[ci.GetOutcome()],
+			Note: ci.GetNote(), RecordedBy: c.professional.ID, RecordedAt: utc(sm.Stamp.Wall())}
+	}
+	return sm, nil
+}
+
+// violations names the fields that broke a rule, never their values.
+func violations(err error) string {
+	var verr *protovalidate.ValidationError
+	if !errors.As(err, &verr) {
+		return "invalid mutation"
+	}
+	var paths []string
+	for _, v := range verr.Violations {
+		paths = append(paths, protovalidate.FieldPathString(v.Proto.GetField())+": "+v.Proto.GetRuleId())
+	}
+	slices.Sort(paths)
+	return "invalid fields: " + strings.Join(paths, ", ")
+}
+
+// Pull implements veiligv1connect.SyncServiceHandler.
+func (s *Service) Pull(ctx context.Context, req *connect.Request[veiligv1.PullRequest]) (*connect.Response[veiligv1.PullResponse], error) {
+	c, err := s.callerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cursors := make(map[string]int64, len(req.Msg.GetCursors()))
+	for _, cur := range req.Msg.GetCursors() {
+		cursors[cur.GetHouseholdId()] = cur.GetVersion()
+	}
+	maxBytes := int(min(req.Msg.GetMaxBytes(), maxPullBytes))
+	page, err := s.store.SyncPull(ctx, store.SyncPullParams{ProfessionalID: c.professional.ID, Cursors: cursors, MaxBytes: maxBytes})
+	if err != nil {
+		return nil, s.storeError(ctx, fmt.Errorf("pull: %w", err), "household")
+	}
+	out := &veiligv1.PullResponse{EvictedHouseholdIds: page.Evicted, HasMore: page.HasMore, ServerStamp: uint64(hlc.New(s.now(), 0))}
+	var audit []store.AuditEvent
+	for _, hc := range page.Households {
+		audit = append(audit, s.auditEvent(ctx, c, hc.Household.ID, "sync.pull"))
+		out.Changes = append(out.Changes, householdChangesToProto(hc))
+		out.Cursors = append(out.Cursors, &veiligv1.Cursor{HouseholdId: hc.Household.ID, Version: hc.Household.Version})
+	}
+	if len(audit) > 0 {
+		if err := s.store.AuditAppend(ctx, audit); err != nil {
+			return nil, s.internal(ctx, fmt.Errorf("audit pull: %w", err))
+		}
+	}
+	return connect.NewResponse(out), nil
+}
+
+func householdChangesToProto(hc *store.HouseholdChanges) *veiligv1.HouseholdChanges {
+	out := &veiligv1.HouseholdChanges{HouseholdId: hc.Household.ID, Code: hc.Household.Code, TeamId: hc.Household.TeamID}
+	for _, r := range hc.Records {
+		rec := &veiligv1.RecordState{Kind: veiligv1.RecordKind_RECORD_KIND_PLAN_ENTRY, RecordId: r.ID, Section: string(r.Section), Deleted: r.Deleted, Version: r.Version}
+		for _, f := range r.Fields {
+			rec.Fields = append(rec.Fields, &veiligv1.FieldState{Field: f.Field, Value: f.Value, Stamp: uint64(f.Stamp), DeviceId: f.DeviceID})
+		}
+		out.Records = append(out.Records, rec)
+	}
+	for _, c := range hc.Conflicts {
+		out.Conflicts = append(out.Conflicts, &veiligv1.ConflictRecord{Id: c.ID, Kind: veiligv1.RecordKind_RECORD_KIND_PLAN_ENTRY, RecordId: c.RecordID,
+			Field: c.Field, Value: c.Value, Stamp: uint64(c.Stamp), DeviceId: c.DeviceID, AuthorId: c.AuthorID, OverwrittenBy: c.OverwrittenBy,
+			Resolved: c.Resolved, Version: c.Version})
+	}
+	for _, ci := range hc.CheckIns {
+		out.CheckIns = append(out.CheckIns, checkInToProto(ci))
+	}
+	return out
+}
+
+// Subscribe implements veiligv1connect.SyncServiceHandler: it polls the versions of the
+// caller's households (one indexed query per interval; no LISTEN/NOTIFY, which CockroachDB
+// lacks) and names the households that changed.
+func (s *Service) Subscribe(ctx context.Context, _ *connect.Request[veiligv1.SubscribeRequest], stream *connect.ServerStream[veiligv1.SubscribeResponse]) error {
+	c, err := s.callerFrom(ctx)
+	if err != nil {
+		return err
+	}
+	// The first message, empty, confirms the subscription at once (a client waits for the
+	// response headers); after it, every message names changed households.
+	if err := stream.Send(&veiligv1.SubscribeResponse{}); err != nil {
+		return err
+	}
+	stopping := s.stopping(ctx)
+	var last map[string]int64
+	ticker := time.NewTicker(s.pollEvery)
+	defer ticker.Stop()
+	for {
+		versions, err := s.visibleVersions(ctx, c.professional.ID)
+		if err != nil {
+			return s.storeError(ctx, err, "household")
+		}
+		if last != nil {
+			var changed []string
+			for id, v := range versions {
+				if last[id] != v {
+					changed = append(changed, id)
+				}
+			}
+			if len(changed) > 0 {
+				slices.Sort(changed)
+				if err := stream.Send(&veiligv1.SubscribeResponse{HouseholdIds: changed}); err != nil {
+					return err
+				}
+			}
+		}
+		last = versions
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-stopping:
+			return connect.NewError(connect.CodeUnavailable, errors.New("server shutting down; subscribe again"))
+		case <-ticker.C:
+		}
+	}
+}
+
+func (s *Service) visibleVersions(ctx context.Context, professionalID string) (map[string]int64, error) {
+	out := map[string]int64{}
+	after := ""
+	for {
+		hs, err := s.store.HouseholdListVisible(ctx, store.HouseholdListVisibleParams{ProfessionalID: professionalID, AfterID: after, Limit: 500})
+		if err != nil {
+			return nil, fmt.Errorf("list households of %s: %w", professionalID, err)
+		}
+		for _, h := range hs {
+			out[h.ID] = h.Version
+		}
+		if len(hs) < 500 {
+			return out, nil
+		}
+		after = hs[len(hs)-1].ID
+	}
+}
