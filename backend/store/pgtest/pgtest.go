@@ -2,7 +2,8 @@
 // installed binaries (initdb + postgres on a temporary folder and a free port), one per test
 // binary, and a fresh database per test.
 //
-// Set VEILIG_TEST_DATABASE_URL to use an existing server instead (its user needs CREATEDB).
+// Set VEILIG_TEST_DATABASE_URL to use an existing server instead (its user needs CREATEDB),
+// and VEILIG_PGTEST_DURABLE=1 to keep fsync and synchronous commits on (for benchmarks).
 // When neither is available the tests skip with a loud "POSTGRES TESTS SKIPPED" message, and
 // with VEILIG_REQUIRE_POSTGRES=1 (as .ci/run sets) they fail instead.
 //
@@ -212,8 +213,9 @@ func (c *cluster) start() (string, error) {
 	return "", lastErr
 }
 
-// run starts postgres on port and waits until it accepts connections. Durability is off:
-// the cluster lives as long as one test binary.
+// run starts postgres on port and waits until it accepts connections. Durability is off (the
+// cluster lives as long as one test binary) unless VEILIG_PGTEST_DURABLE=1, for benchmarks
+// whose figures must compare with a real server.
 func (c *cluster) run(bin, data, dir string, port int, cred *syscall.Credential) error {
 	logPath := filepath.Join(dir, "postgres.log")
 	logFile, err := os.Create(logPath)
@@ -224,10 +226,13 @@ func (c *cluster) run(bin, data, dir string, port int, cred *syscall.Credential)
 	if cred != nil {
 		_ = os.Chown(logPath, int(cred.Uid), int(cred.Gid))
 	}
-	cmd := exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-p", strconv.Itoa(port),
-		"-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="+dir,
-		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-		"-c", "max_connections=200", "-c", "shared_buffers=128MB")
+	args := []string{"-D", data, "-p", strconv.Itoa(port),
+		"-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=" + dir,
+		"-c", "max_connections=200", "-c", "shared_buffers=128MB"}
+	if os.Getenv("VEILIG_PGTEST_DURABLE") != "1" {
+		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+	}
+	cmd := exec.Command(filepath.Join(bin, "postgres"), args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// Pdeathsig stops the server if the test binary dies without running Main's cleanup.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGKILL, Setpgid: true}

@@ -12,7 +12,7 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-func openBare(t *testing.T) store.Store {
+func openBare(t testing.TB) store.Store {
 	t.Helper()
 	s, err := storepgx.Open(context.Background(), pgtest.NewDatabase(t))
 	if err != nil {
@@ -23,7 +23,7 @@ func openBare(t *testing.T) store.Store {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Exercise(t, func(t *testing.T) store.Store {
+	storetest.Exercise(t, func(t testing.TB) store.Store {
 		s := openBare(t)
 		if err := s.Migrate(context.Background()); err != nil {
 			t.Fatal(err)
@@ -31,3 +31,16 @@ func TestConformance(t *testing.T) {
 		return s
 	}, openBare)
 }
+
+func openMigrated(t testing.TB) store.Store {
+	s := openBare(t)
+	if err := s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// BenchmarkSync runs on the throwaway cluster, which trades durability for speed unless
+// VEILIG_PGTEST_DURABLE=1; set it (or VEILIG_TEST_DATABASE_URL) for figures comparable with
+// a production server.
+func BenchmarkSync(b *testing.B) { storetest.Benchmark(b, openMigrated) }

@@ -10,7 +10,7 @@ import (
 	"github.com/veilig/veilig/backend/store/storetest"
 )
 
-func openBare(t *testing.T) store.Store {
+func openBare(t testing.TB) store.Store {
 	s, err := storesqlite.Open(context.Background(), filepath.Join(t.TempDir(), "veilig.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -20,7 +20,7 @@ func openBare(t *testing.T) store.Store {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Exercise(t, func(t *testing.T) store.Store {
+	storetest.Exercise(t, func(t testing.TB) store.Store {
 		s := openBare(t)
 		if err := s.Migrate(context.Background()); err != nil {
 			t.Fatal(err)
@@ -28,3 +28,13 @@ func TestConformance(t *testing.T) {
 		return s
 	}, openBare)
 }
+
+func openMigrated(t testing.TB) store.Store {
+	s := openBare(t)
+	if err := s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func BenchmarkSync(b *testing.B) { storetest.Benchmark(b, openMigrated) }

@@ -16,7 +16,7 @@ import (
 
 // Exercise runs the suite. open must return a new, empty, migrated store for each call and
 // close it when t ends; openBare a new store on an empty database that was never migrated.
-func Exercise(t *testing.T, open, openBare func(t *testing.T) store.Store) {
+func Exercise(t *testing.T, open, openBare func(t testing.TB) store.Store) {
 	t.Run("a new database has migrations pending", func(t *testing.T) {
 		s := openBare(t)
 		pending, err := s.MigrationsPending(ctx())
@@ -63,7 +63,7 @@ var t0 = time.Date(2026, 3, 29, 1, 30, 0, 123456000, time.UTC)
 
 func ctx() context.Context { return context.Background() }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +122,7 @@ func testOrganizations(t *testing.T, s store.Store) {
 	equalIDs(t, "organizations", ids(list, func(o *store.Organization) string { return o.ID }), []string{"org-a", "org-b"})
 }
 
-func seedDirectory(t *testing.T, s store.Store) {
+func seedDirectory(t testing.TB, s store.Store) {
 	t.Helper()
 	must(t, s.OrganizationUpsert(ctx(), store.Organization{ID: "org-1", Name: "Org 1", CreatedAt: t0}))
 	must(t, s.OrganizationUpsert(ctx(), store.Organization{ID: "org-2", Name: "Org 2", CreatedAt: t0}))
@@ -204,7 +204,7 @@ func testTeams(t *testing.T, s store.Store) {
 	equalIDs(t, "teams of p-care after removal", ids(teams, func(t *store.Team) string { return t.ID }), []string{"team-south"})
 }
 
-func createHousehold(t *testing.T, s store.Store, id, team string) {
+func createHousehold(t testing.TB, s store.Store, id, team string) {
 	t.Helper()
 	must(t, s.HouseholdCreate(ctx(), store.Household{ID: id, Code: "HH-" + id, TeamID: team, DisplayName: "Familie " + id, CreatedAt: t0}))
 }
