@@ -2,11 +2,15 @@ package app_test
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
+	"google.golang.org/protobuf/proto"
 
 	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
 	"github.com/veilig/veilig/sync/hlc"
@@ -260,4 +264,52 @@ func contains(s, sub string) bool {
 		}
 	}
 	return false
+}
+
+// TestPullIsSmallWhenNothingChangedAndCompressed measures the wire: a no-change round trip
+// costs a few hundred bytes, and a large page travels gzip-compressed.
+func TestPullIsSmallWhenNothingChangedAndCompressed(t *testing.T) {
+	b := setup(t)
+	lead := b.token(t, b.region.LeadID)
+	page := b.pull(t, lead, nil)
+	raw := func(body string) (*http.Response, []byte) {
+		req, _ := http.NewRequest(http.MethodPost, b.baseURL+"/veilig.v1.SyncService/Pull", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/proto")
+		req.Header.Set("Authorization", "Bearer "+lead)
+		req.Header.Set("Accept-Encoding", "gzip")
+		tr := &http.Transport{DisableCompression: true} // see the bytes as sent
+		res, err := (&http.Client{Transport: tr}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		got, _ := io.ReadAll(res.Body)
+		return res, got
+	}
+	encode := func(m *veiligv1.PullRequest) string {
+		bs, err := proto.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(bs)
+	}
+	atHead := &veiligv1.PullRequest{}
+	for h, v := range cursorsOf(page) {
+		atHead.Cursors = append(atHead.Cursors, &veiligv1.Cursor{HouseholdId: h, Version: v})
+	}
+	res, body := raw(encode(atHead))
+	if res.StatusCode != http.StatusOK || len(body) > 300 {
+		t.Fatalf("no-change pull: status %d, %d bytes", res.StatusCode, len(body))
+	}
+	t.Logf("no-change pull of %d households: %d request bytes, %d response bytes", len(atHead.Cursors), len(encode(atHead)), len(body))
+
+	res, body = raw(encode(&veiligv1.PullRequest{}))
+	if res.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("a full pull of %d households was not compressed", len(page.GetChanges()))
+	}
+	full, _ := proto.Marshal(page)
+	if len(body) >= len(full) {
+		t.Errorf("compressed page %d bytes, uncompressed %d", len(body), len(full))
+	}
+	t.Logf("full pull: %d bytes gzip, %d bytes uncompressed", len(body), len(full))
 }
