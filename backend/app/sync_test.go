@@ -109,7 +109,7 @@ func TestSyncPushRejectsPerMutationAndIsIdempotent(t *testing.T) {
 			t.Errorf("result %d = %v, want %v", i, r, want[i])
 		}
 	}
-	if d := res[1].GetDetail(); d == "" || contains(d, "not-a-uuid") {
+	if d := res[1].GetDetail(); d == "" || strings.Contains(d, "not-a-uuid") {
 		t.Errorf("invalid mutation detail %q: must name the field, not echo the value", d)
 	}
 
@@ -255,15 +255,6 @@ func TestPushRefusesEmptyAndOversizedBatches(t *testing.T) {
 	wantCode(t, err, connect.CodeInvalidArgument)
 	_, err = b.sync.Push(context.Background(), as("", &veiligv1.PushRequest{}))
 	wantCode(t, err, connect.CodeUnauthenticated)
-}
-
-func contains(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return true
-		}
-	}
-	return false
 }
 
 // TestPullIsSmallWhenNothingChangedAndCompressed measures the wire: a no-change round trip
