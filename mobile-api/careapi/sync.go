@@ -10,7 +10,6 @@ import (
 
 	"buf.build/go/protovalidate"
 	"connectrpc.com/connect"
-	"github.com/rs/zerolog"
 
 	"github.com/veilig/veilig/backend/store"
 	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
@@ -44,7 +43,10 @@ func (s *Service) Push(ctx context.Context, req *connect.Request[veiligv1.PushRe
 	var positions []int
 	access := map[string]bool{}
 	for i, m := range muts {
-		sm, res := s.syncMutation(ctx, c, m, now, access)
+		sm, res, err := s.syncMutation(ctx, c, m, now, access)
+		if err != nil {
+			return nil, err // nothing is applied yet: the phone sends the batch again
+		}
 		if res != nil {
 			results[i] = *res
 			continue
@@ -89,10 +91,11 @@ var validator = func() protovalidate.Validator {
 }()
 
 // syncMutation validates, authorizes and converts one mutation, clamping its stamps to the
-// server's clock. It returns a result instead when the mutation is rejected here.
-func (s *Service) syncMutation(ctx context.Context, c *caller, m *veiligv1.Mutation, now time.Time, access map[string]bool) (store.SyncMutation, *store.MutationResult) {
-	reject := func(reason store.RejectReason, detail string) (store.SyncMutation, *store.MutationResult) {
-		return store.SyncMutation{}, &store.MutationResult{MutationID: m.GetId(), Outcome: store.OutcomeRejected, Reason: reason, Detail: detail}
+// server's clock. It returns a result instead when the mutation is rejected here, and an error
+// when it could not be checked.
+func (s *Service) syncMutation(ctx context.Context, c *caller, m *veiligv1.Mutation, now time.Time, access map[string]bool) (store.SyncMutation, *store.MutationResult, error) {
+	reject := func(reason store.RejectReason, detail string) (store.SyncMutation, *store.MutationResult, error) {
+		return store.SyncMutation{}, &store.MutationResult{MutationID: m.GetId(), Outcome: store.OutcomeRejected, Reason: reason, Detail: detail}, nil
 	}
 	if err := validator.Validate(m); err != nil {
 		return reject(store.ReasonInvalid, violations(err))
@@ -102,8 +105,7 @@ func (s *Service) syncMutation(ctx context.Context, c *caller, m *veiligv1.Mutat
 	if !seen {
 		var err error
 		if ok, err = s.store.HouseholdCanAccess(ctx, c.professional.ID, hid); err != nil {
-			zerolog.Ctx(ctx).Error().Err(fmt.Errorf("authorize household %s: %w", hid, err)).Msg("push: mutation not checked")
-			return reject(store.ReasonForbidden, "the household could not be checked; push again")
+			return store.SyncMutation{}, nil, s.storeError(ctx, fmt.Errorf("authorize household %s: %w", hid, err), "household")
 		}
 		access[hid] = ok
 	}
@@ -143,6 +145,9 @@ func (s *Service) syncMutation(ctx context.Context, c *caller, m *veiligv1.Mutat
 		ci := ch.CheckIn
 		if id := ci.GetScheduleId(); id != "" {
 			sc, err := s.store.ScheduleGet(ctx, id)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return store.SyncMutation{}, nil, s.storeError(ctx, fmt.Errorf("load schedule %s: %w", id, err), "schedule")
+			}
 			if err != nil || sc.HouseholdID != hid {
 				return reject(store.ReasonNotFound, "no such schedule in this household")
 			}
@@ -151,7 +156,7 @@ func (s *Service) syncMutation(ctx context.Context, c *caller, m *veiligv1.Mutat
 		sm.CheckIn = store.CheckIn{ScheduleID: ci.GetScheduleId(), Channel: channelNames[ci.GetChannel()], Outcome: outcomeNames[ci.GetOutcome()],
 			Note: ci.GetNote(), RecordedBy: c.professional.ID, RecordedAt: utc(sm.Stamp.Wall())}
 	}
-	return sm, nil
+	return sm, nil, nil
 }
 
 // violations names the fields that broke a rule, never their values.
