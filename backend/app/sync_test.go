@@ -83,6 +83,7 @@ func (b *bundle) hidden(t *testing.T, professionalID string) string {
 }
 
 func TestSyncPushRejectsPerMutationAndIsIdempotent(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	lead, super := b.token(t, b.region.LeadID), b.token(t, b.region.SupervisorID)
 	hid := b.region.FirstHouseholdID
@@ -140,6 +141,7 @@ func TestSyncPushRejectsPerMutationAndIsIdempotent(t *testing.T) {
 }
 
 func TestSyncClampsFutureClocks(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	lead := b.token(t, b.region.LeadID)
 	hid, rid := b.region.FirstHouseholdID, uuid.NewString()
@@ -161,6 +163,7 @@ func TestSyncClampsFutureClocks(t *testing.T) {
 }
 
 func TestSyncConflictReachesBothAuthorsAndIsResolved(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	lead, super := b.token(t, b.region.LeadID), b.token(t, b.region.SupervisorID)
 	hid, rid := b.region.FirstHouseholdID, uuid.NewString()
@@ -192,6 +195,7 @@ func TestSyncConflictReachesBothAuthorsAndIsResolved(t *testing.T) {
 }
 
 func TestSyncEvictsAfterRemovalFromTheCareTeam(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	lead, super := b.token(t, b.region.LeadID), b.token(t, b.region.SupervisorID)
 	hid := b.region.FirstHouseholdID
@@ -210,6 +214,7 @@ func TestSyncEvictsAfterRemovalFromTheCareTeam(t *testing.T) {
 }
 
 func TestSubscribePokesOnChange(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	lead, super := b.token(t, b.region.LeadID), b.token(t, b.region.SupervisorID)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -249,6 +254,7 @@ func TestSubscribePokesOnChange(t *testing.T) {
 }
 
 func TestPushRefusesEmptyAndOversizedBatches(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	lead := b.token(t, b.region.LeadID)
 	_, err := b.sync.Push(context.Background(), as(lead, &veiligv1.PushRequest{}))
@@ -260,6 +266,7 @@ func TestPushRefusesEmptyAndOversizedBatches(t *testing.T) {
 // TestPullIsSmallWhenNothingChangedAndCompressed measures the wire: a no-change round trip
 // costs a few hundred bytes, and a large page travels gzip-compressed.
 func TestPullIsSmallWhenNothingChangedAndCompressed(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	lead := b.token(t, b.region.LeadID)
 	page := b.pull(t, lead, nil)

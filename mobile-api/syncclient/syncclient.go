@@ -1,0 +1,115 @@
+// Package syncclient connects the phone replica (sync/client) to a Veilig server over
+// Connect: it is the client.Transport of the simulator and of Go-based apps.
+package syncclient
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"connectrpc.com/connect"
+
+	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
+	"github.com/veilig/veilig/proto/gen/veilig/v1/veiligv1connect"
+	"github.com/veilig/veilig/sync/client"
+	"github.com/veilig/veilig/sync/hlc"
+)
+
+// Transport calls SyncService with a bearer token.
+type Transport struct {
+	client veiligv1connect.SyncServiceClient
+	token  func() string
+}
+
+var _ client.Transport = (*Transport)(nil)
+
+// New returns a transport to the server at baseURL; token returns the current bearer token.
+func New(httpClient connect.HTTPClient, baseURL string, token func() string) *Transport {
+	if httpClient == nil {
+		httpClient = http.DefaultClient
+	}
+	return &Transport{client: veiligv1connect.NewSyncServiceClient(httpClient, baseURL, connect.WithSendGzip()), token: token}
+}
+
+func authorized[T any](t *Transport, msg *T) *connect.Request[T] {
+	req := connect.NewRequest(msg)
+	req.Header().Set("Authorization", "Bearer "+t.token())
+	return req
+}
+
+var channels = map[string]veiligv1.Channel{"home_visit": veiligv1.Channel_CHANNEL_HOME_VISIT, "phone_call": veiligv1.Channel_CHANNEL_PHONE_CALL, "family_link": veiligv1.Channel_CHANNEL_FAMILY_LINK}
+
+var outcomes = map[string]veiligv1.Outcome{"safe": veiligv1.Outcome_OUTCOME_SAFE, "concerns": veiligv1.Outcome_OUTCOME_CONCERNS, "unsafe": veiligv1.Outcome_OUTCOME_UNSAFE, "no_contact": veiligv1.Outcome_OUTCOME_NO_CONTACT}
+
+// Push implements client.Transport.
+func (t *Transport) Push(ctx context.Context, batch []client.Mutation) ([]client.Result, hlc.Timestamp, error) {
+	req := &veiligv1.PushRequest{}
+	for _, m := range batch {
+		pm := &veiligv1.Mutation{Id: m.ID, HouseholdId: m.HouseholdID}
+		switch m.Kind {
+		case client.KindEdit:
+			e := &veiligv1.RecordEdit{Kind: veiligv1.RecordKind_RECORD_KIND_PLAN_ENTRY, RecordId: m.RecordID, Section: m.Section}
+			for _, w := range m.Writes {
+				e.Fields = append(e.Fields, &veiligv1.FieldWrite{Field: w.Field, Value: w.Value, Stamp: uint64(w.Stamp), Seen: uint64(w.Seen)})
+			}
+			pm.Change = &veiligv1.Mutation_Edit{Edit: e}
+		case client.KindDelete:
+			pm.Change = &veiligv1.Mutation_Delete{Delete: &veiligv1.RecordDelete{Kind: veiligv1.RecordKind_RECORD_KIND_PLAN_ENTRY,
+				RecordId: m.RecordID, Stamp: uint64(m.Stamp), Seen: uint64(m.Seen)}}
+		case client.KindResolve:
+			pm.Change = &veiligv1.Mutation_Resolve{Resolve: &veiligv1.ConflictResolve{ConflictId: m.ConflictID}}
+		case client.KindCheckIn:
+			pm.Change = &veiligv1.Mutation_CheckIn{CheckIn: &veiligv1.CheckInAppend{ScheduleId: m.CheckIn.ScheduleID,
+				Channel: channels[m.CheckIn.Channel], Outcome: outcomes[m.CheckIn.Outcome], Note: m.CheckIn.Note, Stamp: uint64(m.Stamp)}}
+		default:
+			return nil, 0, fmt.Errorf("mutation %s: unknown kind %d", m.ID, m.Kind)
+		}
+		req.Mutations = append(req.Mutations, pm)
+	}
+	res, err := t.client.Push(ctx, authorized(t, req))
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]client.Result, 0, len(res.Msg.GetResults()))
+	for _, r := range res.Msg.GetResults() {
+		out = append(out, client.Result{MutationID: r.GetMutationId(), Outcome: client.Outcome(r.GetOutcome()), Reason: int(r.GetReason()), Detail: r.GetDetail()})
+	}
+	return out, hlc.Timestamp(res.Msg.GetServerStamp()), nil
+}
+
+// Pull implements client.Transport.
+func (t *Transport) Pull(ctx context.Context, cursors map[string]int64, maxBytes int) (*client.PullPage, error) {
+	req := &veiligv1.PullRequest{MaxBytes: uint32(maxBytes)}
+	for h, v := range cursors {
+		req.Cursors = append(req.Cursors, &veiligv1.Cursor{HouseholdId: h, Version: v})
+	}
+	res, err := t.client.Pull(ctx, authorized(t, req))
+	if err != nil {
+		return nil, err
+	}
+	m := res.Msg
+	page := &client.PullPage{Evicted: m.GetEvictedHouseholdIds(), HasMore: m.GetHasMore(), ServerStamp: hlc.Timestamp(m.GetServerStamp())}
+	versions := map[string]int64{}
+	for _, c := range m.GetCursors() {
+		versions[c.GetHouseholdId()] = c.GetVersion()
+	}
+	for _, hc := range m.GetChanges() {
+		out := client.HouseholdChanges{HouseholdID: hc.GetHouseholdId(), Code: hc.GetCode(), Version: versions[hc.GetHouseholdId()]}
+		for _, r := range hc.GetRecords() {
+			rec := client.Record{ID: r.GetRecordId(), Section: r.GetSection(), Deleted: r.GetDeleted(), Fields: map[string]client.Field{}}
+			for _, f := range r.GetFields() {
+				rec.Fields[f.GetField()] = client.Field{Value: f.GetValue(), Stamp: hlc.Timestamp(f.GetStamp()), DeviceID: f.GetDeviceId()}
+			}
+			out.Records = append(out.Records, rec)
+		}
+		for _, c := range hc.GetConflicts() {
+			out.Conflicts = append(out.Conflicts, client.Conflict{ID: c.GetId(), RecordID: c.GetRecordId(), Field: c.GetField(), Value: c.GetValue(),
+				AuthorID: c.GetAuthorId(), OverwrittenBy: c.GetOverwrittenBy(), Resolved: c.GetResolved()})
+		}
+		for _, ci := range hc.GetCheckIns() {
+			out.CheckInIDs = append(out.CheckInIDs, ci.GetId())
+		}
+		page.Households = append(page.Households, out)
+	}
+	return page, nil
+}

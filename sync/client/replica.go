@@ -1,0 +1,441 @@
+// Package client is the replica a phone runs: its households' plans as the server last sent
+// them, an outbox of offline edits that survives restarts, and the push/pull loop that keeps
+// both in step with the server (the protocol of veilig.v1.SyncService; the merge rules of
+// github.com/veilig/veilig/sync/merge).
+//
+// The app edits through the Replica at any time, online or not: an edit shows at once (the
+// local view is the server's state with the outbox on top) and is queued with a fresh HLC
+// stamp and the stamp of the value it replaced. Sync pushes the outbox in order and then pulls
+// until the server has nothing more. A mutation leaves the outbox only when the server has
+// answered it, so a lost answer or a killed app re-sends it, and the server applies it once.
+// Rejections and conflicts are kept for the app to show; a household the user may no longer
+// see is deleted from the device at the next pull.
+//
+// # Embedding in an app
+//
+// The API uses strings, integers and small structs so that gomobile can bind it (`gomobile
+// bind ./sync/client` gives an Android AAR and an iOS framework): the app implements Storage
+// on its platform store (or uses the SQLite one in package clientsqlite) and Transport on its
+// HTTP stack (or uses mobile-api/syncclient), calls Sync when it gains connectivity, comes to
+// the foreground, or receives a push or Subscribe poke, and reads Entries, Conflicts and
+// Rejections to render.
+package client
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/veilig/veilig/sync/hlc"
+)
+
+// State is everything a replica keeps. It is exported for Storage implementations.
+type State struct {
+	DeviceID   string
+	Clock      hlc.Timestamp // the last stamp issued or observed
+	Cursors    map[string]int64
+	Households map[string]*Household
+	Outbox     []Mutation
+	Rejected   []Result
+}
+
+// Household is a household's data on the device.
+type Household struct {
+	Code      string
+	Records   map[string]*StoredRecord
+	Conflicts map[string]Conflict
+	CheckIns  []string
+}
+
+// StoredRecord is a plan entry as the server last sent it.
+type StoredRecord struct {
+	Section string
+	Deleted bool
+	Fields  map[string]Field
+}
+
+// Replica is a phone's replica. It is safe for concurrent use.
+type Replica struct {
+	mu        sync.Mutex
+	st        *State
+	clock     *hlc.Clock
+	storage   Storage
+	transport Transport
+	syncing   sync.Mutex
+}
+
+// BatchSize is the most mutations one push carries (the server's limit).
+const BatchSize = 1000
+
+// Open loads the replica from storage, or starts an empty one for deviceID.
+func Open(ctx context.Context, deviceID string, storage Storage, transport Transport, now func() time.Time) (*Replica, error) {
+	st, err := storage.Load(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load replica: %w", err)
+	}
+	if st == nil {
+		st = &State{DeviceID: deviceID}
+	}
+	if st.Cursors == nil {
+		st.Cursors = map[string]int64{}
+	}
+	if st.Households == nil {
+		st.Households = map[string]*Household{}
+	}
+	clock := hlc.NewClock(now)
+	clock.Observe(st.Clock)
+	return &Replica{st: st, clock: clock, storage: storage, transport: transport}, nil
+}
+
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// NewID returns a random UUID, for new records.
+func NewID() string { return newID() }
+
+// view returns a field's local value and stamp: the newest queued write, else the server's.
+func (r *Replica) view(household, record, field string) (Field, bool) {
+	for i := len(r.st.Outbox) - 1; i >= 0; i-- {
+		m := r.st.Outbox[i]
+		if m.HouseholdID != household || m.RecordID != record || m.Kind != KindEdit {
+			continue
+		}
+		for _, w := range m.Writes {
+			if w.Field == field {
+				return Field{Value: w.Value, Stamp: w.Stamp, DeviceID: r.st.DeviceID}, true
+			}
+		}
+	}
+	if h := r.st.Households[household]; h != nil {
+		if rec := h.Records[record]; rec != nil {
+			f, ok := rec.Fields[field]
+			return f, ok
+		}
+	}
+	return Field{}, false
+}
+
+// enqueue appends a mutation to the outbox and saves.
+func (r *Replica) enqueue(ctx context.Context, m Mutation) (string, error) {
+	r.st.Outbox = append(r.st.Outbox, m)
+	r.st.Clock = r.clock.Last()
+	if err := r.storage.Save(ctx, r.st); err != nil {
+		r.st.Outbox = r.st.Outbox[:len(r.st.Outbox)-1]
+		return "", fmt.Errorf("save edit: %w", err)
+	}
+	return m.ID, nil
+}
+
+// Edit sets fields of a plan entry (creating it with section when new) and returns the
+// mutation id. An empty value clears a field.
+func (r *Replica) Edit(ctx context.Context, household, record, section string, fields map[string]string) (string, error) {
+	if len(fields) == 0 {
+		return "", errors.New("edit: no fields")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	stamp := r.clock.Now()
+	m := Mutation{ID: newID(), HouseholdID: household, Kind: KindEdit, RecordID: record, Section: section}
+	names := make([]string, 0, len(fields))
+	for f := range fields {
+		names = append(names, f)
+	}
+	slices.Sort(names)
+	for _, f := range names {
+		cur, _ := r.view(household, record, f)
+		m.Writes = append(m.Writes, FieldWrite{Field: f, Value: fields[f], Stamp: stamp, Seen: cur.Stamp})
+	}
+	return r.enqueue(ctx, m)
+}
+
+// Delete deletes a plan entry, having seen what the device holds of it.
+func (r *Replica) Delete(ctx context.Context, household, record string) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var seen hlc.Timestamp
+	for _, f := range r.entry(household, record) {
+		seen = max(seen, f.Stamp)
+	}
+	return r.enqueue(ctx, Mutation{ID: newID(), HouseholdID: household, Kind: KindDelete, RecordID: record, Stamp: r.clock.Now(), Seen: seen})
+}
+
+// Resolve marks a conflict handled.
+func (r *Replica) Resolve(ctx context.Context, household, conflictID string) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.enqueue(ctx, Mutation{ID: newID(), HouseholdID: household, Kind: KindResolve, ConflictID: conflictID})
+}
+
+// RecordCheckIn queues a check-in.
+func (r *Replica) RecordCheckIn(ctx context.Context, household string, c CheckIn) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.enqueue(ctx, Mutation{ID: newID(), HouseholdID: household, Kind: KindCheckIn, Stamp: r.clock.Now(), CheckIn: c})
+}
+
+// entry is the local view of a record's fields (server state with the outbox on top).
+func (r *Replica) entry(household, record string) map[string]Field {
+	out := map[string]Field{}
+	if h := r.st.Households[household]; h != nil {
+		if rec := h.Records[record]; rec != nil {
+			for f, v := range rec.Fields {
+				out[f] = v
+			}
+		}
+	}
+	for _, m := range r.st.Outbox {
+		if m.HouseholdID == household && m.RecordID == record && m.Kind == KindEdit {
+			for _, w := range m.Writes {
+				out[w.Field] = Field{Value: w.Value, Stamp: w.Stamp, DeviceID: r.st.DeviceID}
+			}
+		}
+	}
+	return out
+}
+
+// Entry returns the local view of a plan entry's non-empty fields; ok is false for an entry
+// the device does not hold or that is deleted.
+func (r *Replica) Entry(household, record string) (fields map[string]string, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	deleted, known := false, false
+	if h := r.st.Households[household]; h != nil {
+		if rec := h.Records[record]; rec != nil {
+			known, deleted = true, rec.Deleted
+		}
+	}
+	for _, m := range r.st.Outbox {
+		if m.HouseholdID == household && m.RecordID == record {
+			known = true
+			deleted = m.Kind == KindDelete
+		}
+	}
+	if !known || deleted {
+		return nil, false
+	}
+	fields = map[string]string{}
+	for f, v := range r.entry(household, record) {
+		if v.Value != "" {
+			fields[f] = v.Value
+		}
+	}
+	return fields, true
+}
+
+// Households lists the households on the device, sorted.
+func (r *Replica) Households() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ids := make([]string, 0, len(r.st.Households))
+	for id := range r.st.Households {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// Records lists the live plan entries of a household as the server holds them, sorted.
+func (r *Replica) Records(household string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var ids []string
+	if h := r.st.Households[household]; h != nil {
+		for id, rec := range h.Records {
+			if !rec.Deleted {
+				ids = append(ids, id)
+			}
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// Conflicts lists a household's unresolved conflicts.
+func (r *Replica) Conflicts(household string) []Conflict {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []Conflict
+	if h := r.st.Households[household]; h != nil {
+		for _, c := range h.Conflicts {
+			if !c.Resolved {
+				out = append(out, c)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b Conflict) int { return compareStrings(a.ID, b.ID) })
+	return out
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// Rejected lists the mutations the server refused, for the app to tell its user.
+func (r *Replica) Rejected() []Result {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.st.Rejected)
+}
+
+// Pending reports how many mutations wait in the outbox.
+func (r *Replica) Pending() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.st.Outbox)
+}
+
+// SyncReport says what one Sync did.
+type SyncReport struct {
+	Pushed, Pulled, Evicted int
+}
+
+// Sync pushes the outbox and pulls until the server has nothing more. On an error it stops;
+// what was acknowledged stays acknowledged, and the next Sync continues.
+func (r *Replica) Sync(ctx context.Context) (SyncReport, error) {
+	r.syncing.Lock() // one sync at a time; edits may continue meanwhile
+	defer r.syncing.Unlock()
+	var rep SyncReport
+	for {
+		r.mu.Lock()
+		batch := slices.Clone(r.st.Outbox[:min(len(r.st.Outbox), BatchSize)])
+		r.mu.Unlock()
+		if len(batch) == 0 {
+			break
+		}
+		results, serverStamp, err := r.transport.Push(ctx, batch)
+		if err != nil {
+			return rep, fmt.Errorf("push: %w", err)
+		}
+		if err := r.acknowledge(ctx, batch, results, serverStamp); err != nil {
+			return rep, err
+		}
+		rep.Pushed += len(batch)
+	}
+	for {
+		r.mu.Lock()
+		cursors := make(map[string]int64, len(r.st.Cursors))
+		for k, v := range r.st.Cursors {
+			cursors[k] = v
+		}
+		r.mu.Unlock()
+		page, err := r.transport.Pull(ctx, cursors, 0)
+		if err != nil {
+			return rep, fmt.Errorf("pull: %w", err)
+		}
+		if err := r.apply(ctx, page); err != nil {
+			return rep, err
+		}
+		rep.Pulled += len(page.Households)
+		rep.Evicted += len(page.Evicted)
+		if !page.HasMore {
+			return rep, nil
+		}
+	}
+}
+
+// acknowledge removes answered mutations from the outbox and keeps the rejections.
+func (r *Replica) acknowledge(ctx context.Context, batch []Mutation, results []Result, serverStamp hlc.Timestamp) error {
+	if len(results) != len(batch) {
+		return fmt.Errorf("push: %d results for %d mutations", len(results), len(batch))
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	answered := map[string]bool{}
+	for _, res := range results {
+		answered[res.MutationID] = true
+		if res.Outcome == OutcomeRejected {
+			r.st.Rejected = append(r.st.Rejected, res)
+		}
+	}
+	r.st.Outbox = slices.DeleteFunc(r.st.Outbox, func(m Mutation) bool { return answered[m.ID] })
+	r.clock.Observe(serverStamp)
+	r.st.Clock = r.clock.Last()
+	return r.save(ctx)
+}
+
+func (r *Replica) save(ctx context.Context) error {
+	if err := r.storage.Save(ctx, r.st); err != nil {
+		return fmt.Errorf("save replica: %w", err)
+	}
+	return nil
+}
+
+// apply stores a pulled page: server values replace the held ones (the server has merged
+// them), evicted households are deleted with everything in them.
+func (r *Replica) apply(ctx context.Context, page *PullPage) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, id := range page.Evicted {
+		delete(r.st.Households, id)
+		delete(r.st.Cursors, id)
+		r.st.Outbox = slices.DeleteFunc(r.st.Outbox, func(m Mutation) bool { return m.HouseholdID == id })
+	}
+	for _, hc := range page.Households {
+		h := r.st.Households[hc.HouseholdID]
+		if h == nil {
+			h = &Household{Records: map[string]*StoredRecord{}, Conflicts: map[string]Conflict{}}
+			r.st.Households[hc.HouseholdID] = h
+		}
+		h.Code = hc.Code
+		for _, rec := range hc.Records {
+			sr := h.Records[rec.ID]
+			if sr == nil {
+				sr = &StoredRecord{Fields: map[string]Field{}}
+				h.Records[rec.ID] = sr
+			}
+			sr.Section, sr.Deleted = rec.Section, rec.Deleted
+			for f, v := range rec.Fields {
+				sr.Fields[f] = v
+				r.clock.Observe(v.Stamp)
+			}
+		}
+		for _, c := range hc.Conflicts {
+			h.Conflicts[c.ID] = c
+		}
+		h.CheckIns = append(h.CheckIns, hc.CheckInIDs...)
+		r.st.Cursors[hc.HouseholdID] = hc.Version
+	}
+	r.clock.Observe(page.ServerStamp)
+	r.st.Clock = r.clock.Last()
+	return r.save(ctx)
+}
+
+// Snapshot returns the server-confirmed plan entries of a household: record id → field →
+// value, deleted entries left out. The simulator compares it with the server.
+func (r *Replica) Snapshot(household string) map[string]map[string]string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[string]map[string]string{}
+	h := r.st.Households[household]
+	if h == nil {
+		return nil
+	}
+	for id, rec := range h.Records {
+		if rec.Deleted {
+			continue
+		}
+		fields := map[string]string{}
+		for f, v := range rec.Fields {
+			if v.Value != "" {
+				fields[f] = v.Value
+			}
+		}
+		out[id] = fields
+	}
+	return out
+}
