@@ -79,6 +79,9 @@ type Store interface {
 	// SyncPush applies a batch of sync mutations in one transaction and returns one result per
 	// mutation, in order. A mutation id applied before is answered with its first result.
 	SyncPush(ctx context.Context, p SyncPushParams) ([]MutationResult, error)
+	// SyncMutationLog returns the recorded results of the given mutation ids (absent ids are
+	// missing from the map): the proof that an acknowledged mutation was applied.
+	SyncMutationLog(ctx context.Context, ids []string) (map[string]MutationResult, error)
 	// SyncPull returns a page of the changes of a professional's households after cursors.
 	SyncPull(ctx context.Context, p SyncPullParams) (*SyncPage, error)
 

@@ -4,6 +4,7 @@
 //	veilig migrate   apply database migrations
 //	veilig demo      seed a demo region and print commands to try the API
 //	veilig token     print a short-lived dev token for a professional
+//	veilig sim       simulate phones syncing through faults, then check nothing was lost
 //	veilig version   print the version
 //
 // Every flag can also be set by an environment variable: --database-url is
@@ -32,6 +33,7 @@ Usage:
   veilig migrate  [flags]   apply database migrations
   veilig demo     [flags]   seed a demo region and print commands to try the API
   veilig token    [flags]   print a short-lived dev token (embedded/dev mode)
+  veilig sim      [flags]   simulate phones syncing through faults; exits non-zero on any loss
   veilig version            print the version
 
 Run 'veilig <command> -h' for the flags of a command.
@@ -64,6 +66,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runDemo(ctx, rest, stdout, stderr)
 	case "token":
 		return runToken(ctx, rest, stdout, stderr)
+	case "sim":
+		return runSim(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "veilig", version)
 		return nil

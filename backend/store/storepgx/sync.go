@@ -379,3 +379,20 @@ func (s *Store) householdChanges(ctx context.Context, h *store.Household, after 
 	}
 	return hc, nil
 }
+
+// SyncMutationLog implements store.Store.
+func (s *Store) SyncMutationLog(ctx context.Context, ids []string) (map[string]store.MutationResult, error) {
+	out := map[string]store.MutationResult{}
+	for start := 0; start < len(ids); start += 10000 {
+		rows, _ := s.pool.Query(ctx, `SELECT id, outcome, reason, detail FROM sync_mutations WHERE id = ANY($1)`, ids[start:min(start+10000, len(ids))])
+		if err := forEach(rows, func(r pgx.CollectableRow) error {
+			var m store.MutationResult
+			err := r.Scan(&m.MutationID, &m.Outcome, &m.Reason, &m.Detail)
+			out[m.MutationID] = m
+			return err
+		}); err != nil {
+			return nil, fmt.Errorf("read mutation log: %w", err)
+		}
+	}
+	return out, nil
+}

@@ -342,3 +342,23 @@ func (s *Store) householdChanges(ctx context.Context, h *store.Household, after 
 	}
 	return hc, nil
 }
+
+// SyncMutationLog implements store.Store.
+func (s *Store) SyncMutationLog(ctx context.Context, ids []string) (map[string]store.MutationResult, error) {
+	out := map[string]store.MutationResult{}
+	for start := 0; start < len(ids); start += 10000 {
+		rows, err := s.read.QueryContext(ctx, `SELECT id, outcome, reason, detail FROM sync_mutations WHERE id IN `+inList, jsonList(ids[start:min(start+10000, len(ids))]))
+		if err != nil {
+			return nil, fmt.Errorf("read mutation log: %w", err)
+		}
+		if _, err := collect(rows, func(r *sql.Rows) (bool, error) {
+			var m store.MutationResult
+			err := r.Scan(&m.MutationID, &m.Outcome, &m.Reason, &m.Detail)
+			out[m.MutationID] = m
+			return true, err
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

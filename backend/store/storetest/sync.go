@@ -138,6 +138,11 @@ func testSyncIdempotent(t *testing.T, s store.Store) {
 		t.Errorf("re-push outcomes %v, first %v", outcomes(again), outcomes(first))
 	}
 	equal(t, "a re-pushed batch changes no version", version(t, s, "h1"), v)
+	log, err := s.SyncMutationLog(ctx(), []string{"m1", "m2", "m-unknown"})
+	must(t, err)
+	if len(log) != 2 || log["m1"].Outcome != first[0].Outcome || log["m2"].Outcome != first[1].Outcome {
+		t.Errorf("mutation log = %+v", log)
+	}
 	entries, err := s.PlanEntryList(ctx(), store.PlanEntryListParams{HouseholdID: "h1"})
 	must(t, err)
 	equal(t, "value", entries[0].Fields["description"], "d2")
