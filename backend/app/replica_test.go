@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"path/filepath"
 	"reflect"
@@ -176,5 +177,63 @@ func TestReplicaResendsAfterALostAnswer(t *testing.T) {
 	}
 	if n != 1 || r.Pending() != 0 {
 		t.Fatalf("check-in stored %d times after a re-send (pending %d), want once", n, r.Pending())
+	}
+}
+
+// TestPhoneLoopAndMobileFace drives the gomobile face of a replica and its sync loop: a poke
+// makes the loop sync at once.
+func TestPhoneLoopAndMobileFace(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	hid := b.region.FirstHouseholdID
+	tok := b.token(t, b.region.LeadID)
+	phone, err := client.NewPhone("phone-9", &client.MemoryStorage{}, syncclient.New(b.http, b.baseURL, func() string { return tok }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := phone.Sync(10); err != nil {
+		t.Fatal(err)
+	}
+	rid := phone.NewRecordID()
+	if _, err := phone.SetField(hid, rid, "safety_goal", "description", "Elke avond rustig"); err != nil {
+		t.Fatal(err)
+	}
+	var entries map[string]map[string]string
+	if err := json.Unmarshal(phone.EntriesJSON(hid), &entries); err != nil || entries[rid]["description"] != "Elke avond rustig" {
+		t.Fatalf("a local edit is not in EntriesJSON: %v %v", entries[rid], err)
+	}
+	if err := phone.Sync(10); err != nil || phone.Pending() != 0 {
+		t.Fatalf("sync: %v, pending %d", err, phone.Pending())
+	}
+
+	// The loop: an hour between syncs, but a poke syncs now.
+	r, err := client.Open(context.Background(), "phone-10", &client.MemoryStorage{}, syncclient.New(b.http, b.baseURL, func() string { return tok }), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	poke := make(chan struct{}, 1)
+	synced := make(chan struct{}, 10)
+	go r.Loop(ctx, time.Hour, poke, func(_ client.SyncReport, err error) {
+		if err == nil {
+			synced <- struct{}{}
+		}
+	})
+	<-synced // the first sync happens at once
+	if _, err := r.Edit(ctx, hid, rid, "", map[string]string{"description": "Elke avond rustig, ook in het weekend"}); err != nil {
+		t.Fatal(err)
+	}
+	poke <- struct{}{}
+	select {
+	case <-synced:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a poke did not make the loop sync")
+	}
+	if err := phone.Sync(10); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(phone.EntriesJSON(hid), &entries); err != nil || entries[rid]["description"] != "Elke avond rustig, ook in het weekend" || phone.Pending() != 0 {
+		t.Fatalf("after the poke the other phone sees %v (pending %d, rejected %v)", entries[rid], phone.Pending(), r.Rejected())
 	}
 }

@@ -13,12 +13,13 @@
 //
 // # Embedding in an app
 //
-// The API uses strings, integers and small structs so that gomobile can bind it (`gomobile
-// bind ./sync/client` gives an Android AAR and an iOS framework): the app implements Storage
-// on its platform store (or uses the SQLite one in package clientsqlite) and Transport on its
-// HTTP stack (or uses mobile-api/syncclient), calls Sync when it gains connectivity, comes to
-// the foreground, or receives a push or Subscribe poke, and reads Entries, Conflicts and
-// Rejections to render.
+// Phone is the face for gomobile (`gomobile bind ./sync/client` gives an Android AAR and an
+// iOS framework): its methods use only strings, integers, booleans, byte slices (JSON) and
+// errors. The app implements Storage on its platform store (or uses the SQLite one in package
+// clientsqlite) and Transport on its HTTP stack (or uses mobile-api/syncclient), runs Loop (or
+// calls Sync) when it gains connectivity, comes to the foreground or receives a push or
+// Subscribe poke, and renders EntriesJSON, ConflictsJSON and RejectedJSON. gomobile itself
+// needs the Android NDK or Xcode, which the build machines lack: the binding was not run here.
 package client
 
 import (
@@ -229,6 +230,31 @@ func (r *Replica) Entry(household, record string) (fields map[string]string, ok 
 		}
 	}
 	return fields, true
+}
+
+// Entries is the local view of a household's plan: record id → non-empty fields, the
+// server's state with queued edits and deletes on top.
+func (r *Replica) Entries(household string) map[string]map[string]string {
+	r.mu.Lock()
+	ids := map[string]bool{}
+	if h := r.st.Households[household]; h != nil {
+		for id := range h.Records {
+			ids[id] = true
+		}
+	}
+	for _, m := range r.st.Outbox {
+		if m.HouseholdID == household && m.RecordID != "" {
+			ids[m.RecordID] = true
+		}
+	}
+	r.mu.Unlock()
+	out := map[string]map[string]string{}
+	for id := range ids {
+		if fields, ok := r.Entry(household, id); ok {
+			out[id] = fields
+		}
+	}
+	return out
 }
 
 // Households lists the households on the device, sorted.
