@@ -27,6 +27,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
 )
 
 // Service is one mounted Connect service, as returned by a generated NewXServiceHandler.
@@ -56,6 +58,10 @@ type Server struct {
 	routes  []string // known path prefixes, the only paths that reach logs and metrics
 	metrics *metrics
 	addr    chan net.Addr
+
+	// procedures are the method paths of the mounted services, the only paths below a
+	// service prefix that reach logs and metrics.
+	procedures map[string]bool
 }
 
 // New builds a server for services.
@@ -71,10 +77,23 @@ func New(cfg Config, services []Service) *Server {
 		cfg.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registry), addr: make(chan net.Addr, 1)}
+	s.procedures = map[string]bool{
+		"/" + grpchealth.HealthV1ServiceName + "/Check":                       true,
+		"/" + grpchealth.HealthV1ServiceName + "/Watch":                       true,
+		"/" + grpcreflect.ReflectV1ServiceName + "/ServerReflectionInfo":      true,
+		"/" + grpcreflect.ReflectV1AlphaServiceName + "/ServerReflectionInfo": true,
+	}
 	names := []string{grpchealth.HealthV1ServiceName}
 	for _, svc := range services {
 		s.Handle(svc.Path, svc.Handler)
 		names = append(names, svc.Name)
+		if d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(svc.Name)); err == nil {
+			if sd, ok := d.(protoreflect.ServiceDescriptor); ok {
+				for i := range sd.Methods().Len() {
+					s.procedures["/"+svc.Name+"/"+string(sd.Methods().Get(i).Name())] = true
+				}
+			}
+		}
 	}
 	s.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(names...)))
 	reflector := grpcreflect.NewStaticReflector(names...)
@@ -91,18 +110,18 @@ func (s *Server) Handle(pattern string, h http.Handler) {
 	s.routes = append(s.routes, pattern)
 }
 
-// route names a request for logs and metrics: a mounted pattern, with the procedure for
-// Connect services, or "other".
+// route names a request for logs and metrics: a mounted pattern, the procedure for a method
+// of a mounted service, or "other".
 func (s *Server) route(r *http.Request) string {
 	for _, p := range s.routes {
 		switch {
 		case p == r.URL.Path:
 			return p
 		case strings.HasSuffix(p, "/") && strings.HasPrefix(r.URL.Path, p):
-			// Under a Connect service (/pkg.Service/) the rest is a method name, safe to name.
-			// Under any other prefix (a family link's /c/<token>) the rest may be a secret.
-			rest := strings.TrimPrefix(r.URL.Path, p)
-			if strings.Contains(p, ".") && procedurePart.MatchString(rest) {
+			// A method of a mounted service is safe to name. Anything else under a prefix is
+			// client-chosen: a family link's /c/<token>, or a made-up method name that would
+			// add a log value and a metrics series per request.
+			if s.procedures[r.URL.Path] {
 				return r.URL.Path
 			}
 			return p
@@ -110,8 +129,6 @@ func (s *Server) route(r *http.Request) string {
 	}
 	return "other"
 }
-
-var procedurePart = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,63}$`)
 
 // Handler is the full handler chain, for tests that serve it themselves.
 func (s *Server) Handler() http.Handler {

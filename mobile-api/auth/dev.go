@@ -51,16 +51,24 @@ func LoadOrCreateDevIssuer(dir string) (*DevIssuer, error) {
 		if err != nil {
 			return nil, fmt.Errorf("encode dev key: %w", err)
 		}
-		// O_EXCL: two processes starting at once must not overwrite each other's key.
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if errors.Is(err, os.ErrExist) {
-			return LoadOrCreateDevIssuer(dir)
+		// Written to a temporary file (mode 0600) and linked into place, which fails if the
+		// key file exists: two processes starting at once must not overwrite each other's key,
+		// nor read the other's key file before it is complete.
+		f, err := os.CreateTemp(dir, devKeyFile+".tmp-*")
+		if err != nil {
+			return nil, fmt.Errorf("write dev key: %w", err)
+		}
+		defer os.Remove(f.Name())
+		err = pem.Encode(f, &pem.Block{Type: "PRIVATE KEY", Bytes: der})
+		if cerr := f.Close(); err == nil {
+			err = cerr
 		}
 		if err != nil {
 			return nil, fmt.Errorf("write dev key: %w", err)
 		}
-		defer f.Close()
-		if err := pem.Encode(f, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
+		if err := os.Link(f.Name(), path); errors.Is(err, os.ErrExist) {
+			return LoadOrCreateDevIssuer(dir)
+		} else if err != nil {
 			return nil, fmt.Errorf("write dev key: %w", err)
 		}
 		return newDevIssuer(key), nil
