@@ -116,3 +116,6 @@ func (c Clock) Valid() bool {
 }
 
 func (c Clock) minutes() int { return c.Hour*60 + c.Minute }
+
+// Minutes returns c as minutes after midnight.
+func (c Clock) Minutes() int { return c.minutes() }

@@ -47,3 +47,8 @@ func localInstant(loc *time.Location, d Date, c Clock) time.Time {
 		t = next
 	}
 }
+
+// LocalInstant returns the instant at which the wall clock in loc shows date d at clock c,
+// with the package's summer-time rules (see the package doc). The scheduler uses it for
+// digest times, so that they follow the same rules as check-ins.
+func LocalInstant(loc *time.Location, d Date, c Clock) time.Time { return localInstant(loc, d, c) }

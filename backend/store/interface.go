@@ -8,6 +8,8 @@ import (
 // Store is the storage contract. Methods are named Noun+Verb and take a params struct where
 // more than an id is needed. All methods are safe for concurrent use.
 type Store interface {
+	Reminders
+
 	// Migrate applies every pending schema migration.
 	Migrate(ctx context.Context) error
 	// MigrationsPending reports whether the schema lacks migrations this binary carries.

@@ -138,9 +138,19 @@ type Schedule struct {
 	StartDate          string // "YYYY-MM-DD"
 	EndDate            string // "YYYY-MM-DD" or empty
 	NextDueAt          *time.Time
-	Version            int64
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
+	// OverdueAt is when the current occurrence becomes overdue (NextDueAt + grace): the
+	// scheduler wakes for the schedule then. Nil when there is no current occurrence.
+	OverdueAt *time.Time
+	// OpensAt is when the current occurrence opened: a check-in recorded after it satisfies
+	// the occurrence. It is the previous occurrence's overdue instant, or when the schedule
+	// was created or resumed.
+	OpensAt *time.Time
+	// LastCheckInAt is the household's latest check-in, kept by the store (ScheduleUpsert
+	// ignores it).
+	LastCheckInAt *time.Time
+	Version       int64
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // CheckIn is one confirmation of a household's safety. Check-ins are facts: append-only.

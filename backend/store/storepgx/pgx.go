@@ -313,3 +313,12 @@ func isUniqueViolation(err error) bool {
 
 // utc normalises a time read from the database.
 func utc(t time.Time) time.Time { return t.UTC() }
+
+// utcPtr is t in UTC, or nil.
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}

@@ -28,19 +28,16 @@ func ownedBy(ctx context.Context, tx pgx.Tx, table, id, householdID string) erro
 }
 
 const scheduleColumns = `id, household_id, rule, time_zone, local_time, grace_minutes, channel, lead_professional_id,
-	paused, start_date, end_date, next_due_at, version, created_at, updated_at`
+	paused, start_date, end_date, next_due_at, version, created_at, updated_at, overdue_at, opens_at, last_check_in_at`
 
 func scanSchedule(r pgx.Row) (*store.Schedule, error) {
 	var sc store.Schedule
-	var next *time.Time
 	if err := r.Scan(&sc.ID, &sc.HouseholdID, &sc.Rule, &sc.TimeZone, &sc.LocalTime, &sc.GraceMinutes, &sc.Channel,
-		&sc.LeadProfessionalID, &sc.Paused, &sc.StartDate, &sc.EndDate, &next, &sc.Version, &sc.CreatedAt, &sc.UpdatedAt); err != nil {
+		&sc.LeadProfessionalID, &sc.Paused, &sc.StartDate, &sc.EndDate, &sc.NextDueAt, &sc.Version, &sc.CreatedAt, &sc.UpdatedAt,
+		&sc.OverdueAt, &sc.OpensAt, &sc.LastCheckInAt); err != nil {
 		return nil, err
 	}
-	if next != nil {
-		t := utc(*next)
-		sc.NextDueAt = &t
-	}
+	sc.NextDueAt, sc.OverdueAt, sc.OpensAt, sc.LastCheckInAt = utcPtr(sc.NextDueAt), utcPtr(sc.OverdueAt), utcPtr(sc.OpensAt), utcPtr(sc.LastCheckInAt)
 	sc.CreatedAt, sc.UpdatedAt = utc(sc.CreatedAt), utc(sc.UpdatedAt)
 	return &sc, nil
 }
@@ -48,11 +45,6 @@ func scanSchedule(r pgx.Row) (*store.Schedule, error) {
 // ScheduleUpsert implements store.Store.
 func (s *Store) ScheduleUpsert(ctx context.Context, p store.ScheduleUpsertParams) (*store.Schedule, error) {
 	sc := p.Schedule
-	var next *time.Time
-	if sc.NextDueAt != nil {
-		t := sc.NextDueAt.UTC()
-		next = &t
-	}
 	var out *store.Schedule
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		v, err := bumpHousehold(ctx, tx, sc.HouseholdID, p.Now)
@@ -63,14 +55,16 @@ func (s *Store) ScheduleUpsert(ctx context.Context, p store.ScheduleUpsertParams
 			return err
 		}
 		out, err = scanSchedule(tx.QueryRow(ctx,
-			`INSERT INTO schedules (`+scheduleColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
+			`INSERT INTO schedules (`+scheduleColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16,
+			   (SELECT max(recorded_at) FROM check_ins WHERE household_id = $2))
 			 ON CONFLICT (id) DO UPDATE SET rule = excluded.rule, time_zone = excluded.time_zone, local_time = excluded.local_time,
 			   grace_minutes = excluded.grace_minutes, channel = excluded.channel, lead_professional_id = excluded.lead_professional_id,
 			   paused = excluded.paused, start_date = excluded.start_date, end_date = excluded.end_date,
-			   next_due_at = excluded.next_due_at, version = excluded.version, updated_at = excluded.updated_at
+			   next_due_at = excluded.next_due_at, version = excluded.version, updated_at = excluded.updated_at,
+			   overdue_at = excluded.overdue_at, opens_at = excluded.opens_at
 			 RETURNING `+scheduleColumns,
 			sc.ID, sc.HouseholdID, sc.Rule, sc.TimeZone, sc.LocalTime, sc.GraceMinutes, sc.Channel, sc.LeadProfessionalID,
-			sc.Paused, sc.StartDate, sc.EndDate, next, v, p.Now.UTC()))
+			sc.Paused, sc.StartDate, sc.EndDate, utcPtr(sc.NextDueAt), v, p.Now.UTC(), utcPtr(sc.OverdueAt), utcPtr(sc.OpensAt)))
 		if err != nil {
 			return fmt.Errorf("upsert schedule %s: %w", sc.ID, err)
 		}
@@ -127,7 +121,7 @@ func (s *Store) CheckInAppend(ctx context.Context, c store.CheckIn) (*store.Chec
 		if err != nil {
 			return fmt.Errorf("append check-in %s: %w", c.ID, err)
 		}
-		return nil
+		return checkInEffects(ctx, tx, []store.CheckIn{c}, c.RecordedAt)
 	})
 	return out, err
 }

@@ -256,7 +256,7 @@ func writeChanges(ctx context.Context, tx pgx.Tx, ch syncplan.Changes, now time.
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("sync write: %w", err)
 	}
-	return nil
+	return checkInEffects(ctx, tx, ch.CheckIns, now)
 }
 
 // PlanEntryUpsert implements store.Store as a sync edit by the server.

@@ -27,20 +27,18 @@ func ownedBy(ctx context.Context, tx *sql.Tx, table, id, householdID string) err
 }
 
 const scheduleColumns = `id, household_id, rule, time_zone, local_time, grace_minutes, channel, lead_professional_id,
-	paused, start_date, end_date, next_due_at, version, created_at, updated_at`
+	paused, start_date, end_date, next_due_at, version, created_at, updated_at, overdue_at, opens_at, last_check_in_at`
 
 func scanSchedule(r interface{ Scan(...any) error }) (*store.Schedule, error) {
 	var sc store.Schedule
-	var next sql.NullInt64
+	var next, overdue, opens, last sql.NullInt64
 	var created, updated int64
 	if err := r.Scan(&sc.ID, &sc.HouseholdID, &sc.Rule, &sc.TimeZone, &sc.LocalTime, &sc.GraceMinutes, &sc.Channel,
-		&sc.LeadProfessionalID, &sc.Paused, &sc.StartDate, &sc.EndDate, &next, &sc.Version, &created, &updated); err != nil {
+		&sc.LeadProfessionalID, &sc.Paused, &sc.StartDate, &sc.EndDate, &next, &sc.Version, &created, &updated,
+		&overdue, &opens, &last); err != nil {
 		return nil, err
 	}
-	if next.Valid {
-		t := fromMicros(next.Int64)
-		sc.NextDueAt = &t
-	}
+	sc.NextDueAt, sc.OverdueAt, sc.OpensAt, sc.LastCheckInAt = timePtr(next), timePtr(overdue), timePtr(opens), timePtr(last)
 	sc.CreatedAt, sc.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return &sc, nil
 }
@@ -48,10 +46,6 @@ func scanSchedule(r interface{ Scan(...any) error }) (*store.Schedule, error) {
 // ScheduleUpsert implements store.Store.
 func (s *Store) ScheduleUpsert(ctx context.Context, p store.ScheduleUpsertParams) (*store.Schedule, error) {
 	sc := p.Schedule
-	var next any
-	if sc.NextDueAt != nil {
-		next = micros(*sc.NextDueAt)
-	}
 	var out *store.Schedule
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		if err := ownedBy(ctx, tx, "schedules", sc.ID, sc.HouseholdID); err != nil {
@@ -62,14 +56,17 @@ func (s *Store) ScheduleUpsert(ctx context.Context, p store.ScheduleUpsertParams
 			return err
 		}
 		out, err = scanSchedule(tx.QueryRowContext(ctx,
-			`INSERT INTO schedules (`+scheduleColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			`INSERT INTO schedules (`+scheduleColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+			   (SELECT max(recorded_at) FROM check_ins WHERE household_id = ?))
 			 ON CONFLICT (id) DO UPDATE SET rule = excluded.rule, time_zone = excluded.time_zone, local_time = excluded.local_time,
 			   grace_minutes = excluded.grace_minutes, channel = excluded.channel, lead_professional_id = excluded.lead_professional_id,
 			   paused = excluded.paused, start_date = excluded.start_date, end_date = excluded.end_date,
-			   next_due_at = excluded.next_due_at, version = excluded.version, updated_at = excluded.updated_at
+			   next_due_at = excluded.next_due_at, version = excluded.version, updated_at = excluded.updated_at,
+			   overdue_at = excluded.overdue_at, opens_at = excluded.opens_at
 			 RETURNING `+scheduleColumns,
 			sc.ID, sc.HouseholdID, sc.Rule, sc.TimeZone, sc.LocalTime, sc.GraceMinutes, sc.Channel, sc.LeadProfessionalID,
-			boolInt(sc.Paused), sc.StartDate, sc.EndDate, next, v, micros(p.Now), micros(p.Now)))
+			boolInt(sc.Paused), sc.StartDate, sc.EndDate, nullMicros(sc.NextDueAt), v, micros(p.Now), micros(p.Now),
+			nullMicros(sc.OverdueAt), nullMicros(sc.OpensAt), sc.HouseholdID))
 		if err != nil {
 			return fmt.Errorf("upsert schedule %s: %w", sc.ID, err)
 		}
@@ -130,7 +127,7 @@ func (s *Store) CheckInAppend(ctx context.Context, c store.CheckIn) (*store.Chec
 		if err != nil {
 			return fmt.Errorf("append check-in %s: %w", c.ID, err)
 		}
-		return nil
+		return checkInEffects(ctx, tx, []store.CheckIn{c}, c.RecordedAt)
 	})
 	return out, err
 }

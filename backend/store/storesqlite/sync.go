@@ -209,7 +209,7 @@ func writeChanges(ctx context.Context, tx *sql.Tx, ch syncplan.Changes, now time
 		}
 		prep.Close()
 	}
-	return nil
+	return checkInEffects(ctx, tx, ch.CheckIns, now)
 }
 
 // PlanEntryUpsert implements store.Store as a sync edit by the server.

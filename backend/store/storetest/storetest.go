@@ -51,6 +51,7 @@ func Exercise(t *testing.T, open, openBare func(t testing.TB) store.Store) {
 		{"sync: losing access evicts", testSyncEviction},
 		{"sync: pull pages are bounded in bytes", testSyncPaging},
 	}
+	tests = append(tests, remindersTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.run(t, open(t))

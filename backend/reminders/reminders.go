@@ -1,0 +1,443 @@
+// Package reminders is the scheduler: it notices every overdue household safety check,
+// escalates alerts nobody acknowledges, sends supervisor digests, and drains the push outbox.
+//
+// # Exactly once, at least once
+//
+// All coordination is in the database, so any number of `veilig serve` replicas (or dedicated
+// `veilig worker` processes) can run the scheduler side by side:
+//
+//   - Detection and escalation claim rows inside one write transaction (SKIP LOCKED on
+//     PostgreSQL/CockroachDB, the single writer on SQLite) that also records what they decided.
+//     Each step's notice has a primary key derived from (schedule, occurrence, step), so an
+//     occurrence is noticed exactly once: a replica killed mid-batch rolls back and another
+//     picks the rows up at once; two replicas never notice the same step twice.
+//   - Pushes leave through an outbox with one row per notice and device token. A claimed row is
+//     leased (its next attempt moves to the end of the lease), sent, and its outcome recorded,
+//     so every push is delivered at least once: a replica killed between sending and recording
+//     only delays it until the lease ends, and another replica sends it again. Transient
+//     failures back off exponentially with jitter; unregistered tokens are removed.
+//
+// # When an occurrence counts as checked
+//
+// A schedule's current occurrence opens at the previous occurrence's overdue instant (or when
+// the schedule was created or resumed) and becomes overdue at its due instant plus grace. Any
+// check-in of the household recorded in between, by any channel, satisfies it; a "no contact"
+// check-in confirms nothing and does not. Each check-in therefore belongs to exactly one
+// occurrence, and a late check-in for a missed occurrence counts for the next one.
+//
+// # Escalation
+//
+// A missed occurrence raises an alert and reminds the lead at once (at due + grace). If nobody
+// acknowledges it (AcknowledgeAlert, or any confirming check-in of the household) within the
+// policy's SupervisorAfter, the supervisors of the household's team are notified; after
+// OnCallAfter more, the organization's on-call professional. A team's policy overrides its
+// organization's; without either, DefaultPolicy applies. Urgent alerts (a family asking for
+// contact) climb after UrgentAfter at every step, and an ordinary check-in does not stop them.
+//
+// # Digests and quiet hours
+//
+// Each supervisor gets a digest at the configured local times (default 08:00 and 16:00,
+// Europe/Amsterdam): the open overdue alerts, the escalated ones and the check-ins with concerns
+// in their teams, as one neutral push; nothing is sent when all three are zero. A digest slot
+// that falls in quiet hours is skipped. Quiet hours never hold back an alert: a missed safety
+// check is urgent by nature, so reminders and escalations are sent at any hour.
+package reminders
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/veilig/veilig/backend/push"
+	"github.com/veilig/veilig/backend/schedule"
+	"github.com/veilig/veilig/backend/store"
+)
+
+// DefaultPolicy is the escalation policy of a team and organization without one of their own.
+var DefaultPolicy = store.EscalationPolicy{SupervisorAfter: 30 * time.Minute, OnCallAfter: 60 * time.Minute}
+
+// Config tunes the scheduler. The zero value of every field means its default.
+type Config struct {
+	// Interval is how often a replica looks for due work (default 10s).
+	Interval time.Duration
+	// Batch is how many rows one transaction claims (default 500, FCM's batch size).
+	Batch int
+	// Lease is how long a claimed push is held before another replica may send it
+	// (default 1 minute).
+	Lease time.Duration
+	// MaxAttempts bounds the sends of one push before it is recorded as failed (default 30:
+	// with backoff up to 15 minutes, about six hours of trying).
+	MaxAttempts int32
+	// UrgentAfter is how fast an urgent alert climbs (default 10 minutes).
+	UrgentAfter time.Duration
+	// DigestTimes are the local times of supervisor digests (default 08:00 and 16:00).
+	DigestTimes []schedule.Clock
+	// QuietStart and QuietEnd bound the quiet hours in which no digest is sent (default
+	// 22:00–07:00). Equal values mean no quiet hours.
+	QuietStart, QuietEnd schedule.Clock
+	// Zone is where digest times and quiet hours are read (default Europe/Amsterdam).
+	Zone *time.Location
+}
+
+func (c Config) withDefaults() (Config, error) {
+	if c.Interval <= 0 {
+		c.Interval = 10 * time.Second
+	}
+	if c.Batch <= 0 {
+		c.Batch = 500
+	}
+	if c.Lease <= 0 {
+		c.Lease = time.Minute
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 30
+	}
+	if c.UrgentAfter <= 0 {
+		c.UrgentAfter = 10 * time.Minute
+	}
+	if c.DigestTimes == nil {
+		c.DigestTimes = []schedule.Clock{{Hour: 8}, {Hour: 16}}
+	}
+	if c.QuietStart == (schedule.Clock{}) && c.QuietEnd == (schedule.Clock{}) {
+		c.QuietStart, c.QuietEnd = schedule.Clock{Hour: 22}, schedule.Clock{Hour: 7}
+	}
+	if c.Zone == nil {
+		loc, err := schedule.DefaultLocation()
+		if err != nil {
+			return c, fmt.Errorf("digest zone: %w", err)
+		}
+		c.Zone = loc
+	}
+	return c, nil
+}
+
+// Scheduler runs detection, escalation, digests and push delivery against one store.
+type Scheduler struct {
+	store  store.Store
+	sender push.Sender
+	now    func() time.Time
+	log    zerolog.Logger
+	cfg    Config
+
+	lastDigest time.Time // the latest digest slot this replica has handled
+}
+
+// New returns a scheduler. now is its clock (time.Now in production, a controllable clock in
+// tests); server time decides what is due, never a phone's.
+func New(st store.Store, sender push.Sender, now func() time.Time, log zerolog.Logger, cfg Config) (*Scheduler, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	return &Scheduler{store: st, sender: sender, now: now, log: log, cfg: cfg}, nil
+}
+
+// Run ticks every Interval until ctx ends. A failing tick is logged and retried on the next;
+// the scheduler never stops on a transient database or network error.
+func (s *Scheduler) Run(ctx context.Context) error {
+	t := time.NewTicker(s.cfg.Interval)
+	defer t.Stop()
+	for {
+		if _, err := s.Tick(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error().Err(err).Msg("scheduler tick failed; retrying on the next")
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// TickStats counts what one tick did.
+type TickStats struct {
+	Claimed, Raised, Escalated, Digests, Pushed int
+}
+
+// Tick does all due work once: detection and escalation until nothing more is due, digests,
+// then delivery until the outbox holds nothing due.
+func (s *Scheduler) Tick(ctx context.Context) (TickStats, error) {
+	var st TickStats
+	var err error
+	if st.Claimed, st.Raised, err = s.Detect(ctx); err != nil {
+		return st, err
+	}
+	if st.Escalated, err = s.Escalate(ctx); err != nil {
+		return st, err
+	}
+	if st.Digests, err = s.Digests(ctx); err != nil {
+		return st, err
+	}
+	if st.Pushed, err = s.Deliver(ctx); err != nil {
+		return st, err
+	}
+	if st != (TickStats{}) {
+		s.log.Info().Int("schedules_due", st.Claimed).Int("alerts_raised", st.Raised).Int("alerts_escalated", st.Escalated).
+			Int("digests", st.Digests).Int("pushes", st.Pushed).Msg("scheduler tick")
+	}
+	return st, nil
+}
+
+// Detect claims due schedules batch by batch until none is left, and returns how many it
+// claimed and how many alerts it raised.
+func (s *Scheduler) Detect(ctx context.Context) (claimed, raised int, err error) {
+	for {
+		now := s.now()
+		c, r, err := s.store.ReminderDetect(ctx, store.ReminderDetectParams{Now: now, Limit: s.cfg.Batch,
+			Advance: func(d store.DueSchedule) store.ScheduleAdvance { return Advance(d, now) }})
+		claimed, raised = claimed+c, raised+r
+		if err != nil {
+			return claimed, raised, fmt.Errorf("detect due checks: %w", err)
+		}
+		if c < s.cfg.Batch {
+			return claimed, raised, nil
+		}
+	}
+}
+
+// Advance decides what detection does with a claimed schedule at now: the next occurrence,
+// and an alert when no check-in satisfied the claimed one. It is pure, so a retried
+// transaction decides the same.
+func Advance(d store.DueSchedule, now time.Time) store.ScheduleAdvance {
+	sc := d.Schedule
+	var adv store.ScheduleAdvance
+	if !d.Satisfied && sc.NextDueAt != nil {
+		adv.AlertID = AlertID(sc.ID, *sc.NextDueAt)
+		// Escalation fixes the real time on its first visit, where the policy of the alert's
+		// team and organization is known.
+		adv.NextStepAt = &now
+	}
+	plan, err := FromStore(sc)
+	if err != nil || sc.NextDueAt == nil {
+		return adv // an unreadable schedule stops rather than guessing; its alert still goes out
+	}
+	if next, ok := schedule.NextDue(plan, *sc.NextDueAt); ok {
+		overdue := schedule.OverdueAt(plan, next)
+		adv.NextDueAt, adv.OverdueAt = &next, &overdue
+	}
+	return adv
+}
+
+// AlertID is the opaque id of the alert for one occurrence: derived, so that raising it twice
+// raises it once, and hashed, so that the reference a push carries says nothing.
+func AlertID(scheduleID string, due time.Time) string {
+	sum := sha256.Sum256([]byte(schedule.OccurrenceKey(scheduleID, due)))
+	return "al_" + hex.EncodeToString(sum[:16])
+}
+
+// Escalate climbs every alert whose next step is due.
+func (s *Scheduler) Escalate(ctx context.Context) (int, error) {
+	policies, err := s.store.EscalationPolicyList(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("load escalation policies: %w", err)
+	}
+	byScope := make(map[string]store.EscalationPolicy, len(policies))
+	for _, p := range policies {
+		byScope[p.ScopeID] = *p
+	}
+	total := 0
+	for {
+		now := s.now()
+		n, err := s.store.AlertEscalate(ctx, store.AlertEscalateParams{Now: now, Limit: s.cfg.Batch,
+			Step: func(a store.Alert) store.AlertStep { return Step(a, PolicyFor(byScope, a), s.cfg.UrgentAfter, now) }})
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("escalate alerts: %w", err)
+		}
+		if n < s.cfg.Batch {
+			return total, nil
+		}
+	}
+}
+
+// PolicyFor returns the policy of a's team, else of its organization, else DefaultPolicy.
+func PolicyFor(byScope map[string]store.EscalationPolicy, a store.Alert) store.EscalationPolicy {
+	if p, ok := byScope[a.TeamID]; ok && a.TeamID != "" {
+		return p
+	}
+	if p, ok := byScope[a.OrganizationID]; ok && a.OrganizationID != "" {
+		return p
+	}
+	return DefaultPolicy
+}
+
+// Step decides an alert's next escalation step at now under policy p. It is pure.
+func Step(a store.Alert, p store.EscalationPolicy, urgentAfter time.Duration, now time.Time) store.AlertStep {
+	supAfter, onCallAfter := p.SupervisorAfter, p.OnCallAfter
+	if a.Kind == store.AlertUrgent {
+		supAfter, onCallAfter = min(supAfter, urgentAfter), min(onCallAfter, urgentAfter)
+	}
+	switch a.Step {
+	case store.StepLead:
+		if at := a.CreatedAt.Add(supAfter); at.After(now) {
+			return store.AlertStep{Step: a.Step, NextStepAt: &at}
+		}
+		st := store.AlertStep{Step: store.StepSupervisor, Supervisors: true}
+		if p.OnCallProfessionalID != "" {
+			at := now.Add(onCallAfter)
+			st.NextStepAt = &at
+		}
+		return st
+	case store.StepSupervisor:
+		if p.OnCallProfessionalID == "" {
+			return store.AlertStep{Step: a.Step} // the chain ends at the supervisors
+		}
+		return store.AlertStep{Step: store.StepOnCall, ProfessionalIDs: []string{p.OnCallProfessionalID}}
+	}
+	return store.AlertStep{Step: a.Step}
+}
+
+// Digests creates the digests of the latest slot for every supervisor, once per slot on this
+// replica (the store makes it once overall). A slot older than two hours is not sent late:
+// yesterday's overview is noise.
+func (s *Scheduler) Digests(ctx context.Context) (int, error) {
+	now := s.now()
+	slot, prev, ok := s.latestSlot(now)
+	if !ok || !slot.After(s.lastDigest) {
+		return 0, nil
+	}
+	if now.Sub(slot) > 2*time.Hour || s.quiet(slot) {
+		s.lastDigest = slot
+		return 0, nil
+	}
+	sups, err := s.store.ProfessionalListByRole(ctx, store.RoleSupervisor)
+	if err != nil {
+		return 0, fmt.Errorf("list supervisors: %w", err)
+	}
+	sent := 0
+	for _, p := range sups {
+		d, created, err := s.store.DigestCreate(ctx, store.DigestCreateParams{ProfessionalID: p.ID, SlotAt: slot, Since: prev, Now: now})
+		if err != nil {
+			return sent, fmt.Errorf("digest of %s: %w", p.ID, err)
+		}
+		if created && d.NoticeID != "" {
+			sent++
+		}
+	}
+	s.lastDigest = slot
+	return sent, nil
+}
+
+// latestSlot returns the latest digest slot at or before now and the slot before it.
+func (s *Scheduler) latestSlot(now time.Time) (slot, prev time.Time, ok bool) {
+	var slots []time.Time
+	today := schedule.DateOf(now.In(s.cfg.Zone))
+	for _, d := range []schedule.Date{today.AddDays(-2), today.AddDays(-1), today} {
+		for _, c := range s.cfg.DigestTimes {
+			if t := schedule.LocalInstant(s.cfg.Zone, d, c); !t.After(now) {
+				slots = append(slots, t)
+			}
+		}
+	}
+	for _, t := range slots {
+		if t.After(slot) {
+			prev, slot = slot, t
+		} else if t.After(prev) && t.Before(slot) {
+			prev = t
+		}
+	}
+	return slot, prev, !slot.IsZero()
+}
+
+// quiet reports whether t falls in quiet hours.
+func (s *Scheduler) quiet(t time.Time) bool {
+	start, end := s.cfg.QuietStart.Minutes(), s.cfg.QuietEnd.Minutes()
+	if start == end {
+		return false
+	}
+	l := t.In(s.cfg.Zone)
+	m := l.Hour()*60 + l.Minute()
+	if start < end {
+		return m >= start && m < end
+	}
+	return m >= start || m < end
+}
+
+// Deliver sends every push that is due, batch by batch, and records the outcomes.
+func (s *Scheduler) Deliver(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		items, err := s.store.OutboxClaim(ctx, store.OutboxClaimParams{Now: s.now(), Limit: s.cfg.Batch, Lease: s.cfg.Lease})
+		if err != nil {
+			return total, fmt.Errorf("claim pushes: %w", err)
+		}
+		if len(items) == 0 {
+			return total, nil
+		}
+		msgs := make([]push.Message, len(items))
+		for i, it := range items {
+			msgs[i] = Message(it)
+		}
+		results, sendErr := s.sender.Send(ctx, msgs)
+		if sendErr == nil && len(results) != len(msgs) {
+			sendErr = fmt.Errorf("sender answered %d results for %d messages", len(results), len(msgs))
+		}
+		now := s.now()
+		out := make([]store.OutboxResult, len(items))
+		for i, it := range items {
+			r := push.Result{Outcome: push.Retry, Reason: "send failed"}
+			if sendErr == nil {
+				r = results[i]
+			}
+			out[i] = s.outcome(it, r, now)
+		}
+		if sendErr != nil {
+			s.log.Warn().Err(sendErr).Int("pushes", len(items)).Msg("push batch failed; retrying with backoff")
+		}
+		if err := s.store.OutboxComplete(ctx, store.OutboxCompleteParams{Now: now, Results: out}); err != nil {
+			// The lease ends and the pushes go out again: at least once, never lost.
+			return total, fmt.Errorf("record push outcomes: %w", err)
+		}
+		total += len(items)
+		if ctx.Err() != nil {
+			return total, ctx.Err()
+		}
+	}
+}
+
+// Message turns an outbox row into a push. Alerts collapse per alert (a later step replaces
+// an earlier one still waiting on the phone); digests collapse into the latest.
+func Message(it *store.OutboxItem) push.Message {
+	m := push.Message{ID: it.NoticeID, Token: it.Token, Kind: push.Kind(it.Kind), Ref: it.Ref, Urgent: it.Urgent, CollapseKey: it.Ref}
+	if m.Kind == push.KindDigest {
+		m.CollapseKey = "digest"
+		m.Counts = push.Counts{Overdue: int(it.Counts[0]), Escalated: int(it.Counts[1]), Concerns: int(it.Counts[2])}
+	}
+	return m
+}
+
+// outcome maps a send result to the outbox record.
+func (s *Scheduler) outcome(it *store.OutboxItem, r push.Result, now time.Time) store.OutboxResult {
+	out := store.OutboxResult{NoticeID: it.NoticeID, Token: it.Token, Attempt: it.Attempts, Reason: r.Reason}
+	switch r.Outcome {
+	case push.Delivered:
+		out.Status = store.OutboxDelivered
+	case push.Unregistered:
+		out.Status = store.OutboxUnregistered
+		s.log.Info().Str("token_ref", push.TokenRef(it.Token)).Str("reason", r.Reason).Msg("device token unregistered; removed")
+	case push.Failed:
+		out.Status = store.OutboxFailed
+		s.log.Warn().Str("outbox_id", it.NoticeID).Str("reason", r.Reason).Msg("push refused")
+	default:
+		if it.Attempts >= s.cfg.MaxAttempts {
+			out.Status, out.Reason = store.OutboxFailed, "gave up after retries: "+r.Reason
+			s.log.Error().Str("outbox_id", it.NoticeID).Int32("attempts", it.Attempts).Msg("push abandoned after retries")
+			break
+		}
+		out.Status, out.NextAttemptAt = store.OutboxPending, now.Add(max(Backoff(it.Attempts), r.RetryAfter))
+	}
+	return out
+}
+
+// Backoff is the wait before retry n (n ≥ 1): exponential from 5 seconds, capped at 15 minutes,
+// with equal jitter so that a burst of failures does not retry in lockstep.
+func Backoff(n int32) time.Duration {
+	d := 5 * time.Second << min(max(n-1, 0), 8)
+	d = min(d, 15*time.Minute)
+	return d/2 + rand.N(d/2+1)
+}

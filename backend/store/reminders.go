@@ -1,0 +1,278 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Reminders is the storage of the scheduler: due detection, alerts and escalation, the push
+// outbox, device tokens and digests. Every method that claims work does it in the database, so
+// any number of server replicas can run the scheduler at once.
+//
+// Exactly-once noticing rests on one rule: a notice's id is derived from what it is about
+// (schedule, occurrence and escalation step; or supervisor and digest slot) and is the primary
+// key of the notices table, inserted in the same transaction as the state change that caused
+// it. A replica that dies mid-batch rolls the whole batch back; a replica that races another
+// inserts nothing twice.
+type Reminders interface {
+	// DeviceRegister stores or moves a device token to a professional (a token belongs to one
+	// app installation; re-registering it under another professional moves it).
+	DeviceRegister(ctx context.Context, d Device) error
+	// DeviceUnregister removes a token; removing an unknown token is not an error.
+	DeviceUnregister(ctx context.Context, token string) error
+	// DeviceListByProfessional lists a professional's tokens ordered by token.
+	DeviceListByProfessional(ctx context.Context, professionalID string) ([]*Device, error)
+
+	// EscalationPolicySet stores the policy of a team or an organization.
+	EscalationPolicySet(ctx context.Context, p EscalationPolicy) error
+	// EscalationPolicyList lists every stored policy, ordered by scope id.
+	EscalationPolicyList(ctx context.Context) ([]*EscalationPolicy, error)
+
+	// ReminderDetect runs one batch of due detection in one write transaction: it claims up to
+	// Limit schedules whose overdue instant has passed, lowest first, through the
+	// schedules_overdue index (so its cost grows with what is due, not with all schedules;
+	// rows another transaction holds are skipped), asks Advance what each one's next
+	// occurrence is, raises an alert with a step-0 notice to the lead for every occurrence that
+	// no check-in satisfied, queues the pushes, and moves the schedules on. It returns how many
+	// schedules it claimed and how many alerts it raised; claimed < Limit means nothing more
+	// is due now.
+	ReminderDetect(ctx context.Context, p ReminderDetectParams) (claimed, raised int, err error)
+	// AlertEscalate runs one batch of escalation in one write transaction: it claims up to
+	// Limit open alerts whose next step is due, asks Step what to do, records the step's
+	// notice and queues its pushes. It returns how many alerts it claimed.
+	AlertEscalate(ctx context.Context, p AlertEscalateParams) (int, error)
+	// AlertRaise records an alert raised outside detection (an urgent one: a family asks to
+	// be contacted) with its step-0 notice, once: raising the same id again is a no-op that
+	// reports false.
+	AlertRaise(ctx context.Context, p AlertRaiseParams) (bool, error)
+	// AlertGet returns one alert.
+	AlertGet(ctx context.Context, id string) (*Alert, error)
+	// AlertListByHousehold lists a household's alerts, newest first, at most limit.
+	AlertListByHousehold(ctx context.Context, householdID string, limit int) ([]*Alert, error)
+	// AlertAcknowledge stops an alert's escalation. Acknowledging twice keeps the first.
+	AlertAcknowledge(ctx context.Context, p AlertAcknowledgeParams) (*Alert, error)
+	// NoticeList lists the notices of an alert by step; tests and audits use it.
+	NoticeList(ctx context.Context, alertID string) ([]*Notice, error)
+
+	// OutboxClaim leases up to Limit pending pushes whose next attempt is due, oldest first:
+	// their next attempt moves to Now+Lease and their attempt count goes up, so a replica that
+	// dies holding them only delays them until the lease ends.
+	OutboxClaim(ctx context.Context, p OutboxClaimParams) ([]*OutboxItem, error)
+	// OutboxComplete records the outcomes of claimed pushes in one transaction: delivered and
+	// failed ones are finished, retried ones get their next attempt, unregistered tokens are
+	// removed from devices. An outcome for a push whose lease was taken over (Attempt no
+	// longer matches) is ignored.
+	OutboxComplete(ctx context.Context, p OutboxCompleteParams) error
+	// OutboxList lists every push of a notice, ordered by token; tests and audits use it.
+	OutboxList(ctx context.Context, noticeID string) ([]*OutboxItem, error)
+
+	// DigestCreate computes and records a supervisor's digest for one slot, once: the counts
+	// over the supervisor's teams, and, when any count is non-zero, a notice with its push.
+	// A digest already recorded for that slot is returned unchanged with created false.
+	DigestCreate(ctx context.Context, p DigestCreateParams) (d *Digest, created bool, err error)
+	// ProfessionalListByRole lists the professionals of a role, ordered by id.
+	ProfessionalListByRole(ctx context.Context, role Role) ([]*Professional, error)
+}
+
+// Device is one app installation that receives pushes for a professional.
+type Device struct {
+	Token          string
+	ProfessionalID string
+	Platform       string // "android" or "ios"
+	UpdatedAt      time.Time
+}
+
+// EscalationPolicy says how fast an unacknowledged alert climbs. A team's policy overrides its
+// organization's; without either, DefaultEscalationPolicy applies.
+type EscalationPolicy struct {
+	// ScopeID is a team id or an organization id.
+	ScopeID string
+	// SupervisorAfter is how long after the lead was reminded the team's supervisors are.
+	SupervisorAfter time.Duration
+	// OnCallAfter is how long after the supervisors the on-call professional is.
+	OnCallAfter time.Duration
+	// OnCallProfessionalID is the organization's on-call professional; empty ends the chain
+	// at the supervisors.
+	OnCallProfessionalID string
+	UpdatedAt            time.Time
+}
+
+// Alert kinds.
+const (
+	// AlertOverdue: a scheduled check was missed.
+	AlertOverdue = "overdue"
+	// AlertUrgent: someone asked for contact or signalled danger; it escalates faster and is
+	// not stopped by an ordinary check-in.
+	AlertUrgent = "urgent"
+)
+
+// Escalation steps.
+const (
+	StepLead       = 0
+	StepSupervisor = 1
+	StepOnCall     = 2
+)
+
+// Alert is one occurrence that needs a person: a missed check or an urgent request.
+type Alert struct {
+	// ID is opaque and derived from the occurrence, so raising it twice raises it once. It is
+	// the reference carried in pushes.
+	ID             string
+	Kind           string
+	ScheduleID     string // empty for an alert not tied to a schedule
+	HouseholdID    string
+	TeamID         string
+	OrganizationID string // the lead's organization, whose policy and on-call apply
+	LeadID         string
+	DueAt          time.Time // the missed occurrence's due instant; the raise time otherwise
+	Step           int32     // the last step notified
+	NextStepAt     *time.Time
+	AcknowledgedAt *time.Time
+	AcknowledgedBy string // a professional id, or "check-in:<id>"
+	CreatedAt      time.Time
+}
+
+// Open reports whether a's escalation is still running.
+func (a *Alert) Open() bool { return a.AcknowledgedAt == nil }
+
+// Notice is the exactly-once record that a step was taken.
+type Notice struct {
+	ID        string
+	AlertID   string // empty for a digest
+	Step      int32
+	CreatedAt time.Time
+}
+
+// DueSchedule is a schedule claimed by detection: its current occurrence is overdue.
+type DueSchedule struct {
+	Schedule Schedule
+	// Satisfied says a check-in was recorded after the current occurrence opened (the
+	// previous occurrence's overdue instant), by any channel: no alert is needed.
+	Satisfied bool
+}
+
+// ScheduleAdvance is the next occurrence of a claimed schedule.
+type ScheduleAdvance struct {
+	// NextDueAt and OverdueAt are nil when the schedule has no further occurrence.
+	NextDueAt *time.Time
+	OverdueAt *time.Time
+	// AlertID names the alert for the claimed occurrence, if it was missed.
+	AlertID string
+	// NextStepAt is when the alert climbs to the supervisors, if it was missed.
+	NextStepAt *time.Time
+}
+
+// ReminderDetectParams runs one detection batch.
+type ReminderDetectParams struct {
+	Now   time.Time
+	Limit int
+	// Advance computes the next occurrence of a claimed schedule. It runs inside the
+	// transaction and may run more than once (retries): it must be a pure function.
+	Advance func(DueSchedule) ScheduleAdvance
+}
+
+// AlertStep is what escalation does with a claimed alert.
+type AlertStep struct {
+	// Step is the step to notify now. The alert's current step means "not yet": nothing is
+	// notified and only NextStepAt moves (the policy decides the real time of a step on the
+	// alert's first visit, where its team and organization are known).
+	Step int32
+	// Supervisors notifies the supervisors of the alert's team.
+	Supervisors bool
+	// ProfessionalIDs are notified too (the on-call).
+	ProfessionalIDs []string
+	// NextStepAt is when to climb again; nil ends the chain.
+	NextStepAt *time.Time
+}
+
+// AlertEscalateParams runs one escalation batch.
+type AlertEscalateParams struct {
+	Now   time.Time
+	Limit int
+	// Step decides a claimed alert's next step; pure, like ReminderDetectParams.Advance.
+	Step func(Alert) AlertStep
+}
+
+// AlertRaiseParams raises an alert outside detection.
+type AlertRaiseParams struct {
+	Alert Alert // ID, Kind, HouseholdID, ScheduleID, LeadID, NextStepAt are used
+	Now   time.Time
+}
+
+// AlertAcknowledgeParams acknowledges an alert.
+type AlertAcknowledgeParams struct {
+	ID             string
+	ProfessionalID string
+	Now            time.Time
+}
+
+// Outbox statuses.
+const (
+	OutboxPending      = "pending"
+	OutboxDelivered    = "delivered"
+	OutboxUnregistered = "unregistered"
+	OutboxFailed       = "failed"
+)
+
+// OutboxItem is one push to one device token.
+type OutboxItem struct {
+	NoticeID       string
+	Token          string
+	ProfessionalID string
+	Kind           string // a push.Kind
+	Ref            string
+	Urgent         bool
+	Counts         [3]int32 // a digest's overdue, escalated, concerns
+	Status         string
+	Attempts       int32
+	NextAttemptAt  time.Time
+	LastError      string
+	CreatedAt      time.Time
+	FinishedAt     *time.Time
+}
+
+// OutboxClaimParams leases pending pushes.
+type OutboxClaimParams struct {
+	Now   time.Time
+	Limit int
+	Lease time.Duration
+}
+
+// OutboxResult is the outcome of one claimed push.
+type OutboxResult struct {
+	NoticeID string
+	Token    string
+	// Attempt is the item's Attempts as claimed: it fences off an outcome that arrives after
+	// the lease was taken over by another replica.
+	Attempt int32
+	Status  string // OutboxDelivered, OutboxUnregistered, OutboxFailed, or OutboxPending to retry
+	// NextAttemptAt is the retry time of a pending result.
+	NextAttemptAt time.Time
+	Reason        string
+}
+
+// OutboxCompleteParams records outcomes.
+type OutboxCompleteParams struct {
+	Now     time.Time
+	Results []OutboxResult
+}
+
+// Digest is a supervisor's overview for one slot.
+type Digest struct {
+	ProfessionalID string
+	SlotAt         time.Time
+	Overdue        int32 // open alerts at the lead step
+	Escalated      int32 // open alerts past the lead step
+	Concerns       int32 // check-ins with concerns or unsafe since the previous slot
+	NoticeID       string
+	CreatedAt      time.Time
+}
+
+// DigestCreateParams computes one digest.
+type DigestCreateParams struct {
+	ProfessionalID string
+	SlotAt         time.Time
+	// Since is the previous slot: concerns are counted in (Since, SlotAt].
+	Since time.Time
+	Now   time.Time
+}
