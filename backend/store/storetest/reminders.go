@@ -203,7 +203,10 @@ func testEscalate(t *testing.T, s store.Store) {
 		equal(t, fmt.Sprintf("claimed at step %d", i), n, 1)
 	}
 	n, err := s.AlertEscalate(ctx(), store.AlertEscalateParams{Now: t0.Add(time.Hour), Limit: 10,
-		Step: func(store.Alert) store.AlertStep { t.Error("an alert at the end of its chain was claimed"); return store.AlertStep{} }})
+		Step: func(store.Alert) store.AlertStep {
+			t.Error("an alert at the end of its chain was claimed")
+			return store.AlertStep{}
+		}})
 	must(t, err)
 	equal(t, "claimed after the chain ended", n, 0)
 	notices, err := s.NoticeList(ctx(), "al-u")
