@@ -301,7 +301,7 @@ func (s *Scheduler) Digests(ctx context.Context) (int, error) {
 	if !ok || !slot.After(s.lastDigest) {
 		return 0, nil
 	}
-	if now.Sub(slot) > 2*time.Hour || s.quiet(slot) {
+	if now.Sub(slot) > 2*time.Hour {
 		s.lastDigest = slot
 		return 0, nil
 	}
@@ -323,13 +323,15 @@ func (s *Scheduler) Digests(ctx context.Context) (int, error) {
 	return sent, nil
 }
 
-// latestSlot returns the latest digest slot at or before now and the slot before it.
+// latestSlot returns the latest digest slot at or before now and the slot before it; digest
+// times in quiet hours are skipped.
 func (s *Scheduler) latestSlot(now time.Time) (slot, prev time.Time, ok bool) {
 	var slots []time.Time
 	today := schedule.DateOf(now.In(s.cfg.Zone))
 	for _, d := range []schedule.Date{today.AddDays(-2), today.AddDays(-1), today} {
 		for _, c := range s.cfg.DigestTimes {
-			if t := schedule.LocalInstant(s.cfg.Zone, d, c); !t.After(now) {
+			// A time in quiet hours is no slot at all, so the next digest covers its period.
+			if t := schedule.LocalInstant(s.cfg.Zone, d, c); !t.After(now) && !s.quiet(t) {
 				slots = append(slots, t)
 			}
 		}
