@@ -76,5 +76,9 @@ func Services(cfg Config) []server.Service {
 	add(veiligv1connect.CheckInServiceName, path, h)
 	path, h = veiligv1connect.NewSyncServiceHandler(svc, opts...)
 	add(veiligv1connect.SyncServiceName, path, h)
+	path, h = veiligv1connect.NewAlertServiceHandler(svc, opts...)
+	add(veiligv1connect.AlertServiceName, path, h)
+	path, h = veiligv1connect.NewDeviceServiceHandler(svc, opts...)
+	add(veiligv1connect.DeviceServiceName, path, h)
 	return out
 }

@@ -41,6 +41,8 @@ type bundle struct {
 	plan      veiligv1connect.PlanServiceClient
 	checkIn   veiligv1connect.CheckInServiceClient
 	sync      veiligv1connect.SyncServiceClient
+	alert     veiligv1connect.AlertServiceClient
+	device    veiligv1connect.DeviceServiceClient
 }
 
 // syncBuffer is a bytes.Buffer safe for the server's concurrent log writes.
@@ -113,6 +115,8 @@ func setup(t *testing.T) *bundle {
 		plan:      veiligv1connect.NewPlanServiceClient(hc, base),
 		checkIn:   veiligv1connect.NewCheckInServiceClient(hc, base),
 		sync:      veiligv1connect.NewSyncServiceClient(hc, base),
+		alert:     veiligv1connect.NewAlertServiceClient(hc, base),
+		device:    veiligv1connect.NewDeviceServiceClient(hc, base),
 	}
 }
 

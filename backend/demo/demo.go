@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/veilig/veilig/backend/reminders"
 	"github.com/veilig/veilig/backend/store"
 )
 
@@ -197,14 +198,18 @@ func seedHousehold(ctx context.Context, st store.Store, now time.Time, i int, te
 	}
 	local := now.In(ams)
 	hour := 9 + i%9
-	due := time.Date(local.Year(), local.Month(), local.Day()+1+i%3, hour, 0, 0, 0, ams).UTC()
 	channels := []string{"home_visit", "phone_call", "family_link"}
-	_, err = st.ScheduleUpsert(ctx, store.ScheduleUpsertParams{Schedule: store.Schedule{
+	sc := store.Schedule{
 		ID: id("schedule", i), HouseholdID: h.ID, Rule: fmt.Sprintf("FREQ=DAILY;INTERVAL=%d", 1+i%7),
 		TimeZone: "Europe/Amsterdam", LocalTime: fmt.Sprintf("%02d:00", hour), GraceMinutes: 120,
-		Channel: channels[i%3], LeadProfessionalID: lead, StartDate: local.Format(time.DateOnly),
-		NextDueAt: &due,
-	}, Now: now})
+		Channel: channels[i%3], LeadProfessionalID: lead, StartDate: local.AddDate(0, 0, 1+i%3).Format(time.DateOnly),
+	}
+	// The scheduler's fields (next due, overdue, opening) come from the same planning as an
+	// UpsertSchedule call, so the demo region's checks fall due and escalate for real.
+	if err := reminders.Plan(&sc, nil, now); err != nil {
+		return "", fmt.Errorf("plan schedule of household %d: %w", i, err)
+	}
+	_, err = st.ScheduleUpsert(ctx, store.ScheduleUpsertParams{Schedule: sc, Now: now})
 	if err != nil {
 		return "", fmt.Errorf("seed schedule of household %d: %w", i, err)
 	}

@@ -7,6 +7,8 @@ import (
 
 	"connectrpc.com/connect"
 
+	"github.com/veilig/veilig/backend/reminders"
+	"github.com/veilig/veilig/backend/schedule"
 	"github.com/veilig/veilig/backend/store"
 	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
 )
@@ -98,4 +100,65 @@ func (s *Service) RecordCheckIn(ctx context.Context, req *connect.Request[veilig
 		return nil, connect.NewError(connect.CodeAlreadyExists, errors.New("check-in id already used"))
 	}
 	return connect.NewResponse(&veiligv1.RecordCheckInResponse{CheckIn: checkInToProto(ci)}), nil
+}
+
+// UpsertSchedule implements veiligv1connect.CheckInServiceHandler.
+func (s *Service) UpsertSchedule(ctx context.Context, req *connect.Request[veiligv1.UpsertScheduleRequest]) (*connect.Response[veiligv1.UpsertScheduleResponse], error) {
+	c, err := s.callerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := req.Msg
+	hid := m.GetHouseholdId()
+	if err := s.householdAccess(ctx, c, hid, "schedule.write"); err != nil {
+		return nil, err
+	}
+	// The lead is reminded about this household: they must be on its care team.
+	members, err := s.store.CareTeamMemberList(ctx, hid)
+	if err != nil {
+		return nil, s.storeError(ctx, fmt.Errorf("list care team of %s: %w", hid, err), "household")
+	}
+	onTeam := false
+	for _, mem := range members {
+		onTeam = onTeam || mem.ProfessionalID == m.GetLeadProfessionalId()
+	}
+	if !onTeam {
+		return nil, connect.NewError(connect.CodeInvalidArgument, errors.New("lead_professional_id: the lead must be on the household's care team"))
+	}
+	var stored *store.Schedule
+	switch sc, err := s.store.ScheduleGet(ctx, m.GetScheduleId()); {
+	case err == nil && sc.HouseholdID != hid:
+		return nil, connect.NewError(connect.CodeNotFound, errors.New("schedule not found"))
+	case err == nil:
+		stored = sc
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, s.storeError(ctx, fmt.Errorf("load schedule %s: %w", m.GetScheduleId(), err), "schedule")
+	}
+	zone := m.GetTimeZone()
+	if zone == "" {
+		zone = schedule.DefaultZone
+	}
+	sc := store.Schedule{
+		ID:                 m.GetScheduleId(),
+		HouseholdID:        hid,
+		Rule:               m.GetRule(),
+		TimeZone:           zone,
+		LocalTime:          m.GetLocalTime(),
+		GraceMinutes:       m.GetGraceMinutes(),
+		Channel:            channelNames[m.GetChannel()],
+		LeadProfessionalID: m.GetLeadProfessionalId(),
+		Paused:             m.GetPaused(),
+		StartDate:          m.GetStartDate(),
+		EndDate:            m.GetEndDate(),
+	}
+	now := utc(s.now())
+	if err := reminders.Plan(&sc, stored, now); err != nil {
+		// Validation errors name the field and the rule, never household data.
+		return nil, connect.NewError(connect.CodeInvalidArgument, err)
+	}
+	out, err := s.store.ScheduleUpsert(ctx, store.ScheduleUpsertParams{Schedule: sc, Now: now})
+	if err != nil {
+		return nil, s.storeError(ctx, fmt.Errorf("upsert schedule of %s: %w", hid, err), "schedule")
+	}
+	return connect.NewResponse(&veiligv1.UpsertScheduleResponse{Schedule: scheduleToProto(out)}), nil
 }

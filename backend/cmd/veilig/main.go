@@ -1,6 +1,7 @@
 // Command veilig is the Veilig backend: one binary for the server and its tools.
 //
 //	veilig serve     run the backend (embedded SQLite in ./veilig-data unless --database-url)
+//	veilig worker    run only the scheduler (overdue checks, escalation, digests, pushes)
 //	veilig migrate   apply database migrations
 //	veilig demo      seed a demo region and print commands to try the API
 //	veilig token     print a short-lived dev token for a professional
@@ -30,6 +31,7 @@ const usage = `veilig: the offline-first backend for shared household safety pla
 
 Usage:
   veilig serve    [flags]   run the backend
+  veilig worker   [flags]   run only the scheduler (overdue checks, escalation, digests, pushes)
   veilig migrate  [flags]   apply database migrations
   veilig demo     [flags]   seed a demo region and print commands to try the API
   veilig token    [flags]   print a short-lived dev token (embedded/dev mode)
@@ -60,6 +62,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch cmd {
 	case "serve":
 		return runServe(ctx, rest, stdout, stderr)
+	case "worker":
+		return runWorker(ctx, rest, stdout, stderr)
 	case "migrate":
 		return runMigrate(ctx, rest, stdout, stderr)
 	case "demo":

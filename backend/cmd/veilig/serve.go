@@ -26,6 +26,9 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	devIssuer := fs.String("dev-issuer", envDefault("DEV_ISSUER", "auto"), "trust tokens from 'veilig token': on, off, or auto (on only with the embedded database) (VEILIG_DEV_ISSUER)")
 	maxBytes := fs.Int("max-request-bytes", envInt("MAX_REQUEST_BYTES", app.DefaultMaxRequestBytes), "largest request message accepted (VEILIG_MAX_REQUEST_BYTES)")
 	shutdown := fs.Duration("shutdown-timeout", 15*time.Second, "how long in-flight requests may finish after SIGTERM")
+	runScheduler := fs.Bool("scheduler", envDefault("SCHEDULER", "on") != "off", "run the scheduler (overdue checks, escalation, digests, pushes) in this process; any number of replicas may (VEILIG_SCHEDULER=off to disable)")
+	var sf schedulerFlags
+	sf.register(fs)
 	var issuers issuerList
 	if v := os.Getenv("VEILIG_ISSUERS"); v != "" {
 		if err := issuers.Set(v); err != nil {
@@ -82,7 +85,20 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 		engine = "sqlite"
 	}
 	log.Info().Str("addr", *addr).Str("database", engine).Str("version", version).Msg("veilig serving")
-	return srv.Run(ctx)
+	if !*runScheduler {
+		return srv.Run(ctx)
+	}
+	sched, err := sf.scheduler(ctx, st, log)
+	if err != nil {
+		return err
+	}
+	// The scheduler stops with the server: on SIGTERM, and when the server fails to start.
+	schedCtx, stopSched := context.WithCancel(ctx)
+	schedDone := make(chan error, 1)
+	go func() { schedDone <- sched.Run(schedCtx) }()
+	err = srv.Run(ctx)
+	stopSched()
+	return errors.Join(err, <-schedDone)
 }
 
 func envInt(name string, def int) int {

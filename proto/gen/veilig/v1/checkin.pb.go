@@ -701,6 +701,184 @@ func (x *RecordCheckInResponse) GetCheckIn() *CheckIn {
 	return nil
 }
 
+// UpsertScheduleRequest is a schedule as the care team sets it.
+type UpsertScheduleRequest struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	HouseholdId string                 `protobuf:"bytes,1,opt,name=household_id,json=householdId,proto3" json:"household_id,omitempty"`
+	// Client-chosen UUID; the same id changes the schedule.
+	ScheduleId string `protobuf:"bytes,2,opt,name=schedule_id,json=scheduleId,proto3" json:"schedule_id,omitempty"`
+	// Recurrence: "FREQ=DAILY;INTERVAL=N" or "FREQ=WEEKLY;INTERVAL=N;BYDAY=MO,TH" (a documented
+	// RRULE subset; see the schedule package).
+	Rule string `protobuf:"bytes,3,opt,name=rule,proto3" json:"rule,omitempty"`
+	// IANA time zone; empty means Europe/Amsterdam.
+	TimeZone string `protobuf:"bytes,4,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
+	// Local time of day, HH:MM.
+	LocalTime string `protobuf:"bytes,5,opt,name=local_time,json=localTime,proto3" json:"local_time,omitempty"`
+	// How long after the due time a check may still happen before reminders start.
+	GraceMinutes int32   `protobuf:"varint,6,opt,name=grace_minutes,json=graceMinutes,proto3" json:"grace_minutes,omitempty"`
+	Channel      Channel `protobuf:"varint,7,opt,name=channel,proto3,enum=veilig.v1.Channel" json:"channel,omitempty"`
+	// The care team member reminded first.
+	LeadProfessionalId string `protobuf:"bytes,8,opt,name=lead_professional_id,json=leadProfessionalId,proto3" json:"lead_professional_id,omitempty"`
+	Paused             bool   `protobuf:"varint,9,opt,name=paused,proto3" json:"paused,omitempty"`
+	// Local dates, YYYY-MM-DD; end_date may be empty.
+	StartDate     string `protobuf:"bytes,10,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	EndDate       string `protobuf:"bytes,11,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpsertScheduleRequest) Reset() {
+	*x = UpsertScheduleRequest{}
+	mi := &file_veilig_v1_checkin_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpsertScheduleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpsertScheduleRequest) ProtoMessage() {}
+
+func (x *UpsertScheduleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_veilig_v1_checkin_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpsertScheduleRequest.ProtoReflect.Descriptor instead.
+func (*UpsertScheduleRequest) Descriptor() ([]byte, []int) {
+	return file_veilig_v1_checkin_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *UpsertScheduleRequest) GetHouseholdId() string {
+	if x != nil {
+		return x.HouseholdId
+	}
+	return ""
+}
+
+func (x *UpsertScheduleRequest) GetScheduleId() string {
+	if x != nil {
+		return x.ScheduleId
+	}
+	return ""
+}
+
+func (x *UpsertScheduleRequest) GetRule() string {
+	if x != nil {
+		return x.Rule
+	}
+	return ""
+}
+
+func (x *UpsertScheduleRequest) GetTimeZone() string {
+	if x != nil {
+		return x.TimeZone
+	}
+	return ""
+}
+
+func (x *UpsertScheduleRequest) GetLocalTime() string {
+	if x != nil {
+		return x.LocalTime
+	}
+	return ""
+}
+
+func (x *UpsertScheduleRequest) GetGraceMinutes() int32 {
+	if x != nil {
+		return x.GraceMinutes
+	}
+	return 0
+}
+
+func (x *UpsertScheduleRequest) GetChannel() Channel {
+	if x != nil {
+		return x.Channel
+	}
+	return Channel_CHANNEL_UNSPECIFIED
+}
+
+func (x *UpsertScheduleRequest) GetLeadProfessionalId() string {
+	if x != nil {
+		return x.LeadProfessionalId
+	}
+	return ""
+}
+
+func (x *UpsertScheduleRequest) GetPaused() bool {
+	if x != nil {
+		return x.Paused
+	}
+	return false
+}
+
+func (x *UpsertScheduleRequest) GetStartDate() string {
+	if x != nil {
+		return x.StartDate
+	}
+	return ""
+}
+
+func (x *UpsertScheduleRequest) GetEndDate() string {
+	if x != nil {
+		return x.EndDate
+	}
+	return ""
+}
+
+// UpsertScheduleResponse is the stored schedule with its next due instant.
+type UpsertScheduleResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Schedule      *Schedule              `protobuf:"bytes,1,opt,name=schedule,proto3" json:"schedule,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpsertScheduleResponse) Reset() {
+	*x = UpsertScheduleResponse{}
+	mi := &file_veilig_v1_checkin_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpsertScheduleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpsertScheduleResponse) ProtoMessage() {}
+
+func (x *UpsertScheduleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_veilig_v1_checkin_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpsertScheduleResponse.ProtoReflect.Descriptor instead.
+func (*UpsertScheduleResponse) Descriptor() ([]byte, []int) {
+	return file_veilig_v1_checkin_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *UpsertScheduleResponse) GetSchedule() *Schedule {
+	if x != nil {
+		return x.Schedule
+	}
+	return nil
+}
+
 var File_veilig_v1_checkin_proto protoreflect.FileDescriptor
 
 const file_veilig_v1_checkin_proto_rawDesc = "" +
@@ -756,7 +934,28 @@ const file_veilig_v1_checkin_proto_rawDesc = "" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\aoutcome\x12\x1c\n" +
 	"\x04note\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\xa0\x1fR\x04note\"F\n" +
 	"\x15RecordCheckInResponse\x12-\n" +
-	"\bcheck_in\x18\x01 \x01(\v2\x12.veilig.v1.CheckInR\acheckIn*k\n" +
+	"\bcheck_in\x18\x01 \x01(\v2\x12.veilig.v1.CheckInR\acheckIn\"\xc2\x04\n" +
+	"\x15UpsertScheduleRequest\x12+\n" +
+	"\fhousehold_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vhouseholdId\x12)\n" +
+	"\vschedule_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\n" +
+	"scheduleId\x12\x1e\n" +
+	"\x04rule\x18\x03 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x04rule\x12$\n" +
+	"\ttime_zone\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18@R\btimeZone\x12E\n" +
+	"\n" +
+	"local_time\x18\x05 \x01(\tB&\xbaH#r!2\x1f^([01][0-9]|2[0-3]):[0-5][0-9]$R\tlocalTime\x12/\n" +
+	"\rgrace_minutes\x18\x06 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xe0N(\x00R\fgraceMinutes\x128\n" +
+	"\achannel\x18\a \x01(\x0e2\x12.veilig.v1.ChannelB\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\achannel\x12:\n" +
+	"\x14lead_professional_id\x18\b \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x12leadProfessionalId\x12\x16\n" +
+	"\x06paused\x18\t \x01(\bR\x06paused\x12B\n" +
+	"\n" +
+	"start_date\x18\n" +
+	" \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\tstartDate\x12A\n" +
+	"\bend_date\x18\v \x01(\tB&\xbaH#r!2\x1f^([0-9]{4}-[0-9]{2}-[0-9]{2})?$R\aendDate\"I\n" +
+	"\x16UpsertScheduleResponse\x12/\n" +
+	"\bschedule\x18\x01 \x01(\v2\x13.veilig.v1.ScheduleR\bschedule*k\n" +
 	"\aChannel\x12\x17\n" +
 	"\x13CHANNEL_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12CHANNEL_HOME_VISIT\x10\x01\x12\x16\n" +
@@ -767,10 +966,11 @@ const file_veilig_v1_checkin_proto_rawDesc = "" +
 	"\fOUTCOME_SAFE\x10\x01\x12\x14\n" +
 	"\x10OUTCOME_CONCERNS\x10\x02\x12\x12\n" +
 	"\x0eOUTCOME_UNSAFE\x10\x03\x12\x16\n" +
-	"\x12OUTCOME_NO_CONTACT\x10\x042\x98\x02\n" +
+	"\x12OUTCOME_NO_CONTACT\x10\x042\xf4\x02\n" +
 	"\x0eCheckInService\x12W\n" +
 	"\rListSchedules\x12\x1f.veilig.v1.ListSchedulesRequest\x1a .veilig.v1.ListSchedulesResponse\"\x03\x90\x02\x01\x12T\n" +
-	"\fListCheckIns\x12\x1e.veilig.v1.ListCheckInsRequest\x1a\x1f.veilig.v1.ListCheckInsResponse\"\x03\x90\x02\x01\x12W\n" +
+	"\fListCheckIns\x12\x1e.veilig.v1.ListCheckInsRequest\x1a\x1f.veilig.v1.ListCheckInsResponse\"\x03\x90\x02\x01\x12Z\n" +
+	"\x0eUpsertSchedule\x12 .veilig.v1.UpsertScheduleRequest\x1a!.veilig.v1.UpsertScheduleResponse\"\x03\x90\x02\x02\x12W\n" +
 	"\rRecordCheckIn\x12\x1f.veilig.v1.RecordCheckInRequest\x1a .veilig.v1.RecordCheckInResponse\"\x03\x90\x02\x02B7Z5github.com/veilig/veilig/proto/gen/veilig/v1;veiligv1b\x06proto3"
 
 var (
@@ -786,42 +986,48 @@ func file_veilig_v1_checkin_proto_rawDescGZIP() []byte {
 }
 
 var file_veilig_v1_checkin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_veilig_v1_checkin_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_veilig_v1_checkin_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_veilig_v1_checkin_proto_goTypes = []any{
-	(Channel)(0),                  // 0: veilig.v1.Channel
-	(Outcome)(0),                  // 1: veilig.v1.Outcome
-	(*Schedule)(nil),              // 2: veilig.v1.Schedule
-	(*CheckIn)(nil),               // 3: veilig.v1.CheckIn
-	(*ListSchedulesRequest)(nil),  // 4: veilig.v1.ListSchedulesRequest
-	(*ListSchedulesResponse)(nil), // 5: veilig.v1.ListSchedulesResponse
-	(*ListCheckInsRequest)(nil),   // 6: veilig.v1.ListCheckInsRequest
-	(*ListCheckInsResponse)(nil),  // 7: veilig.v1.ListCheckInsResponse
-	(*RecordCheckInRequest)(nil),  // 8: veilig.v1.RecordCheckInRequest
-	(*RecordCheckInResponse)(nil), // 9: veilig.v1.RecordCheckInResponse
-	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
+	(Channel)(0),                   // 0: veilig.v1.Channel
+	(Outcome)(0),                   // 1: veilig.v1.Outcome
+	(*Schedule)(nil),               // 2: veilig.v1.Schedule
+	(*CheckIn)(nil),                // 3: veilig.v1.CheckIn
+	(*ListSchedulesRequest)(nil),   // 4: veilig.v1.ListSchedulesRequest
+	(*ListSchedulesResponse)(nil),  // 5: veilig.v1.ListSchedulesResponse
+	(*ListCheckInsRequest)(nil),    // 6: veilig.v1.ListCheckInsRequest
+	(*ListCheckInsResponse)(nil),   // 7: veilig.v1.ListCheckInsResponse
+	(*RecordCheckInRequest)(nil),   // 8: veilig.v1.RecordCheckInRequest
+	(*RecordCheckInResponse)(nil),  // 9: veilig.v1.RecordCheckInResponse
+	(*UpsertScheduleRequest)(nil),  // 10: veilig.v1.UpsertScheduleRequest
+	(*UpsertScheduleResponse)(nil), // 11: veilig.v1.UpsertScheduleResponse
+	(*timestamppb.Timestamp)(nil),  // 12: google.protobuf.Timestamp
 }
 var file_veilig_v1_checkin_proto_depIdxs = []int32{
 	0,  // 0: veilig.v1.Schedule.channel:type_name -> veilig.v1.Channel
-	10, // 1: veilig.v1.Schedule.next_due_at:type_name -> google.protobuf.Timestamp
+	12, // 1: veilig.v1.Schedule.next_due_at:type_name -> google.protobuf.Timestamp
 	0,  // 2: veilig.v1.CheckIn.channel:type_name -> veilig.v1.Channel
 	1,  // 3: veilig.v1.CheckIn.outcome:type_name -> veilig.v1.Outcome
-	10, // 4: veilig.v1.CheckIn.recorded_at:type_name -> google.protobuf.Timestamp
+	12, // 4: veilig.v1.CheckIn.recorded_at:type_name -> google.protobuf.Timestamp
 	2,  // 5: veilig.v1.ListSchedulesResponse.schedules:type_name -> veilig.v1.Schedule
 	3,  // 6: veilig.v1.ListCheckInsResponse.check_ins:type_name -> veilig.v1.CheckIn
 	0,  // 7: veilig.v1.RecordCheckInRequest.channel:type_name -> veilig.v1.Channel
 	1,  // 8: veilig.v1.RecordCheckInRequest.outcome:type_name -> veilig.v1.Outcome
 	3,  // 9: veilig.v1.RecordCheckInResponse.check_in:type_name -> veilig.v1.CheckIn
-	4,  // 10: veilig.v1.CheckInService.ListSchedules:input_type -> veilig.v1.ListSchedulesRequest
-	6,  // 11: veilig.v1.CheckInService.ListCheckIns:input_type -> veilig.v1.ListCheckInsRequest
-	8,  // 12: veilig.v1.CheckInService.RecordCheckIn:input_type -> veilig.v1.RecordCheckInRequest
-	5,  // 13: veilig.v1.CheckInService.ListSchedules:output_type -> veilig.v1.ListSchedulesResponse
-	7,  // 14: veilig.v1.CheckInService.ListCheckIns:output_type -> veilig.v1.ListCheckInsResponse
-	9,  // 15: veilig.v1.CheckInService.RecordCheckIn:output_type -> veilig.v1.RecordCheckInResponse
-	13, // [13:16] is the sub-list for method output_type
-	10, // [10:13] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	0,  // 10: veilig.v1.UpsertScheduleRequest.channel:type_name -> veilig.v1.Channel
+	2,  // 11: veilig.v1.UpsertScheduleResponse.schedule:type_name -> veilig.v1.Schedule
+	4,  // 12: veilig.v1.CheckInService.ListSchedules:input_type -> veilig.v1.ListSchedulesRequest
+	6,  // 13: veilig.v1.CheckInService.ListCheckIns:input_type -> veilig.v1.ListCheckInsRequest
+	10, // 14: veilig.v1.CheckInService.UpsertSchedule:input_type -> veilig.v1.UpsertScheduleRequest
+	8,  // 15: veilig.v1.CheckInService.RecordCheckIn:input_type -> veilig.v1.RecordCheckInRequest
+	5,  // 16: veilig.v1.CheckInService.ListSchedules:output_type -> veilig.v1.ListSchedulesResponse
+	7,  // 17: veilig.v1.CheckInService.ListCheckIns:output_type -> veilig.v1.ListCheckInsResponse
+	11, // 18: veilig.v1.CheckInService.UpsertSchedule:output_type -> veilig.v1.UpsertScheduleResponse
+	9,  // 19: veilig.v1.CheckInService.RecordCheckIn:output_type -> veilig.v1.RecordCheckInResponse
+	16, // [16:20] is the sub-list for method output_type
+	12, // [12:16] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_veilig_v1_checkin_proto_init() }
@@ -835,7 +1041,7 @@ func file_veilig_v1_checkin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_veilig_v1_checkin_proto_rawDesc), len(file_veilig_v1_checkin_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   8,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

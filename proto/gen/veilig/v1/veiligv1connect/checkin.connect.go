@@ -39,6 +39,9 @@ const (
 	// CheckInServiceListCheckInsProcedure is the fully-qualified name of the CheckInService's
 	// ListCheckIns RPC.
 	CheckInServiceListCheckInsProcedure = "/veilig.v1.CheckInService/ListCheckIns"
+	// CheckInServiceUpsertScheduleProcedure is the fully-qualified name of the CheckInService's
+	// UpsertSchedule RPC.
+	CheckInServiceUpsertScheduleProcedure = "/veilig.v1.CheckInService/UpsertSchedule"
 	// CheckInServiceRecordCheckInProcedure is the fully-qualified name of the CheckInService's
 	// RecordCheckIn RPC.
 	CheckInServiceRecordCheckInProcedure = "/veilig.v1.CheckInService/RecordCheckIn"
@@ -50,6 +53,9 @@ type CheckInServiceClient interface {
 	ListSchedules(context.Context, *connect.Request[v1.ListSchedulesRequest]) (*connect.Response[v1.ListSchedulesResponse], error)
 	// ListCheckIns returns a household's most recent check-ins, newest first.
 	ListCheckIns(context.Context, *connect.Request[v1.ListCheckInsRequest]) (*connect.Response[v1.ListCheckInsResponse], error)
+	// UpsertSchedule creates or changes a household's check-in schedule; pausing and resuming
+	// are changes of `paused`. The server computes the next due instant in the schedule's zone.
+	UpsertSchedule(context.Context, *connect.Request[v1.UpsertScheduleRequest]) (*connect.Response[v1.UpsertScheduleResponse], error)
 	// RecordCheckIn records one check-in. The client chooses its id, so a retried call records
 	// it once.
 	RecordCheckIn(context.Context, *connect.Request[v1.RecordCheckInRequest]) (*connect.Response[v1.RecordCheckInResponse], error)
@@ -80,6 +86,13 @@ func NewCheckInServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		upsertSchedule: connect.NewClient[v1.UpsertScheduleRequest, v1.UpsertScheduleResponse](
+			httpClient,
+			baseURL+CheckInServiceUpsertScheduleProcedure,
+			connect.WithSchema(checkInServiceMethods.ByName("UpsertSchedule")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
 		recordCheckIn: connect.NewClient[v1.RecordCheckInRequest, v1.RecordCheckInResponse](
 			httpClient,
 			baseURL+CheckInServiceRecordCheckInProcedure,
@@ -92,9 +105,10 @@ func NewCheckInServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 
 // checkInServiceClient implements CheckInServiceClient.
 type checkInServiceClient struct {
-	listSchedules *connect.Client[v1.ListSchedulesRequest, v1.ListSchedulesResponse]
-	listCheckIns  *connect.Client[v1.ListCheckInsRequest, v1.ListCheckInsResponse]
-	recordCheckIn *connect.Client[v1.RecordCheckInRequest, v1.RecordCheckInResponse]
+	listSchedules  *connect.Client[v1.ListSchedulesRequest, v1.ListSchedulesResponse]
+	listCheckIns   *connect.Client[v1.ListCheckInsRequest, v1.ListCheckInsResponse]
+	upsertSchedule *connect.Client[v1.UpsertScheduleRequest, v1.UpsertScheduleResponse]
+	recordCheckIn  *connect.Client[v1.RecordCheckInRequest, v1.RecordCheckInResponse]
 }
 
 // ListSchedules calls veilig.v1.CheckInService.ListSchedules.
@@ -105,6 +119,11 @@ func (c *checkInServiceClient) ListSchedules(ctx context.Context, req *connect.R
 // ListCheckIns calls veilig.v1.CheckInService.ListCheckIns.
 func (c *checkInServiceClient) ListCheckIns(ctx context.Context, req *connect.Request[v1.ListCheckInsRequest]) (*connect.Response[v1.ListCheckInsResponse], error) {
 	return c.listCheckIns.CallUnary(ctx, req)
+}
+
+// UpsertSchedule calls veilig.v1.CheckInService.UpsertSchedule.
+func (c *checkInServiceClient) UpsertSchedule(ctx context.Context, req *connect.Request[v1.UpsertScheduleRequest]) (*connect.Response[v1.UpsertScheduleResponse], error) {
+	return c.upsertSchedule.CallUnary(ctx, req)
 }
 
 // RecordCheckIn calls veilig.v1.CheckInService.RecordCheckIn.
@@ -118,6 +137,9 @@ type CheckInServiceHandler interface {
 	ListSchedules(context.Context, *connect.Request[v1.ListSchedulesRequest]) (*connect.Response[v1.ListSchedulesResponse], error)
 	// ListCheckIns returns a household's most recent check-ins, newest first.
 	ListCheckIns(context.Context, *connect.Request[v1.ListCheckInsRequest]) (*connect.Response[v1.ListCheckInsResponse], error)
+	// UpsertSchedule creates or changes a household's check-in schedule; pausing and resuming
+	// are changes of `paused`. The server computes the next due instant in the schedule's zone.
+	UpsertSchedule(context.Context, *connect.Request[v1.UpsertScheduleRequest]) (*connect.Response[v1.UpsertScheduleResponse], error)
 	// RecordCheckIn records one check-in. The client chooses its id, so a retried call records
 	// it once.
 	RecordCheckIn(context.Context, *connect.Request[v1.RecordCheckInRequest]) (*connect.Response[v1.RecordCheckInResponse], error)
@@ -144,6 +166,13 @@ func NewCheckInServiceHandler(svc CheckInServiceHandler, opts ...connect.Handler
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	checkInServiceUpsertScheduleHandler := connect.NewUnaryHandler(
+		CheckInServiceUpsertScheduleProcedure,
+		svc.UpsertSchedule,
+		connect.WithSchema(checkInServiceMethods.ByName("UpsertSchedule")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
 	checkInServiceRecordCheckInHandler := connect.NewUnaryHandler(
 		CheckInServiceRecordCheckInProcedure,
 		svc.RecordCheckIn,
@@ -157,6 +186,8 @@ func NewCheckInServiceHandler(svc CheckInServiceHandler, opts ...connect.Handler
 			checkInServiceListSchedulesHandler.ServeHTTP(w, r)
 		case CheckInServiceListCheckInsProcedure:
 			checkInServiceListCheckInsHandler.ServeHTTP(w, r)
+		case CheckInServiceUpsertScheduleProcedure:
+			checkInServiceUpsertScheduleHandler.ServeHTTP(w, r)
 		case CheckInServiceRecordCheckInProcedure:
 			checkInServiceRecordCheckInHandler.ServeHTTP(w, r)
 		default:
@@ -174,6 +205,10 @@ func (UnimplementedCheckInServiceHandler) ListSchedules(context.Context, *connec
 
 func (UnimplementedCheckInServiceHandler) ListCheckIns(context.Context, *connect.Request[v1.ListCheckInsRequest]) (*connect.Response[v1.ListCheckInsResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("veilig.v1.CheckInService.ListCheckIns is not implemented"))
+}
+
+func (UnimplementedCheckInServiceHandler) UpsertSchedule(context.Context, *connect.Request[v1.UpsertScheduleRequest]) (*connect.Response[v1.UpsertScheduleResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("veilig.v1.CheckInService.UpsertSchedule is not implemented"))
 }
 
 func (UnimplementedCheckInServiceHandler) RecordCheckIn(context.Context, *connect.Request[v1.RecordCheckInRequest]) (*connect.Response[v1.RecordCheckInResponse], error) {

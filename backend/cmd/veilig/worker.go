@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/veilig/veilig/backend/push"
+	"github.com/veilig/veilig/backend/push/fcm"
+	"github.com/veilig/veilig/backend/push/fcmfake"
+	"github.com/veilig/veilig/backend/reminders"
+	"github.com/veilig/veilig/backend/store"
+)
+
+// schedulerFlags configure the scheduler and push delivery, in serve and in worker.
+type schedulerFlags struct {
+	interval    time.Duration
+	fcmProject  string
+	fcmCreds    string
+	fcmEndpoint string
+}
+
+func (f *schedulerFlags) register(fs *flag.FlagSet) {
+	interval, err := time.ParseDuration(envDefault("SCHEDULER_INTERVAL", "10s"))
+	if err != nil {
+		interval = 10 * time.Second
+	}
+	fs.DurationVar(&f.interval, "scheduler-interval", interval, "how often to look for overdue checks, escalations, digests and pushes (VEILIG_SCHEDULER_INTERVAL)")
+	fs.StringVar(&f.fcmProject, "fcm-project", envDefault("FCM_PROJECT", ""), "Firebase project id; empty means pushes are written to the log (VEILIG_FCM_PROJECT)")
+	fs.StringVar(&f.fcmCreds, "fcm-credentials", envDefault("FCM_CREDENTIALS", ""), "Firebase service account key file; empty means Google application default credentials (VEILIG_FCM_CREDENTIALS)")
+	fs.StringVar(&f.fcmEndpoint, "fcm-endpoint", envDefault("FCM_ENDPOINT", ""), "send FCM requests to this base URL instead, without credentials: for a local fake FCM in tests only (VEILIG_FCM_ENDPOINT)")
+}
+
+// sender builds the push sender: FCM when a project is configured, else the log sender of
+// the embedded mode.
+func (f *schedulerFlags) sender(ctx context.Context, log zerolog.Logger) (push.Sender, error) {
+	if f.fcmProject == "" {
+		if f.fcmEndpoint != "" || f.fcmCreds != "" {
+			return nil, errors.New("--fcm-endpoint and --fcm-credentials need --fcm-project")
+		}
+		log.Warn().Msg("no Firebase project configured: pushes are written to the log, not sent")
+		return push.LogSender{Log: log}, nil
+	}
+	cfg := fcm.Config{ProjectID: f.fcmProject, CredentialsFile: f.fcmCreds}
+	if f.fcmEndpoint != "" {
+		client, err := fcmfake.ClientFor(f.fcmEndpoint)
+		if err != nil {
+			return nil, fmt.Errorf("--fcm-endpoint: %w", err)
+		}
+		cfg.HTTPClient = client
+		log.Warn().Msg("FCM requests go to a local endpoint (--fcm-endpoint): for tests only")
+	}
+	s, err := fcm.New(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// scheduler builds the scheduler on st.
+func (f *schedulerFlags) scheduler(ctx context.Context, st store.Store, log zerolog.Logger) (*reminders.Scheduler, error) {
+	sender, err := f.sender(ctx, log)
+	if err != nil {
+		return nil, err
+	}
+	if f.interval <= 0 {
+		return nil, fmt.Errorf("--scheduler-interval must be positive, got %v", f.interval)
+	}
+	return reminders.New(st, sender, time.Now, log.With().Str("component", "scheduler").Logger(), reminders.Config{Interval: f.interval})
+}
+
+// runWorker runs only the scheduler: for deployments that keep it apart from the API servers.
+// Any number of workers and servers can run it at once; the database coordinates them.
+func runWorker(ctx context.Context, args []string, _, stderr io.Writer) error {
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs)
+	var sf schedulerFlags
+	sf.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log, err := c.logger(stderr)
+	if err != nil {
+		return err
+	}
+	st, err := c.openStore(ctx, log, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	sched, err := sf.scheduler(ctx, st, log)
+	if err != nil {
+		return err
+	}
+	log.Info().Dur("interval", sf.interval).Str("version", version).Msg("veilig worker running the scheduler")
+	return sched.Run(ctx)
+}

@@ -1,0 +1,166 @@
+package careapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"connectrpc.com/connect"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/veilig/veilig/backend/store"
+	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
+	"github.com/veilig/veilig/proto/gen/veilig/v1/veiligv1connect"
+)
+
+var (
+	_ veiligv1connect.AlertServiceHandler  = (*Service)(nil)
+	_ veiligv1connect.DeviceServiceHandler = (*Service)(nil)
+)
+
+// errAlertNotFound answers for an alert that does not exist and for one of a household the
+// caller may not see, alike.
+var errAlertNotFound = connect.NewError(connect.CodeNotFound, errors.New("alert not found"))
+
+const defaultAlertLimit = 50
+
+// loadAlert returns an alert of a household the caller may see, auditing the access.
+func (s *Service) loadAlert(ctx context.Context, c *caller, id, action string) (*store.Alert, error) {
+	a, err := s.store.AlertGet(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errAlertNotFound
+	}
+	if err != nil {
+		return nil, s.internal(ctx, fmt.Errorf("load alert %s: %w", id, err))
+	}
+	if err := s.householdAccess(ctx, c, a.HouseholdID, action); err != nil {
+		if errors.Is(err, errHouseholdNotFound) {
+			return nil, errAlertNotFound
+		}
+		return nil, err
+	}
+	return a, nil
+}
+
+// GetAlert implements veiligv1connect.AlertServiceHandler.
+func (s *Service) GetAlert(ctx context.Context, req *connect.Request[veiligv1.GetAlertRequest]) (*connect.Response[veiligv1.GetAlertResponse], error) {
+	c, err := s.callerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.loadAlert(ctx, c, req.Msg.GetAlertId(), "alert.read")
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&veiligv1.GetAlertResponse{Alert: alertToProto(a)}), nil
+}
+
+// ListAlerts implements veiligv1connect.AlertServiceHandler.
+func (s *Service) ListAlerts(ctx context.Context, req *connect.Request[veiligv1.ListAlertsRequest]) (*connect.Response[veiligv1.ListAlertsResponse], error) {
+	c, err := s.callerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	hid := req.Msg.GetHouseholdId()
+	if err := s.householdAccess(ctx, c, hid, "alert.read"); err != nil {
+		return nil, err
+	}
+	limit := int(req.Msg.GetLimit())
+	if limit == 0 {
+		limit = defaultAlertLimit
+	}
+	alerts, err := s.store.AlertListByHousehold(ctx, hid, limit)
+	if err != nil {
+		return nil, s.storeError(ctx, fmt.Errorf("list alerts of %s: %w", hid, err), "household")
+	}
+	res := &veiligv1.ListAlertsResponse{}
+	for _, a := range alerts {
+		res.Alerts = append(res.Alerts, alertToProto(a))
+	}
+	return connect.NewResponse(res), nil
+}
+
+// AcknowledgeAlert implements veiligv1connect.AlertServiceHandler.
+func (s *Service) AcknowledgeAlert(ctx context.Context, req *connect.Request[veiligv1.AcknowledgeAlertRequest]) (*connect.Response[veiligv1.AcknowledgeAlertResponse], error) {
+	c, err := s.callerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.loadAlert(ctx, c, req.Msg.GetAlertId(), "alert.acknowledge")
+	if err != nil {
+		return nil, err
+	}
+	a, err = s.store.AlertAcknowledge(ctx, store.AlertAcknowledgeParams{ID: a.ID, ProfessionalID: c.professional.ID, Now: utc(s.now())})
+	if err != nil {
+		return nil, s.storeError(ctx, fmt.Errorf("acknowledge alert: %w", err), "alert")
+	}
+	return connect.NewResponse(&veiligv1.AcknowledgeAlertResponse{Alert: alertToProto(a)}), nil
+}
+
+var alertKinds = map[string]veiligv1.AlertKind{store.AlertOverdue: veiligv1.AlertKind_ALERT_KIND_OVERDUE, store.AlertUrgent: veiligv1.AlertKind_ALERT_KIND_URGENT}
+
+var alertSteps = map[int32]veiligv1.EscalationStep{
+	store.StepLead:       veiligv1.EscalationStep_ESCALATION_STEP_LEAD,
+	store.StepSupervisor: veiligv1.EscalationStep_ESCALATION_STEP_SUPERVISOR,
+	store.StepOnCall:     veiligv1.EscalationStep_ESCALATION_STEP_ON_CALL,
+}
+
+func optionalTime(t *time.Time) *timestamppb.Timestamp {
+	if t == nil {
+		return nil
+	}
+	return timestamppb.New(*t)
+}
+
+func alertToProto(a *store.Alert) *veiligv1.Alert {
+	return &veiligv1.Alert{
+		Id:             a.ID,
+		Kind:           alertKinds[a.Kind],
+		HouseholdId:    a.HouseholdID,
+		ScheduleId:     a.ScheduleID,
+		DueAt:          timestamppb.New(a.DueAt),
+		Step:           alertSteps[a.Step],
+		NextStepAt:     optionalTime(a.NextStepAt),
+		AcknowledgedAt: optionalTime(a.AcknowledgedAt),
+		AcknowledgedBy: a.AcknowledgedBy,
+		CreatedAt:      timestamppb.New(a.CreatedAt),
+	}
+}
+
+var platforms = map[veiligv1.Platform]string{veiligv1.Platform_PLATFORM_ANDROID: "android", veiligv1.Platform_PLATFORM_IOS: "ios"}
+
+// RegisterDevice implements veiligv1connect.DeviceServiceHandler.
+func (s *Service) RegisterDevice(ctx context.Context, req *connect.Request[veiligv1.RegisterDeviceRequest]) (*connect.Response[veiligv1.RegisterDeviceResponse], error) {
+	c, err := s.callerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	err = s.store.DeviceRegister(ctx, store.Device{Token: req.Msg.GetToken(), ProfessionalID: c.professional.ID,
+		Platform: platforms[req.Msg.GetPlatform()], UpdatedAt: utc(s.now())})
+	if err != nil {
+		return nil, s.storeError(ctx, fmt.Errorf("register device: %w", err), "device")
+	}
+	return connect.NewResponse(&veiligv1.RegisterDeviceResponse{}), nil
+}
+
+// UnregisterDevice implements veiligv1connect.DeviceServiceHandler. Only the caller's own
+// token is removed; someone else's is left alone without saying so.
+func (s *Service) UnregisterDevice(ctx context.Context, req *connect.Request[veiligv1.UnregisterDeviceRequest]) (*connect.Response[veiligv1.UnregisterDeviceResponse], error) {
+	c, err := s.callerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	devices, err := s.store.DeviceListByProfessional(ctx, c.professional.ID)
+	if err != nil {
+		return nil, s.storeError(ctx, fmt.Errorf("list devices: %w", err), "device")
+	}
+	for _, d := range devices {
+		if d.Token == req.Msg.GetToken() {
+			if err := s.store.DeviceUnregister(ctx, d.Token); err != nil {
+				return nil, s.storeError(ctx, fmt.Errorf("unregister device: %w", err), "device")
+			}
+		}
+	}
+	return connect.NewResponse(&veiligv1.UnregisterDeviceResponse{}), nil
+}
