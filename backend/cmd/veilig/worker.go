@@ -20,6 +20,7 @@ import (
 // schedulerFlags configure the scheduler and push delivery, in serve and in worker.
 type schedulerFlags struct {
 	interval    time.Duration
+	lease       time.Duration
 	fcmProject  string
 	fcmCreds    string
 	fcmEndpoint string
@@ -31,6 +32,11 @@ func (f *schedulerFlags) register(fs *flag.FlagSet) {
 		interval = 10 * time.Second
 	}
 	fs.DurationVar(&f.interval, "scheduler-interval", interval, "how often to look for overdue checks, escalations, digests and pushes (VEILIG_SCHEDULER_INTERVAL)")
+	lease, err := time.ParseDuration(envDefault("PUSH_LEASE", "1m"))
+	if err != nil {
+		lease = time.Minute
+	}
+	fs.DurationVar(&f.lease, "push-lease", lease, "how long a replica holds a push it is sending before another may send it again (VEILIG_PUSH_LEASE)")
 	fs.StringVar(&f.fcmProject, "fcm-project", envDefault("FCM_PROJECT", ""), "Firebase project id; empty means pushes are written to the log (VEILIG_FCM_PROJECT)")
 	fs.StringVar(&f.fcmCreds, "fcm-credentials", envDefault("FCM_CREDENTIALS", ""), "Firebase service account key file; empty means Google application default credentials (VEILIG_FCM_CREDENTIALS)")
 	fs.StringVar(&f.fcmEndpoint, "fcm-endpoint", envDefault("FCM_ENDPOINT", ""), "send FCM requests to this base URL instead, without credentials: for a local fake FCM in tests only (VEILIG_FCM_ENDPOINT)")
@@ -68,10 +74,11 @@ func (f *schedulerFlags) scheduler(ctx context.Context, st store.Store, log zero
 	if err != nil {
 		return nil, err
 	}
-	if f.interval <= 0 {
-		return nil, fmt.Errorf("--scheduler-interval must be positive, got %v", f.interval)
+	if f.interval <= 0 || f.lease <= 0 {
+		return nil, fmt.Errorf("--scheduler-interval and --push-lease must be positive, got %v and %v", f.interval, f.lease)
 	}
-	return reminders.New(st, sender, time.Now, log.With().Str("component", "scheduler").Logger(), reminders.Config{Interval: f.interval})
+	return reminders.New(st, sender, time.Now, log.With().Str("component", "scheduler").Logger(),
+		reminders.Config{Interval: f.interval, Lease: f.lease})
 }
 
 // runWorker runs only the scheduler: for deployments that keep it apart from the API servers.

@@ -149,6 +149,16 @@ type Server struct {
 	mu    sync.Mutex
 	reqs  []Received
 	fails map[string]*failure
+	delay time.Duration
+}
+
+// SetDelay makes the fake wait d before answering each send, as a slow FCM would: a test can
+// then stop a sender while its batch is in flight. A request whose client goes away during
+// the wait is not recorded, because it was never answered.
+func (s *Server) SetDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delay = d
 }
 
 func newServer() *Server {
@@ -360,6 +370,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec.Project = project
+	s.mu.Lock()
+	delay := s.delay
+	s.mu.Unlock()
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return
+		}
+	}
 
 	var req wireRequest
 	if err := json.Unmarshal(body, &req); err != nil || req.Message == nil {
