@@ -26,7 +26,7 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	devIssuer := fs.String("dev-issuer", envDefault("DEV_ISSUER", "auto"), "trust tokens from 'veilig token': on, off, or auto (on only with the embedded database) (VEILIG_DEV_ISSUER)")
 	maxBytes := fs.Int("max-request-bytes", envInt("MAX_REQUEST_BYTES", app.DefaultMaxRequestBytes), "largest request message accepted (VEILIG_MAX_REQUEST_BYTES)")
 	shutdown := fs.Duration("shutdown-timeout", 15*time.Second, "how long in-flight requests may finish after SIGTERM")
-	runScheduler := fs.Bool("scheduler", envDefault("SCHEDULER", "on") != "off", "run the scheduler (overdue checks, escalation, digests, pushes) in this process; any number of replicas may (VEILIG_SCHEDULER=off to disable)")
+	runScheduler := fs.String("scheduler", envDefault("SCHEDULER", "on"), "run the scheduler (overdue checks, escalation, digests, pushes) in this process: on or off; any number of replicas may (VEILIG_SCHEDULER)")
 	var sf schedulerFlags
 	sf.register(fs)
 	var issuers issuerList
@@ -38,6 +38,9 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	fs.Var(&issuers, "issuer", "trusted identity provider as ISSUER,JWKS_URL,AUDIENCE; repeatable (VEILIG_ISSUERS, ';'-separated)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *runScheduler != "on" && *runScheduler != "off" {
+		return fmt.Errorf("--scheduler: want on or off, got %q", *runScheduler)
 	}
 	log, err := c.logger(stderr)
 	if err != nil {
@@ -85,7 +88,7 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 		engine = "sqlite"
 	}
 	log.Info().Str("addr", *addr).Str("database", engine).Str("version", version).Msg("veilig serving")
-	if !*runScheduler {
+	if *runScheduler == "off" {
 		return srv.Run(ctx)
 	}
 	sched, err := sf.scheduler(ctx, st, log)
