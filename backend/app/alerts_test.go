@@ -15,6 +15,7 @@ import (
 	"github.com/veilig/veilig/backend/push/fcmfake"
 	"github.com/veilig/veilig/backend/reminders"
 	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
+	"github.com/veilig/veilig/sync/client"
 )
 
 // TestSchedulesAlertsAndDevices drives the reminder path through the API: a lead registers a
@@ -76,6 +77,19 @@ func TestSchedulesAlertsAndDevices(t *testing.T) {
 	// testNow is 10:30 in Amsterdam: the first check is at 18:00 today, 17:00 UTC.
 	if got := res.Msg.GetSchedule().GetNextDueAt().AsTime(); !got.Equal(time.Date(2026, 11, 25, 17, 0, 0, 0, time.UTC)) {
 		t.Fatalf("next due = %v", got)
+	}
+
+	// Phones learn the schedule from a pull, and keep it for offline use.
+	phone := b.phone(t, b.region.LeadID, &client.MemoryStorage{}, func() time.Time { return testNow })
+	syncOK(t, phone)
+	var onPhone *client.Schedule
+	for _, sc := range phone.Schedules(hid) {
+		if sc.ID == scheduleID {
+			onPhone = &sc
+		}
+	}
+	if onPhone == nil || onPhone.Rule != "FREQ=DAILY" || onPhone.Channel != "phone_call" || onPhone.NextDueUnix != time.Date(2026, 11, 25, 17, 0, 0, 0, time.UTC).Unix() {
+		t.Fatalf("schedule on the phone = %+v", onPhone)
 	}
 
 	later := testNow.Add(10 * time.Hour) // 20:30 local: past 18:00 + 1h grace

@@ -108,6 +108,9 @@ type HouseholdChanges struct {
 	Records   []*SyncRecord
 	Conflicts []*Conflict
 	CheckIns  []*CheckIn
+	// Schedules are the household's schedules changed after the cursor (written online through
+	// UpsertSchedule, read by phones so they know what is due while offline).
+	Schedules []*Schedule
 }
 
 // SyncRecord is a changed plan entry with its fields changed after the cursor.

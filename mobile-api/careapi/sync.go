@@ -220,6 +220,9 @@ func householdChangesToProto(hc *store.HouseholdChanges) *veiligv1.HouseholdChan
 	for _, ci := range hc.CheckIns {
 		out.CheckIns = append(out.CheckIns, checkInToProto(ci))
 	}
+	for _, sc := range hc.Schedules {
+		out.Schedules = append(out.Schedules, scheduleToProto(sc))
+	}
 	return out
 }
 

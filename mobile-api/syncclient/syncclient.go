@@ -39,6 +39,16 @@ func authorized[T any](t *Transport, msg *T) *connect.Request[T] {
 
 var channels = map[string]veiligv1.Channel{"home_visit": veiligv1.Channel_CHANNEL_HOME_VISIT, "phone_call": veiligv1.Channel_CHANNEL_PHONE_CALL, "family_link": veiligv1.Channel_CHANNEL_FAMILY_LINK}
 
+// channelName is the client's name of a channel (the reverse of channels).
+func channelName(c veiligv1.Channel) string {
+	for name, v := range channels {
+		if v == c {
+			return name
+		}
+	}
+	return ""
+}
+
 var outcomes = map[string]veiligv1.Outcome{"safe": veiligv1.Outcome_OUTCOME_SAFE, "concerns": veiligv1.Outcome_OUTCOME_CONCERNS, "unsafe": veiligv1.Outcome_OUTCOME_UNSAFE, "no_contact": veiligv1.Outcome_OUTCOME_NO_CONTACT}
 
 // Push implements client.Transport.
@@ -108,6 +118,15 @@ func (t *Transport) Pull(ctx context.Context, cursors map[string]int64, maxBytes
 		}
 		for _, ci := range hc.GetCheckIns() {
 			out.CheckInIDs = append(out.CheckInIDs, ci.GetId())
+		}
+		for _, sc := range hc.GetSchedules() {
+			s := client.Schedule{ID: sc.GetId(), Rule: sc.GetRule(), TimeZone: sc.GetTimeZone(), LocalTime: sc.GetLocalTime(),
+				GraceMinutes: int(sc.GetGraceMinutes()), Channel: channelName(sc.GetChannel()), LeadProfessionalID: sc.GetLeadProfessionalId(),
+				Paused: sc.GetPaused(), StartDate: sc.GetStartDate(), EndDate: sc.GetEndDate()}
+			if sc.GetNextDueAt() != nil {
+				s.NextDueUnix = sc.GetNextDueAt().AsTime().Unix()
+			}
+			out.Schedules = append(out.Schedules, s)
 		}
 		page.Households = append(page.Households, out)
 	}

@@ -63,6 +63,9 @@ func (p *Phone) EntriesJSON(household string) []byte { return mustJSON(p.r.Entri
 // ConflictsJSON is a household's unresolved conflicts as a JSON array.
 func (p *Phone) ConflictsJSON(household string) []byte { return mustJSON(p.r.Conflicts(household)) }
 
+// SchedulesJSON is a household's check-in schedules as a JSON array.
+func (p *Phone) SchedulesJSON(household string) []byte { return mustJSON(p.r.Schedules(household)) }
+
 // RejectedJSON is the mutations the server refused, as a JSON array.
 func (p *Phone) RejectedJSON() []byte { return mustJSON(p.r.Rejected()) }
 

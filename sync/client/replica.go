@@ -50,6 +50,7 @@ type Household struct {
 	Records   map[string]*StoredRecord
 	Conflicts map[string]Conflict
 	CheckIns  []string
+	Schedules map[string]Schedule
 }
 
 // StoredRecord is a plan entry as the server last sent it.
@@ -301,6 +302,20 @@ func (r *Replica) Conflicts(household string) []Conflict {
 	return out
 }
 
+// Schedules returns a household's schedules as last pulled, ordered by id.
+func (r *Replica) Schedules(household string) []Schedule {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []Schedule
+	if h := r.st.Households[household]; h != nil {
+		for _, sc := range h.Schedules {
+			out = append(out, sc)
+		}
+	}
+	slices.SortFunc(out, func(a, b Schedule) int { return compareStrings(a.ID, b.ID) })
+	return out
+}
+
 func compareStrings(a, b string) int {
 	switch {
 	case a < b:
@@ -434,6 +449,12 @@ func (r *Replica) apply(ctx context.Context, page *PullPage) error {
 			h.Conflicts[c.ID] = c
 		}
 		h.CheckIns = append(h.CheckIns, hc.CheckInIDs...)
+		for _, sc := range hc.Schedules {
+			if h.Schedules == nil {
+				h.Schedules = map[string]Schedule{}
+			}
+			h.Schedules[sc.ID] = sc
+		}
 		r.st.Cursors[hc.HouseholdID] = hc.Version
 	}
 	r.clock.Observe(page.ServerStamp)

@@ -100,6 +100,24 @@ type HouseholdChanges struct {
 	Records     []Record
 	Conflicts   []Conflict
 	CheckInIDs  []string
+	Schedules   []Schedule
+}
+
+// Schedule is a household's check-in schedule as the server planned it. Schedules are
+// written online (CheckInService/UpsertSchedule) and arrive with pulls, so the app can show
+// what is due while offline.
+type Schedule struct {
+	ID                 string
+	Rule               string // e.g. "FREQ=WEEKLY;BYDAY=MO,TH"
+	TimeZone           string
+	LocalTime          string // HH:MM
+	GraceMinutes       int
+	Channel            string // home_visit, phone_call, family_link
+	LeadProfessionalID string
+	Paused             bool
+	StartDate          string
+	EndDate            string
+	NextDueUnix        int64 // 0 when paused or ended
 }
 
 // PullPage is one page of a pull.

@@ -377,6 +377,10 @@ func (s *Store) householdChanges(ctx context.Context, h *store.Household, after 
 	if hc.CheckIns, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*store.CheckIn, error) { return scanCheckIn(r) }); err != nil {
 		return nil, fmt.Errorf("pull check-ins of %s: %w", h.ID, err)
 	}
+	rows, _ = s.pool.Query(ctx, `SELECT `+scheduleColumns+` FROM schedules WHERE household_id = $1 AND version > $2 ORDER BY version, id`, h.ID, after)
+	if hc.Schedules, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*store.Schedule, error) { return scanSchedule(r) }); err != nil {
+		return nil, fmt.Errorf("pull schedules of %s: %w", h.ID, err)
+	}
 	return hc, nil
 }
 

@@ -340,6 +340,13 @@ func (s *Store) householdChanges(ctx context.Context, h *store.Household, after 
 	if hc.CheckIns, err = collect(cis, func(r *sql.Rows) (*store.CheckIn, error) { return scanCheckIn(r) }); err != nil {
 		return nil, err
 	}
+	scs, err := s.read.QueryContext(ctx, `SELECT `+scheduleColumns+` FROM schedules WHERE household_id = ? AND version > ? ORDER BY version, id`, h.ID, after)
+	if err != nil {
+		return nil, fmt.Errorf("pull schedules of %s: %w", h.ID, err)
+	}
+	if hc.Schedules, err = collect(scs, func(r *sql.Rows) (*store.Schedule, error) { return scanSchedule(r) }); err != nil {
+		return nil, err
+	}
 	return hc, nil
 }
 

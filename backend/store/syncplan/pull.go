@@ -93,5 +93,8 @@ func Size(hc *store.HouseholdChanges) int {
 	for _, c := range hc.CheckIns {
 		n += 64 + len(c.ID) + len(c.ScheduleID) + len(c.Note) + len(c.RecordedBy)
 	}
+	for _, s := range hc.Schedules {
+		n += 96 + len(s.ID) + len(s.Rule) + len(s.TimeZone) + len(s.Channel) + len(s.LeadProfessionalID)
+	}
 	return n
 }

@@ -1227,11 +1227,14 @@ type HouseholdChanges struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
 	HouseholdId string                 `protobuf:"bytes,1,opt,name=household_id,json=householdId,proto3" json:"household_id,omitempty"`
 	// The household's header (code and team): sent when the device did not hold it yet.
-	Code          string            `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
-	TeamId        string            `protobuf:"bytes,3,opt,name=team_id,json=teamId,proto3" json:"team_id,omitempty"`
-	Records       []*RecordState    `protobuf:"bytes,4,rep,name=records,proto3" json:"records,omitempty"`
-	Conflicts     []*ConflictRecord `protobuf:"bytes,5,rep,name=conflicts,proto3" json:"conflicts,omitempty"`
-	CheckIns      []*CheckIn        `protobuf:"bytes,6,rep,name=check_ins,json=checkIns,proto3" json:"check_ins,omitempty"`
+	Code      string            `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
+	TeamId    string            `protobuf:"bytes,3,opt,name=team_id,json=teamId,proto3" json:"team_id,omitempty"`
+	Records   []*RecordState    `protobuf:"bytes,4,rep,name=records,proto3" json:"records,omitempty"`
+	Conflicts []*ConflictRecord `protobuf:"bytes,5,rep,name=conflicts,proto3" json:"conflicts,omitempty"`
+	CheckIns  []*CheckIn        `protobuf:"bytes,6,rep,name=check_ins,json=checkIns,proto3" json:"check_ins,omitempty"`
+	// Schedules changed after the cursor. They are written online (CheckInService/UpsertSchedule)
+	// and read here, so a phone knows what is due while it is offline.
+	Schedules     []*Schedule `protobuf:"bytes,7,rep,name=schedules,proto3" json:"schedules,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1304,6 +1307,13 @@ func (x *HouseholdChanges) GetConflicts() []*ConflictRecord {
 func (x *HouseholdChanges) GetCheckIns() []*CheckIn {
 	if x != nil {
 		return x.CheckIns
+	}
+	return nil
+}
+
+func (x *HouseholdChanges) GetSchedules() []*Schedule {
+	if x != nil {
+		return x.Schedules
 	}
 	return nil
 }
@@ -1561,14 +1571,15 @@ const file_veilig_v1_sync_proto_rawDesc = "" +
 	"\x0eoverwritten_by\x18\t \x01(\tR\roverwrittenBy\x12\x1a\n" +
 	"\bresolved\x18\n" +
 	" \x01(\bR\bresolved\x12\x18\n" +
-	"\aversion\x18\v \x01(\x03R\aversion\"\xfe\x01\n" +
+	"\aversion\x18\v \x01(\x03R\aversion\"\xb1\x02\n" +
 	"\x10HouseholdChanges\x12!\n" +
 	"\fhousehold_id\x18\x01 \x01(\tR\vhouseholdId\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\tR\x04code\x12\x17\n" +
 	"\ateam_id\x18\x03 \x01(\tR\x06teamId\x120\n" +
 	"\arecords\x18\x04 \x03(\v2\x16.veilig.v1.RecordStateR\arecords\x127\n" +
 	"\tconflicts\x18\x05 \x03(\v2\x19.veilig.v1.ConflictRecordR\tconflicts\x12/\n" +
-	"\tcheck_ins\x18\x06 \x03(\v2\x12.veilig.v1.CheckInR\bcheckIns\"\xe4\x01\n" +
+	"\tcheck_ins\x18\x06 \x03(\v2\x12.veilig.v1.CheckInR\bcheckIns\x121\n" +
+	"\tschedules\x18\a \x03(\v2\x13.veilig.v1.ScheduleR\tschedules\"\xe4\x01\n" +
 	"\fPullResponse\x125\n" +
 	"\achanges\x18\x01 \x03(\v2\x1b.veilig.v1.HouseholdChangesR\achanges\x12+\n" +
 	"\acursors\x18\x02 \x03(\v2\x11.veilig.v1.CursorR\acursors\x122\n" +
@@ -1638,6 +1649,7 @@ var file_veilig_v1_sync_proto_goTypes = []any{
 	(Channel)(0),              // 21: veilig.v1.Channel
 	(Outcome)(0),              // 22: veilig.v1.Outcome
 	(*CheckIn)(nil),           // 23: veilig.v1.CheckIn
+	(*Schedule)(nil),          // 24: veilig.v1.Schedule
 }
 var file_veilig_v1_sync_proto_depIdxs = []int32{
 	0,  // 0: veilig.v1.RecordEdit.kind:type_name -> veilig.v1.RecordKind
@@ -1660,19 +1672,20 @@ var file_veilig_v1_sync_proto_depIdxs = []int32{
 	15, // 17: veilig.v1.HouseholdChanges.records:type_name -> veilig.v1.RecordState
 	16, // 18: veilig.v1.HouseholdChanges.conflicts:type_name -> veilig.v1.ConflictRecord
 	23, // 19: veilig.v1.HouseholdChanges.check_ins:type_name -> veilig.v1.CheckIn
-	17, // 20: veilig.v1.PullResponse.changes:type_name -> veilig.v1.HouseholdChanges
-	12, // 21: veilig.v1.PullResponse.cursors:type_name -> veilig.v1.Cursor
-	9,  // 22: veilig.v1.SyncService.Push:input_type -> veilig.v1.PushRequest
-	13, // 23: veilig.v1.SyncService.Pull:input_type -> veilig.v1.PullRequest
-	19, // 24: veilig.v1.SyncService.Subscribe:input_type -> veilig.v1.SubscribeRequest
-	11, // 25: veilig.v1.SyncService.Push:output_type -> veilig.v1.PushResponse
-	18, // 26: veilig.v1.SyncService.Pull:output_type -> veilig.v1.PullResponse
-	20, // 27: veilig.v1.SyncService.Subscribe:output_type -> veilig.v1.SubscribeResponse
-	25, // [25:28] is the sub-list for method output_type
-	22, // [22:25] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	24, // 20: veilig.v1.HouseholdChanges.schedules:type_name -> veilig.v1.Schedule
+	17, // 21: veilig.v1.PullResponse.changes:type_name -> veilig.v1.HouseholdChanges
+	12, // 22: veilig.v1.PullResponse.cursors:type_name -> veilig.v1.Cursor
+	9,  // 23: veilig.v1.SyncService.Push:input_type -> veilig.v1.PushRequest
+	13, // 24: veilig.v1.SyncService.Pull:input_type -> veilig.v1.PullRequest
+	19, // 25: veilig.v1.SyncService.Subscribe:input_type -> veilig.v1.SubscribeRequest
+	11, // 26: veilig.v1.SyncService.Push:output_type -> veilig.v1.PushResponse
+	18, // 27: veilig.v1.SyncService.Pull:output_type -> veilig.v1.PullResponse
+	20, // 28: veilig.v1.SyncService.Subscribe:output_type -> veilig.v1.SubscribeResponse
+	26, // [26:29] is the sub-list for method output_type
+	23, // [23:26] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_veilig_v1_sync_proto_init() }
