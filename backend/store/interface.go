@@ -9,6 +9,7 @@ import (
 // more than an id is needed. All methods are safe for concurrent use.
 type Store interface {
 	Reminders
+	Links
 
 	// Migrate applies every pending schema migration.
 	Migrate(ctx context.Context) error

@@ -21,6 +21,7 @@ var remindersTests = []struct {
 	{"reminders: concurrent detectors notice each occurrence once", testDetectConcurrent},
 	{"reminders: the outbox leases, fences and cleans up tokens", testOutbox},
 	{"reminders: digests count and are made once", testDigest},
+	{"family links", testLinks},
 }
 
 // tp is a time pointer.
