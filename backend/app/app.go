@@ -15,6 +15,7 @@ import (
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/mobile-api/auth"
 	"github.com/veilig/veilig/mobile-api/careapi"
+	"github.com/veilig/veilig/mobile-api/familylink"
 	"github.com/veilig/veilig/proto/gen/veilig/v1/veiligv1connect"
 )
 
@@ -34,6 +35,15 @@ type Config struct {
 	Logger zerolog.Logger
 	// PollInterval is how often SyncService.Subscribe looks for changes; 0 means 2 s.
 	PollInterval time.Duration
+	// PublicURL is the base of family check-in links (https://veilig.example.org); empty
+	// makes them relative.
+	PublicURL string
+	// LinkSecret signs the family page's form tokens (at least 32 bytes). Every replica must
+	// share it, or a form served by one is refused by another.
+	LinkSecret []byte
+	// TrustProxy takes the family page's client address from X-Forwarded-For (behind a
+	// trusted load balancer) for rate limiting.
+	TrustProxy bool
 }
 
 // Services returns every Connect service of the backend, wrapped in authentication (first,
@@ -56,7 +66,8 @@ func Services(cfg Config) []server.Service {
 		connect.WithReadMaxBytes(maxBytes),
 		connect.WithCompressMinBytes(1024),
 	}
-	svcOpts := []careapi.Option{careapi.WithClock(now), careapi.WithRequestID(server.RequestID), careapi.WithShutdownSignal(server.ShuttingDown)}
+	svcOpts := []careapi.Option{careapi.WithClock(now), careapi.WithRequestID(server.RequestID), careapi.WithShutdownSignal(server.ShuttingDown),
+		careapi.WithPublicURL(cfg.PublicURL)}
 	if cfg.PollInterval > 0 {
 		svcOpts = append(svcOpts, careapi.WithPollInterval(cfg.PollInterval))
 	}
@@ -80,5 +91,9 @@ func Services(cfg Config) []server.Service {
 	add(veiligv1connect.AlertServiceName, path, h)
 	path, h = veiligv1connect.NewDeviceServiceHandler(svc, opts...)
 	add(veiligv1connect.DeviceServiceName, path, h)
+	path, h = veiligv1connect.NewFamilyLinkServiceHandler(svc, opts...)
+	add(veiligv1connect.FamilyLinkServiceName, path, h)
+	// The family page: public, no token, its own hygiene (package familylink).
+	add("", "/c/", familylink.New(familylink.Config{Store: cfg.Store, Now: now, Secret: cfg.LinkSecret, Log: cfg.Logger, TrustProxy: cfg.TrustProxy}))
 	return out
 }

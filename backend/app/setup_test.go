@@ -30,19 +30,20 @@ var testNow = time.Date(2026, 11, 25, 9, 30, 0, 0, time.UTC)
 // bundle is what a test needs: clients of every service, the store behind them, the demo
 // region seeded into it, and a way to get tokens.
 type bundle struct {
-	store     store.Store
-	region    *demo.Region
-	dev       *auth.DevIssuer
-	baseURL   string
-	http      *http.Client
-	logs      *syncBuffer
-	directory veiligv1connect.DirectoryServiceClient
-	household veiligv1connect.HouseholdServiceClient
-	plan      veiligv1connect.PlanServiceClient
-	checkIn   veiligv1connect.CheckInServiceClient
-	sync      veiligv1connect.SyncServiceClient
-	alert     veiligv1connect.AlertServiceClient
-	device    veiligv1connect.DeviceServiceClient
+	store      store.Store
+	region     *demo.Region
+	dev        *auth.DevIssuer
+	baseURL    string
+	http       *http.Client
+	logs       *syncBuffer
+	directory  veiligv1connect.DirectoryServiceClient
+	household  veiligv1connect.HouseholdServiceClient
+	plan       veiligv1connect.PlanServiceClient
+	checkIn    veiligv1connect.CheckInServiceClient
+	sync       veiligv1connect.SyncServiceClient
+	alert      veiligv1connect.AlertServiceClient
+	device     veiligv1connect.DeviceServiceClient
+	familyLink veiligv1connect.FamilyLinkServiceClient
 }
 
 // syncBuffer is a bytes.Buffer safe for the server's concurrent log writes.
@@ -91,7 +92,7 @@ func setup(t *testing.T) *bundle {
 	log := zerolog.New(logs).Level(zerolog.DebugLevel)
 	srv := server.New(server.Config{Logger: log}, app.Services(app.Config{
 		Store: st, Verifier: verifier, Now: func() time.Time { return testNow }, Logger: log,
-		MaxRequestBytes: 64 << 10, PollInterval: 20 * time.Millisecond,
+		MaxRequestBytes: 64 << 10, PollInterval: 20 * time.Millisecond, LinkSecret: []byte("test secret for family page form tokens, 32+ bytes"),
 	}))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -110,13 +111,14 @@ func setup(t *testing.T) *bundle {
 	hc := &http.Client{Timeout: 10 * time.Second}
 	return &bundle{
 		store: st, region: region, dev: dev, baseURL: base, http: hc, logs: logs,
-		directory: veiligv1connect.NewDirectoryServiceClient(hc, base),
-		household: veiligv1connect.NewHouseholdServiceClient(hc, base),
-		plan:      veiligv1connect.NewPlanServiceClient(hc, base),
-		checkIn:   veiligv1connect.NewCheckInServiceClient(hc, base),
-		sync:      veiligv1connect.NewSyncServiceClient(hc, base),
-		alert:     veiligv1connect.NewAlertServiceClient(hc, base),
-		device:    veiligv1connect.NewDeviceServiceClient(hc, base),
+		directory:  veiligv1connect.NewDirectoryServiceClient(hc, base),
+		household:  veiligv1connect.NewHouseholdServiceClient(hc, base),
+		plan:       veiligv1connect.NewPlanServiceClient(hc, base),
+		checkIn:    veiligv1connect.NewCheckInServiceClient(hc, base),
+		sync:       veiligv1connect.NewSyncServiceClient(hc, base),
+		alert:      veiligv1connect.NewAlertServiceClient(hc, base),
+		device:     veiligv1connect.NewDeviceServiceClient(hc, base),
+		familyLink: veiligv1connect.NewFamilyLinkServiceClient(hc, base),
 	}
 }
 

@@ -33,7 +33,8 @@ import (
 
 // Service is one mounted Connect service, as returned by a generated NewXServiceHandler.
 type Service struct {
-	// Name is the fully-qualified protobuf service name, e.g. "veilig.v1.PlanService".
+	// Name is the fully-qualified protobuf service name, e.g. "veilig.v1.PlanService"; empty
+	// for a plain HTTP handler mounted at Path (it gets no health or reflection entry).
 	Name    string
 	Path    string
 	Handler http.Handler
@@ -86,6 +87,9 @@ func New(cfg Config, services []Service) *Server {
 	names := []string{grpchealth.HealthV1ServiceName}
 	for _, svc := range services {
 		s.Handle(svc.Path, svc.Handler)
+		if svc.Name == "" {
+			continue // a plain HTTP mount (the family page), not a Connect service
+		}
 		names = append(names, svc.Name)
 		if d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(svc.Name)); err == nil {
 			if sd, ok := d.(protoreflect.ServiceDescriptor); ok {

@@ -33,6 +33,7 @@ type Service struct {
 	requestID func(context.Context) string
 	pollEvery time.Duration
 	stopping  func(context.Context) <-chan struct{}
+	publicURL string
 }
 
 var (

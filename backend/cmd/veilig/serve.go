@@ -29,6 +29,8 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	runScheduler := fs.String("scheduler", envDefault("SCHEDULER", "on"), "run the scheduler (overdue checks, escalation, digests, pushes) in this process: on or off; any number of replicas may (VEILIG_SCHEDULER)")
 	var sf schedulerFlags
 	sf.register(fs)
+	var lf linkFlags
+	lf.register(fs)
 	var issuers issuerList
 	if v := os.Getenv("VEILIG_ISSUERS"); v != "" {
 		if err := issuers.Set(v); err != nil {
@@ -41,6 +43,9 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	}
 	if *runScheduler != "on" && *runScheduler != "off" {
 		return fmt.Errorf("--scheduler: want on or off, got %q", *runScheduler)
+	}
+	if lf.trustProxy != "on" && lf.trustProxy != "off" {
+		return fmt.Errorf("--trust-proxy: want on or off, got %q", lf.trustProxy)
 	}
 	log, err := c.logger(stderr)
 	if err != nil {
@@ -75,6 +80,10 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close() // opening pinged the database already
+	linkSecret, err := lf.secret(&c, log)
+	if err != nil {
+		return err
+	}
 
 	srv := server.New(server.Config{
 		Addr:            *addr,
@@ -82,7 +91,8 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 		TLSKeyFile:      *tlsKey,
 		Logger:          log,
 		ShutdownTimeout: *shutdown,
-	}, app.Services(app.Config{Store: st, Verifier: verifier, MaxRequestBytes: *maxBytes, Logger: log}))
+	}, app.Services(app.Config{Store: st, Verifier: verifier, MaxRequestBytes: *maxBytes, Logger: log,
+		PublicURL: lf.publicURL, LinkSecret: linkSecret, TrustProxy: lf.trustProxy == "on"}))
 	engine := "postgres"
 	if c.embedded() {
 		engine = "sqlite"

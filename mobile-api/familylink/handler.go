@@ -1,0 +1,489 @@
+package familylink
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/rs/zerolog"
+
+	"github.com/veilig/veilig/backend/reminders"
+	"github.com/veilig/veilig/backend/store"
+)
+
+// Config configures the family link handler.
+type Config struct {
+	// Store holds the links, check-ins and alerts.
+	Store store.Store
+	// Now is the clock for link expiry, form tokens, rate limits and records; nil means
+	// time.Now. (The answer floor below uses the real clock: it is about wall time.)
+	Now func() time.Time
+	// Secret is the HMAC key for form tokens; at least 32 bytes. Every replica behind one
+	// address needs the same secret, or a form rendered by one is refused by another.
+	Secret []byte
+	// Log receives neutral events only; the zero Logger discards them.
+	Log zerolog.Logger
+	// MaxPINFailures is how many wrong PINs lock a link (default 5).
+	MaxPINFailures int32
+	// PerLinkRate and PerAddressRate limit requests per link token and per client address
+	// (zero: DefaultPerLinkRate, DefaultPerAddressRate).
+	PerLinkRate, PerAddressRate Limit
+	// TrustProxy takes the client address from the last X-Forwarded-For hop. Set it only
+	// behind a proxy that appends that header; otherwise clients choose their own address.
+	TrustProxy bool
+	// AnswerFloor is the least time a recorded answer takes before its thank-you page is
+	// written, so that an answer that raises an alert (contact, duress) does not answer
+	// visibly later than "all is well". Zero means DefaultAnswerFloor, negative none.
+	AnswerFloor time.Duration
+}
+
+// DefaultAnswerFloor is Config.AnswerFloor's default: well above what raising an alert
+// adds on a healthy database, and short enough not to bother a family.
+const DefaultAnswerFloor = 400 * time.Millisecond
+
+// Limits of the POST handling.
+const (
+	// maxBodyBytes bounds a form post: ours is under 200 bytes.
+	maxBodyBytes = 4 << 10
+	// maxPINLen bounds a PIN before it is stretched, so that a long one costs no more.
+	maxPINLen = 16
+	// writeTimeout bounds the store work of one answer. The work runs detached from the
+	// request: a family that closes the page right after pressing the button must still
+	// be heard.
+	writeTimeout = 20 * time.Second
+)
+
+// Outcomes and channel of a family link check-in (see store.CheckIn).
+const (
+	outcomeSafe     = "safe"
+	outcomeConcerns = "concerns"
+	outcomeUnsafe   = "unsafe"
+	channel         = "family_link"
+)
+
+type handler struct {
+	cfg    Config
+	byLink *limiter
+	byAddr *limiter
+}
+
+// New returns the handler of the public page /c/<token>. It panics when cfg lacks a Store
+// or a Secret of at least 32 bytes: that is a deployment mistake to fail on at start-up,
+// not a request error.
+func New(cfg Config) http.Handler {
+	if cfg.Store == nil {
+		panic("familylink: Config.Store is required")
+	}
+	if len(cfg.Secret) < 32 {
+		panic("familylink: Config.Secret must be at least 32 bytes")
+	}
+	cfg.Secret = bytes.Clone(cfg.Secret)
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.MaxPINFailures <= 0 {
+		cfg.MaxPINFailures = 5
+	}
+	if cfg.PerLinkRate.PerMinute <= 0 || cfg.PerLinkRate.Burst <= 0 {
+		cfg.PerLinkRate = DefaultPerLinkRate
+	}
+	if cfg.PerAddressRate.PerMinute <= 0 || cfg.PerAddressRate.Burst <= 0 {
+		cfg.PerAddressRate = DefaultPerAddressRate
+	}
+	if cfg.AnswerFloor == 0 {
+		cfg.AnswerFloor = DefaultAnswerFloor
+	}
+	return &handler{
+		cfg:    cfg,
+		byLink: newLimiter(cfg.PerLinkRate, limiterMaxEntries),
+		byAddr: newLimiter(cfg.PerAddressRate, limiterMaxEntries),
+	}
+}
+
+// tokenFromPath takes the token from "/c/<token>" (or "/<token>" and "<token>", should the
+// handler be mounted behind http.StripPrefix). Anything that is not exactly one well-formed
+// token, such as extra path segments, is no token: it is answered without the database.
+func tokenFromPath(p string) (string, bool) {
+	rest, found := strings.CutPrefix(p, "/c/")
+	if !found {
+		rest = strings.TrimPrefix(p, "/")
+	}
+	if !WellFormed(rest) {
+		return "", false
+	}
+	return rest, true
+}
+
+// request is what one request carries through the handler.
+type request struct {
+	w         http.ResponseWriter
+	r         *http.Request
+	start     time.Time // real clock, for the answer floor
+	now       time.Time // Config.Now
+	nonce     string
+	lang      string
+	tokenHash string
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	q := &request{w: w, r: r, start: time.Now(), now: h.cfg.Now(), nonce: newNonce(),
+		lang: chooseLang(queryLang(r), r.Header.Get("Accept-Language"))}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodPost:
+	default:
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		h.message(q, http.StatusMethodNotAllowed, texts[q.lang].Gone)
+		return
+	}
+	// Rate limits come before anything else, the database included, so that refusing a
+	// guesser costs a map lookup.
+	if !h.byAddr.allow(clientAddress(r, h.cfg.TrustProxy), q.now) {
+		h.message(q, http.StatusTooManyRequests, texts[q.lang].Later)
+		return
+	}
+	token, ok := tokenFromPath(r.URL.Path)
+	if !ok {
+		h.gone(q)
+		return
+	}
+	q.tokenHash = HashToken(token)
+	if !h.byLink.allow(q.tokenHash, q.now) {
+		h.message(q, http.StatusTooManyRequests, texts[q.lang].Later)
+		return
+	}
+	if r.Method == http.MethodPost {
+		h.post(q)
+		return
+	}
+	link, err := h.usableLink(r.Context(), q)
+	switch {
+	case err != nil:
+		h.failed(q, "load link", err, nil)
+	case link == nil:
+		h.gone(q)
+	default:
+		h.form(q, http.StatusOK, link, "")
+	}
+}
+
+// maxQueryLen bounds the query string that is parsed for ?lang=; ours is "lang=xx".
+const maxQueryLen = 1024
+
+// queryLang is ?lang=. A long query string is not parsed at all: it is not ours.
+func queryLang(r *http.Request) string {
+	if len(r.URL.RawQuery) > maxQueryLen {
+		return ""
+	}
+	return r.URL.Query().Get("lang")
+}
+
+// usableLink returns the link of q.tokenHash if it may be answered now, else nil: unknown,
+// expired, revoked and locked links are all "no link", so they all get one answer.
+func (h *handler) usableLink(ctx context.Context, q *request) (*store.Link, error) {
+	link, err := h.cfg.Store.LinkGetByTokenHash(ctx, q.tokenHash)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !link.Usable(q.now) {
+		return nil, nil
+	}
+	return link, nil
+}
+
+// post handles an answer.
+func (h *handler) post(q *request) {
+	r := q.r
+	if crossSite(r, h.cfg.TrustProxy) {
+		h.cfg.Log.Info().Msg("family link cross-site post refused")
+		h.message(q, http.StatusForbidden, texts[q.lang].Gone)
+		return
+	}
+	r.Body = http.MaxBytesReader(q.w, r.Body, maxBodyBytes)
+	if err := r.ParseForm(); err != nil {
+		status := http.StatusBadRequest
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			status = http.StatusRequestEntityTooLarge
+		}
+		h.message(q, status, texts[q.lang].Gone)
+		return
+	}
+	if l := exactLang(r.PostForm.Get("lang")); l != "" {
+		q.lang = l
+	}
+	formOK := verifyFormToken(h.cfg.Secret, q.tokenHash, r.PostForm.Get("ft"), q.now)
+	link, err := h.usableLink(r.Context(), q)
+	if err != nil {
+		h.failed(q, "load link", err, nil)
+		return
+	}
+	if link == nil {
+		h.gone(q)
+		return
+	}
+	if !formOK {
+		// Missing, forged, of another link, or simply a page left open too long: nothing is
+		// recorded, and a fresh form lets a real family try again.
+		h.cfg.Log.Info().Str("link_id", link.ID).Msg("family link form token refused")
+		h.form(q, http.StatusForbidden, link, texts[q.lang].Retry)
+		return
+	}
+	answer := r.PostForm.Get("answer")
+	if answer != "ok" && answer != "contact" {
+		h.form(q, http.StatusBadRequest, link, texts[q.lang].Retry)
+		return
+	}
+	// The store work runs detached from the request (see writeTimeout).
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), writeTimeout)
+	defer cancel()
+	duress, pinOK := checkPINs(link, r.PostForm.Get("pin"))
+	if !pinOK {
+		h.wrongPIN(ctx, q, link)
+		return
+	}
+	h.record(ctx, q, link, answer, duress)
+}
+
+// crossSite reports whether a post shows that it comes from another site. Sec-Fetch-Site is
+// trusted first (modern browsers send it and pages cannot forge it). Origin is compared with
+// the host next; "null" is let through because browsers send it for our own form: the page
+// has Referrer-Policy no-referrer, which makes a POST's Origin "null". The form token, which
+// only our page holds, is the check that remains for such posts.
+func crossSite(r *http.Request, trustProxy bool) bool {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" {
+		return site != "same-origin" && site != "none"
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" || origin == "null" {
+		return false
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return true
+	}
+	if strings.EqualFold(u.Host, r.Host) {
+		return false
+	}
+	if trustProxy {
+		if fwd := r.Header.Get("X-Forwarded-Host"); fwd != "" && strings.EqualFold(u.Host, strings.TrimSpace(fwd)) {
+			return false
+		}
+	}
+	return true
+}
+
+// dummyPINHash stands in for an unset PIN so that checkPINs always stretches two PINs.
+var dummyPINHash = sync.OnceValue(func() string { return encodePIN("familylink-dummy", "dummy", make([]byte, 16)) })
+
+// checkPINs checks the entered PIN against a link's PIN and duress PIN. It reports duress
+// when the duress PIN was entered, and ok when the answer may be recorded: the PIN or the
+// duress PIN matched, or the link has no PIN and the field was left empty. Both hashes are
+// always computed, so the time taken does not tell which one matched. Should both PINs be
+// the same, duress wins: a needless call is better than a missed alarm.
+//
+// A link with neither PIN shows no field; whatever is posted in it is ignored, since there
+// is nothing to guess.
+func checkPINs(link *store.Link, pin string) (duress, ok bool) {
+	if link.PINHash == "" && link.DuressPINHash == "" {
+		return false, true
+	}
+	pin = strings.TrimSpace(pin)
+	tooLong := len(pin) > maxPINLen
+	if tooLong {
+		pin = pin[:maxPINLen]
+	}
+	duressHash, pinHash := link.DuressPINHash, link.PINHash
+	if duressHash == "" {
+		duressHash = dummyPINHash()
+	}
+	if pinHash == "" {
+		pinHash = dummyPINHash()
+	}
+	isDuress := CheckPIN(link.ID, duressHash, pin) && link.DuressPINHash != ""
+	isPIN := CheckPIN(link.ID, pinHash, pin) && link.PINHash != ""
+	switch {
+	case tooLong:
+		return false, false
+	case pin != "" && isDuress:
+		return true, true
+	case pin != "" && isPIN:
+		return false, true
+	case pin == "" && link.PINHash == "":
+		return false, true
+	}
+	return false, false
+}
+
+// wrongPIN counts a wrong PIN. At the limit the link locks and the care team gets an urgent
+// alert: someone may be trying to answer for the family. The alert is keyed per link, so
+// concurrent last guesses raise it once.
+func (h *handler) wrongPIN(ctx context.Context, q *request, link *store.Link) {
+	updated, err := h.cfg.Store.LinkPINFailed(ctx, store.LinkPINFailedParams{ID: link.ID, Limit: h.cfg.MaxPINFailures, Now: q.now})
+	if err != nil {
+		h.failed(q, "count wrong PIN", err, link)
+		return
+	}
+	if updated.LockedAt == nil {
+		h.cfg.Log.Info().Str("link_id", link.ID).Msg("family link PIN wrong")
+		h.form(q, http.StatusOK, link, texts[q.lang].WrongPIN)
+		return
+	}
+	_, raised, err := reminders.RaiseUrgent(ctx, h.cfg.Store, reminders.UrgentParams{HouseholdID: link.HouseholdID,
+		ScheduleID: link.ScheduleID, Key: "locked:" + link.ID, Now: q.now})
+	if err != nil {
+		h.failed(q, "raise alert for locked link", err, link)
+		return
+	}
+	if raised {
+		h.cfg.Log.Warn().Str("link_id", link.ID).Msg("family link PIN locked")
+	}
+	h.gone(q)
+}
+
+// record stores an answer and writes the thank-you page. The page does not depend on the
+// answer: every branch below ends in the same bytes (apart from the nonce), and the floor
+// evens out the time the alert takes.
+func (h *handler) record(ctx context.Context, q *request, link *store.Link, answer string, duress bool) {
+	checkInID := uuid.NewString()
+	outcome, urgent := outcomeSafe, false
+	switch {
+	case duress:
+		outcome, urgent = outcomeUnsafe, true
+	case answer == "contact":
+		outcome, urgent = outcomeConcerns, true
+	}
+	var errs []error
+	if urgent {
+		// The alert first: if anything fails after it, the care team still hears.
+		if _, _, err := reminders.RaiseUrgent(ctx, h.cfg.Store, reminders.UrgentParams{HouseholdID: link.HouseholdID,
+			ScheduleID: link.ScheduleID, Key: checkInID, Now: q.now}); err != nil {
+			errs = append(errs, fmt.Errorf("raise alert: %w", err))
+		}
+	}
+	if _, err := h.cfg.Store.CheckInAppend(ctx, store.CheckIn{ID: checkInID, HouseholdID: link.HouseholdID,
+		ScheduleID: link.ScheduleID, Channel: channel, Outcome: outcome, RecordedAt: q.now}); err != nil {
+		errs = append(errs, fmt.Errorf("append check-in: %w", err))
+	}
+	if err := errors.Join(errs...); err != nil {
+		h.failed(q, "record answer", err, link)
+		return
+	}
+	if err := h.cfg.Store.LinkUsed(ctx, link.ID, q.now); err != nil {
+		// The answer is recorded; only the wrong-PIN count was not reset. The family must
+		// not be told otherwise, nor answer twice.
+		h.logError("record link use", err, link, q.tokenHash)
+	}
+	h.cfg.Log.Info().Str("link_id", link.ID).Msg("family link answered")
+	if h.cfg.AnswerFloor > 0 {
+		wait(q.r.Context(), q.start.Add(h.cfg.AnswerFloor))
+	}
+	h.write(q, http.StatusOK, page{Kind: kindThanks})
+}
+
+// wait sleeps until deadline or until the client has gone.
+func wait(ctx context.Context, deadline time.Time) {
+	d := time.Until(deadline)
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// form writes the form page with a fresh form token.
+func (h *handler) form(q *request, status int, link *store.Link, notice string) {
+	h.write(q, status, page{Kind: kindForm, Notice: notice, FormToken: newFormToken(h.cfg.Secret, q.tokenHash, q.now),
+		PIN: link.PINHash != "" || link.DuressPINHash != ""})
+}
+
+// gone writes the one page for every link that cannot be answered, with one status.
+func (h *handler) gone(q *request) {
+	h.message(q, http.StatusNotFound, texts[q.lang].Gone)
+}
+
+func (h *handler) message(q *request, status int, text string) {
+	h.write(q, status, page{Kind: kindMessage, Notice: text})
+}
+
+// failed logs a store error without personal data and writes a neutral error page.
+func (h *handler) failed(q *request, op string, err error, link *store.Link) {
+	h.logError(op, err, link, q.tokenHash)
+	h.message(q, http.StatusInternalServerError, texts[q.lang].Failed)
+}
+
+// logError logs err with the household id and token hash cut out: store errors name the
+// household they were about, and a log line must not.
+func (h *handler) logError(op string, err error, link *store.Link, tokenHash string) {
+	msg := err.Error()
+	if tokenHash != "" {
+		msg = strings.ReplaceAll(msg, tokenHash, "[token hash]")
+	}
+	ev := h.cfg.Log.Error().Str("op", op)
+	if link != nil {
+		if link.HouseholdID != "" {
+			msg = strings.ReplaceAll(msg, link.HouseholdID, "[household]")
+		}
+		ev = ev.Str("link_id", link.ID)
+	}
+	ev.Str("error", msg).Msg("family link store error")
+}
+
+// fallbackPage is written should the template ever fail, so that even then nothing but a
+// neutral page goes out.
+const fallbackPage = "<!doctype html><html lang=\"nl\"><meta charset=\"utf-8\"><title>Bericht</title><p>Er ging iets mis.</p></html>\n"
+
+// write renders p and writes it with the headers every response carries.
+func (h *handler) write(q *request, status int, p page) {
+	p.Lang, p.Nonce = q.lang, q.nonce
+	body, err := render(p)
+	if err != nil {
+		h.cfg.Log.Error().Err(err).Msg("family link page render failed")
+		body, status = []byte(fallbackPage), http.StatusInternalServerError
+	}
+	hdr := q.w.Header()
+	setHeaders(hdr, q.nonce)
+	hdr.Set("Content-Length", strconv.Itoa(len(body)))
+	q.w.WriteHeader(status)
+	if q.r.Method != http.MethodHead {
+		_, _ = q.w.Write(body)
+	}
+}
+
+// setHeaders sets the headers of every response: nothing cached (a shared phone's cache is
+// its history), no Referer (the URL holds the token), nothing but our inline style allowed,
+// no framing, no indexing.
+func setHeaders(hdr http.Header, nonce string) {
+	hdr.Set("Content-Type", "text/html; charset=utf-8")
+	hdr.Set("Cache-Control", "no-store")
+	hdr.Set("Referrer-Policy", "no-referrer")
+	hdr.Set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-"+nonce+"'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+	hdr.Set("X-Frame-Options", "DENY")
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	hdr.Set("X-Robots-Tag", "noindex, nofollow")
+}
+
+// newNonce returns a fresh CSP nonce: 128 random bits.
+func newNonce() string {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("familylink: no randomness: %v", err))
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
