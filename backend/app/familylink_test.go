@@ -2,11 +2,17 @@ package app_test
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"connectrpc.com/connect"
+	"github.com/google/uuid"
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -175,5 +181,76 @@ func TestFamilyLinkDuressInBrowser(t *testing.T) {
 	pushes, err := b.store.OutboxList(context.Background(), notices[0].ID)
 	if err != nil || len(pushes) != len(devices) || len(devices) == 0 || !pushes[0].Urgent {
 		t.Fatalf("urgent pushes queued = %v (lead devices %d), %v", pushes, len(devices), err)
+	}
+}
+
+// TestFamilyLinkService: creating, listing and revoking links through the API, with the care
+// team's access rules; a revoked link shows the same page as an unknown one.
+func TestFamilyLinkService(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	lead := b.token(t, b.region.LeadID)
+	other := b.token(t, b.region.OtherTeamProfessionalID)
+	hid := b.region.FirstHouseholdID
+
+	_, err := b.familyLink.CreateCheckInLink(ctx, as(other, &veiligv1.CreateCheckInLinkRequest{HouseholdId: hid}))
+	wantCode(t, err, connect.CodeNotFound)
+	_, err = b.familyLink.CreateCheckInLink(ctx, as(lead, &veiligv1.CreateCheckInLinkRequest{HouseholdId: hid, Pin: "1234", DuressPin: "1234"}))
+	wantCode(t, err, connect.CodeInvalidArgument)
+	_, err = b.familyLink.CreateCheckInLink(ctx, as(lead, &veiligv1.CreateCheckInLinkRequest{HouseholdId: hid, Pin: "12a4"}))
+	wantCode(t, err, connect.CodeInvalidArgument)
+	_, err = b.familyLink.CreateCheckInLink(ctx, as(lead, &veiligv1.CreateCheckInLinkRequest{HouseholdId: hid, ScheduleId: uuid.NewString()}))
+	wantCode(t, err, connect.CodeNotFound)
+
+	res, err := b.familyLink.CreateCheckInLink(ctx, as(lead, &veiligv1.CreateCheckInLinkRequest{HouseholdId: hid, ValidHours: 48, Pin: "2468"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	link, url := res.Msg.GetLink(), res.Msg.GetUrl()
+	token := strings.TrimPrefix(url, "/c/")
+	if !link.GetHasPin() || link.GetHasDuressPin() || !link.GetExpiresAt().AsTime().Equal(testNow.Add(48*time.Hour)) || len(token) < 22 {
+		t.Fatalf("created link = %v, url %q", link, url)
+	}
+	list, err := b.familyLink.ListCheckInLinks(ctx, as(lead, &veiligv1.ListCheckInLinksRequest{HouseholdId: hid}))
+	if err != nil || len(list.Msg.GetLinks()) != 1 {
+		t.Fatalf("ListCheckInLinks = %v, %v", list, err)
+	}
+	if strings.Contains(list.Msg.String(), token) {
+		t.Fatal("a listed link shows its token again")
+	}
+	if stored, _ := b.store.LinkListByHousehold(ctx, hid); len(stored) != 1 || strings.Contains(stored[0].TokenHash, token) {
+		t.Fatalf("the store holds the token itself: %+v", stored)
+	}
+	_, err = b.familyLink.ListCheckInLinks(ctx, as(other, &veiligv1.ListCheckInLinksRequest{HouseholdId: hid}))
+	wantCode(t, err, connect.CodeNotFound)
+
+	get := func(path string) (int, string) {
+		t.Helper()
+		resp, err := b.http.Get(b.baseURL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	if status, _ := get(url); status != http.StatusOK {
+		t.Fatalf("a live link answers %d", status)
+	}
+	_, err = b.familyLink.RevokeCheckInLink(ctx, as(other, &veiligv1.RevokeCheckInLinkRequest{HouseholdId: hid, LinkId: link.GetId()}))
+	wantCode(t, err, connect.CodeNotFound)
+	rev, err := b.familyLink.RevokeCheckInLink(ctx, as(lead, &veiligv1.RevokeCheckInLinkRequest{HouseholdId: hid, LinkId: link.GetId()}))
+	if err != nil || rev.Msg.GetLink().GetRevokedAt() == nil {
+		t.Fatalf("RevokeCheckInLink = %v, %v", rev, err)
+	}
+	revokedStatus, revokedBody := get(url)
+	unknownStatus, unknownBody := get("/c/" + strings.Repeat("A", len(token)))
+	nonce := regexp.MustCompile(`nonce-[A-Za-z0-9+/=_-]+|nonce="[^"]*"`)
+	if revokedStatus != unknownStatus || nonce.ReplaceAllString(revokedBody, "") != nonce.ReplaceAllString(unknownBody, "") {
+		t.Fatalf("a revoked link (%d) and an unknown one (%d) answer differently", revokedStatus, unknownStatus)
+	}
+	if strings.Contains(b.logs.String(), token) {
+		t.Fatal("the token reached a log line")
 	}
 }
