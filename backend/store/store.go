@@ -153,6 +153,13 @@ type Schedule struct {
 	UpdatedAt     time.Time
 }
 
+// Satisfied reports whether a check-in was recorded after the schedule's current occurrence
+// opened. A schedule that never opened (no OpensAt) is not satisfied: better a reminder too
+// many than a missed check.
+func (s *Schedule) Satisfied() bool {
+	return s.LastCheckInAt != nil && s.OpensAt != nil && s.LastCheckInAt.After(*s.OpensAt)
+}
+
 // CheckIn is one confirmation of a household's safety. Check-ins are facts: append-only.
 type CheckIn struct {
 	ID          string

@@ -100,7 +100,7 @@ func (s *Store) ReminderDetect(ctx context.Context, p store.ReminderDetectParams
 			aNextPtr                    []*time.Time
 		)
 		for i, sc := range due {
-			adv := p.Advance(store.DueSchedule{Schedule: *sc, Satisfied: satisfied(sc)})
+			adv := p.Advance(store.DueSchedule{Schedule: *sc, Satisfied: sc.Satisfied()})
 			ids[i], nexts[i], overdues[i], opens[i] = sc.ID, utcPtr(adv.NextDueAt), utcPtr(adv.OverdueAt), utcPtr(sc.OverdueAt)
 			if adv.AlertID != "" {
 				aIDs, aSched, aHouse, aLead = append(aIDs, adv.AlertID), append(aSched, sc.ID), append(aHouse, sc.HouseholdID), append(aLead, sc.LeadProfessionalID)
@@ -142,13 +142,6 @@ func (s *Store) ReminderDetect(ctx context.Context, p store.ReminderDetectParams
 		return nil
 	})
 	return claimed, raised, err
-}
-
-// satisfied reports whether a check-in was recorded after the schedule's current occurrence
-// opened. A schedule that never opened (no OpensAt) is not satisfied: better a reminder too
-// many than a missed check.
-func satisfied(sc *store.Schedule) bool {
-	return sc.LastCheckInAt != nil && sc.OpensAt != nil && sc.LastCheckInAt.After(*sc.OpensAt)
 }
 
 // noticeSpec is one notice to record and whom to push it to.

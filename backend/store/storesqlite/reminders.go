@@ -102,7 +102,7 @@ func (s *Store) ReminderDetect(ctx context.Context, p store.ReminderDetectParams
 		claimed, raised = len(due), 0
 		var notices []noticeSpec
 		for _, sc := range due {
-			adv := p.Advance(store.DueSchedule{Schedule: *sc, Satisfied: satisfied(sc)})
+			adv := p.Advance(store.DueSchedule{Schedule: *sc, Satisfied: sc.Satisfied()})
 			if adv.AlertID != "" {
 				res, err := tx.ExecContext(ctx, `INSERT INTO alerts (id, kind, schedule_id, household_id, team_id, organization_id, lead_id, due_at, step, next_step_at, created_at)
 					SELECT ?, 'overdue', ?, h.id, h.team_id, COALESCE((SELECT organization_id FROM professionals WHERE id = ?), ''), ?, ?, 0, ?, ?
@@ -127,13 +127,6 @@ func (s *Store) ReminderDetect(ctx context.Context, p store.ReminderDetectParams
 		return queueNotices(ctx, tx, now, notices)
 	})
 	return claimed, raised, err
-}
-
-// satisfied reports whether a check-in was recorded after the schedule's current occurrence
-// opened. A schedule that never opened (no OpensAt) is not satisfied: better a reminder too
-// many than a missed check.
-func satisfied(sc *store.Schedule) bool {
-	return sc.LastCheckInAt != nil && sc.OpensAt != nil && sc.LastCheckInAt.After(*sc.OpensAt)
 }
 
 // noticeSpec is one notice to record and whom to push it to.
