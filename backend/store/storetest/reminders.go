@@ -15,6 +15,7 @@ var remindersTests = []struct {
 	run  func(*testing.T, store.Store)
 }{
 	{"reminders: devices", testDevices},
+	{"reminders: escalation policies and supervisors", testPolicies},
 	{"reminders: a missed occurrence is noticed once and pushed to the lead", testDetect},
 	{"reminders: a check-in satisfies the occurrence and stops the chain", testDetectCheckIn},
 	{"reminders: escalation reaches supervisors, then on-call", testEscalate},
@@ -404,4 +405,24 @@ func testDigest(t *testing.T, s store.Store) {
 	if !created || quiet.NoticeID != "" || quiet.Overdue+quiet.Escalated+quiet.Concerns != 0 {
 		t.Errorf("a supervisor with nothing to hear of got %+v", *quiet)
 	}
+}
+
+func testPolicies(t *testing.T, s store.Store) {
+	seedDirectory(t, s)
+	list, err := s.EscalationPolicyList(ctx())
+	must(t, err)
+	equal(t, "policies of a new database", len(list), 0)
+	p := store.EscalationPolicy{ScopeID: "team-north", SupervisorAfter: 20 * time.Minute, OnCallAfter: 45 * time.Minute,
+		OnCallProfessionalID: "p-admin", UpdatedAt: t0}
+	must(t, s.EscalationPolicySet(ctx(), store.EscalationPolicy{ScopeID: "org-1", SupervisorAfter: time.Hour, OnCallAfter: time.Hour, UpdatedAt: t0}))
+	must(t, s.EscalationPolicySet(ctx(), store.EscalationPolicy{ScopeID: "team-north", SupervisorAfter: time.Minute, UpdatedAt: t0}))
+	must(t, s.EscalationPolicySet(ctx(), p)) // replaces
+	list, err = s.EscalationPolicyList(ctx())
+	must(t, err)
+	equalIDs(t, "policies", ids(list, func(p *store.EscalationPolicy) string { return p.ScopeID }), []string{"org-1", "team-north"})
+	equal(t, "replaced policy", *list[1], p)
+
+	sups, err := s.ProfessionalListByRole(ctx(), store.RoleSupervisor)
+	must(t, err)
+	equalIDs(t, "supervisors", ids(sups, func(p *store.Professional) string { return p.ID }), []string{"p-other-super", "p-super"})
 }
