@@ -4,6 +4,7 @@
 package app
 
 import (
+	"crypto/rand"
 	"net/http"
 	"time"
 
@@ -39,7 +40,8 @@ type Config struct {
 	// makes them relative.
 	PublicURL string
 	// LinkSecret signs the family page's form tokens (at least 32 bytes). Every replica must
-	// share it, or a form served by one is refused by another.
+	// share it, or a form served by one is refused by another; empty means a random secret
+	// for this process (one replica, tests, the simulator).
 	LinkSecret []byte
 	// TrustProxy takes the family page's client address from X-Forwarded-For (behind a
 	// trusted load balancer) for rate limiting.
@@ -94,6 +96,11 @@ func Services(cfg Config) []server.Service {
 	path, h = veiligv1connect.NewFamilyLinkServiceHandler(svc, opts...)
 	add(veiligv1connect.FamilyLinkServiceName, path, h)
 	// The family page: public, no token, its own hygiene (package familylink).
-	add("", "/c/", familylink.New(familylink.Config{Store: cfg.Store, Now: now, Secret: cfg.LinkSecret, Log: cfg.Logger, TrustProxy: cfg.TrustProxy}))
+	secret := cfg.LinkSecret
+	if len(secret) == 0 {
+		secret = make([]byte, 32)
+		rand.Read(secret) // never fails (crypto/rand)
+	}
+	add("", "/c/", familylink.New(familylink.Config{Store: cfg.Store, Now: now, Secret: secret, Log: cfg.Logger, TrustProxy: cfg.TrustProxy}))
 	return out
 }
