@@ -31,7 +31,8 @@ func TestSchedulesAlertsAndDevices(t *testing.T) {
 	hid := b.region.FirstHouseholdID
 	scheduleID := uuid.NewString()
 	req := &veiligv1.UpsertScheduleRequest{HouseholdId: hid, ScheduleId: scheduleID, Rule: "FREQ=DAILY", LocalTime: "18:00",
-		GraceMinutes: 60, Channel: veiligv1.Channel_CHANNEL_PHONE_CALL, LeadProfessionalId: b.region.LeadID, StartDate: "2026-11-01"}
+		GraceMinutes: 60, Channel: veiligv1.Channel_CHANNEL_PHONE_CALL, LeadProfessionalId: b.region.LeadID, StartDate: "2026-11-01",
+		WindowEnd: "18:45"}
 
 	t.Run("bad schedules are refused with the reason", func(t *testing.T) {
 		cases := []struct {
@@ -44,6 +45,8 @@ func TestSchedulesAlertsAndDevices(t *testing.T) {
 			{"bad time", func(r *veiligv1.UpsertScheduleRequest) { r.LocalTime = "24:00" }, connect.CodeInvalidArgument},
 			{"no such date", func(r *veiligv1.UpsertScheduleRequest) { r.StartDate = "2027-02-29" }, connect.CodeInvalidArgument},
 			{"end before start", func(r *veiligv1.UpsertScheduleRequest) { r.EndDate = "2026-10-01" }, connect.CodeInvalidArgument},
+			{"window ending before it starts", func(r *veiligv1.UpsertScheduleRequest) { r.WindowEnd = "17:00" }, connect.CodeInvalidArgument},
+			{"window end not a time", func(r *veiligv1.UpsertScheduleRequest) { r.WindowEnd = "7pm" }, connect.CodeInvalidArgument},
 			{"lead not on the care team", func(r *veiligv1.UpsertScheduleRequest) { r.LeadProfessionalId = b.region.OtherTeamProfessionalID }, connect.CodeInvalidArgument},
 		}
 		for _, c := range cases {
@@ -88,7 +91,7 @@ func TestSchedulesAlertsAndDevices(t *testing.T) {
 			onPhone = &sc
 		}
 	}
-	if onPhone == nil || onPhone.Rule != "FREQ=DAILY" || onPhone.Channel != "phone_call" || onPhone.NextDueUnix != time.Date(2026, 11, 25, 17, 0, 0, 0, time.UTC).Unix() {
+	if onPhone == nil || onPhone.Rule != "FREQ=DAILY" || onPhone.Channel != "phone_call" || onPhone.WindowEnd != "18:45" || onPhone.NextDueUnix != time.Date(2026, 11, 25, 17, 0, 0, 0, time.UTC).Unix() {
 		t.Fatalf("schedule on the phone = %+v", onPhone)
 	}
 
@@ -100,9 +103,20 @@ func TestSchedulesAlertsAndDevices(t *testing.T) {
 	if _, err := sched.Tick(ctx); err != nil {
 		t.Fatal(err)
 	}
-	pushes := fake.ByToken("lead-phone")
-	if len(pushes) != 1 || pushes[0].Data["kind"] != "alert" {
-		t.Fatalf("pushes to the lead = %+v", pushes)
+	// The lead's phone also gets a silent "please sync" poke per household it may see that was
+	// written (the demo region's); the reminder is the one alert.
+	var pushes []fcmfake.Received
+	pokes := 0
+	for _, m := range fake.ByToken("lead-phone") {
+		switch m.Data["kind"] {
+		case "alert":
+			pushes = append(pushes, m)
+		case "sync":
+			pokes++
+		}
+	}
+	if len(pushes) != 1 || pokes == 0 {
+		t.Fatalf("%d alert pushes and %d sync pokes to the lead, want 1 alert and some pokes", len(pushes), pokes)
 	}
 	ref := pushes[0].Data["ref"]
 

@@ -26,6 +26,12 @@ func FromStore(sc store.Schedule) (schedule.Schedule, error) {
 	if out.LocalTime, err = schedule.ParseClock(sc.LocalTime); err != nil {
 		return out, fmt.Errorf("%w: %w", schedule.ErrInvalidSchedule, err)
 	}
+	if sc.WindowEnd != "" {
+		if out.WindowEnd, err = schedule.ParseClock(sc.WindowEnd); err != nil {
+			return out, fmt.Errorf("%w: %w", schedule.ErrInvalidSchedule, err)
+		}
+		out.HasWindowEnd = true
+	}
 	out.Grace = time.Duration(sc.GraceMinutes) * time.Minute
 	if out.StartDate, err = schedule.ParseDate(sc.StartDate); err != nil {
 		return out, fmt.Errorf("%w: %w", schedule.ErrInvalidSchedule, err)

@@ -156,7 +156,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 
 // TickStats counts what one tick did.
 type TickStats struct {
-	Claimed, Raised, Escalated, Digests, Pushed int
+	Claimed, Raised, Escalated, Digests, Pokes, Pushed int
 }
 
 // Tick does all due work once: detection and escalation until nothing more is due, digests,
@@ -173,12 +173,15 @@ func (s *Scheduler) Tick(ctx context.Context) (TickStats, error) {
 	if st.Digests, err = s.Digests(ctx); err != nil {
 		return st, err
 	}
+	if st.Pokes, err = s.Pokes(ctx); err != nil {
+		return st, err
+	}
 	if st.Pushed, err = s.Deliver(ctx); err != nil {
 		return st, err
 	}
 	if st != (TickStats{}) {
 		s.log.Info().Int("schedules_due", st.Claimed).Int("alerts_raised", st.Raised).Int("alerts_escalated", st.Escalated).
-			Int("digests", st.Digests).Int("pushes", st.Pushed).Msg("scheduler tick")
+			Int("digests", st.Digests).Int("sync_pokes", st.Pokes).Int("pushes", st.Pushed).Msg("scheduler tick")
 	}
 	return st, nil
 }
@@ -360,6 +363,24 @@ func (s *Scheduler) quiet(t time.Time) bool {
 	return m >= start || m < end
 }
 
+// Pokes queues a "please sync" data push for every household written since the last tick,
+// to the devices of everyone who may see it, so that a backgrounded app pulls at once (a
+// foreground app learns the same through SyncService/Subscribe). A household written many
+// times between two ticks is poked once.
+func (s *Scheduler) Pokes(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, err := s.store.SyncPokeDrain(ctx, store.SyncPokeDrainParams{Now: s.now(), Limit: s.cfg.Batch})
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("queue sync pokes: %w", err)
+		}
+		if n < s.cfg.Batch {
+			return total, nil
+		}
+	}
+}
+
 // Deliver sends every push that is due, batch by batch, and records the outcomes.
 func (s *Scheduler) Deliver(ctx context.Context) (int, error) {
 	total := 0
@@ -403,9 +424,13 @@ func (s *Scheduler) Deliver(ctx context.Context) (int, error) {
 }
 
 // Message turns an outbox row into a push. Alerts collapse per alert (a later step replaces
-// an earlier one still waiting on the phone); digests collapse into the latest.
+// an earlier one still waiting on the phone); digests collapse into the latest, sync pokes
+// into one.
 func Message(it *store.OutboxItem) push.Message {
 	m := push.Message{ID: it.NoticeID, Token: it.Token, Kind: push.Kind(it.Kind), Ref: it.Ref, Urgent: it.Urgent, CollapseKey: it.Ref}
+	if m.Kind == push.KindSync {
+		m.CollapseKey = "sync" // one pending poke per device is enough
+	}
 	if m.Kind == push.KindDigest {
 		m.CollapseKey = "digest"
 		m.Counts = push.Counts{Overdue: int(it.Counts[0]), Escalated: int(it.Counts[1]), Concerns: int(it.Counts[2])}

@@ -148,13 +148,24 @@ func (h *harness) at(t testing.TB, now time.Time) reminders.TickStats {
 	return st
 }
 
-// received returns, per token, the refs of the pushes the fake accepted, in order.
+// notices returns the accepted pushes other than "please sync" pokes (which every write of
+// the household causes; TestSyncPokes covers them).
+func (h *harness) notices() []fcmfake.Received {
+	var out []fcmfake.Received
+	for _, m := range h.fake.Messages() {
+		if m.ErrorCode == "" && m.Data["kind"] != "sync" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// received returns, per token, the refs of the pushes the fake accepted, in order, without
+// sync pokes.
 func (h *harness) received() map[string][]string {
 	out := map[string][]string{}
-	for _, m := range h.fake.Messages() {
-		if m.ErrorCode == "" {
-			out[m.Token] = append(out[m.Token], m.Data["kind"]+":"+m.Data["ref"])
-		}
+	for _, m := range h.notices() {
+		out[m.Token] = append(out[m.Token], m.Data["kind"]+":"+m.Data["ref"])
 	}
 	return out
 }
@@ -244,7 +255,7 @@ func TestEscalationTimeline(t *testing.T) {
 			must(t, err)
 			got := h.at(t, local(2027, 3, 29, 23, 0))
 			equal(t, "raised after a check-in", got.Raised, 0)
-			equal(t, "pushes after a check-in", h.fake.Count(), 0)
+			equal(t, "pushes after a check-in", len(h.notices()), 0)
 
 			// Every step of the first alert was noticed exactly once.
 			notices, err = s.NoticeList(bg, reminders.AlertID("s1", local(2027, 3, 27, 18, 0)))
@@ -339,9 +350,9 @@ func TestDigestCountsConcernsOfTheDay(t *testing.T) {
 	}
 	h := newHarness(t, s, start, reminders.Config{})
 	h.at(t, local(2027, 5, 10, 8, 0))
-	equal(t, "nothing to say at 08:00", h.fake.Count(), 0)
+	equal(t, "nothing to say at 08:00", len(h.notices()), 0)
 	h.at(t, local(2027, 5, 10, 16, 0))
-	msgs := h.fake.Messages()
+	msgs := h.notices()
 	if len(msgs) != 1 || msgs[0].Data["concerns"] != "2" || msgs[0].Token != "tok-p-sup" {
 		t.Fatalf("16:00 digest = %+v, want one push with 2 concerns to the supervisor", msgs)
 	}
@@ -388,10 +399,12 @@ func TestDeliveryThroughFakeFCM(t *testing.T) {
 			start := local(2027, 6, 1, 9, 0)
 			fixture(t, s, start)
 			const n = 1201
+			h := newHarness(t, s, start, reminders.Config{DigestTimes: []schedule.Clock{}})
+			h.at(t, start) // send the fixture's sync pokes first: this test is about one alert
+			h.fake.Reset()
 			for i := range n - 1 { // with tok-p-lead, the lead has n devices
 				must(t, s.DeviceRegister(bg, store.Device{Token: fmt.Sprintf("tok-%04d", i), ProfessionalID: "p-lead", Platform: "ios", UpdatedAt: start}))
 			}
-			h := newHarness(t, s, start, reminders.Config{DigestTimes: []schedule.Clock{}})
 			var mu sync.Mutex
 			var batches []int
 			h.fcm.OnBatch = func(k int) { mu.Lock(); batches = append(batches, k); mu.Unlock() }
@@ -443,6 +456,46 @@ func TestDeliveryThroughFakeFCM(t *testing.T) {
 					t.Error("the unregistered token is still registered")
 				}
 			}
+		})
+	}
+}
+
+// TestSyncPokes: a write to a household sends a data-only "please sync" push to the devices
+// of everyone who may see it (the care team and the team's supervisors), once per tick however
+// many writes there were, and to nobody else.
+func TestSyncPokes(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			s := e.open(t)
+			start := local(2027, 6, 1, 9, 0)
+			fixture(t, s, start)
+			h := newHarness(t, s, start, reminders.Config{DigestTimes: []schedule.Clock{}})
+			h.at(t, start)
+			h.fake.Reset()
+			equal(t, "pokes with nothing written", h.at(t, start.Add(time.Minute)).Pokes, 0)
+			for i := range 3 {
+				_, err := s.PlanEntryUpsert(bg, store.PlanEntryUpsertParams{Entry: store.PlanEntry{ID: "e1", HouseholdID: "h1",
+					Section: store.SectionAgreement, Fields: map[string]string{"text": fmt.Sprintf("afspraak %d", i)}}, UpdatedBy: "p-lead", Now: start})
+				must(t, err)
+			}
+			st := h.at(t, start.Add(2*time.Minute))
+			equal(t, "households poked", st.Pokes, 1)
+			got := map[string]int{}
+			for _, m := range h.fake.Messages() {
+				if m.Data["kind"] != "sync" {
+					t.Errorf("unexpected push %v", m.Data)
+					continue
+				}
+				got[m.Token]++
+				if m.Notification != nil || m.Android == nil || m.Android.Priority != "normal" || !m.APNS.ContentAvailable() {
+					t.Errorf("a sync poke must be a silent data message: %s", m.Body)
+				}
+			}
+			equal(t, "pokes to the lead", got["tok-p-lead"], 1)
+			equal(t, "pokes to the team's supervisor", got["tok-p-sup"], 1)
+			equal(t, "pokes to another team's supervisor", got["tok-p-sup-other"], 0)
+			equal(t, "pokes to a professional outside the care team", got["tok-p-oncall"], 0)
+			equal(t, "pokes in the next tick", h.at(t, start.Add(3*time.Minute)).Pokes, 0)
 		})
 	}
 }

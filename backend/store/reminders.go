@@ -70,6 +70,11 @@ type Reminders interface {
 	// over the supervisor's teams, and, when any count is non-zero, a notice with its push.
 	// A digest already recorded for that slot is returned unchanged with created false.
 	DigestCreate(ctx context.Context, p DigestCreateParams) (d *Digest, created bool, err error)
+	// SyncPokeDrain takes up to Limit households that changed since their devices were last
+	// poked and, in the same transaction, queues one "please sync" data push per device of
+	// every professional who may see them (the care team and the team's supervisors). A
+	// household written again later is poked again. It returns how many households it took.
+	SyncPokeDrain(ctx context.Context, p SyncPokeDrainParams) (int, error)
 	// ProfessionalListByRole lists the professionals of a role, ordered by id.
 	ProfessionalListByRole(ctx context.Context, role Role) ([]*Professional, error)
 }
@@ -266,6 +271,12 @@ type Digest struct {
 	Concerns       int32 // check-ins with concerns or unsafe since the previous slot
 	NoticeID       string
 	CreatedAt      time.Time
+}
+
+// SyncPokeDrainParams drains pending sync pokes.
+type SyncPokeDrainParams struct {
+	Now   time.Time
+	Limit int
 }
 
 // DigestCreateParams computes one digest.

@@ -131,6 +131,7 @@ type Schedule struct {
 	Rule               string
 	TimeZone           string
 	LocalTime          string // "HH:MM"
+	WindowEnd          string // "HH:MM", the end of the check-in window; empty for none
 	GraceMinutes       int32
 	Channel            string
 	LeadProfessionalID string

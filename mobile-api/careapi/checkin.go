@@ -144,6 +144,7 @@ func (s *Service) UpsertSchedule(ctx context.Context, req *connect.Request[veili
 		Rule:               m.GetRule(),
 		TimeZone:           zone,
 		LocalTime:          m.GetLocalTime(),
+		WindowEnd:          m.GetWindowEnd(),
 		GraceMinutes:       m.GetGraceMinutes(),
 		Channel:            channelNames[m.GetChannel()],
 		LeadProfessionalID: m.GetLeadProfessionalId(),

@@ -160,6 +160,7 @@ func scheduleToProto(s *store.Schedule) *veiligv1.Schedule {
 		Rule:               s.Rule,
 		TimeZone:           s.TimeZone,
 		LocalTime:          s.LocalTime,
+		WindowEnd:          s.WindowEnd,
 		GraceMinutes:       s.GraceMinutes,
 		Channel:            reverse(channelNames, s.Channel),
 		LeadProfessionalId: s.LeadProfessionalID,

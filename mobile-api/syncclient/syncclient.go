@@ -120,7 +120,7 @@ func (t *Transport) Pull(ctx context.Context, cursors map[string]int64, maxBytes
 			out.CheckInIDs = append(out.CheckInIDs, ci.GetId())
 		}
 		for _, sc := range hc.GetSchedules() {
-			s := client.Schedule{ID: sc.GetId(), Rule: sc.GetRule(), TimeZone: sc.GetTimeZone(), LocalTime: sc.GetLocalTime(),
+			s := client.Schedule{ID: sc.GetId(), Rule: sc.GetRule(), TimeZone: sc.GetTimeZone(), LocalTime: sc.GetLocalTime(), WindowEnd: sc.GetWindowEnd(),
 				GraceMinutes: int(sc.GetGraceMinutes()), Channel: channelName(sc.GetChannel()), LeadProfessionalID: sc.GetLeadProfessionalId(),
 				Paused: sc.GetPaused(), StartDate: sc.GetStartDate(), EndDate: sc.GetEndDate()}
 			if sc.GetNextDueAt() != nil {

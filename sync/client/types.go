@@ -111,6 +111,7 @@ type Schedule struct {
 	Rule               string // e.g. "FREQ=WEEKLY;BYDAY=MO,TH"
 	TimeZone           string
 	LocalTime          string // HH:MM
+	WindowEnd          string // HH:MM, or empty
 	GraceMinutes       int
 	Channel            string // home_visit, phone_call, family_link
 	LeadProfessionalID string

@@ -282,11 +282,15 @@ func (s *Store) exec(ctx context.Context, what, q string, args ...any) error {
 }
 
 // bumpHousehold raises a household's version in tx and returns the new version; this is
-// what makes the per-household version a gap-free sync cursor.
+// what makes the per-household version a gap-free sync cursor. The same statement records
+// the household in sync_pokes, so its devices get a "please sync" push.
 func bumpHousehold(ctx context.Context, tx pgx.Tx, householdID string, now time.Time) (int64, error) {
 	var v int64
 	err := tx.QueryRow(ctx,
-		`UPDATE households SET version = version + 1, updated_at = $1 WHERE id = $2 RETURNING version`,
+		`WITH b AS (UPDATE households SET version = version + 1, updated_at = $1 WHERE id = $2 RETURNING id, version),
+		      p AS (INSERT INTO sync_pokes (household_id, version) SELECT id, version FROM b
+		            ON CONFLICT (household_id) DO UPDATE SET version = excluded.version)
+		 SELECT version FROM b`,
 		now.UTC(), householdID).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, fmt.Errorf("household %s: %w", householdID, store.ErrNotFound)

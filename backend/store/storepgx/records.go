@@ -28,13 +28,13 @@ func ownedBy(ctx context.Context, tx pgx.Tx, table, id, householdID string) erro
 }
 
 const scheduleColumns = `id, household_id, rule, time_zone, local_time, grace_minutes, channel, lead_professional_id,
-	paused, start_date, end_date, next_due_at, version, created_at, updated_at, overdue_at, opens_at, last_check_in_at`
+	paused, start_date, end_date, next_due_at, version, created_at, updated_at, overdue_at, opens_at, last_check_in_at, window_end`
 
 func scanSchedule(r pgx.Row) (*store.Schedule, error) {
 	var sc store.Schedule
 	if err := r.Scan(&sc.ID, &sc.HouseholdID, &sc.Rule, &sc.TimeZone, &sc.LocalTime, &sc.GraceMinutes, &sc.Channel,
 		&sc.LeadProfessionalID, &sc.Paused, &sc.StartDate, &sc.EndDate, &sc.NextDueAt, &sc.Version, &sc.CreatedAt, &sc.UpdatedAt,
-		&sc.OverdueAt, &sc.OpensAt, &sc.LastCheckInAt); err != nil {
+		&sc.OverdueAt, &sc.OpensAt, &sc.LastCheckInAt, &sc.WindowEnd); err != nil {
 		return nil, err
 	}
 	sc.NextDueAt, sc.OverdueAt, sc.OpensAt, sc.LastCheckInAt = utcPtr(sc.NextDueAt), utcPtr(sc.OverdueAt), utcPtr(sc.OpensAt), utcPtr(sc.LastCheckInAt)
@@ -56,15 +56,15 @@ func (s *Store) ScheduleUpsert(ctx context.Context, p store.ScheduleUpsertParams
 		}
 		out, err = scanSchedule(tx.QueryRow(ctx,
 			`INSERT INTO schedules (`+scheduleColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16,
-			   (SELECT max(recorded_at) FROM check_ins WHERE household_id = $2))
+			   (SELECT max(recorded_at) FROM check_ins WHERE household_id = $2), $17)
 			 ON CONFLICT (id) DO UPDATE SET rule = excluded.rule, time_zone = excluded.time_zone, local_time = excluded.local_time,
 			   grace_minutes = excluded.grace_minutes, channel = excluded.channel, lead_professional_id = excluded.lead_professional_id,
 			   paused = excluded.paused, start_date = excluded.start_date, end_date = excluded.end_date,
 			   next_due_at = excluded.next_due_at, version = excluded.version, updated_at = excluded.updated_at,
-			   overdue_at = excluded.overdue_at, opens_at = excluded.opens_at
+			   overdue_at = excluded.overdue_at, opens_at = excluded.opens_at, window_end = excluded.window_end
 			 RETURNING `+scheduleColumns,
 			sc.ID, sc.HouseholdID, sc.Rule, sc.TimeZone, sc.LocalTime, sc.GraceMinutes, sc.Channel, sc.LeadProfessionalID,
-			sc.Paused, sc.StartDate, sc.EndDate, utcPtr(sc.NextDueAt), v, p.Now.UTC(), utcPtr(sc.OverdueAt), utcPtr(sc.OpensAt)))
+			sc.Paused, sc.StartDate, sc.EndDate, utcPtr(sc.NextDueAt), v, p.Now.UTC(), utcPtr(sc.OverdueAt), utcPtr(sc.OpensAt), sc.WindowEnd))
 		if err != nil {
 			return fmt.Errorf("upsert schedule %s: %w", sc.ID, err)
 		}

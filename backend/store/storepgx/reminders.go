@@ -502,3 +502,50 @@ func checkInEffects(ctx context.Context, tx pgx.Tx, cs []store.CheckIn, now time
 	}
 	return nil
 }
+
+// SyncPokeDrain implements store.Store.
+func (s *Store) SyncPokeDrain(ctx context.Context, p store.SyncPokeDrainParams) (int, error) {
+	now := p.Now.UTC()
+	var taken int
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `DELETE FROM sync_pokes WHERE household_id IN (
+			  SELECT household_id FROM sync_pokes ORDER BY household_id LIMIT $1 FOR UPDATE SKIP LOCKED)
+			RETURNING household_id, version`, p.Limit)
+		var ids, households []string
+		err := forEach(rows, func(r pgx.CollectableRow) error {
+			var h string
+			var v int64
+			err := r.Scan(&h, &v)
+			ids, households = append(ids, fmt.Sprintf("sync:%s@%d", h, v)), append(households, h)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("take sync pokes: %w", err)
+		}
+		taken = len(ids)
+		if taken == 0 {
+			return nil
+		}
+		// Everyone who may see the household: its care team, and its team's supervisors (the
+		// rule of HouseholdCanAccess), once each.
+		_, err = tx.Exec(ctx, `WITH n AS (SELECT * FROM unnest($2::TEXT[], $3::TEXT[]) AS n(id, household_id))
+			INSERT INTO push_outbox (notice_id, token, professional_id, kind, ref, urgent, status, attempts, next_attempt_at, created_at)
+			SELECT id, token, professional_id, 'sync', '', false, 'pending', 0, $1, $1 FROM (
+			  SELECT n.id, d.token, d.professional_id FROM n
+			    JOIN care_team_members c ON c.household_id = n.household_id
+			    JOIN devices d ON d.professional_id = c.professional_id
+			  UNION
+			  SELECT n.id, d.token, d.professional_id FROM n
+			    JOIN households h ON h.id = n.household_id
+			    JOIN team_members tm ON tm.team_id = h.team_id
+			    JOIN professionals p ON p.id = tm.professional_id AND p.role = 'supervisor'
+			    JOIN devices d ON d.professional_id = p.id
+			) r
+			ON CONFLICT (notice_id, token) DO NOTHING`, now, ids, households)
+		if err != nil {
+			return fmt.Errorf("queue sync pokes: %w", err)
+		}
+		return nil
+	})
+	return taken, err
+}

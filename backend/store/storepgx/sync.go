@@ -55,8 +55,12 @@ func loadSyncState(ctx context.Context, tx pgx.Tx, muts []store.SyncMutation, no
 	if _, err := tx.Exec(ctx, `SELECT id FROM households WHERE id = ANY($1) ORDER BY id FOR UPDATE`, households); err != nil {
 		return st, fmt.Errorf("lock households: %w", err)
 	}
-	rows, err := tx.Query(ctx, `UPDATE households SET version = version + 1, updated_at = $2
-		WHERE id = ANY($1) RETURNING id, version`, households, now.UTC())
+	// The same statement records the households for the devices' "please sync" pokes.
+	rows, err := tx.Query(ctx, `WITH b AS (UPDATE households SET version = version + 1, updated_at = $2
+		  WHERE id = ANY($1) RETURNING id, version),
+		p AS (INSERT INTO sync_pokes (household_id, version) SELECT id, version FROM b
+		  ON CONFLICT (household_id) DO UPDATE SET version = excluded.version)
+		SELECT id, version FROM b`, households, now.UTC())
 	if err != nil {
 		return st, fmt.Errorf("bump households: %w", err)
 	}

@@ -27,7 +27,7 @@ func ownedBy(ctx context.Context, tx *sql.Tx, table, id, householdID string) err
 }
 
 const scheduleColumns = `id, household_id, rule, time_zone, local_time, grace_minutes, channel, lead_professional_id,
-	paused, start_date, end_date, next_due_at, version, created_at, updated_at, overdue_at, opens_at, last_check_in_at`
+	paused, start_date, end_date, next_due_at, version, created_at, updated_at, overdue_at, opens_at, last_check_in_at, window_end`
 
 func scanSchedule(r interface{ Scan(...any) error }) (*store.Schedule, error) {
 	var sc store.Schedule
@@ -35,7 +35,7 @@ func scanSchedule(r interface{ Scan(...any) error }) (*store.Schedule, error) {
 	var created, updated int64
 	if err := r.Scan(&sc.ID, &sc.HouseholdID, &sc.Rule, &sc.TimeZone, &sc.LocalTime, &sc.GraceMinutes, &sc.Channel,
 		&sc.LeadProfessionalID, &sc.Paused, &sc.StartDate, &sc.EndDate, &next, &sc.Version, &created, &updated,
-		&overdue, &opens, &last); err != nil {
+		&overdue, &opens, &last, &sc.WindowEnd); err != nil {
 		return nil, err
 	}
 	sc.NextDueAt, sc.OverdueAt, sc.OpensAt, sc.LastCheckInAt = timePtr(next), timePtr(overdue), timePtr(opens), timePtr(last)
@@ -57,16 +57,16 @@ func (s *Store) ScheduleUpsert(ctx context.Context, p store.ScheduleUpsertParams
 		}
 		out, err = scanSchedule(tx.QueryRowContext(ctx,
 			`INSERT INTO schedules (`+scheduleColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-			   (SELECT max(recorded_at) FROM check_ins WHERE household_id = ?))
+			   (SELECT max(recorded_at) FROM check_ins WHERE household_id = ?), ?)
 			 ON CONFLICT (id) DO UPDATE SET rule = excluded.rule, time_zone = excluded.time_zone, local_time = excluded.local_time,
 			   grace_minutes = excluded.grace_minutes, channel = excluded.channel, lead_professional_id = excluded.lead_professional_id,
 			   paused = excluded.paused, start_date = excluded.start_date, end_date = excluded.end_date,
 			   next_due_at = excluded.next_due_at, version = excluded.version, updated_at = excluded.updated_at,
-			   overdue_at = excluded.overdue_at, opens_at = excluded.opens_at
+			   overdue_at = excluded.overdue_at, opens_at = excluded.opens_at, window_end = excluded.window_end
 			 RETURNING `+scheduleColumns,
 			sc.ID, sc.HouseholdID, sc.Rule, sc.TimeZone, sc.LocalTime, sc.GraceMinutes, sc.Channel, sc.LeadProfessionalID,
 			boolInt(sc.Paused), sc.StartDate, sc.EndDate, nullMicros(sc.NextDueAt), v, micros(p.Now), micros(p.Now),
-			nullMicros(sc.OverdueAt), nullMicros(sc.OpensAt), sc.HouseholdID))
+			nullMicros(sc.OverdueAt), nullMicros(sc.OpensAt), sc.HouseholdID, sc.WindowEnd))
 		if err != nil {
 			return fmt.Errorf("upsert schedule %s: %w", sc.ID, err)
 		}

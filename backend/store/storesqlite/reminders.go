@@ -447,3 +447,47 @@ func checkInEffects(ctx context.Context, tx *sql.Tx, cs []store.CheckIn, now tim
 	}
 	return nil
 }
+
+// SyncPokeDrain implements store.Store.
+func (s *Store) SyncPokeDrain(ctx context.Context, p store.SyncPokeDrainParams) (int, error) {
+	now := micros(p.Now)
+	var taken int
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `DELETE FROM sync_pokes WHERE household_id IN (
+			  SELECT household_id FROM sync_pokes ORDER BY household_id LIMIT ?)
+			RETURNING household_id, version`, p.Limit)
+		if err != nil {
+			return fmt.Errorf("take sync pokes: %w", err)
+		}
+		type poke struct {
+			household string
+			version   int64
+		}
+		pokes, err := collect(rows, func(r *sql.Rows) (poke, error) {
+			var k poke
+			err := r.Scan(&k.household, &k.version)
+			return k, err
+		})
+		if err != nil {
+			return fmt.Errorf("take sync pokes: %w", err)
+		}
+		taken = len(pokes)
+		for _, k := range pokes {
+			// Everyone who may see the household: its care team, and its team's supervisors
+			// (the rule of HouseholdCanAccess), once each.
+			_, err := tx.ExecContext(ctx, `INSERT INTO push_outbox (notice_id, token, professional_id, kind, ref, urgent, status, attempts, next_attempt_at, created_at)
+				SELECT ?1, d.token, d.professional_id, 'sync', '', 0, 'pending', 0, ?2, ?2 FROM devices d
+				WHERE d.professional_id IN (
+				  SELECT professional_id FROM care_team_members WHERE household_id = ?3
+				  UNION
+				  SELECT tm.professional_id FROM households h JOIN team_members tm ON tm.team_id = h.team_id
+				    JOIN professionals p ON p.id = tm.professional_id AND p.role = 'supervisor' WHERE h.id = ?3)
+				ON CONFLICT (notice_id, token) DO NOTHING`, fmt.Sprintf("sync:%s@%d", k.household, k.version), now, k.household)
+			if err != nil {
+				return fmt.Errorf("queue sync pokes: %w", err)
+			}
+		}
+		return nil
+	})
+	return taken, err
+}

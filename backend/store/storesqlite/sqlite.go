@@ -136,6 +136,11 @@ func bumpHousehold(ctx context.Context, tx *sql.Tx, householdID string, now time
 	if err != nil {
 		return 0, fmt.Errorf("bump household %s: %w", householdID, err)
 	}
+	// Its devices get a "please sync" push (see SyncPokeDrain).
+	if _, err := tx.ExecContext(ctx, `INSERT INTO sync_pokes (household_id, version) VALUES (?, ?)
+		ON CONFLICT (household_id) DO UPDATE SET version = excluded.version`, householdID, v); err != nil {
+		return 0, fmt.Errorf("record sync poke of %s: %w", householdID, err)
+	}
 	return v, nil
 }
 

@@ -22,6 +22,7 @@ var remindersTests = []struct {
 	{"reminders: concurrent detectors notice each occurrence once", testDetectConcurrent},
 	{"reminders: the outbox leases, fences and cleans up tokens", testOutbox},
 	{"reminders: digests count and are made once", testDigest},
+	{"reminders: every household write pokes the devices that may see it", testSyncPokes},
 	{"family links", testLinks},
 }
 
@@ -425,4 +426,36 @@ func testPolicies(t *testing.T, s store.Store) {
 	sups, err := s.ProfessionalListByRole(ctx(), store.RoleSupervisor)
 	must(t, err)
 	equalIDs(t, "supervisors", ids(sups, func(p *store.Professional) string { return p.ID }), []string{"p-other-super", "p-super"})
+}
+
+func testSyncPokes(t *testing.T, s store.Store) {
+	syncFixture(t, s)
+	for tok, p := range map[string]string{"tok-care": "p-care", "tok-super": "p-super", "tok-other": "p-other-super", "tok-colleague": "p-colleague"} {
+		register(t, s, tok, p)
+	}
+	drain := func() int {
+		t.Helper()
+		n, err := s.SyncPokeDrain(ctx(), store.SyncPokeDrainParams{Now: t0, Limit: 10})
+		must(t, err)
+		return n
+	}
+	drain() // the fixture's own writes
+	for i := range 3 {
+		_, err := s.PlanEntryUpsert(ctx(), store.PlanEntryUpsertParams{Entry: store.PlanEntry{ID: "e-poke", HouseholdID: "h1",
+			Section: store.SectionAgreement, Fields: map[string]string{"text": fmt.Sprint(i)}}, UpdatedBy: "p-care", Now: t0})
+		must(t, err)
+	}
+	equal(t, "households poked after three writes", drain(), 1)
+	v := version(t, s, "h1")
+	pushes, err := s.OutboxList(ctx(), fmt.Sprintf("sync:h1@%d", v))
+	must(t, err)
+	equalIDs(t, "poked devices: the care team and the team's supervisors, not another team's", tokens(pushes), []string{"tok-care", "tok-colleague", "tok-super"})
+	if p := pushes[0]; p.Kind != "sync" || p.Urgent || p.Ref != "" {
+		t.Errorf("poke = %+v", *p)
+	}
+	equal(t, "households poked again", drain(), 0)
+
+	// A push from a phone pokes too.
+	push(t, s, edit("m-poke", "h1", "e-poke", "dev-a", "p-care", store.SectionAgreement, fw("text", "x", 50, 0)))
+	equal(t, "households poked after a sync push", drain(), 1)
 }

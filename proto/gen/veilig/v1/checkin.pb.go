@@ -151,8 +151,10 @@ type Schedule struct {
 	StartDate string `protobuf:"bytes,10,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
 	EndDate   string `protobuf:"bytes,11,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
 	// Next due instant; unset when paused or ended.
-	NextDueAt     *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=next_due_at,json=nextDueAt,proto3" json:"next_due_at,omitempty"`
-	Version       int64                  `protobuf:"varint,13,opt,name=version,proto3" json:"version,omitempty"`
+	NextDueAt *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=next_due_at,json=nextDueAt,proto3" json:"next_due_at,omitempty"`
+	Version   int64                  `protobuf:"varint,13,opt,name=version,proto3" json:"version,omitempty"`
+	// End of the check-in window, HH:MM on the same day; empty when the check is at local_time.
+	WindowEnd     string `protobuf:"bytes,14,opt,name=window_end,json=windowEnd,proto3" json:"window_end,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -276,6 +278,13 @@ func (x *Schedule) GetVersion() int64 {
 		return x.Version
 	}
 	return 0
+}
+
+func (x *Schedule) GetWindowEnd() string {
+	if x != nil {
+		return x.WindowEnd
+	}
+	return ""
 }
 
 // CheckIn is one confirmation of a household's safety.
@@ -721,8 +730,11 @@ type UpsertScheduleRequest struct {
 	LeadProfessionalId string `protobuf:"bytes,8,opt,name=lead_professional_id,json=leadProfessionalId,proto3" json:"lead_professional_id,omitempty"`
 	Paused             bool   `protobuf:"varint,9,opt,name=paused,proto3" json:"paused,omitempty"`
 	// Local dates, YYYY-MM-DD; end_date may be empty.
-	StartDate     string `protobuf:"bytes,10,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
-	EndDate       string `protobuf:"bytes,11,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	StartDate string `protobuf:"bytes,10,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	EndDate   string `protobuf:"bytes,11,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	// Optional end of the check-in window, HH:MM after local_time on the same day. The check is
+	// due at local_time; choose a grace that covers the window if reminders should wait for it.
+	WindowEnd     string `protobuf:"bytes,12,opt,name=window_end,json=windowEnd,proto3" json:"window_end,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -834,6 +846,13 @@ func (x *UpsertScheduleRequest) GetEndDate() string {
 	return ""
 }
 
+func (x *UpsertScheduleRequest) GetWindowEnd() string {
+	if x != nil {
+		return x.WindowEnd
+	}
+	return ""
+}
+
 // UpsertScheduleResponse is the stored schedule with its next due instant.
 type UpsertScheduleResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -883,7 +902,7 @@ var File_veilig_v1_checkin_proto protoreflect.FileDescriptor
 
 const file_veilig_v1_checkin_proto_rawDesc = "" +
 	"\n" +
-	"\x17veilig/v1/checkin.proto\x12\tveilig.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xba\x03\n" +
+	"\x17veilig/v1/checkin.proto\x12\tveilig.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd9\x03\n" +
 	"\bSchedule\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
 	"\fhousehold_id\x18\x02 \x01(\tR\vhouseholdId\x12\x12\n" +
@@ -900,7 +919,9 @@ const file_veilig_v1_checkin_proto_rawDesc = "" +
 	" \x01(\tR\tstartDate\x12\x19\n" +
 	"\bend_date\x18\v \x01(\tR\aendDate\x12:\n" +
 	"\vnext_due_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tnextDueAt\x12\x18\n" +
-	"\aversion\x18\r \x01(\x03R\aversion\"\xab\x02\n" +
+	"\aversion\x18\r \x01(\x03R\aversion\x12\x1d\n" +
+	"\n" +
+	"window_end\x18\x0e \x01(\tR\twindowEnd\"\xab\x02\n" +
 	"\aCheckIn\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
 	"\fhousehold_id\x18\x02 \x01(\tR\vhouseholdId\x12\x1f\n" +
@@ -934,7 +955,7 @@ const file_veilig_v1_checkin_proto_rawDesc = "" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\aoutcome\x12\x1c\n" +
 	"\x04note\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\xa0\x1fR\x04note\"F\n" +
 	"\x15RecordCheckInResponse\x12-\n" +
-	"\bcheck_in\x18\x01 \x01(\v2\x12.veilig.v1.CheckInR\acheckIn\"\xc2\x04\n" +
+	"\bcheck_in\x18\x01 \x01(\v2\x12.veilig.v1.CheckInR\acheckIn\"\x8c\x05\n" +
 	"\x15UpsertScheduleRequest\x12+\n" +
 	"\fhousehold_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vhouseholdId\x12)\n" +
 	"\vschedule_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\n" +
@@ -953,7 +974,9 @@ const file_veilig_v1_checkin_proto_rawDesc = "" +
 	"\n" +
 	"start_date\x18\n" +
 	" \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\tstartDate\x12A\n" +
-	"\bend_date\x18\v \x01(\tB&\xbaH#r!2\x1f^([0-9]{4}-[0-9]{2}-[0-9]{2})?$R\aendDate\"I\n" +
+	"\bend_date\x18\v \x01(\tB&\xbaH#r!2\x1f^([0-9]{4}-[0-9]{2}-[0-9]{2})?$R\aendDate\x12H\n" +
+	"\n" +
+	"window_end\x18\f \x01(\tB)\xbaH&r$2\"^(([01][0-9]|2[0-3]):[0-5][0-9])?$R\twindowEnd\"I\n" +
 	"\x16UpsertScheduleResponse\x12/\n" +
 	"\bschedule\x18\x01 \x01(\v2\x13.veilig.v1.ScheduleR\bschedule*k\n" +
 	"\aChannel\x12\x17\n" +
