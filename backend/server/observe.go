@@ -37,6 +37,7 @@ type recorder struct {
 	bytes  int64
 }
 
+// WriteHeader records the status.
 func (r *recorder) WriteHeader(code int) {
 	if r.status == 0 {
 		r.status = code
@@ -44,6 +45,7 @@ func (r *recorder) WriteHeader(code int) {
 	r.ResponseWriter.WriteHeader(code)
 }
 
+// Write counts the bytes written.
 func (r *recorder) Write(b []byte) (int, error) {
 	if r.status == 0 {
 		r.status = http.StatusOK

@@ -68,6 +68,7 @@ type Summary struct {
 	Elapsed                                      time.Duration
 }
 
+// String is the one-line summary the command prints.
 func (s *Summary) String() string {
 	return fmt.Sprintf("%d mutations (%d answered by the server, %d of them rejected), %d conflict records, %d syncs (%d failed by faults), %d server restarts, %d evictions, %d violations, %s",
 		s.Mutations, s.Acknowledged, s.Rejected, s.Conflicts, s.Syncs, s.FailedSyncs, s.Restarts, s.Evictions, len(s.Violations), s.Elapsed.Round(time.Second))
@@ -174,6 +175,7 @@ type faulty struct {
 
 func (f *faulty) roll(p float64) bool { return f.on.Load() && f.rng.Float64() < p }
 
+// Push implements client.Transport, losing, duplicating and reordering as the faults say.
 func (f *faulty) Push(ctx context.Context, batch []client.Mutation) ([]client.Result, hlc.Timestamp, error) {
 	var res []client.Result
 	var stamp hlc.Timestamp
@@ -213,6 +215,7 @@ func (f *faulty) Push(ctx context.Context, batch []client.Mutation) ([]client.Re
 	return res, stamp, nil
 }
 
+// Pull implements client.Transport, losing answers as the faults say.
 func (f *faulty) Pull(ctx context.Context, cursors map[string]int64, maxBytes int) (*client.PullPage, error) {
 	page, err := f.inner.Pull(ctx, cursors, maxBytes)
 	if err == nil && f.roll(0.05) {

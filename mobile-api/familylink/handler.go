@@ -135,6 +135,7 @@ type request struct {
 	tokenHash string
 }
 
+// ServeHTTP answers /c/<token>: the form on GET, the answer on POST.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := &request{w: w, r: r, start: time.Now(), now: h.cfg.Now(), nonce: newNonce(),
 		lang: chooseLang(queryLang(r), r.Header.Get("Accept-Language"))}

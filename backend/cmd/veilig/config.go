@@ -93,8 +93,10 @@ func (c *common) openStore(ctx context.Context, log zerolog.Logger, migrate bool
 // issuerList is a repeatable --issuer flag: ISSUER,JWKS_URL,AUDIENCE.
 type issuerList []auth.IssuerConfig
 
+// String implements flag.Value.
 func (l *issuerList) String() string { return fmt.Sprint(len(*l), " issuers") }
 
+// Set implements flag.Value: one or more ";"-separated ISSUER,JWKS_URL,AUDIENCE entries.
 func (l *issuerList) Set(v string) error {
 	for _, one := range strings.Split(v, ";") {
 		one = strings.TrimSpace(one)

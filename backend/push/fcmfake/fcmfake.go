@@ -236,6 +236,7 @@ type rewriter struct {
 	base   http.RoundTripper
 }
 
+// RoundTrip implements http.RoundTripper.
 func (rw *rewriter) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme != "https" && req.URL.Hostname() != "fcm.googleapis.com" {
 		return rw.base.RoundTrip(req)
