@@ -12,8 +12,11 @@
 //   - Statements: INSERT … ON CONFLICT (…) DO UPDATE/NOTHING with excluded.*, RETURNING,
 //     UPDATE … RETURNING, EXISTS subqueries, multi-argument unnest() of typed array
 //     parameters for set-based inserts, LIMIT. Partial indexes (CockroachDB ≥ 20.2).
+//     UPDATE … FROM unnest(…), row-value IN (SELECT …), data-modifying CTEs that write each
+//     table at most once (the version bump and its sync poke), and SELECT … FOR UPDATE SKIP
+//     LOCKED for the scheduler's claims (CockroachDB ≥ 22.2; see reminders.go).
 //   - Never: LISTEN/NOTIFY, advisory locks (pg_advisory_*), txid_*/pg_snapshot_* or xmin,
-//     SELECT … FOR UPDATE SKIP LOCKED outside a documented fallback, temporary tables,
+//     SKIP LOCKED outside the scheduler's claims, temporary tables,
 //     triggers, stored functions, sequences' currval/setval, DDL outside migrations.
 //   - Isolation: every transaction is SERIALIZABLE (CockroachDB's default and PostgreSQL's
 //     strictest), so both engines may abort a transaction with SQLSTATE 40001.
