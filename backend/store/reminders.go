@@ -18,8 +18,9 @@ type Reminders interface {
 	// DeviceRegister stores or moves a device token to a professional (a token belongs to one
 	// app installation; re-registering it under another professional moves it).
 	DeviceRegister(ctx context.Context, d Device) error
-	// DeviceUnregister removes a token; removing an unknown token is not an error.
-	DeviceUnregister(ctx context.Context, token string) error
+	// DeviceUnregister removes a professional's token; an unknown token, or one registered to
+	// someone else, is left alone without an error.
+	DeviceUnregister(ctx context.Context, professionalID, token string) error
 	// DeviceListByProfessional lists a professional's tokens ordered by token.
 	DeviceListByProfessional(ctx context.Context, professionalID string) ([]*Device, error)
 

@@ -151,16 +151,8 @@ func (s *Service) UnregisterDevice(ctx context.Context, req *connect.Request[vei
 	if err != nil {
 		return nil, err
 	}
-	devices, err := s.store.DeviceListByProfessional(ctx, c.professional.ID)
-	if err != nil {
-		return nil, s.storeError(ctx, fmt.Errorf("list devices: %w", err), "device")
-	}
-	for _, d := range devices {
-		if d.Token == req.Msg.GetToken() {
-			if err := s.store.DeviceUnregister(ctx, d.Token); err != nil {
-				return nil, s.storeError(ctx, fmt.Errorf("unregister device: %w", err), "device")
-			}
-		}
+	if err := s.store.DeviceUnregister(ctx, c.professional.ID, req.Msg.GetToken()); err != nil {
+		return nil, s.storeError(ctx, fmt.Errorf("unregister device: %w", err), "device")
 	}
 	return connect.NewResponse(&veiligv1.UnregisterDeviceResponse{}), nil
 }

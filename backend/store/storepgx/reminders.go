@@ -32,9 +32,9 @@ func (s *Store) DeviceRegister(ctx context.Context, d store.Device) error {
 }
 
 // DeviceUnregister implements store.Store.
-func (s *Store) DeviceUnregister(ctx context.Context, token string) error {
+func (s *Store) DeviceUnregister(ctx context.Context, professionalID, token string) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM devices WHERE token = $1`, token); err != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM devices WHERE token = $1 AND professional_id = $2`, token, professionalID); err != nil {
 			return fmt.Errorf("unregister device: %w", err)
 		}
 		return nil

@@ -30,9 +30,9 @@ func (s *Store) DeviceRegister(ctx context.Context, d store.Device) error {
 }
 
 // DeviceUnregister implements store.Store.
-func (s *Store) DeviceUnregister(ctx context.Context, token string) error {
+func (s *Store) DeviceUnregister(ctx context.Context, professionalID, token string) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM devices WHERE token = ?`, token); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM devices WHERE token = ? AND professional_id = ?`, token, professionalID); err != nil {
 			return fmt.Errorf("unregister device: %w", err)
 		}
 		return nil

@@ -73,9 +73,13 @@ func testDevices(t *testing.T, s store.Store) {
 	list, err := s.DeviceListByProfessional(ctx(), "p-care")
 	must(t, err)
 	equalIDs(t, "devices", ids(list, func(d *store.Device) string { return d.Token }), []string{"tok-a", "tok-b"})
-	register(t, s, "tok-b", "p-super") // a token moves with its installation
-	must(t, s.DeviceUnregister(ctx(), "tok-a"))
-	must(t, s.DeviceUnregister(ctx(), "tok-unknown"))
+	register(t, s, "tok-b", "p-super")                    // a token moves with its installation
+	must(t, s.DeviceUnregister(ctx(), "p-care", "tok-b")) // p-super's now: left alone
+	must(t, s.DeviceUnregister(ctx(), "p-care", "tok-a"))
+	must(t, s.DeviceUnregister(ctx(), "p-care", "tok-unknown"))
+	moved, err := s.DeviceListByProfessional(ctx(), "p-super")
+	must(t, err)
+	equalIDs(t, "another professional's token is not removed", ids(moved, func(d *store.Device) string { return d.Token }), []string{"tok-b"})
 	list, err = s.DeviceListByProfessional(ctx(), "p-care")
 	must(t, err)
 	equal(t, "devices left", len(list), 0)
