@@ -17,6 +17,7 @@ import (
 
 	"github.com/veilig/veilig/backend/reminders"
 	"github.com/veilig/veilig/backend/store"
+	"github.com/veilig/veilig/sync/change"
 )
 
 // namespace makes demo ids stable across runs and machines.
@@ -219,19 +220,19 @@ func seedHousehold(ctx context.Context, st store.Store, now time.Time, i int, te
 func planFor(i int) []store.PlanEntry {
 	review := time.Date(2027, time.Month(1+i%12), 1+i%28, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
 	return []store.PlanEntry{
-		{Section: store.SectionDanger, Fields: map[string]string{"description": "Escalating arguments in the evening when alcohol is involved."}},
-		{Section: store.SectionSafetyGoal, Fields: map[string]string{"description": "The children sleep safely at home every night."}},
-		{Section: store.SectionAgreement, Fields: map[string]string{
+		{Section: change.SectionDanger, Fields: map[string]string{"description": "Escalating arguments in the evening when alcohol is involved."}},
+		{Section: change.SectionSafetyGoal, Fields: map[string]string{"description": "The children sleep safely at home every night."}},
+		{Section: change.SectionAgreement, Fields: map[string]string{
 			"who": "Father", "what": "Does not come home after drinking; stays with his brother.", "when": "Every evening", "status": "active",
 		}},
-		{Section: store.SectionAgreement, Fields: map[string]string{
+		{Section: change.SectionAgreement, Fields: map[string]string{
 			"who": "Mother", "what": "Calls the network person when tension rises.", "when": "Whenever needed", "status": "active",
 		}},
-		{Section: store.SectionNetworkPerson, Fields: map[string]string{
+		{Section: change.SectionNetworkPerson, Fields: map[string]string{
 			"name": networkPersonName(i), "relation": "Uncle", "phone": networkPhone(i), "role_in_plan": "Takes the children in when needed.",
 		}},
-		{Section: store.SectionWarningSignal, Fields: map[string]string{"description": "Raised voices, the children stay at school late."}},
-		{Section: store.SectionCrisisContact, Fields: map[string]string{"name": "Emergency services", "phone": "112", "when_to_call": "Immediate danger."}},
-		{Section: store.SectionReview, Fields: map[string]string{"review_date": review}},
+		{Section: change.SectionWarningSignal, Fields: map[string]string{"description": "Raised voices, the children stay at school late."}},
+		{Section: change.SectionCrisisContact, Fields: map[string]string{"name": "Emergency services", "phone": "112", "when_to_call": "Immediate danger."}},
+		{Section: change.SectionReview, Fields: map[string]string{"review_date": review}},
 	}
 }

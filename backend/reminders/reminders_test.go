@@ -20,6 +20,7 @@ import (
 	"github.com/veilig/veilig/backend/store/pgtest"
 	"github.com/veilig/veilig/backend/store/storepgx"
 	"github.com/veilig/veilig/backend/store/storesqlite"
+	"github.com/veilig/veilig/sync/change"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -250,7 +251,7 @@ func TestEscalationTimeline(t *testing.T) {
 
 			// Evening 3: a check-in by phone before the deadline; nothing is raised.
 			h.fake.Reset()
-			_, err = s.CheckInAppend(bg, store.CheckIn{ID: "c3", HouseholdID: "h1", Channel: "phone_call", Outcome: "safe",
+			_, err = s.CheckInAppend(bg, change.CheckIn{ID: "c3", HouseholdID: "h1", Channel: "phone_call", Outcome: "safe",
 				RecordedBy: "p-lead", RecordedAt: local(2027, 3, 29, 17, 45)})
 			must(t, err)
 			got := h.at(t, local(2027, 3, 29, 23, 0))
@@ -278,7 +279,7 @@ func TestAcknowledgeByCheckInStopsTheChain(t *testing.T) {
 	dailySchedule(t, s, "s1", start)
 	h := newHarness(t, s, start, reminders.Config{})
 	h.at(t, local(2027, 10, 30, 19, 0))
-	_, err := s.CheckInAppend(bg, store.CheckIn{ID: "c1", HouseholdID: "h1", Channel: "family_link", Outcome: "safe", RecordedAt: local(2027, 10, 30, 19, 5)})
+	_, err := s.CheckInAppend(bg, change.CheckIn{ID: "c1", HouseholdID: "h1", Channel: "family_link", Outcome: "safe", RecordedAt: local(2027, 10, 30, 19, 5)})
 	must(t, err)
 	h.at(t, local(2027, 10, 30, 20, 0))
 	h.at(t, local(2027, 10, 30, 22, 0))
@@ -297,7 +298,7 @@ func TestDigests(t *testing.T) {
 			fixture(t, s, start)
 			// A concern recorded before the schedule starts: it does not satisfy the first
 			// occurrence, and it belongs to the 16:00 digest of that day.
-			_, err := s.CheckInAppend(bg, store.CheckIn{ID: "c1", HouseholdID: "h1", Channel: "home_visit", Outcome: "concerns",
+			_, err := s.CheckInAppend(bg, change.CheckIn{ID: "c1", HouseholdID: "h1", Channel: "home_visit", Outcome: "concerns",
 				RecordedBy: "p-lead", RecordedAt: local(2027, 5, 10, 11, 0)})
 			must(t, err)
 			dailySchedule(t, s, "s1", start)
@@ -344,7 +345,7 @@ func TestDigestCountsConcernsOfTheDay(t *testing.T) {
 	start := local(2027, 5, 10, 7, 0)
 	fixture(t, s, start)
 	for i, outcome := range []string{"concerns", "unsafe", "safe"} {
-		_, err := s.CheckInAppend(bg, store.CheckIn{ID: fmt.Sprintf("c%d", i), HouseholdID: "h1", Channel: "home_visit", Outcome: outcome,
+		_, err := s.CheckInAppend(bg, change.CheckIn{ID: fmt.Sprintf("c%d", i), HouseholdID: "h1", Channel: "home_visit", Outcome: outcome,
 			RecordedAt: local(2027, 5, 10, 9+i, 0)})
 		must(t, err)
 	}
@@ -365,7 +366,7 @@ func TestNoPushNamesAnyone(t *testing.T) {
 	start := local(2027, 5, 10, 7, 0)
 	fixture(t, s, start)
 	dailySchedule(t, s, "s1", start)
-	_, err := s.CheckInAppend(bg, store.CheckIn{ID: "c1", HouseholdID: "h1", Channel: "home_visit", Outcome: "concerns",
+	_, err := s.CheckInAppend(bg, change.CheckIn{ID: "c1", HouseholdID: "h1", Channel: "home_visit", Outcome: "concerns",
 		Note: "Fatima El Amrani is bang", RecordedAt: local(2027, 5, 10, 9, 0)})
 	must(t, err)
 	h := newHarness(t, s, start, reminders.Config{})
@@ -475,7 +476,7 @@ func TestSyncPokes(t *testing.T) {
 			equal(t, "pokes with nothing written", h.at(t, start.Add(time.Minute)).Pokes, 0)
 			for i := range 3 {
 				_, err := s.PlanEntryUpsert(bg, store.PlanEntryUpsertParams{Entry: store.PlanEntry{ID: "e1", HouseholdID: "h1",
-					Section: store.SectionAgreement, Fields: map[string]string{"text": fmt.Sprintf("afspraak %d", i)}}, UpdatedBy: "p-lead", Now: start})
+					Section: change.SectionAgreement, Fields: map[string]string{"text": fmt.Sprintf("afspraak %d", i)}}, UpdatedBy: "p-lead", Now: start})
 				must(t, err)
 			}
 			st := h.at(t, start.Add(2*time.Minute))

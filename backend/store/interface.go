@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"github.com/veilig/veilig/sync/change"
 )
 
 // Store is the storage contract. Methods are named Noun+Verb and take a params struct where
@@ -75,16 +77,16 @@ type Store interface {
 
 	// CheckInAppend records a check-in and bumps the household version. Appending the same
 	// id twice is a no-op that returns the stored check-in.
-	CheckInAppend(ctx context.Context, c CheckIn) (*CheckIn, error)
+	CheckInAppend(ctx context.Context, c change.CheckIn) (*change.CheckIn, error)
 	// CheckInListByHousehold lists check-ins newest first, at most limit.
-	CheckInListByHousehold(ctx context.Context, householdID string, limit int) ([]*CheckIn, error)
+	CheckInListByHousehold(ctx context.Context, householdID string, limit int) ([]*change.CheckIn, error)
 
 	// SyncPush applies a batch of sync mutations in one transaction and returns one result per
 	// mutation, in order. A mutation id applied before is answered with its first result.
-	SyncPush(ctx context.Context, p SyncPushParams) ([]MutationResult, error)
+	SyncPush(ctx context.Context, p SyncPushParams) ([]change.Result, error)
 	// SyncMutationLog returns the recorded results of the given mutation ids (absent ids are
 	// missing from the map): the proof that an acknowledged mutation was applied.
-	SyncMutationLog(ctx context.Context, ids []string) (map[string]MutationResult, error)
+	SyncMutationLog(ctx context.Context, ids []string) (map[string]change.Result, error)
 	// SyncPull returns a page of the changes of a professional's households after cursors.
 	SyncPull(ctx context.Context, p SyncPullParams) (*SyncPage, error)
 

@@ -19,6 +19,8 @@ package store
 import (
 	"errors"
 	"time"
+
+	"github.com/veilig/veilig/sync/change"
 )
 
 // ErrNotFound is returned (wrapped) when a requested row does not exist.
@@ -92,27 +94,13 @@ type CareTeamMember struct {
 	Lead           bool
 }
 
-// PlanSection names a section of a household's safety plan.
-type PlanSection string
-
-// The sections of a safety plan.
-const (
-	SectionDanger        PlanSection = "danger"
-	SectionSafetyGoal    PlanSection = "safety_goal"
-	SectionAgreement     PlanSection = "agreement"
-	SectionNetworkPerson PlanSection = "network_person"
-	SectionWarningSignal PlanSection = "warning_signal"
-	SectionCrisisContact PlanSection = "crisis_contact"
-	SectionReview        PlanSection = "review"
-)
-
 // PlanEntry is one record of a safety plan (an agreement, a network person, ...). Its content
 // is a set of named fields so that edits can later merge per field. A deleted entry is kept
 // as a tombstone (Deleted) so that deletion syncs.
 type PlanEntry struct {
 	ID          string
 	HouseholdID string
-	Section     PlanSection
+	Section     change.Section
 	Fields      map[string]string
 	Deleted     bool
 	// Version is the household version at which this entry was last written.
@@ -159,19 +147,6 @@ type Schedule struct {
 // many than a missed check.
 func (s *Schedule) Satisfied() bool {
 	return s.LastCheckInAt != nil && s.OpensAt != nil && s.LastCheckInAt.After(*s.OpensAt)
-}
-
-// CheckIn is one confirmation of a household's safety. Check-ins are facts: append-only.
-type CheckIn struct {
-	ID          string
-	HouseholdID string
-	ScheduleID  string // empty when not tied to a schedule
-	Channel     string
-	Outcome     string
-	Note        string
-	RecordedBy  string // professional id, or empty for a family link
-	RecordedAt  time.Time
-	Version     int64
 }
 
 // AuditEvent is one NEN 7513 access record: who did what, when, to which household, from

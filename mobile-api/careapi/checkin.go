@@ -11,6 +11,7 @@ import (
 	"github.com/veilig/veilig/backend/schedule"
 	"github.com/veilig/veilig/backend/store"
 	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
+	"github.com/veilig/veilig/sync/change"
 )
 
 const defaultCheckInLimit = 50
@@ -82,7 +83,7 @@ func (s *Service) RecordCheckIn(ctx context.Context, req *connect.Request[veilig
 			return nil, s.storeError(ctx, fmt.Errorf("load schedule %s: %w", m.GetScheduleId(), err), "schedule")
 		}
 	}
-	ci, err := s.store.CheckInAppend(ctx, store.CheckIn{
+	ci, err := s.store.CheckInAppend(ctx, change.CheckIn{
 		ID:          m.GetCheckInId(),
 		HouseholdID: hid,
 		ScheduleID:  m.GetScheduleId(),

@@ -8,6 +8,7 @@ import (
 
 	"github.com/veilig/veilig/backend/store"
 	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
+	"github.com/veilig/veilig/sync/change"
 )
 
 var rolesToProto = map[store.Role]veiligv1.Role{
@@ -63,32 +64,32 @@ var agreementStatusNames = map[veiligv1.AgreementStatus]string{
 }
 
 // planEntryFields flattens an entry's content into its section and fields.
-func planEntryFields(e *veiligv1.PlanEntry) (store.PlanSection, map[string]string, error) {
+func planEntryFields(e *veiligv1.PlanEntry) (change.Section, map[string]string, error) {
 	switch c := e.GetContent().(type) {
 	case *veiligv1.PlanEntry_Danger:
-		return store.SectionDanger, map[string]string{"description": c.Danger.GetDescription()}, nil
+		return change.SectionDanger, map[string]string{"description": c.Danger.GetDescription()}, nil
 	case *veiligv1.PlanEntry_SafetyGoal:
-		return store.SectionSafetyGoal, map[string]string{"description": c.SafetyGoal.GetDescription()}, nil
+		return change.SectionSafetyGoal, map[string]string{"description": c.SafetyGoal.GetDescription()}, nil
 	case *veiligv1.PlanEntry_Agreement:
 		a := c.Agreement
-		return store.SectionAgreement, map[string]string{
+		return change.SectionAgreement, map[string]string{
 			"who": a.GetWho(), "what": a.GetWhat(), "when": a.GetWhen(),
 			"status": agreementStatusNames[a.GetStatus()],
 		}, nil
 	case *veiligv1.PlanEntry_NetworkPerson:
 		n := c.NetworkPerson
-		return store.SectionNetworkPerson, map[string]string{
+		return change.SectionNetworkPerson, map[string]string{
 			"name": n.GetName(), "relation": n.GetRelation(), "phone": n.GetPhone(), "role_in_plan": n.GetRoleInPlan(),
 		}, nil
 	case *veiligv1.PlanEntry_WarningSignal:
-		return store.SectionWarningSignal, map[string]string{"description": c.WarningSignal.GetDescription()}, nil
+		return change.SectionWarningSignal, map[string]string{"description": c.WarningSignal.GetDescription()}, nil
 	case *veiligv1.PlanEntry_CrisisContact:
 		cc := c.CrisisContact
-		return store.SectionCrisisContact, map[string]string{
+		return change.SectionCrisisContact, map[string]string{
 			"name": cc.GetName(), "phone": cc.GetPhone(), "when_to_call": cc.GetWhenToCall(),
 		}, nil
 	case *veiligv1.PlanEntry_Review:
-		return store.SectionReview, map[string]string{"review_date": c.Review.GetReviewDate()}, nil
+		return change.SectionReview, map[string]string{"review_date": c.Review.GetReviewDate()}, nil
 	default:
 		// The validation interceptor requires the oneof; this guards callers that bypass it.
 		return "", nil, fmt.Errorf("plan entry has no content")
@@ -105,25 +106,25 @@ func planEntryToProto(e *store.PlanEntry) *veiligv1.PlanEntry {
 		UpdatedBy: e.UpdatedBy,
 	}
 	switch e.Section {
-	case store.SectionDanger:
+	case change.SectionDanger:
 		out.Content = &veiligv1.PlanEntry_Danger{Danger: &veiligv1.Danger{Description: f["description"]}}
-	case store.SectionSafetyGoal:
+	case change.SectionSafetyGoal:
 		out.Content = &veiligv1.PlanEntry_SafetyGoal{SafetyGoal: &veiligv1.SafetyGoal{Description: f["description"]}}
-	case store.SectionAgreement:
+	case change.SectionAgreement:
 		out.Content = &veiligv1.PlanEntry_Agreement{Agreement: &veiligv1.Agreement{
 			Who: f["who"], What: f["what"], When: f["when"], Status: reverse(agreementStatusNames, f["status"]),
 		}}
-	case store.SectionNetworkPerson:
+	case change.SectionNetworkPerson:
 		out.Content = &veiligv1.PlanEntry_NetworkPerson{NetworkPerson: &veiligv1.NetworkPerson{
 			Name: f["name"], Relation: f["relation"], Phone: f["phone"], RoleInPlan: f["role_in_plan"],
 		}}
-	case store.SectionWarningSignal:
+	case change.SectionWarningSignal:
 		out.Content = &veiligv1.PlanEntry_WarningSignal{WarningSignal: &veiligv1.WarningSignal{Description: f["description"]}}
-	case store.SectionCrisisContact:
+	case change.SectionCrisisContact:
 		out.Content = &veiligv1.PlanEntry_CrisisContact{CrisisContact: &veiligv1.CrisisContact{
 			Name: f["name"], Phone: f["phone"], WhenToCall: f["when_to_call"],
 		}}
-	case store.SectionReview:
+	case change.SectionReview:
 		out.Content = &veiligv1.PlanEntry_Review{Review: &veiligv1.Review{ReviewDate: f["review_date"]}}
 	}
 	return out
@@ -175,7 +176,7 @@ func scheduleToProto(s *store.Schedule) *veiligv1.Schedule {
 	return out
 }
 
-func checkInToProto(c *store.CheckIn) *veiligv1.CheckIn {
+func checkInToProto(c *change.CheckIn) *veiligv1.CheckIn {
 	return &veiligv1.CheckIn{
 		Id:          c.ID,
 		HouseholdId: c.HouseholdID,

@@ -14,6 +14,7 @@ import (
 	"github.com/veilig/veilig/backend/store"
 	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
 	"github.com/veilig/veilig/proto/gen/veilig/v1/veiligv1connect"
+	"github.com/veilig/veilig/sync/change"
 	"github.com/veilig/veilig/sync/hlc"
 )
 
@@ -38,8 +39,8 @@ func (s *Service) Push(ctx context.Context, req *connect.Request[veiligv1.PushRe
 		return nil, connect.NewError(connect.CodeInvalidArgument, fmt.Errorf("a push carries 1 to %d mutations, not %d", maxPushMutations, len(muts)))
 	}
 	now := s.now()
-	results := make([]store.MutationResult, len(muts))
-	var accepted []store.SyncMutation
+	results := make([]change.Result, len(muts))
+	var accepted []change.Mutation
 	var positions []int
 	access := map[string]bool{}
 	for i, m := range muts {
@@ -93,24 +94,24 @@ var validator = func() protovalidate.Validator {
 // syncMutation validates, authorizes and converts one mutation, clamping its stamps to the
 // server's clock. It returns a result instead when the mutation is rejected here, and an error
 // when it could not be checked.
-func (s *Service) syncMutation(ctx context.Context, c *caller, m *veiligv1.Mutation, now time.Time, access map[string]bool) (store.SyncMutation, *store.MutationResult, error) {
-	reject := func(reason store.RejectReason, detail string) (store.SyncMutation, *store.MutationResult, error) {
-		return store.SyncMutation{}, &store.MutationResult{MutationID: m.GetId(), Outcome: store.OutcomeRejected, Reason: reason, Detail: detail}, nil
+func (s *Service) syncMutation(ctx context.Context, c *caller, m *veiligv1.Mutation, now time.Time, access map[string]bool) (change.Mutation, *change.Result, error) {
+	reject := func(reason change.Reason, detail string) (change.Mutation, *change.Result, error) {
+		return change.Mutation{}, &change.Result{MutationID: m.GetId(), Outcome: change.OutcomeRejected, Reason: reason, Detail: detail}, nil
 	}
 	if err := validator.Validate(m); err != nil {
-		return reject(store.ReasonInvalid, violations(err))
+		return reject(change.ReasonInvalid, violations(err))
 	}
 	hid := m.GetHouseholdId()
 	ok, seen := access[hid]
 	if !seen {
 		var err error
 		if ok, err = s.store.HouseholdCanAccess(ctx, c.professional.ID, hid); err != nil {
-			return store.SyncMutation{}, nil, s.storeError(ctx, fmt.Errorf("authorize household %s: %w", hid, err), "household")
+			return change.Mutation{}, nil, s.storeError(ctx, fmt.Errorf("authorize household %s: %w", hid, err), "household")
 		}
 		access[hid] = ok
 	}
 	if !ok {
-		return reject(store.ReasonForbidden, "the household is not visible to you")
+		return reject(change.ReasonForbidden, "the household is not visible to you")
 	}
 	clamp := func(ts uint64) hlc.Timestamp {
 		t, _ := hlc.Clamp(hlc.Timestamp(ts), now, hlc.DefaultMaxSkew)
@@ -120,40 +121,40 @@ func (s *Service) syncMutation(ctx context.Context, c *caller, m *veiligv1.Mutat
 	if device == "" {
 		device = "device-of-" + c.professional.ID
 	}
-	sm := store.SyncMutation{ID: m.GetId(), HouseholdID: hid, DeviceID: device, ProfessionalID: c.professional.ID}
+	sm := change.Mutation{ID: m.GetId(), HouseholdID: hid, DeviceID: device, ProfessionalID: c.professional.ID}
 	switch ch := m.GetChange().(type) {
 	case *veiligv1.Mutation_Edit:
 		e := ch.Edit
 		if e.GetKind() != veiligv1.RecordKind_RECORD_KIND_PLAN_ENTRY {
-			return reject(store.ReasonInvalid, "only plan entries sync through Push so far")
+			return reject(change.ReasonInvalid, "only plan entries sync through Push so far")
 		}
-		sm.Kind, sm.RecordID, sm.Section = store.MutationEdit, e.GetRecordId(), store.PlanSection(e.GetSection())
+		sm.Kind, sm.RecordID, sm.Section = change.KindEdit, e.GetRecordId(), change.Section(e.GetSection())
 		for _, w := range e.GetFields() {
 			stamp := clamp(w.GetStamp())
-			sm.Writes = append(sm.Writes, store.FieldWrite{Field: w.GetField(), Value: w.GetValue(), Stamp: stamp, Seen: min(clamp(w.GetSeen()), stamp)})
+			sm.Writes = append(sm.Writes, change.FieldWrite{Field: w.GetField(), Value: w.GetValue(), Stamp: stamp, Seen: min(clamp(w.GetSeen()), stamp)})
 		}
 	case *veiligv1.Mutation_Delete:
 		d := ch.Delete
 		if d.GetKind() != veiligv1.RecordKind_RECORD_KIND_PLAN_ENTRY {
-			return reject(store.ReasonInvalid, "only plan entries sync through Push so far")
+			return reject(change.ReasonInvalid, "only plan entries sync through Push so far")
 		}
-		sm.Kind, sm.RecordID, sm.Stamp = store.MutationDelete, d.GetRecordId(), clamp(d.GetStamp())
+		sm.Kind, sm.RecordID, sm.Stamp = change.KindDelete, d.GetRecordId(), clamp(d.GetStamp())
 		sm.Seen = min(clamp(d.GetSeen()), sm.Stamp)
 	case *veiligv1.Mutation_Resolve:
-		sm.Kind, sm.ConflictID = store.MutationResolve, ch.Resolve.GetConflictId()
+		sm.Kind, sm.ConflictID = change.KindResolve, ch.Resolve.GetConflictId()
 	case *veiligv1.Mutation_CheckIn:
 		ci := ch.CheckIn
 		if id := ci.GetScheduleId(); id != "" {
 			sc, err := s.store.ScheduleGet(ctx, id)
 			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				return store.SyncMutation{}, nil, s.storeError(ctx, fmt.Errorf("load schedule %s: %w", id, err), "schedule")
+				return change.Mutation{}, nil, s.storeError(ctx, fmt.Errorf("load schedule %s: %w", id, err), "schedule")
 			}
 			if err != nil || sc.HouseholdID != hid {
-				return reject(store.ReasonNotFound, "no such schedule in this household")
+				return reject(change.ReasonNotFound, "no such schedule in this household")
 			}
 		}
-		sm.Kind, sm.Stamp = store.MutationCheckIn, clamp(ci.GetStamp())
-		sm.CheckIn = store.CheckIn{ScheduleID: ci.GetScheduleId(), Channel: channelNames[ci.GetChannel()], Outcome: outcomeNames[ci.GetOutcome()],
+		sm.Kind, sm.Stamp = change.KindCheckIn, clamp(ci.GetStamp())
+		sm.CheckIn = change.CheckIn{ScheduleID: ci.GetScheduleId(), Channel: channelNames[ci.GetChannel()], Outcome: outcomeNames[ci.GetOutcome()],
 			Note: ci.GetNote(), RecordedBy: c.professional.ID, RecordedAt: utc(sm.Stamp.Wall())}
 	}
 	return sm, nil, nil

@@ -19,6 +19,7 @@ import (
 
 	"github.com/veilig/veilig/backend/reminders"
 	"github.com/veilig/veilig/backend/store"
+	"github.com/veilig/veilig/sync/change"
 )
 
 // Config configures the family link handler.
@@ -374,7 +375,7 @@ func (h *handler) record(ctx context.Context, q *request, link *store.Link, answ
 			errs = append(errs, fmt.Errorf("raise alert: %w", err))
 		}
 	}
-	if _, err := h.cfg.Store.CheckInAppend(ctx, store.CheckIn{ID: checkInID, HouseholdID: link.HouseholdID,
+	if _, err := h.cfg.Store.CheckInAppend(ctx, change.CheckIn{ID: checkInID, HouseholdID: link.HouseholdID,
 		ScheduleID: link.ScheduleID, Channel: channel, Outcome: outcome, RecordedAt: q.now}); err != nil {
 		errs = append(errs, fmt.Errorf("append check-in: %w", err))
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/backend/store/pgtest"
 	"github.com/veilig/veilig/backend/store/storepgx"
+	"github.com/veilig/veilig/sync/change"
 	"github.com/veilig/veilig/sync/hlc"
 )
 
@@ -63,10 +64,10 @@ func TestPullMissesNoOutOfOrderCommit(t *testing.T) {
 		return next
 	}
 	cursors := pull(map[string]int64{})
-	edit := func(id, household string) store.SyncMutation {
-		return store.SyncMutation{ID: id, HouseholdID: household, DeviceID: "d", ProfessionalID: "p", Kind: store.MutationEdit,
-			RecordID: "entry-" + household, Section: store.SectionDanger,
-			Writes: []store.FieldWrite{{Field: "description", Value: id, Stamp: hlc.New(t0, 1)}}}
+	edit := func(id, household string) change.Mutation {
+		return change.Mutation{ID: id, HouseholdID: household, DeviceID: "d", ProfessionalID: "p", Kind: change.KindEdit,
+			RecordID: "entry-" + household, Section: change.SectionDanger,
+			Writes: []change.FieldWrite{{Field: "description", Value: id, Stamp: hlc.New(t0, 1)}}}
 	}
 
 	// A third session holds h1's row lock, so the first write (to h1) starts and then waits.
@@ -79,13 +80,13 @@ func TestPullMissesNoOutOfOrderCommit(t *testing.T) {
 	must(err)
 	first := make(chan error, 1)
 	go func() {
-		_, err := s.SyncPush(ctx, store.SyncPushParams{Mutations: []store.SyncMutation{edit("m-first", "h1")}, Now: t0})
+		_, err := s.SyncPush(ctx, store.SyncPushParams{Mutations: []change.Mutation{edit("m-first", "h1")}, Now: t0})
 		first <- err
 	}()
 	waitForLockWait(ctx, t, url)
 
 	// The second write starts later and commits first.
-	_, err = s.SyncPush(ctx, store.SyncPushParams{Mutations: []store.SyncMutation{edit("m-second", "h2")}, Now: t0})
+	_, err = s.SyncPush(ctx, store.SyncPushParams{Mutations: []change.Mutation{edit("m-second", "h2")}, Now: t0})
 	must(err)
 	cursors = pull(cursors)
 	if !received["entry-h2"] || received["entry-h1"] {

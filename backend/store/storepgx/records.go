@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/veilig/veilig/backend/store"
+	"github.com/veilig/veilig/sync/change"
 )
 
 // ownedBy fails with ErrNotFound when row id of table exists under another household: an id
@@ -90,8 +91,8 @@ func (s *Store) ScheduleListByHousehold(ctx context.Context, householdID string)
 
 const checkInColumns = `id, household_id, schedule_id, channel, outcome, note, recorded_by, recorded_at, version`
 
-func scanCheckIn(r pgx.Row) (*store.CheckIn, error) {
-	var c store.CheckIn
+func scanCheckIn(r pgx.Row) (*change.CheckIn, error) {
+	var c change.CheckIn
 	if err := r.Scan(&c.ID, &c.HouseholdID, &c.ScheduleID, &c.Channel, &c.Outcome, &c.Note, &c.RecordedBy, &c.RecordedAt, &c.Version); err != nil {
 		return nil, err
 	}
@@ -100,8 +101,8 @@ func scanCheckIn(r pgx.Row) (*store.CheckIn, error) {
 }
 
 // CheckInAppend implements store.Store.
-func (s *Store) CheckInAppend(ctx context.Context, c store.CheckIn) (*store.CheckIn, error) {
-	var out *store.CheckIn
+func (s *Store) CheckInAppend(ctx context.Context, c change.CheckIn) (*change.CheckIn, error) {
+	var out *change.CheckIn
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		existing, err := scanCheckIn(tx.QueryRow(ctx, `SELECT `+checkInColumns+` FROM check_ins WHERE id = $1`, c.ID))
 		if err == nil {
@@ -121,13 +122,13 @@ func (s *Store) CheckInAppend(ctx context.Context, c store.CheckIn) (*store.Chec
 		if err != nil {
 			return fmt.Errorf("append check-in %s: %w", c.ID, err)
 		}
-		return checkInEffects(ctx, tx, []store.CheckIn{c}, c.RecordedAt)
+		return checkInEffects(ctx, tx, []change.CheckIn{c}, c.RecordedAt)
 	})
 	return out, err
 }
 
 // CheckInListByHousehold implements store.Store.
-func (s *Store) CheckInListByHousehold(ctx context.Context, householdID string, limit int) ([]*store.CheckIn, error) {
+func (s *Store) CheckInListByHousehold(ctx context.Context, householdID string, limit int) ([]*change.CheckIn, error) {
 	return query(ctx, s, "list check-ins of "+householdID, scanCheckIn,
 		`SELECT `+checkInColumns+` FROM check_ins WHERE household_id = $1 ORDER BY recorded_at DESC, id DESC LIMIT $2`, householdID, limit)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/veilig/veilig/backend/store"
+	"github.com/veilig/veilig/sync/change"
 )
 
 // The scheduler's claims use SELECT … FOR UPDATE SKIP LOCKED (CockroachDB ≥ 22.2, PostgreSQL
@@ -476,7 +477,7 @@ func (s *Store) ProfessionalListByRole(ctx context.Context, role store.Role) ([]
 // households' schedules learn their latest check-in (which satisfies the current occurrence),
 // and their open overdue alerts are acknowledged, which stops the escalation. A "no contact"
 // check-in confirms nothing and has neither effect.
-func checkInEffects(ctx context.Context, tx pgx.Tx, cs []store.CheckIn, now time.Time) error {
+func checkInEffects(ctx context.Context, tx pgx.Tx, cs []change.CheckIn, now time.Time) error {
 	var hs []string
 	var ats []time.Time
 	for _, c := range cs {

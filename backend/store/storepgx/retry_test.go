@@ -13,6 +13,7 @@ import (
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/backend/store/pgtest"
 	"github.com/veilig/veilig/backend/store/storepgx"
+	"github.com/veilig/veilig/sync/change"
 )
 
 // TestSerializationConflictIsRetried makes a write meet SQLSTATE 40001 deterministically: a
@@ -70,7 +71,7 @@ func TestSerializationConflictIsRetried(t *testing.T) {
 	done := make(chan result, 1)
 	go func() {
 		e, err := s.PlanEntryUpsert(ctx, store.PlanEntryUpsertParams{
-			Entry:     store.PlanEntry{ID: "e1", HouseholdID: "h1", Section: store.SectionDanger, Fields: map[string]string{"description": "d"}},
+			Entry:     store.PlanEntry{ID: "e1", HouseholdID: "h1", Section: change.SectionDanger, Fields: map[string]string{"description": "d"}},
 			UpdatedBy: "p", Now: t0})
 		done <- result{e, err}
 	}()

@@ -9,19 +9,20 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/veilig/veilig/backend/store"
-	"github.com/veilig/veilig/backend/store/syncplan"
+	"github.com/veilig/veilig/sync/change"
+	"github.com/veilig/veilig/sync/server"
 )
 
 // SyncPush implements store.Store: one transaction, a fixed number of statements whatever
 // the batch size (bump, load, then one set-based statement per kind of row).
-func (s *Store) SyncPush(ctx context.Context, p store.SyncPushParams) ([]store.MutationResult, error) {
-	var results []store.MutationResult
+func (s *Store) SyncPush(ctx context.Context, p store.SyncPushParams) ([]change.Result, error) {
+	var results []change.Result
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		st, err := loadSyncState(ctx, tx, p.Mutations, p.Now)
 		if err != nil {
 			return err
 		}
-		ch := syncplan.Plan(st, p)
+		ch := server.Plan(st, p.Mutations)
 		results = ch.Results
 		return writeChanges(ctx, tx, ch, p.Now)
 	})
@@ -30,10 +31,10 @@ func (s *Store) SyncPush(ctx context.Context, p store.SyncPushParams) ([]store.M
 
 // loadSyncState bumps the households with new mutations (locking them, in id order) and
 // loads what the push touches.
-func loadSyncState(ctx context.Context, tx pgx.Tx, muts []store.SyncMutation, now time.Time) (syncplan.State, error) {
-	records, conflicts, mutations := syncplan.Keys(muts)
-	st := syncplan.State{Versions: map[string]int64{}, Known: map[string]store.MutationResult{},
-		Records: map[string]syncplan.Record{}, Conflicts: map[string]store.Conflict{}}
+func loadSyncState(ctx context.Context, tx pgx.Tx, muts []change.Mutation, now time.Time) (server.State, error) {
+	records, conflicts, mutations := server.Keys(muts)
+	st := server.State{Versions: map[string]int64{}, Known: map[string]change.Result{},
+		Records: map[string]server.Record{}, Conflicts: map[string]change.Conflict{}}
 	if records == nil {
 		records = []string{}
 	}
@@ -42,14 +43,14 @@ func loadSyncState(ctx context.Context, tx pgx.Tx, muts []store.SyncMutation, no
 	}
 	rows, _ := tx.Query(ctx, `SELECT id, outcome, reason, detail FROM sync_mutations WHERE id = ANY($1)`, mutations)
 	if err := forEach(rows, func(r pgx.CollectableRow) error {
-		var m store.MutationResult
+		var m change.Result
 		err := r.Scan(&m.MutationID, &m.Outcome, &m.Reason, &m.Detail)
 		st.Known[m.MutationID] = m
 		return err
 	}); err != nil {
 		return st, fmt.Errorf("load mutation log: %w", err)
 	}
-	households := syncplan.PendingHouseholds(muts, st.Known)
+	households := server.PendingHouseholds(muts, st.Known)
 	// Row locks are taken in the order of the ids, so pushes that touch several households
 	// cannot deadlock each other.
 	if _, err := tx.Exec(ctx, `SELECT id FROM households WHERE id = ANY($1) ORDER BY id FOR UPDATE`, households); err != nil {
@@ -75,7 +76,7 @@ func loadSyncState(ctx context.Context, tx pgx.Tx, muts []store.SyncMutation, no
 	}
 	rows, _ = tx.Query(ctx, `SELECT id, household_id, section, deleted, version, updated_by FROM plan_entries WHERE id = ANY($1)`, records)
 	if err := forEach(rows, func(r pgx.CollectableRow) error {
-		var rec syncplan.Record
+		var rec server.Record
 		err := r.Scan(&rec.ID, &rec.HouseholdID, &rec.Section, &rec.Deleted, &rec.Version, &rec.UpdatedBy)
 		st.Records[rec.ID] = rec
 		return err
@@ -87,8 +88,8 @@ func loadSyncState(ctx context.Context, tx pgx.Tx, muts []store.SyncMutation, no
 	}
 	rows, _ = tx.Query(ctx, `SELECT mutation_id, household_id, record_id, stamp, seen, device_id, author_id, version
 		FROM record_deletes WHERE record_id = ANY($1)`, records)
-	if st.Deletes, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (syncplan.DeleteRow, error) {
-		var d syncplan.DeleteRow
+	if st.Deletes, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (server.DeleteRow, error) {
+		var d server.DeleteRow
 		err := r.Scan(&d.MutationID, &d.HouseholdID, &d.RecordID, &d.Stamp, &d.Seen, &d.DeviceID, &d.AuthorID, &d.Version)
 		return d, err
 	}); err != nil {
@@ -113,11 +114,11 @@ type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
-func queryWrites(ctx context.Context, q querier, where string, args ...any) ([]syncplan.WriteRow, error) {
+func queryWrites(ctx context.Context, q querier, where string, args ...any) ([]server.WriteRow, error) {
 	rows, _ := q.Query(ctx, `SELECT household_id, record_id, field, mutation_id, value, stamp, seen, device_id, author_id, is_current, version
 		FROM field_writes `+where, args...)
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (syncplan.WriteRow, error) {
-		var w syncplan.WriteRow
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (server.WriteRow, error) {
+		var w server.WriteRow
 		err := r.Scan(&w.HouseholdID, &w.RecordID, &w.Field, &w.MutationID, &w.Value, &w.Stamp, &w.Seen, &w.DeviceID, &w.AuthorID, &w.Current, &w.Version)
 		return w, err
 	})
@@ -127,11 +128,11 @@ func queryWrites(ctx context.Context, q querier, where string, args ...any) ([]s
 	return out, nil
 }
 
-func queryConflicts(ctx context.Context, q querier, where string, args ...any) ([]*store.Conflict, error) {
+func queryConflicts(ctx context.Context, q querier, where string, args ...any) ([]*change.Conflict, error) {
 	rows, _ := q.Query(ctx, `SELECT id, household_id, record_id, field, mutation_id, value, stamp, device_id, author_id,
 		overwritten_by, resolved, version FROM conflicts `+where+` ORDER BY id`, args...)
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*store.Conflict, error) {
-		var c store.Conflict
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*change.Conflict, error) {
+		var c change.Conflict
 		err := r.Scan(&c.ID, &c.HouseholdID, &c.RecordID, &c.Field, &c.MutationID, &c.Value, &c.Stamp, &c.DeviceID, &c.AuthorID,
 			&c.OverwrittenBy, &c.Resolved, &c.Version)
 		return &c, err
@@ -153,34 +154,34 @@ func column[T, R any](rows []T, f func(T) R) []R {
 
 // writeChanges writes a planned push with one set-based statement per kind of row, sent as
 // one pipelined batch.
-func writeChanges(ctx context.Context, tx pgx.Tx, ch syncplan.Changes, now time.Time) error {
+func writeChanges(ctx context.Context, tx pgx.Tx, ch server.Changes, now time.Time) error {
 	b := &pgx.Batch{}
 	if m := ch.Mutations; len(m) > 0 {
 		b.Queue(`INSERT INTO sync_mutations (id, household_id, device_id, professional_id, outcome, reason, detail, version)
 			SELECT * FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::INT4[], $6::INT4[], $7::TEXT[], $8::BIGINT[])`,
-			column(m, func(r syncplan.MutationRow) string { return r.MutationID }),
-			column(m, func(r syncplan.MutationRow) string { return r.HouseholdID }),
-			column(m, func(r syncplan.MutationRow) string { return r.DeviceID }),
-			column(m, func(r syncplan.MutationRow) string { return r.ProfessionalID }),
-			column(m, func(r syncplan.MutationRow) int32 { return int32(r.Outcome) }),
-			column(m, func(r syncplan.MutationRow) int32 { return int32(r.Reason) }),
-			column(m, func(r syncplan.MutationRow) string { return r.Detail }),
-			column(m, func(r syncplan.MutationRow) int64 { return r.Version }))
+			column(m, func(r server.MutationRow) string { return r.MutationID }),
+			column(m, func(r server.MutationRow) string { return r.HouseholdID }),
+			column(m, func(r server.MutationRow) string { return r.DeviceID }),
+			column(m, func(r server.MutationRow) string { return r.ProfessionalID }),
+			column(m, func(r server.MutationRow) int32 { return int32(r.Outcome) }),
+			column(m, func(r server.MutationRow) int32 { return int32(r.Reason) }),
+			column(m, func(r server.MutationRow) string { return r.Detail }),
+			column(m, func(r server.MutationRow) int64 { return r.Version }))
 	}
 	if w := ch.Writes; len(w) > 0 {
 		b.Queue(`INSERT INTO field_writes (household_id, record_id, field, mutation_id, value, stamp, seen, device_id, author_id, is_current, version)
 			SELECT * FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::BIGINT[], $7::BIGINT[], $8::TEXT[], $9::TEXT[], $10::BOOL[], $11::BIGINT[])`,
-			column(w, func(r syncplan.WriteRow) string { return r.HouseholdID }),
-			column(w, func(r syncplan.WriteRow) string { return r.RecordID }),
-			column(w, func(r syncplan.WriteRow) string { return r.Field }),
-			column(w, func(r syncplan.WriteRow) string { return r.MutationID }),
-			column(w, func(r syncplan.WriteRow) string { return r.Value }),
-			column(w, func(r syncplan.WriteRow) int64 { return r.Stamp.Int64() }),
-			column(w, func(r syncplan.WriteRow) int64 { return r.Seen.Int64() }),
-			column(w, func(r syncplan.WriteRow) string { return r.DeviceID }),
-			column(w, func(r syncplan.WriteRow) string { return r.AuthorID }),
-			column(w, func(r syncplan.WriteRow) bool { return r.Current }),
-			column(w, func(r syncplan.WriteRow) int64 { return r.Version }))
+			column(w, func(r server.WriteRow) string { return r.HouseholdID }),
+			column(w, func(r server.WriteRow) string { return r.RecordID }),
+			column(w, func(r server.WriteRow) string { return r.Field }),
+			column(w, func(r server.WriteRow) string { return r.MutationID }),
+			column(w, func(r server.WriteRow) string { return r.Value }),
+			column(w, func(r server.WriteRow) int64 { return r.Stamp.Int64() }),
+			column(w, func(r server.WriteRow) int64 { return r.Seen.Int64() }),
+			column(w, func(r server.WriteRow) string { return r.DeviceID }),
+			column(w, func(r server.WriteRow) string { return r.AuthorID }),
+			column(w, func(r server.WriteRow) bool { return r.Current }),
+			column(w, func(r server.WriteRow) int64 { return r.Version }))
 	}
 	if c := ch.Current; len(c) > 0 {
 		b.Queue(`UPDATE field_writes AS f SET
@@ -188,22 +189,22 @@ func writeChanges(ctx context.Context, tx pgx.Tx, ch syncplan.Changes, now time.
 			  is_current = (f.mutation_id = u.winner)
 			FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::BIGINT[]) AS u (record_id, field, winner, version)
 			WHERE f.record_id = u.record_id AND f.field = u.field AND (f.is_current OR f.mutation_id = u.winner)`,
-			column(c, func(r syncplan.Current) string { return r.RecordID }),
-			column(c, func(r syncplan.Current) string { return r.Field }),
-			column(c, func(r syncplan.Current) string { return r.MutationID }),
-			column(c, func(r syncplan.Current) int64 { return r.Version }))
+			column(c, func(r server.Current) string { return r.RecordID }),
+			column(c, func(r server.Current) string { return r.Field }),
+			column(c, func(r server.Current) string { return r.MutationID }),
+			column(c, func(r server.Current) int64 { return r.Version }))
 	}
 	if d := ch.Deletes; len(d) > 0 {
 		b.Queue(`INSERT INTO record_deletes (mutation_id, household_id, record_id, stamp, seen, device_id, author_id, version)
 			SELECT * FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::BIGINT[], $5::BIGINT[], $6::TEXT[], $7::TEXT[], $8::BIGINT[])`,
-			column(d, func(r syncplan.DeleteRow) string { return r.MutationID }),
-			column(d, func(r syncplan.DeleteRow) string { return r.HouseholdID }),
-			column(d, func(r syncplan.DeleteRow) string { return r.RecordID }),
-			column(d, func(r syncplan.DeleteRow) int64 { return r.Stamp.Int64() }),
-			column(d, func(r syncplan.DeleteRow) int64 { return r.Seen.Int64() }),
-			column(d, func(r syncplan.DeleteRow) string { return r.DeviceID }),
-			column(d, func(r syncplan.DeleteRow) string { return r.AuthorID }),
-			column(d, func(r syncplan.DeleteRow) int64 { return r.Version }))
+			column(d, func(r server.DeleteRow) string { return r.MutationID }),
+			column(d, func(r server.DeleteRow) string { return r.HouseholdID }),
+			column(d, func(r server.DeleteRow) string { return r.RecordID }),
+			column(d, func(r server.DeleteRow) int64 { return r.Stamp.Int64() }),
+			column(d, func(r server.DeleteRow) int64 { return r.Seen.Int64() }),
+			column(d, func(r server.DeleteRow) string { return r.DeviceID }),
+			column(d, func(r server.DeleteRow) string { return r.AuthorID }),
+			column(d, func(r server.DeleteRow) int64 { return r.Version }))
 	}
 	if r := ch.Records; len(r) > 0 {
 		b.Queue(`INSERT INTO plan_entries (id, household_id, section, deleted, version, created_at, updated_at, updated_by)
@@ -211,13 +212,13 @@ func writeChanges(ctx context.Context, tx pgx.Tx, ch syncplan.Changes, now time.
 			FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::BOOL[], $5::BIGINT[], $7::TEXT[]) AS u (id, household_id, section, deleted, version, updated_by)
 			ON CONFLICT (id) DO UPDATE SET deleted = excluded.deleted, version = excluded.version, updated_at = excluded.updated_at,
 			  updated_by = excluded.updated_by`,
-			column(r, func(x syncplan.Record) string { return x.ID }),
-			column(r, func(x syncplan.Record) string { return x.HouseholdID }),
-			column(r, func(x syncplan.Record) string { return string(x.Section) }),
-			column(r, func(x syncplan.Record) bool { return x.Deleted }),
-			column(r, func(x syncplan.Record) int64 { return x.Version }),
+			column(r, func(x server.Record) string { return x.ID }),
+			column(r, func(x server.Record) string { return x.HouseholdID }),
+			column(r, func(x server.Record) string { return string(x.Section) }),
+			column(r, func(x server.Record) bool { return x.Deleted }),
+			column(r, func(x server.Record) int64 { return x.Version }),
 			now.UTC(),
-			column(r, func(x syncplan.Record) string { return x.UpdatedBy }))
+			column(r, func(x server.Record) string { return x.UpdatedBy }))
 	}
 	if len(ch.Revived) > 0 {
 		b.Queue(`UPDATE field_writes AS f SET version = e.version FROM plan_entries AS e
@@ -227,32 +228,32 @@ func writeChanges(ctx context.Context, tx pgx.Tx, ch syncplan.Changes, now time.
 		b.Queue(`INSERT INTO conflicts (id, household_id, record_id, field, mutation_id, value, stamp, device_id, author_id, overwritten_by, resolved, version)
 			SELECT * FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::BIGINT[], $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::BOOL[], $12::BIGINT[])
 			ON CONFLICT (id) DO UPDATE SET overwritten_by = excluded.overwritten_by, resolved = excluded.resolved, version = excluded.version`,
-			column(c, func(x store.Conflict) string { return x.ID }),
-			column(c, func(x store.Conflict) string { return x.HouseholdID }),
-			column(c, func(x store.Conflict) string { return x.RecordID }),
-			column(c, func(x store.Conflict) string { return x.Field }),
-			column(c, func(x store.Conflict) string { return x.MutationID }),
-			column(c, func(x store.Conflict) string { return x.Value }),
-			column(c, func(x store.Conflict) int64 { return x.Stamp.Int64() }),
-			column(c, func(x store.Conflict) string { return x.DeviceID }),
-			column(c, func(x store.Conflict) string { return x.AuthorID }),
-			column(c, func(x store.Conflict) string { return x.OverwrittenBy }),
-			column(c, func(x store.Conflict) bool { return x.Resolved }),
-			column(c, func(x store.Conflict) int64 { return x.Version }))
+			column(c, func(x change.Conflict) string { return x.ID }),
+			column(c, func(x change.Conflict) string { return x.HouseholdID }),
+			column(c, func(x change.Conflict) string { return x.RecordID }),
+			column(c, func(x change.Conflict) string { return x.Field }),
+			column(c, func(x change.Conflict) string { return x.MutationID }),
+			column(c, func(x change.Conflict) string { return x.Value }),
+			column(c, func(x change.Conflict) int64 { return x.Stamp.Int64() }),
+			column(c, func(x change.Conflict) string { return x.DeviceID }),
+			column(c, func(x change.Conflict) string { return x.AuthorID }),
+			column(c, func(x change.Conflict) string { return x.OverwrittenBy }),
+			column(c, func(x change.Conflict) bool { return x.Resolved }),
+			column(c, func(x change.Conflict) int64 { return x.Version }))
 	}
 	if c := ch.CheckIns; len(c) > 0 {
 		b.Queue(`INSERT INTO check_ins (`+checkInColumns+`)
 			SELECT * FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::TEXT[], $8::TIMESTAMPTZ[], $9::BIGINT[])
 			ON CONFLICT (id) DO NOTHING`,
-			column(c, func(x store.CheckIn) string { return x.ID }),
-			column(c, func(x store.CheckIn) string { return x.HouseholdID }),
-			column(c, func(x store.CheckIn) string { return x.ScheduleID }),
-			column(c, func(x store.CheckIn) string { return x.Channel }),
-			column(c, func(x store.CheckIn) string { return x.Outcome }),
-			column(c, func(x store.CheckIn) string { return x.Note }),
-			column(c, func(x store.CheckIn) string { return x.RecordedBy }),
-			column(c, func(x store.CheckIn) time.Time { return x.RecordedAt.UTC() }),
-			column(c, func(x store.CheckIn) int64 { return x.Version }))
+			column(c, func(x change.CheckIn) string { return x.ID }),
+			column(c, func(x change.CheckIn) string { return x.HouseholdID }),
+			column(c, func(x change.CheckIn) string { return x.ScheduleID }),
+			column(c, func(x change.CheckIn) string { return x.Channel }),
+			column(c, func(x change.CheckIn) string { return x.Outcome }),
+			column(c, func(x change.CheckIn) string { return x.Note }),
+			column(c, func(x change.CheckIn) string { return x.RecordedBy }),
+			column(c, func(x change.CheckIn) time.Time { return x.RecordedAt.UTC() }),
+			column(c, func(x change.CheckIn) int64 { return x.Version }))
 	}
 	if b.Len() == 0 {
 		return nil
@@ -265,29 +266,29 @@ func writeChanges(ctx context.Context, tx pgx.Tx, ch syncplan.Changes, now time.
 
 // PlanEntryUpsert implements store.Store as a sync edit by the server.
 func (s *Store) PlanEntryUpsert(ctx context.Context, p store.PlanEntryUpsertParams) (*store.PlanEntry, error) {
-	return s.entryMutation(ctx, p.Entry.HouseholdID, p.Entry.ID, p.Now, func(st syncplan.State, id string) store.SyncMutation {
-		return syncplan.EntryReplace(st, p, id)
+	return s.entryMutation(ctx, p.Entry.HouseholdID, p.Entry.ID, p.Now, func(st server.State, id string) change.Mutation {
+		return server.EntryReplace(st, server.Replace{MutationID: id, HouseholdID: p.Entry.HouseholdID, RecordID: p.Entry.ID, Section: p.Entry.Section, Fields: p.Entry.Fields, Author: p.UpdatedBy, Now: p.Now})
 	})
 }
 
 // PlanEntryDelete implements store.Store as a sync delete by the server.
 func (s *Store) PlanEntryDelete(ctx context.Context, p store.PlanEntryDeleteParams) (*store.PlanEntry, error) {
-	return s.entryMutation(ctx, p.HouseholdID, p.EntryID, p.Now, func(st syncplan.State, id string) store.SyncMutation {
-		return syncplan.EntryDelete(st, p, id)
+	return s.entryMutation(ctx, p.HouseholdID, p.EntryID, p.Now, func(st server.State, id string) change.Mutation {
+		return server.EntryDelete(st, server.Remove{MutationID: id, HouseholdID: p.HouseholdID, RecordID: p.EntryID, Author: p.UpdatedBy, Now: p.Now})
 	})
 }
 
-func (s *Store) entryMutation(ctx context.Context, householdID, entryID string, now time.Time, build func(syncplan.State, string) store.SyncMutation) (*store.PlanEntry, error) {
+func (s *Store) entryMutation(ctx context.Context, householdID, entryID string, now time.Time, build func(server.State, string) change.Mutation) (*store.PlanEntry, error) {
 	var out *store.PlanEntry
 	mutationID := uuid.NewString()
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		probe := []store.SyncMutation{{ID: mutationID, HouseholdID: householdID, Kind: store.MutationEdit, RecordID: entryID}}
+		probe := []change.Mutation{{ID: mutationID, HouseholdID: householdID, Kind: change.KindEdit, RecordID: entryID}}
 		st, err := loadSyncState(ctx, tx, probe, now)
 		if err != nil {
 			return err
 		}
-		ch := syncplan.Plan(st, store.SyncPushParams{Mutations: []store.SyncMutation{build(st, mutationID)}, Now: now})
-		if err := syncplan.ResultError(ch.Results[0]); err != nil {
+		ch := server.Plan(st, []change.Mutation{build(st, mutationID)})
+		if err := store.EntryResultError(ch.Results[0]); err != nil {
 			return err
 		}
 		if err := writeChanges(ctx, tx, ch, now); err != nil {
@@ -347,7 +348,7 @@ func listEntries(ctx context.Context, q querier, where string, args ...any) ([]*
 
 // SyncPull implements store.Store.
 func (s *Store) SyncPull(ctx context.Context, p store.SyncPullParams) (*store.SyncPage, error) {
-	return syncplan.Pull(ctx, p, s.HouseholdListVisible, s.householdChanges)
+	return store.Pull(ctx, p, s.HouseholdListVisible, s.householdChanges)
 }
 
 func (s *Store) householdChanges(ctx context.Context, h *store.Household, after int64) (*store.HouseholdChanges, error) {
@@ -378,7 +379,7 @@ func (s *Store) householdChanges(ctx context.Context, h *store.Household, after 
 		return nil, err
 	}
 	rows, _ = s.pool.Query(ctx, `SELECT `+checkInColumns+` FROM check_ins WHERE household_id = $1 AND version > $2 ORDER BY version, id`, h.ID, after)
-	if hc.CheckIns, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*store.CheckIn, error) { return scanCheckIn(r) }); err != nil {
+	if hc.CheckIns, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*change.CheckIn, error) { return scanCheckIn(r) }); err != nil {
 		return nil, fmt.Errorf("pull check-ins of %s: %w", h.ID, err)
 	}
 	rows, _ = s.pool.Query(ctx, `SELECT `+scheduleColumns+` FROM schedules WHERE household_id = $1 AND version > $2 ORDER BY version, id`, h.ID, after)
@@ -389,12 +390,12 @@ func (s *Store) householdChanges(ctx context.Context, h *store.Household, after 
 }
 
 // SyncMutationLog implements store.Store.
-func (s *Store) SyncMutationLog(ctx context.Context, ids []string) (map[string]store.MutationResult, error) {
-	out := map[string]store.MutationResult{}
+func (s *Store) SyncMutationLog(ctx context.Context, ids []string) (map[string]change.Result, error) {
+	out := map[string]change.Result{}
 	for start := 0; start < len(ids); start += 10000 {
 		rows, _ := s.pool.Query(ctx, `SELECT id, outcome, reason, detail FROM sync_mutations WHERE id = ANY($1)`, ids[start:min(start+10000, len(ids))])
 		if err := forEach(rows, func(r pgx.CollectableRow) error {
-			var m store.MutationResult
+			var m change.Result
 			err := r.Scan(&m.MutationID, &m.Outcome, &m.Reason, &m.Detail)
 			out[m.MutationID] = m
 			return err

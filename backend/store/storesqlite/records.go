@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/veilig/veilig/backend/store"
+	"github.com/veilig/veilig/sync/change"
 )
 
 // ownedBy fails with ErrNotFound when row id of table exists under another household: an id
@@ -95,8 +96,8 @@ func (s *Store) ScheduleListByHousehold(ctx context.Context, householdID string)
 
 const checkInColumns = `id, household_id, schedule_id, channel, outcome, note, recorded_by, recorded_at, version`
 
-func scanCheckIn(r interface{ Scan(...any) error }) (*store.CheckIn, error) {
-	var c store.CheckIn
+func scanCheckIn(r interface{ Scan(...any) error }) (*change.CheckIn, error) {
+	var c change.CheckIn
 	var at int64
 	if err := r.Scan(&c.ID, &c.HouseholdID, &c.ScheduleID, &c.Channel, &c.Outcome, &c.Note, &c.RecordedBy, &at, &c.Version); err != nil {
 		return nil, err
@@ -106,8 +107,8 @@ func scanCheckIn(r interface{ Scan(...any) error }) (*store.CheckIn, error) {
 }
 
 // CheckInAppend implements store.Store.
-func (s *Store) CheckInAppend(ctx context.Context, c store.CheckIn) (*store.CheckIn, error) {
-	var out *store.CheckIn
+func (s *Store) CheckInAppend(ctx context.Context, c change.CheckIn) (*change.CheckIn, error) {
+	var out *change.CheckIn
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		existing, err := scanCheckIn(tx.QueryRowContext(ctx, `SELECT `+checkInColumns+` FROM check_ins WHERE id = ?`, c.ID))
 		if err == nil {
@@ -127,19 +128,19 @@ func (s *Store) CheckInAppend(ctx context.Context, c store.CheckIn) (*store.Chec
 		if err != nil {
 			return fmt.Errorf("append check-in %s: %w", c.ID, err)
 		}
-		return checkInEffects(ctx, tx, []store.CheckIn{c}, c.RecordedAt)
+		return checkInEffects(ctx, tx, []change.CheckIn{c}, c.RecordedAt)
 	})
 	return out, err
 }
 
 // CheckInListByHousehold implements store.Store.
-func (s *Store) CheckInListByHousehold(ctx context.Context, householdID string, limit int) ([]*store.CheckIn, error) {
+func (s *Store) CheckInListByHousehold(ctx context.Context, householdID string, limit int) ([]*change.CheckIn, error) {
 	rows, err := s.read.QueryContext(ctx,
 		`SELECT `+checkInColumns+` FROM check_ins WHERE household_id = ? ORDER BY recorded_at DESC, id DESC LIMIT ?`, householdID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list check-ins of %s: %w", householdID, err)
 	}
-	return collect(rows, func(r *sql.Rows) (*store.CheckIn, error) { return scanCheckIn(r) })
+	return collect(rows, func(r *sql.Rows) (*change.CheckIn, error) { return scanCheckIn(r) })
 }
 
 // AuditAppend implements store.Store: one multi-row INSERT.

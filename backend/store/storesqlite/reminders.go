@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/veilig/veilig/backend/store"
+	"github.com/veilig/veilig/sync/change"
 )
 
 // SQLite has one writer at a time, so a write transaction that claims due work holds it alone:
@@ -430,7 +431,7 @@ func (s *Store) ProfessionalListByRole(ctx context.Context, role store.Role) ([]
 // households' schedules learn their latest check-in (which satisfies the current occurrence),
 // and their open overdue alerts are acknowledged, which stops the escalation. A "no contact"
 // check-in confirms nothing and has neither effect.
-func checkInEffects(ctx context.Context, tx *sql.Tx, cs []store.CheckIn, now time.Time) error {
+func checkInEffects(ctx context.Context, tx *sql.Tx, cs []change.CheckIn, now time.Time) error {
 	for _, c := range cs {
 		if c.Outcome == "no_contact" {
 			continue

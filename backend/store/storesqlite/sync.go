@@ -11,7 +11,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/veilig/veilig/backend/store"
-	"github.com/veilig/veilig/backend/store/syncplan"
+	"github.com/veilig/veilig/sync/change"
+	"github.com/veilig/veilig/sync/server"
 )
 
 // jsonList encodes ids for `IN (SELECT value FROM json_each(?))`: one parameter for any
@@ -27,14 +28,14 @@ func jsonList(ids []string) string {
 const inList = `(SELECT value FROM json_each(?))`
 
 // SyncPush implements store.Store.
-func (s *Store) SyncPush(ctx context.Context, p store.SyncPushParams) ([]store.MutationResult, error) {
-	var results []store.MutationResult
+func (s *Store) SyncPush(ctx context.Context, p store.SyncPushParams) ([]change.Result, error) {
+	var results []change.Result
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		st, err := loadSyncState(ctx, tx, p.Mutations, p.Now)
 		if err != nil {
 			return err
 		}
-		ch := syncplan.Plan(st, p)
+		ch := server.Plan(st, p.Mutations)
 		results = ch.Results
 		return writeChanges(ctx, tx, ch, p.Now)
 	})
@@ -42,23 +43,23 @@ func (s *Store) SyncPush(ctx context.Context, p store.SyncPushParams) ([]store.M
 }
 
 // loadSyncState bumps the households with new mutations and loads what the push touches.
-func loadSyncState(ctx context.Context, tx *sql.Tx, muts []store.SyncMutation, now time.Time) (syncplan.State, error) {
-	records, conflicts, mutations := syncplan.Keys(muts)
-	st := syncplan.State{Versions: map[string]int64{}, Known: map[string]store.MutationResult{},
-		Records: map[string]syncplan.Record{}, Conflicts: map[string]store.Conflict{}}
+func loadSyncState(ctx context.Context, tx *sql.Tx, muts []change.Mutation, now time.Time) (server.State, error) {
+	records, conflicts, mutations := server.Keys(muts)
+	st := server.State{Versions: map[string]int64{}, Known: map[string]change.Result{},
+		Records: map[string]server.Record{}, Conflicts: map[string]change.Conflict{}}
 	rows, err := tx.QueryContext(ctx, `SELECT id, outcome, reason, detail FROM sync_mutations WHERE id IN `+inList, jsonList(mutations))
 	if err != nil {
 		return st, fmt.Errorf("load mutation log: %w", err)
 	}
 	if _, err := collect(rows, func(r *sql.Rows) (bool, error) {
-		var m store.MutationResult
+		var m change.Result
 		err := r.Scan(&m.MutationID, &m.Outcome, &m.Reason, &m.Detail)
 		st.Known[m.MutationID] = m
 		return true, err
 	}); err != nil {
 		return st, err
 	}
-	for _, h := range syncplan.PendingHouseholds(muts, st.Known) {
+	for _, h := range server.PendingHouseholds(muts, st.Known) {
 		v, err := bumpHousehold(ctx, tx, h, now)
 		if err == nil {
 			st.Versions[h] = v
@@ -71,7 +72,7 @@ func loadSyncState(ctx context.Context, tx *sql.Tx, muts []store.SyncMutation, n
 		return st, fmt.Errorf("load records: %w", err)
 	}
 	if _, err := collect(recs, func(r *sql.Rows) (bool, error) {
-		var rec syncplan.Record
+		var rec server.Record
 		err := r.Scan(&rec.ID, &rec.HouseholdID, &rec.Section, &rec.Deleted, &rec.Version, &rec.UpdatedBy)
 		st.Records[rec.ID] = rec
 		return true, err
@@ -86,8 +87,8 @@ func loadSyncState(ctx context.Context, tx *sql.Tx, muts []store.SyncMutation, n
 	if err != nil {
 		return st, fmt.Errorf("load deletes: %w", err)
 	}
-	if st.Deletes, err = collect(dels, func(r *sql.Rows) (syncplan.DeleteRow, error) {
-		var d syncplan.DeleteRow
+	if st.Deletes, err = collect(dels, func(r *sql.Rows) (server.DeleteRow, error) {
+		var d server.DeleteRow
 		err := r.Scan(&d.MutationID, &d.HouseholdID, &d.RecordID, &d.Stamp, &d.Seen, &d.DeviceID, &d.AuthorID, &d.Version)
 		return d, err
 	}); err != nil {
@@ -107,14 +108,14 @@ func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
 
 func queryWrites(ctx context.Context, q interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, where string, args ...any) ([]syncplan.WriteRow, error) {
+}, where string, args ...any) ([]server.WriteRow, error) {
 	rows, err := q.QueryContext(ctx, `SELECT household_id, record_id, field, mutation_id, value, stamp, seen, device_id, author_id, is_current, version
 		FROM field_writes `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("load field writes: %w", err)
 	}
-	return collect(rows, func(r *sql.Rows) (syncplan.WriteRow, error) {
-		var w syncplan.WriteRow
+	return collect(rows, func(r *sql.Rows) (server.WriteRow, error) {
+		var w server.WriteRow
 		err := r.Scan(&w.HouseholdID, &w.RecordID, &w.Field, &w.MutationID, &w.Value, &w.Stamp, &w.Seen, &w.DeviceID, &w.AuthorID, &w.Current, &w.Version)
 		return w, err
 	})
@@ -122,14 +123,14 @@ func queryWrites(ctx context.Context, q interface {
 
 func queryConflicts(ctx context.Context, q interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, where string, args ...any) ([]*store.Conflict, error) {
+}, where string, args ...any) ([]*change.Conflict, error) {
 	rows, err := q.QueryContext(ctx, `SELECT id, household_id, record_id, field, mutation_id, value, stamp, device_id, author_id,
 		overwritten_by, resolved, version FROM conflicts `+where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("load conflicts: %w", err)
 	}
-	return collect(rows, func(r *sql.Rows) (*store.Conflict, error) {
-		var c store.Conflict
+	return collect(rows, func(r *sql.Rows) (*change.Conflict, error) {
+		var c change.Conflict
 		err := r.Scan(&c.ID, &c.HouseholdID, &c.RecordID, &c.Field, &c.MutationID, &c.Value, &c.Stamp, &c.DeviceID, &c.AuthorID,
 			&c.OverwrittenBy, &c.Resolved, &c.Version)
 		return &c, err
@@ -139,7 +140,7 @@ func queryConflicts(ctx context.Context, q interface {
 // writeChanges writes a planned push. SQLite runs in-process, so a prepared statement per
 // row costs microseconds and no round trip; the PostgreSQL engine writes the same rows with
 // set-based statements.
-func writeChanges(ctx context.Context, tx *sql.Tx, ch syncplan.Changes, now time.Time) error {
+func writeChanges(ctx context.Context, tx *sql.Tx, ch server.Changes, now time.Time) error {
 	type stmt struct {
 		q    string
 		rows [][]any
@@ -214,29 +215,29 @@ func writeChanges(ctx context.Context, tx *sql.Tx, ch syncplan.Changes, now time
 
 // PlanEntryUpsert implements store.Store as a sync edit by the server.
 func (s *Store) PlanEntryUpsert(ctx context.Context, p store.PlanEntryUpsertParams) (*store.PlanEntry, error) {
-	return s.entryMutation(ctx, p.Entry.HouseholdID, p.Entry.ID, p.Now, func(st syncplan.State, id string) store.SyncMutation {
-		return syncplan.EntryReplace(st, p, id)
+	return s.entryMutation(ctx, p.Entry.HouseholdID, p.Entry.ID, p.Now, func(st server.State, id string) change.Mutation {
+		return server.EntryReplace(st, server.Replace{MutationID: id, HouseholdID: p.Entry.HouseholdID, RecordID: p.Entry.ID, Section: p.Entry.Section, Fields: p.Entry.Fields, Author: p.UpdatedBy, Now: p.Now})
 	})
 }
 
 // PlanEntryDelete implements store.Store as a sync delete by the server.
 func (s *Store) PlanEntryDelete(ctx context.Context, p store.PlanEntryDeleteParams) (*store.PlanEntry, error) {
-	return s.entryMutation(ctx, p.HouseholdID, p.EntryID, p.Now, func(st syncplan.State, id string) store.SyncMutation {
-		return syncplan.EntryDelete(st, p, id)
+	return s.entryMutation(ctx, p.HouseholdID, p.EntryID, p.Now, func(st server.State, id string) change.Mutation {
+		return server.EntryDelete(st, server.Remove{MutationID: id, HouseholdID: p.HouseholdID, RecordID: p.EntryID, Author: p.UpdatedBy, Now: p.Now})
 	})
 }
 
-func (s *Store) entryMutation(ctx context.Context, householdID, entryID string, now time.Time, build func(syncplan.State, string) store.SyncMutation) (*store.PlanEntry, error) {
+func (s *Store) entryMutation(ctx context.Context, householdID, entryID string, now time.Time, build func(server.State, string) change.Mutation) (*store.PlanEntry, error) {
 	var out *store.PlanEntry
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		probe := []store.SyncMutation{{ID: uuid.NewString(), HouseholdID: householdID, Kind: store.MutationEdit, RecordID: entryID}}
+		probe := []change.Mutation{{ID: uuid.NewString(), HouseholdID: householdID, Kind: change.KindEdit, RecordID: entryID}}
 		st, err := loadSyncState(ctx, tx, probe, now)
 		if err != nil {
 			return err
 		}
 		m := build(st, probe[0].ID)
-		ch := syncplan.Plan(st, store.SyncPushParams{Mutations: []store.SyncMutation{m}, Now: now})
-		if err := syncplan.ResultError(ch.Results[0]); err != nil {
+		ch := server.Plan(st, []change.Mutation{m})
+		if err := store.EntryResultError(ch.Results[0]); err != nil {
 			return err
 		}
 		if err := writeChanges(ctx, tx, ch, now); err != nil {
@@ -299,7 +300,7 @@ func listEntries(ctx context.Context, q interface {
 
 // SyncPull implements store.Store.
 func (s *Store) SyncPull(ctx context.Context, p store.SyncPullParams) (*store.SyncPage, error) {
-	return syncplan.Pull(ctx, p, s.HouseholdListVisible, func(ctx context.Context, h *store.Household, after int64) (*store.HouseholdChanges, error) {
+	return store.Pull(ctx, p, s.HouseholdListVisible, func(ctx context.Context, h *store.Household, after int64) (*store.HouseholdChanges, error) {
 		return s.householdChanges(ctx, h, after)
 	})
 }
@@ -337,7 +338,7 @@ func (s *Store) householdChanges(ctx context.Context, h *store.Household, after 
 	if err != nil {
 		return nil, fmt.Errorf("pull check-ins of %s: %w", h.ID, err)
 	}
-	if hc.CheckIns, err = collect(cis, func(r *sql.Rows) (*store.CheckIn, error) { return scanCheckIn(r) }); err != nil {
+	if hc.CheckIns, err = collect(cis, func(r *sql.Rows) (*change.CheckIn, error) { return scanCheckIn(r) }); err != nil {
 		return nil, err
 	}
 	scs, err := s.read.QueryContext(ctx, `SELECT `+scheduleColumns+` FROM schedules WHERE household_id = ? AND version > ? ORDER BY version, id`, h.ID, after)
@@ -351,15 +352,15 @@ func (s *Store) householdChanges(ctx context.Context, h *store.Household, after 
 }
 
 // SyncMutationLog implements store.Store.
-func (s *Store) SyncMutationLog(ctx context.Context, ids []string) (map[string]store.MutationResult, error) {
-	out := map[string]store.MutationResult{}
+func (s *Store) SyncMutationLog(ctx context.Context, ids []string) (map[string]change.Result, error) {
+	out := map[string]change.Result{}
 	for start := 0; start < len(ids); start += 10000 {
 		rows, err := s.read.QueryContext(ctx, `SELECT id, outcome, reason, detail FROM sync_mutations WHERE id IN `+inList, jsonList(ids[start:min(start+10000, len(ids))]))
 		if err != nil {
 			return nil, fmt.Errorf("read mutation log: %w", err)
 		}
 		if _, err := collect(rows, func(r *sql.Rows) (bool, error) {
-			var m store.MutationResult
+			var m change.Result
 			err := r.Scan(&m.MutationID, &m.Outcome, &m.Reason, &m.Detail)
 			out[m.MutationID] = m
 			return true, err

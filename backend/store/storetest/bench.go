@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/veilig/veilig/backend/store"
+	"github.com/veilig/veilig/sync/change"
 	"github.com/veilig/veilig/sync/hlc"
 )
 
@@ -78,20 +79,20 @@ func Benchmark(b *testing.B, open func(testing.TB) store.Store) {
 
 // pushBatch pushes n one-field edits: n/10 new plan entries with 10 fields each.
 func pushBatch(s store.Store, household string, batch, n int) error {
-	muts := make([]store.SyncMutation, n)
+	muts := make([]change.Mutation, n)
 	stamp := hlc.New(t0.Add(time.Duration(batch)*time.Second), 0)
 	for i := range muts {
-		muts[i] = store.SyncMutation{ID: fmt.Sprintf("%s-%d-%d", household, batch, i), HouseholdID: household, DeviceID: "phone",
-			ProfessionalID: "p-care", Kind: store.MutationEdit, RecordID: fmt.Sprintf("%s-e%d-%d", household, batch, i/10),
-			Section: store.SectionAgreement,
-			Writes:  []store.FieldWrite{{Field: fmt.Sprintf("f%d", i%10), Value: "afspraak: om 18:00 thuis", Stamp: stamp + hlc.Timestamp(i)}}}
+		muts[i] = change.Mutation{ID: fmt.Sprintf("%s-%d-%d", household, batch, i), HouseholdID: household, DeviceID: "phone",
+			ProfessionalID: "p-care", Kind: change.KindEdit, RecordID: fmt.Sprintf("%s-e%d-%d", household, batch, i/10),
+			Section: change.SectionAgreement,
+			Writes:  []change.FieldWrite{{Field: fmt.Sprintf("f%d", i%10), Value: "afspraak: om 18:00 thuis", Stamp: stamp + hlc.Timestamp(i)}}}
 	}
 	res, err := s.SyncPush(ctx(), store.SyncPushParams{Mutations: muts, Now: t0})
 	if err != nil {
 		return err
 	}
 	for _, r := range res {
-		if r.Outcome != store.OutcomeApplied {
+		if r.Outcome != change.OutcomeApplied {
 			return fmt.Errorf("mutation %s: %+v", r.MutationID, r)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/veilig/veilig/backend/store"
+	"github.com/veilig/veilig/sync/change"
 )
 
 // remindersTests are the scheduler's storage rules; Exercise runs them on every engine.
@@ -147,9 +148,9 @@ func testDetectCheckIn(t *testing.T, s store.Store) {
 	dueSchedule(t, s, "s1", "h1", due, due.Add(time.Hour), t0)
 	dueSchedule(t, s, "s2", "h2", due, due.Add(time.Hour), t0)
 	// h1 was checked; h2 only got a "no contact", which confirms nothing.
-	_, err := s.CheckInAppend(ctx(), store.CheckIn{ID: "c1", HouseholdID: "h1", Channel: "phone", Outcome: "safe", RecordedAt: due.Add(-time.Hour)})
+	_, err := s.CheckInAppend(ctx(), change.CheckIn{ID: "c1", HouseholdID: "h1", Channel: "phone", Outcome: "safe", RecordedAt: due.Add(-time.Hour)})
 	must(t, err)
-	_, err = s.CheckInAppend(ctx(), store.CheckIn{ID: "c2", HouseholdID: "h2", Channel: "phone", Outcome: "no_contact", RecordedAt: due})
+	_, err = s.CheckInAppend(ctx(), change.CheckIn{ID: "c2", HouseholdID: "h2", Channel: "phone", Outcome: "no_contact", RecordedAt: due})
 	must(t, err)
 	now := due.Add(2 * time.Hour)
 	claimed, raised, err := s.ReminderDetect(ctx(), store.ReminderDetectParams{Now: now, Limit: 10, Advance: nextDay(now)})
@@ -160,7 +161,7 @@ func testDetectCheckIn(t *testing.T, s store.Store) {
 	wantErr(t, err, store.ErrNotFound)
 
 	// A check-in that arrives later (a phone back online) stops the chain.
-	_, err = s.CheckInAppend(ctx(), store.CheckIn{ID: "c3", HouseholdID: "h2", Channel: "visit", Outcome: "safe", RecordedAt: now.Add(time.Minute)})
+	_, err = s.CheckInAppend(ctx(), change.CheckIn{ID: "c3", HouseholdID: "h2", Channel: "visit", Outcome: "safe", RecordedAt: now.Add(time.Minute)})
 	must(t, err)
 	a, err := s.AlertGet(ctx(), "al-s2")
 	must(t, err)
@@ -243,7 +244,7 @@ func testEscalate(t *testing.T, s store.Store) {
 	_, err = s.AlertRaise(ctx(), store.AlertRaiseParams{Now: t0, Alert: store.Alert{ID: "al-w", Kind: store.AlertUrgent,
 		HouseholdID: "h1", LeadID: "p-care", NextStepAt: tp(t0)}})
 	must(t, err)
-	_, err = s.CheckInAppend(ctx(), store.CheckIn{ID: "c1", HouseholdID: "h1", Channel: "visit", Outcome: "safe", RecordedAt: t0.Add(time.Minute)})
+	_, err = s.CheckInAppend(ctx(), change.CheckIn{ID: "c1", HouseholdID: "h1", Channel: "visit", Outcome: "safe", RecordedAt: t0.Add(time.Minute)})
 	must(t, err)
 	a, err = s.AlertGet(ctx(), "al-w")
 	must(t, err)
@@ -381,7 +382,7 @@ func testDigest(t *testing.T, s store.Store) {
 		if i == 3 {
 			at = slot.Add(time.Minute) // after the slot: the next digest's
 		}
-		_, err := s.CheckInAppend(ctx(), store.CheckIn{ID: fmt.Sprintf("c%d", i), HouseholdID: "h1", Channel: "visit", Outcome: outcome, RecordedAt: at})
+		_, err := s.CheckInAppend(ctx(), change.CheckIn{ID: fmt.Sprintf("c%d", i), HouseholdID: "h1", Channel: "visit", Outcome: outcome, RecordedAt: at})
 		must(t, err)
 	}
 	// The ordinary check-ins acknowledged the overdue alerts; raise one more that stays open.
@@ -446,7 +447,7 @@ func testSyncPokes(t *testing.T, s store.Store) {
 	drain() // the fixture's own writes
 	for i := range 3 {
 		_, err := s.PlanEntryUpsert(ctx(), store.PlanEntryUpsertParams{Entry: store.PlanEntry{ID: "e-poke", HouseholdID: "h1",
-			Section: store.SectionAgreement, Fields: map[string]string{"text": fmt.Sprint(i)}}, UpdatedBy: "p-care", Now: t0})
+			Section: change.SectionAgreement, Fields: map[string]string{"text": fmt.Sprint(i)}}, UpdatedBy: "p-care", Now: t0})
 		must(t, err)
 	}
 	equal(t, "households poked after three writes", drain(), 1)
@@ -460,6 +461,6 @@ func testSyncPokes(t *testing.T, s store.Store) {
 	equal(t, "households poked again", drain(), 0)
 
 	// A push from a phone pokes too.
-	push(t, s, edit("m-poke", "h1", "e-poke", "dev-a", "p-care", store.SectionAgreement, fw("text", "x", 50, 0)))
+	push(t, s, edit("m-poke", "h1", "e-poke", "dev-a", "p-care", change.SectionAgreement, fw("text", "x", 50, 0)))
 	equal(t, "households poked after a sync push", drain(), 1)
 }

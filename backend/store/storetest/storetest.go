@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/veilig/veilig/backend/store"
+	"github.com/veilig/veilig/sync/change"
 )
 
 // Exercise runs the suite. open must return a new, empty, migrated store for each call and
@@ -314,32 +315,32 @@ func testPlanEntries(t *testing.T, s store.Store) {
 	seedDirectory(t, s)
 	createHousehold(t, s, "h1", "team-north")
 	createHousehold(t, s, "h2", "team-north")
-	upsert := func(household, id string, section store.PlanSection, fields map[string]string, at time.Time) (*store.PlanEntry, error) {
+	upsert := func(household, id string, section change.Section, fields map[string]string, at time.Time) (*store.PlanEntry, error) {
 		return s.PlanEntryUpsert(ctx(), store.PlanEntryUpsertParams{
 			Entry: store.PlanEntry{ID: id, HouseholdID: household, Section: section, Fields: fields}, UpdatedBy: "p-care", Now: at})
 	}
 	fields := map[string]string{"name": "Oma Truus", "phone": "+31612345678", "note": "sleutel bij de buren — “altijd”"}
-	e, err := upsert("h1", "e2", store.SectionNetworkPerson, fields, t0.Add(time.Minute))
+	e, err := upsert("h1", "e2", change.SectionNetworkPerson, fields, t0.Add(time.Minute))
 	must(t, err)
-	if e.ID != "e2" || e.HouseholdID != "h1" || e.Section != store.SectionNetworkPerson || e.Deleted || e.Version != 2 ||
+	if e.ID != "e2" || e.HouseholdID != "h1" || e.Section != change.SectionNetworkPerson || e.Deleted || e.Version != 2 ||
 		e.UpdatedBy != "p-care" || !e.CreatedAt.Equal(t0.Add(time.Minute)) || !e.UpdatedAt.Equal(t0.Add(time.Minute)) {
 		t.Errorf("stored entry = %+v", *e)
 	}
 	if !mapsEqual(e.Fields, fields) {
 		t.Errorf("fields = %v, want %v", e.Fields, fields)
 	}
-	_, err = upsert("h1", "e1", store.SectionDanger, map[string]string{"description": "escalatie bij alcohol"}, t0.Add(2*time.Minute))
+	_, err = upsert("h1", "e1", change.SectionDanger, map[string]string{"description": "escalatie bij alcohol"}, t0.Add(2*time.Minute))
 	must(t, err)
-	e, err = upsert("h1", "e2", store.SectionNetworkPerson, map[string]string{"name": "Oma Truus"}, t0.Add(3*time.Minute))
+	e, err = upsert("h1", "e2", change.SectionNetworkPerson, map[string]string{"name": "Oma Truus"}, t0.Add(3*time.Minute))
 	must(t, err)
 	equal(t, "version of a replaced entry", e.Version, 4)
 	equal(t, "created_at survives a replace", e.CreatedAt, t0.Add(time.Minute))
 	equal(t, "field removed by replace", len(e.Fields), 1)
 
-	_, err = upsert("h2", "e2", store.SectionDanger, map[string]string{}, t0)
+	_, err = upsert("h2", "e2", change.SectionDanger, map[string]string{}, t0)
 	wantErr(t, err, store.ErrNotFound)
 	equal(t, "an entry id of another household writes nothing", version(t, s, "h2"), 1)
-	_, err = upsert("h-missing", "e9", store.SectionDanger, map[string]string{}, t0)
+	_, err = upsert("h-missing", "e9", change.SectionDanger, map[string]string{}, t0)
 	wantErr(t, err, store.ErrNotFound)
 
 	del, err := s.PlanEntryDelete(ctx(), store.PlanEntryDeleteParams{HouseholdID: "h1", EntryID: "e1", UpdatedBy: "p-super", Now: t0.Add(4 * time.Minute)})
@@ -361,7 +362,7 @@ func testPlanEntries(t *testing.T, s store.Store) {
 	equalIDs(t, "live entries", list(false), []string{"e2@4"})
 	equalIDs(t, "entries with tombstones", list(true), []string{"e1@5", "e2@4"})
 
-	e, err = upsert("h1", "e1", store.SectionDanger, map[string]string{"description": "opnieuw"}, t0.Add(5*time.Minute))
+	e, err = upsert("h1", "e1", change.SectionDanger, map[string]string{"description": "opnieuw"}, t0.Add(5*time.Minute))
 	must(t, err)
 	equal(t, "an upsert revives a tombstone", e.Deleted, false)
 	equalIDs(t, "live entries after revival", list(false), []string{"e1@6", "e2@4"})
@@ -428,23 +429,23 @@ func testCheckIns(t *testing.T, s store.Store) {
 	seedDirectory(t, s)
 	createHousehold(t, s, "h1", "team-north")
 	for i, at := range []time.Time{t0.Add(time.Hour), t0.Add(3 * time.Hour), t0.Add(2 * time.Hour)} {
-		c := store.CheckIn{ID: fmt.Sprintf("c%d", i), HouseholdID: "h1", ScheduleID: "s1", Channel: "visit", Outcome: "ok",
+		c := change.CheckIn{ID: fmt.Sprintf("c%d", i), HouseholdID: "h1", ScheduleID: "s1", Channel: "visit", Outcome: "ok",
 			Note: "alles rustig", RecordedBy: "p-care", RecordedAt: at}
 		got, err := s.CheckInAppend(ctx(), c)
 		must(t, err)
 		c.Version = int64(i + 2)
 		equal(t, "stored check-in", *got, c)
 	}
-	again, err := s.CheckInAppend(ctx(), store.CheckIn{ID: "c0", HouseholdID: "h1", Channel: "phone", Outcome: "contact_requested", RecordedAt: t0})
+	again, err := s.CheckInAppend(ctx(), change.CheckIn{ID: "c0", HouseholdID: "h1", Channel: "phone", Outcome: "contact_requested", RecordedAt: t0})
 	must(t, err)
 	equal(t, "a re-sent check-in returns the first", again.Outcome, "ok")
 	equal(t, "a re-sent check-in is recorded once", version(t, s, "h1"), 4)
-	_, err = s.CheckInAppend(ctx(), store.CheckIn{ID: "c9", HouseholdID: "h-missing", Channel: "visit", Outcome: "ok", RecordedAt: t0})
+	_, err = s.CheckInAppend(ctx(), change.CheckIn{ID: "c9", HouseholdID: "h-missing", Channel: "visit", Outcome: "ok", RecordedAt: t0})
 	wantErr(t, err, store.ErrNotFound)
 
 	list, err := s.CheckInListByHousehold(ctx(), "h1", 2)
 	must(t, err)
-	equalIDs(t, "newest two check-ins", ids(list, func(c *store.CheckIn) string { return c.ID }), []string{"c1", "c2"})
+	equalIDs(t, "newest two check-ins", ids(list, func(c *change.CheckIn) string { return c.ID }), []string{"c1", "c2"})
 }
 
 func testAudit(t *testing.T, s store.Store) {
@@ -488,7 +489,7 @@ func testConcurrentVersions(t *testing.T, s store.Store) {
 			defer wg.Done()
 			for i := range each {
 				_, err := s.PlanEntryUpsert(ctx(), store.PlanEntryUpsertParams{
-					Entry:     store.PlanEntry{ID: fmt.Sprintf("e-%d-%d", w, i), HouseholdID: "h1", Section: store.SectionAgreement, Fields: map[string]string{"text": "x"}},
+					Entry:     store.PlanEntry{ID: fmt.Sprintf("e-%d-%d", w, i), HouseholdID: "h1", Section: change.SectionAgreement, Fields: map[string]string{"text": "x"}},
 					UpdatedBy: "p-care", Now: t0})
 				if err != nil {
 					errs <- err

@@ -7,26 +7,27 @@ import (
 	"time"
 
 	"github.com/veilig/veilig/backend/store"
+	"github.com/veilig/veilig/sync/change"
 	"github.com/veilig/veilig/sync/hlc"
 )
 
 // stamp is the HLC stamp n seconds after t0.
 func stamp(n int) hlc.Timestamp { return hlc.New(t0.Add(time.Duration(n)*time.Second), 0) }
 
-func edit(id, household, record, device, author string, section store.PlanSection, writes ...store.FieldWrite) store.SyncMutation {
-	return store.SyncMutation{ID: id, HouseholdID: household, DeviceID: device, ProfessionalID: author, Kind: store.MutationEdit,
+func edit(id, household, record, device, author string, section change.Section, writes ...change.FieldWrite) change.Mutation {
+	return change.Mutation{ID: id, HouseholdID: household, DeviceID: device, ProfessionalID: author, Kind: change.KindEdit,
 		RecordID: record, Section: section, Writes: writes}
 }
 
-func fw(field, value string, at, seen int) store.FieldWrite {
-	w := store.FieldWrite{Field: field, Value: value, Stamp: stamp(at)}
+func fw(field, value string, at, seen int) change.FieldWrite {
+	w := change.FieldWrite{Field: field, Value: value, Stamp: stamp(at)}
 	if seen > 0 {
 		w.Seen = stamp(seen)
 	}
 	return w
 }
 
-func push(t *testing.T, s store.Store, muts ...store.SyncMutation) []store.MutationResult {
+func push(t *testing.T, s store.Store, muts ...change.Mutation) []change.Result {
 	t.Helper()
 	res, err := s.SyncPush(ctx(), store.SyncPushParams{Mutations: muts, Now: t0})
 	must(t, err)
@@ -36,11 +37,11 @@ func push(t *testing.T, s store.Store, muts ...store.SyncMutation) []store.Mutat
 	return res
 }
 
-func outcomes(res []store.MutationResult) []string {
+func outcomes(res []change.Result) []string {
 	var out []string
 	for _, r := range res {
 		s := fmt.Sprint(r.Outcome)
-		if r.Outcome == store.OutcomeRejected {
+		if r.Outcome == change.OutcomeRejected {
 			s += fmt.Sprintf("/%d", r.Reason)
 		}
 		out = append(out, s)
@@ -87,9 +88,9 @@ func syncFixture(t *testing.T, s store.Store) {
 func testSyncPushAndPull(t *testing.T, s store.Store) {
 	syncFixture(t, s)
 	res := push(t, s,
-		edit("m1", "h1", "e1", "phone-a", "p-care", store.SectionNetworkPerson, fw("name", "Oma Truus", 1, 0), fw("phone", "0611", 1, 0)),
-		store.SyncMutation{ID: "m2", HouseholdID: "h1", DeviceID: "phone-a", ProfessionalID: "p-care", Kind: store.MutationCheckIn, Stamp: stamp(2),
-			CheckIn: store.CheckIn{Channel: "home_visit", Outcome: "safe", RecordedBy: "p-care", RecordedAt: t0}},
+		edit("m1", "h1", "e1", "phone-a", "p-care", change.SectionNetworkPerson, fw("name", "Oma Truus", 1, 0), fw("phone", "0611", 1, 0)),
+		change.Mutation{ID: "m2", HouseholdID: "h1", DeviceID: "phone-a", ProfessionalID: "p-care", Kind: change.KindCheckIn, Stamp: stamp(2),
+			CheckIn: change.CheckIn{Channel: "home_visit", Outcome: "safe", RecordedBy: "p-care", RecordedAt: t0}},
 	)
 	equalIDs(t, "outcomes", outcomes(res), []string{"1", "1"})
 
@@ -98,7 +99,7 @@ func testSyncPushAndPull(t *testing.T, s store.Store) {
 	if hc == nil || len(hc.Records) != 1 || len(hc.CheckIns) != 1 || page.HasMore || len(page.Evicted) != 0 {
 		t.Fatalf("first pull = %+v", page)
 	}
-	if got := fieldValues(hc.Records[0]); got["name"] != "Oma Truus" || got["phone"] != "0611" || hc.Records[0].Section != store.SectionNetworkPerson {
+	if got := fieldValues(hc.Records[0]); got["name"] != "Oma Truus" || got["phone"] != "0611" || hc.Records[0].Section != change.SectionNetworkPerson {
 		t.Errorf("pulled record = %+v", hc.Records[0])
 	}
 	equal(t, "check-in id is the mutation id", hc.CheckIns[0].ID, "m2")
@@ -125,10 +126,10 @@ func testSyncPushAndPull(t *testing.T, s store.Store) {
 
 func testSyncIdempotent(t *testing.T, s store.Store) {
 	syncFixture(t, s)
-	batch := []store.SyncMutation{
-		edit("m1", "h1", "e1", "phone-a", "p-care", store.SectionDanger, fw("description", "d1", 1, 0)),
+	batch := []change.Mutation{
+		edit("m1", "h1", "e1", "phone-a", "p-care", change.SectionDanger, fw("description", "d1", 1, 0)),
 		edit("m2", "h1", "e1", "phone-a", "p-care", "", fw("description", "d2", 2, 1)),
-		edit("m1", "h1", "e1", "phone-a", "p-care", store.SectionDanger, fw("description", "d1", 1, 0)), // repeated within the batch
+		edit("m1", "h1", "e1", "phone-a", "p-care", change.SectionDanger, fw("description", "d1", 1, 0)), // repeated within the batch
 	}
 	first := push(t, s, batch...)
 	v := version(t, s, "h1")
@@ -152,7 +153,7 @@ func testSyncIdempotent(t *testing.T, s store.Store) {
 
 func testSyncConflict(t *testing.T, s store.Store) {
 	syncFixture(t, s)
-	push(t, s, edit("m1", "h1", "e1", "phone-a", "p-care", store.SectionCrisisContact, fw("phone", "0611", 1, 0)))
+	push(t, s, edit("m1", "h1", "e1", "phone-a", "p-care", change.SectionCrisisContact, fw("phone", "0611", 1, 0)))
 	// Two professionals edit the same field offline, both having seen m1's value.
 	res := push(t, s, edit("m2", "h1", "e1", "phone-a", "p-care", "", fw("phone", "0622", 3, 1)))
 	equalIDs(t, "first concurrent edit", outcomes(res), []string{"1"})
@@ -174,7 +175,7 @@ func testSyncConflict(t *testing.T, s store.Store) {
 	}
 	hc := changesOf(pull(t, s, "p-care", nil, 0), "h1")
 	cursor := map[string]int64{"h1": hc.Household.Version}
-	res = push(t, s, store.SyncMutation{ID: "m4", HouseholdID: "h1", DeviceID: "phone-a", ProfessionalID: "p-care", Kind: store.MutationResolve, ConflictID: "m3/phone"})
+	res = push(t, s, change.Mutation{ID: "m4", HouseholdID: "h1", DeviceID: "phone-a", ProfessionalID: "p-care", Kind: change.KindResolve, ConflictID: "m3/phone"})
 	equalIDs(t, "resolve", outcomes(res), []string{"1"})
 	hc = changesOf(pull(t, s, "p-colleague", cursor, 0), "h1")
 	if hc == nil || len(hc.Conflicts) != 1 || !hc.Conflicts[0].Resolved {
@@ -184,9 +185,9 @@ func testSyncConflict(t *testing.T, s store.Store) {
 
 func testSyncEditBeatsDelete(t *testing.T, s store.Store) {
 	syncFixture(t, s)
-	push(t, s, edit("m1", "h1", "e1", "phone-a", "p-care", store.SectionAgreement, fw("what", "w1", 1, 0)))
+	push(t, s, edit("m1", "h1", "e1", "phone-a", "p-care", change.SectionAgreement, fw("what", "w1", 1, 0)))
 	// Offline, one deletes the entry having seen m1, the other edits it.
-	res := push(t, s, store.SyncMutation{ID: "m2", HouseholdID: "h1", DeviceID: "phone-b", ProfessionalID: "p-colleague", Kind: store.MutationDelete,
+	res := push(t, s, change.Mutation{ID: "m2", HouseholdID: "h1", DeviceID: "phone-b", ProfessionalID: "p-colleague", Kind: change.KindDelete,
 		RecordID: "e1", Stamp: stamp(3), Seen: stamp(1)})
 	equalIDs(t, "delete", outcomes(res), []string{"1"})
 	hc := changesOf(pull(t, s, "p-care", nil, 0), "h1")
@@ -208,20 +209,20 @@ func testSyncEditBeatsDelete(t *testing.T, s store.Store) {
 func testSyncRejections(t *testing.T, s store.Store) {
 	syncFixture(t, s)
 	createHousehold(t, s, "h9", "team-south")
-	push(t, s, edit("m0", "h2", "e-h2", "phone-a", "p-care", store.SectionDanger, fw("description", "d", 1, 0)))
+	push(t, s, edit("m0", "h2", "e-h2", "phone-a", "p-care", change.SectionDanger, fw("description", "d", 1, 0)))
 	res := push(t, s,
-		edit("m1", "h1", "e1", "phone-a", "p-care", store.SectionDanger, fw("description", "ok", 1, 0)),
-		edit("m2", "h1", "e-h2", "phone-a", "p-care", store.SectionDanger, fw("description", "x", 1, 0)), // another household's record
-		edit("m3", "h1", "e3", "phone-a", "p-care", "nonsense", fw("description", "x", 1, 0)),            // no valid section
-		edit("m4", "h-missing", "e4", "phone-a", "p-care", store.SectionDanger, fw("description", "x", 1, 0)),
-		store.SyncMutation{ID: "m5", HouseholdID: "h1", DeviceID: "phone-a", ProfessionalID: "p-care", Kind: store.MutationDelete, RecordID: "e-none", Stamp: stamp(1)},
-		store.SyncMutation{ID: "m6", HouseholdID: "h1", DeviceID: "phone-a", ProfessionalID: "p-care", Kind: store.MutationResolve, ConflictID: "m0/description"},
+		edit("m1", "h1", "e1", "phone-a", "p-care", change.SectionDanger, fw("description", "ok", 1, 0)),
+		edit("m2", "h1", "e-h2", "phone-a", "p-care", change.SectionDanger, fw("description", "x", 1, 0)), // another household's record
+		edit("m3", "h1", "e3", "phone-a", "p-care", "nonsense", fw("description", "x", 1, 0)),             // no valid section
+		edit("m4", "h-missing", "e4", "phone-a", "p-care", change.SectionDanger, fw("description", "x", 1, 0)),
+		change.Mutation{ID: "m5", HouseholdID: "h1", DeviceID: "phone-a", ProfessionalID: "p-care", Kind: change.KindDelete, RecordID: "e-none", Stamp: stamp(1)},
+		change.Mutation{ID: "m6", HouseholdID: "h1", DeviceID: "phone-a", ProfessionalID: "p-care", Kind: change.KindResolve, ConflictID: "m0/description"},
 		edit("m7", "h1", "e1", "phone-a", "p-care", "", fw("description", "x", 1, 2)), // saw its own future
-		edit("m8", "h1", "e8", "phone-a", "p-care", store.SectionDanger, fw("description", "ok too", 2, 0)),
+		edit("m8", "h1", "e8", "phone-a", "p-care", change.SectionDanger, fw("description", "ok too", 2, 0)),
 	)
 	equalIDs(t, "outcomes", outcomes(res), []string{"1", "4/2", "4/2", "4/3", "4/3", "4/3", "4/2", "1"})
 	for _, r := range res {
-		if r.Outcome == store.OutcomeRejected && r.Detail == "" {
+		if r.Outcome == change.OutcomeRejected && r.Detail == "" {
 			t.Errorf("rejection of %s has no reason text", r.MutationID)
 		}
 	}
@@ -250,7 +251,7 @@ func testSyncPaging(t *testing.T, s store.Store) {
 	for i := range n {
 		h := fmt.Sprintf("h%02d", i)
 		createHousehold(t, s, h, "team-north")
-		push(t, s, edit("m"+h, h, "e"+h, "phone-a", "p-super", store.SectionDanger, fw("description", fmt.Sprintf("%0500d", i), 1, 0)))
+		push(t, s, edit("m"+h, h, "e"+h, "phone-a", "p-super", change.SectionDanger, fw("description", fmt.Sprintf("%0500d", i), 1, 0)))
 	}
 	cursors := map[string]int64{}
 	pages := 0

@@ -1,14 +1,10 @@
-// Package syncplan decides what a sync push writes. Storage engines load the state a push
-// touches inside its transaction (State), call Plan, and write the rows it returns with
-// set-based statements; so the merge (github.com/veilig/veilig/sync/merge) and the outcome of
-// every mutation are decided once, in pure Go, for every engine.
-package syncplan
+package server
 
 import (
 	"fmt"
 	"slices"
 
-	"github.com/veilig/veilig/backend/store"
+	"github.com/veilig/veilig/sync/change"
 	"github.com/veilig/veilig/sync/hlc"
 	"github.com/veilig/veilig/sync/merge"
 )
@@ -17,7 +13,7 @@ import (
 type Record struct {
 	ID          string
 	HouseholdID string
-	Section     store.PlanSection
+	Section     change.Section
 	Deleted     bool
 	Version     int64
 	UpdatedBy   string
@@ -46,13 +42,13 @@ type State struct {
 	// Versions maps each existing household of the push to its version after the bump.
 	Versions map[string]int64
 	// Known holds the results of mutations already applied by an earlier push.
-	Known map[string]store.MutationResult
+	Known map[string]change.Result
 	// Records, Writes and Deletes cover every record the push names.
 	Records map[string]Record
 	Writes  []WriteRow
 	Deletes []DeleteRow
 	// Conflicts covers those records and every conflict a resolve names.
-	Conflicts map[string]store.Conflict
+	Conflicts map[string]change.Conflict
 }
 
 // Current names the winning write of a field after the push.
@@ -64,7 +60,7 @@ type Current struct {
 // Changes is everything a push writes.
 type Changes struct {
 	// Results has one entry per mutation, in request order.
-	Results []store.MutationResult
+	Results []change.Result
 	// Mutations are the new entries of the mutation log (duplicates are not repeated).
 	Mutations []MutationRow
 	Writes    []WriteRow
@@ -77,22 +73,22 @@ type Changes struct {
 	// Revived records were deleted and are alive again: their current fields must be sent
 	// again, so their versions move to the record's.
 	Revived   []string
-	Conflicts []store.Conflict
-	CheckIns  []store.CheckIn
+	Conflicts []change.Conflict
+	CheckIns  []change.CheckIn
 }
 
 // MutationRow is one entry of the mutation log, the idempotency record of a push.
 type MutationRow struct {
-	store.MutationResult
+	change.Result
 	HouseholdID, DeviceID, ProfessionalID string
 	Version                               int64
 }
 
 // Plan decides a push. Mutations apply in request order; a mutation id seen before (in an
 // earlier push or earlier in this one) is answered with its first result and changes nothing.
-func Plan(st State, p store.SyncPushParams) Changes {
+func Plan(st State, muts []change.Mutation) Changes {
 	pl := planner{st: st, replicas: map[string]*merge.Replica{}, records: map[string]Record{},
-		conflicts: map[string]store.Conflict{}, touched: map[[2]string]bool{}, seen: map[string]int{}, isDirty: map[string]bool{}}
+		conflicts: map[string]change.Conflict{}, touched: map[[2]string]bool{}, seen: map[string]int{}, isDirty: map[string]bool{}}
 	for id, r := range st.Records {
 		pl.records[id] = r
 	}
@@ -100,7 +96,7 @@ func Plan(st State, p store.SyncPushParams) Changes {
 		pl.conflicts[id] = c
 	}
 	var ch Changes
-	for _, m := range p.Mutations {
+	for _, m := range muts {
 		if r, ok := st.Known[m.ID]; ok {
 			ch.Results = append(ch.Results, r)
 			continue
@@ -112,7 +108,7 @@ func Plan(st State, p store.SyncPushParams) Changes {
 		r := pl.apply(&ch, m)
 		pl.seen[m.ID] = len(ch.Results)
 		ch.Results = append(ch.Results, r)
-		row := MutationRow{MutationResult: r, HouseholdID: m.HouseholdID, DeviceID: m.DeviceID, ProfessionalID: m.ProfessionalID}
+		row := MutationRow{Result: r, HouseholdID: m.HouseholdID, DeviceID: m.DeviceID, ProfessionalID: m.ProfessionalID}
 		row.Version = st.Versions[m.HouseholdID]
 		ch.Mutations = append(ch.Mutations, row)
 	}
@@ -124,7 +120,7 @@ type planner struct {
 	st        State
 	replicas  map[string]*merge.Replica // by record, built from history on first touch
 	records   map[string]Record
-	conflicts map[string]store.Conflict
+	conflicts map[string]change.Conflict
 	changed   []string // conflict ids created or changed, in order
 	touched   map[[2]string]bool
 	fields    [][2]string // touched (record, field), in order
@@ -136,8 +132,8 @@ type planner struct {
 
 const detailOtherHousehold = "the record belongs to another household"
 
-func reject(m store.SyncMutation, reason store.RejectReason, format string, args ...any) store.MutationResult {
-	return store.MutationResult{MutationID: m.ID, Outcome: store.OutcomeRejected, Reason: reason, Detail: fmt.Sprintf(format, args...)}
+func reject(m change.Mutation, reason change.Reason, format string, args ...any) change.Result {
+	return change.Result{MutationID: m.ID, Outcome: change.OutcomeRejected, Reason: reason, Detail: fmt.Sprintf(format, args...)}
 }
 
 func (pl *planner) replica(record string) *merge.Replica {
@@ -160,97 +156,88 @@ func (pl *planner) replica(record string) *merge.Replica {
 	return r
 }
 
-func (pl *planner) apply(ch *Changes, m store.SyncMutation) store.MutationResult {
+func (pl *planner) apply(ch *Changes, m change.Mutation) change.Result {
 	version, ok := pl.st.Versions[m.HouseholdID]
 	if !ok {
-		return reject(m, store.ReasonNotFound, "household not found")
+		return reject(m, change.ReasonNotFound, "household not found")
 	}
 	switch m.Kind {
-	case store.MutationEdit, store.MutationDelete:
+	case change.KindEdit, change.KindDelete:
 		rec, exists := pl.records[m.RecordID]
 		switch {
 		case exists && rec.HouseholdID != m.HouseholdID:
-			return reject(m, store.ReasonInvalid, detailOtherHousehold)
-		case exists && m.Kind == store.MutationEdit && m.Section != "" && m.Section != rec.Section:
-			return reject(m, store.ReasonInvalid, "the record's section cannot change")
-		case !exists && m.Kind == store.MutationDelete:
-			return reject(m, store.ReasonNotFound, "no such record")
-		case !exists && !validSection(m.Section):
-			return reject(m, store.ReasonInvalid, "a new record needs a valid section")
+			return reject(m, change.ReasonInvalid, detailOtherHousehold)
+		case exists && m.Kind == change.KindEdit && m.Section != "" && m.Section != rec.Section:
+			return reject(m, change.ReasonInvalid, "the record's section cannot change")
+		case !exists && m.Kind == change.KindDelete:
+			return reject(m, change.ReasonNotFound, "no such record")
+		case !exists && !m.Section.Valid():
+			return reject(m, change.ReasonInvalid, "a new record needs a valid section")
 		}
 		if !exists {
 			rec = Record{ID: m.RecordID, HouseholdID: m.HouseholdID, Section: m.Section}
 		}
-		if m.Kind == store.MutationDelete {
+		if m.Kind == change.KindDelete {
 			return pl.delete(ch, m, rec, version)
 		}
 		return pl.edit(ch, m, rec, version)
-	case store.MutationResolve:
+	case change.KindResolve:
 		c, exists := pl.conflicts[m.ConflictID]
 		if !exists || c.HouseholdID != m.HouseholdID {
-			return reject(m, store.ReasonNotFound, "no such conflict")
+			return reject(m, change.ReasonNotFound, "no such conflict")
 		}
 		if !c.Resolved {
 			c.Resolved, c.Version = true, version
 			pl.setConflict(c)
 		}
-		return store.MutationResult{MutationID: m.ID, Outcome: store.OutcomeApplied}
-	case store.MutationCheckIn:
+		return change.Result{MutationID: m.ID, Outcome: change.OutcomeApplied}
+	case change.KindCheckIn:
 		c := m.CheckIn
 		c.ID, c.HouseholdID, c.Version = m.ID, m.HouseholdID, version
 		ch.CheckIns = append(ch.CheckIns, c)
-		return store.MutationResult{MutationID: m.ID, Outcome: store.OutcomeApplied}
+		return change.Result{MutationID: m.ID, Outcome: change.OutcomeApplied}
 	}
-	return reject(m, store.ReasonInvalid, "unknown mutation kind")
+	return reject(m, change.ReasonInvalid, "unknown mutation kind")
 }
 
-func validSection(s store.PlanSection) bool {
-	switch s {
-	case store.SectionDanger, store.SectionSafetyGoal, store.SectionAgreement, store.SectionNetworkPerson,
-		store.SectionWarningSignal, store.SectionCrisisContact, store.SectionReview:
-		return true
-	}
-	return false
-}
-
-func (pl *planner) edit(ch *Changes, m store.SyncMutation, rec Record, version int64) store.MutationResult {
+func (pl *planner) edit(ch *Changes, m change.Mutation, rec Record, version int64) change.Result {
 	if len(m.Writes) == 0 {
-		return reject(m, store.ReasonInvalid, "an edit needs at least one field")
+		return reject(m, change.ReasonInvalid, "an edit needs at least one field")
 	}
 	for i, w := range m.Writes {
 		mw := merge.Write{MutationID: m.ID, Record: m.RecordID, Field: w.Field, Value: w.Value, Stamp: w.Stamp, Device: m.DeviceID, Seen: w.Seen}
 		if err := mw.Validate(); err != nil {
-			return reject(m, store.ReasonInvalid, "field %d: %v", i, err)
+			return reject(m, change.ReasonInvalid, "field %d: %v", i, err)
 		}
 		for _, other := range m.Writes[:i] {
 			if other.Field == w.Field {
-				return reject(m, store.ReasonInvalid, "field %d is written twice", i)
+				return reject(m, change.ReasonInvalid, "field %d is written twice", i)
 			}
 		}
 	}
 	r := pl.replica(m.RecordID)
-	outcome := store.OutcomeApplied
+	outcome := change.OutcomeApplied
 	for _, w := range m.Writes {
 		mw := merge.Write{MutationID: m.ID, Record: m.RecordID, Field: w.Field, Value: w.Value, Stamp: w.Stamp, Device: m.DeviceID, Seen: w.Seen}
 		_, created := r.Add(mw)
 		pl.writes = append(pl.writes, WriteRow{HouseholdID: m.HouseholdID, RecordID: m.RecordID, Field: w.Field, MutationID: m.ID,
 			Value: w.Value, Stamp: w.Stamp, Seen: w.Seen, DeviceID: m.DeviceID, AuthorID: m.ProfessionalID, Version: version})
 		if len(created) > 0 {
-			outcome = store.OutcomeConflictRecorded
-		} else if r.State(m.RecordID).Fields[w.Field].MutationID != m.ID && outcome == store.OutcomeApplied {
-			outcome = store.OutcomeMerged
+			outcome = change.OutcomeConflictRecorded
+		} else if r.State(m.RecordID).Fields[w.Field].MutationID != m.ID && outcome == change.OutcomeApplied {
+			outcome = change.OutcomeMerged
 		}
 		pl.touch(m.RecordID, w.Field)
 	}
 	rec.UpdatedBy = m.ProfessionalID
 	pl.header(rec, version)
-	return store.MutationResult{MutationID: m.ID, Outcome: outcome}
+	return change.Result{MutationID: m.ID, Outcome: outcome}
 }
 
-func (pl *planner) delete(ch *Changes, m store.SyncMutation, rec Record, version int64) store.MutationResult {
+func (pl *planner) delete(ch *Changes, m change.Mutation, rec Record, version int64) change.Result {
 	d := merge.Delete{MutationID: m.ID, Record: m.RecordID, Stamp: m.Stamp, Device: m.DeviceID, Seen: m.Seen}
 	if err := d.Validate(); err != nil {
-		return reject(m, store.ReasonInvalid, "%v", err)
+		return reject(m, change.ReasonInvalid, "%v", err)
 	}
 	r := pl.replica(m.RecordID)
 	r.AddDelete(d)
@@ -260,9 +247,9 @@ func (pl *planner) delete(ch *Changes, m store.SyncMutation, rec Record, version
 	pl.header(rec, version)
 	if !r.State(m.RecordID).Deleted {
 		// An edit the deleter had not seen keeps the record: the delete is recorded, not applied.
-		return store.MutationResult{MutationID: m.ID, Outcome: store.OutcomeMerged, Detail: "the record has edits the delete had not seen"}
+		return change.Result{MutationID: m.ID, Outcome: change.OutcomeMerged, Detail: "the record has edits the delete had not seen"}
 	}
-	return store.MutationResult{MutationID: m.ID, Outcome: store.OutcomeApplied}
+	return change.Result{MutationID: m.ID, Outcome: change.OutcomeApplied}
 }
 
 func (pl *planner) touch(record, field string) {
@@ -283,7 +270,7 @@ func (pl *planner) header(rec Record, version int64) {
 	pl.records[rec.ID] = rec
 }
 
-func (pl *planner) setConflict(c store.Conflict) {
+func (pl *planner) setConflict(c change.Conflict) {
 	if !slices.Contains(pl.changed, c.ID) {
 		pl.changed = append(pl.changed, c.ID)
 	}
@@ -314,7 +301,7 @@ func (pl *planner) finish(ch *Changes) {
 				continue
 			}
 			rec := pl.records[c.Record]
-			nc := store.Conflict{ID: id, HouseholdID: rec.HouseholdID, RecordID: c.Record, Field: c.Field, MutationID: c.MutationID,
+			nc := change.Conflict{ID: id, HouseholdID: rec.HouseholdID, RecordID: c.Record, Field: c.Field, MutationID: c.MutationID,
 				Value: c.Value, Stamp: c.Stamp, DeviceID: c.Device, AuthorID: authors[c.MutationID], OverwrittenBy: c.OverwrittenBy,
 				Version: rec.Version}
 			if exists {

@@ -1,10 +1,8 @@
-package syncplan
+package store
 
 import (
 	"context"
 	"slices"
-
-	"github.com/veilig/veilig/backend/store"
 )
 
 // DefaultPullBytes bounds a pull page when the device does not ask for a size.
@@ -19,14 +17,14 @@ const DefaultPullBytes = 256 << 10
 // committed together with every row at or below it, so the rows loaded afterwards include all
 // of them; rows of a later transaction may come along too (their version is above the new
 // cursor, so they are simply sent again next time, and applying them twice changes nothing).
-func Pull(ctx context.Context, p store.SyncPullParams,
-	list func(context.Context, store.HouseholdListVisibleParams) ([]*store.Household, error),
-	changes func(ctx context.Context, h *store.Household, after int64) (*store.HouseholdChanges, error),
-) (*store.SyncPage, error) {
-	var visible []*store.Household
+func Pull(ctx context.Context, p SyncPullParams,
+	list func(context.Context, HouseholdListVisibleParams) ([]*Household, error),
+	changes func(ctx context.Context, h *Household, after int64) (*HouseholdChanges, error),
+) (*SyncPage, error) {
+	var visible []*Household
 	after := ""
 	for {
-		batch, err := list(ctx, store.HouseholdListVisibleParams{ProfessionalID: p.ProfessionalID, AfterID: after, Limit: 500})
+		batch, err := list(ctx, HouseholdListVisibleParams{ProfessionalID: p.ProfessionalID, AfterID: after, Limit: 500})
 		if err != nil {
 			return nil, err
 		}
@@ -36,7 +34,7 @@ func Pull(ctx context.Context, p store.SyncPullParams,
 		}
 		after = batch[len(batch)-1].ID
 	}
-	page := &store.SyncPage{}
+	page := &SyncPage{}
 	seen := make(map[string]bool, len(visible))
 	for _, h := range visible {
 		seen[h.ID] = true
@@ -79,7 +77,7 @@ func Pull(ctx context.Context, p store.SyncPullParams,
 
 // Size estimates the encoded size of a household's changes: the strings plus a fixed
 // allowance per item for ids, numbers and framing.
-func Size(hc *store.HouseholdChanges) int {
+func Size(hc *HouseholdChanges) int {
 	n := 64 + len(hc.Household.Code) + len(hc.Household.TeamID)
 	for _, r := range hc.Records {
 		n += 48 + len(r.ID) + len(r.Section)

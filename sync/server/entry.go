@@ -1,18 +1,16 @@
-package syncplan
+package server
 
 import (
-	"errors"
-	"fmt"
 	"slices"
 	"time"
 
-	"github.com/veilig/veilig/backend/store"
+	"github.com/veilig/veilig/sync/change"
 	"github.com/veilig/veilig/sync/hlc"
 )
 
 // Keys lists what a push touches, for the engine to load: the records it names, the conflicts
 // its resolves name and its mutation ids.
-func Keys(muts []store.SyncMutation) (records, conflicts, mutations []string) {
+func Keys(muts []change.Mutation) (records, conflicts, mutations []string) {
 	seen := map[string]bool{}
 	add := func(list *[]string, kind, v string) {
 		if v != "" && !seen[kind+v] {
@@ -23,9 +21,9 @@ func Keys(muts []store.SyncMutation) (records, conflicts, mutations []string) {
 	for _, m := range muts {
 		add(&mutations, "m", m.ID)
 		switch m.Kind {
-		case store.MutationEdit, store.MutationDelete:
+		case change.KindEdit, change.KindDelete:
 			add(&records, "r", m.RecordID)
-		case store.MutationResolve:
+		case change.KindResolve:
 			add(&conflicts, "c", m.ConflictID)
 		}
 	}
@@ -58,40 +56,60 @@ func currentOf(st State, record string) []WriteRow {
 	return out
 }
 
+// Replace is a PlanService write of a whole entry's content.
+type Replace struct {
+	MutationID  string
+	HouseholdID string
+	RecordID    string
+	Section     change.Section
+	Fields      map[string]string
+	Author      string
+	Now         time.Time
+}
+
 // EntryReplace is the mutation by which the PlanService API replaces an entry's content. Its
 // author has seen every current value (the API replaces the whole entry), so it is a
 // sequential edit: fields absent from the entry are cleared.
-func EntryReplace(st State, p store.PlanEntryUpsertParams, mutationID string) store.SyncMutation {
-	current := currentOf(st, p.Entry.ID)
+func EntryReplace(st State, p Replace) change.Mutation {
+	current := currentOf(st, p.RecordID)
 	stamp := serverStamp(p.Now, current)
-	m := store.SyncMutation{ID: mutationID, HouseholdID: p.Entry.HouseholdID, DeviceID: ServerDevice, ProfessionalID: p.UpdatedBy,
-		Kind: store.MutationEdit, RecordID: p.Entry.ID, Section: p.Entry.Section}
+	m := change.Mutation{ID: p.MutationID, HouseholdID: p.HouseholdID, DeviceID: ServerDevice, ProfessionalID: p.Author,
+		Kind: change.KindEdit, RecordID: p.RecordID, Section: p.Section}
 	seen := map[string]hlc.Timestamp{}
 	for _, w := range current {
 		seen[w.Field] = w.Stamp
 	}
-	fields := make([]string, 0, len(p.Entry.Fields)+len(seen))
-	for f := range p.Entry.Fields {
+	fields := make([]string, 0, len(p.Fields)+len(seen))
+	for f := range p.Fields {
 		fields = append(fields, f)
 	}
 	for f := range seen {
-		if _, kept := p.Entry.Fields[f]; !kept {
+		if _, kept := p.Fields[f]; !kept {
 			fields = append(fields, f)
 		}
 	}
 	slices.Sort(fields)
 	for _, f := range fields {
-		m.Writes = append(m.Writes, store.FieldWrite{Field: f, Value: p.Entry.Fields[f], Stamp: stamp, Seen: seen[f]})
+		m.Writes = append(m.Writes, change.FieldWrite{Field: f, Value: p.Fields[f], Stamp: stamp, Seen: seen[f]})
 	}
 	return m
 }
 
+// Remove is a PlanService delete of an entry its author has seen.
+type Remove struct {
+	MutationID  string
+	HouseholdID string
+	RecordID    string
+	Author      string
+	Now         time.Time
+}
+
 // EntryDelete is the mutation by which the PlanService API deletes an entry, having seen it.
-func EntryDelete(st State, p store.PlanEntryDeleteParams, mutationID string) store.SyncMutation {
-	current := currentOf(st, p.EntryID)
+func EntryDelete(st State, p Remove) change.Mutation {
+	current := currentOf(st, p.RecordID)
 	var seen hlc.Timestamp
 	for _, w := range st.Writes {
-		if w.RecordID == p.EntryID && w.Stamp > seen {
+		if w.RecordID == p.RecordID && w.Stamp > seen {
 			seen = w.Stamp
 		}
 	}
@@ -99,25 +117,17 @@ func EntryDelete(st State, p store.PlanEntryDeleteParams, mutationID string) sto
 	if stamp <= seen {
 		stamp = seen + 1
 	}
-	return store.SyncMutation{ID: mutationID, HouseholdID: p.HouseholdID, DeviceID: ServerDevice, ProfessionalID: p.UpdatedBy,
-		Kind: store.MutationDelete, RecordID: p.EntryID, Stamp: stamp, Seen: seen}
+	return change.Mutation{ID: p.MutationID, HouseholdID: p.HouseholdID, DeviceID: ServerDevice, ProfessionalID: p.Author,
+		Kind: change.KindDelete, RecordID: p.RecordID, Stamp: stamp, Seen: seen}
 }
 
-// ResultError turns a rejected result of a server-side edit into a store error.
-func ResultError(r store.MutationResult) error {
-	if r.Outcome != store.OutcomeRejected {
-		return nil
-	}
-	// An entry id of another household answers as if it did not exist.
-	if r.Reason == store.ReasonNotFound || r.Reason == store.ReasonForbidden || r.Detail == detailOtherHousehold {
-		return fmt.Errorf("plan entry: %s: %w", r.Detail, store.ErrNotFound)
-	}
-	return errors.New("invalid plan entry: " + r.Detail)
-}
+// OtherHousehold reports whether a rejection says the record belongs to another household:
+// the API answers such an entry id as if it did not exist.
+func OtherHousehold(r change.Result) bool { return r.Detail == detailOtherHousehold }
 
 // PendingHouseholds lists, sorted, the households of the mutations not yet applied: a push
 // bumps (and locks) only those, so a re-sent batch changes no version.
-func PendingHouseholds(muts []store.SyncMutation, known map[string]store.MutationResult) []string {
+func PendingHouseholds(muts []change.Mutation, known map[string]change.Result) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, m := range muts {
