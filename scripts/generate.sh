@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates the Go code of the API contract, byte for byte, with tools pinned in
-# tools/go.mod (buf, protoc-gen-go, protoc-gen-connect-go). No Buf Schema Registry access is
+# Regenerates, byte for byte, the Go code of the API contract and of every storage engine's
+# SQL, with tools pinned in tools/go.mod (buf, protoc-gen-go, protoc-gen-connect-go, sqlc). No Buf Schema Registry access is
 # needed: validate.proto comes from the pinned protovalidate Go module.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,4 +19,10 @@ buf format -w proto
 buf lint
 rm -rf proto/gen
 buf generate
-echo "generate: proto/gen is up to date; buf lint is clean"
+
+# Each engine's queries (backend/store/<engine>/queries/*.sql) become typed Go in its
+# internal/dbsqlc package.
+for cfg in backend/store/storepgx/sqlc.yaml backend/store/storesqlite/sqlc.yaml; do
+  go tool -modfile=tools/go.mod sqlc generate -f "$cfg"
+done
+echo "generate: proto/gen and the engines' dbsqlc packages are up to date; buf lint is clean"

@@ -135,6 +135,8 @@ type PlanEntryDeleteParams struct {
 type PlanEntryListParams struct {
 	HouseholdID    string
 	IncludeDeleted bool
+	// EntryID, when set, selects that entry only.
+	EntryID string
 }
 
 // ScheduleUpsertParams writes one schedule.

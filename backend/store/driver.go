@@ -1,0 +1,380 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/veilig/veilig/sync/change"
+	"github.com/veilig/veilig/sync/server"
+)
+
+// Driver is what a storage engine provides to the storage core (DB): transactions, migrations
+// and an Executor of SQL-shaped operations. An engine holds its SQL and nothing else: every
+// rule (lock order, what a push writes, notice ids, check-in effects, who may see what) lives
+// once, in the core, and is the same on every engine.
+//
+// Drivers interpret their database's errors once: a missing row is ErrNotFound, a unique
+// violation ErrConflict (both wrapped); context cancellation stays context.Canceled or
+// context.DeadlineExceeded.
+type Driver interface {
+	// Executor returns the executor for reads outside a transaction.
+	Executor() Executor
+	// Tx runs f in one write transaction and commits it. On PostgreSQL and CockroachDB a
+	// serialization failure (SQLSTATE 40001), at any statement or at commit, restarts the
+	// whole transaction, so f may run more than once and must have no effect outside it. Any
+	// other error from f rolls back and is returned as it is.
+	Tx(ctx context.Context, f func(ctx context.Context, tx Executor) error) error
+	// Migrate applies every pending schema migration.
+	Migrate(ctx context.Context) error
+	// MigrationsPending reports whether the schema lacks migrations this binary carries.
+	MigrationsPending(ctx context.Context) (bool, error)
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+	// Close releases the driver's connections.
+	Close() error
+}
+
+// Executor runs one SQL-shaped operation each. Methods are named Noun+Verb; methods named
+// …Many take a slice and are set-based on engines that can be (one statement whatever the
+// length); an empty slice does nothing. Lists are ordered as each method says, so that every
+// engine answers alike. Times are stored with microsecond precision in UTC and returned in
+// UTC.
+type Executor interface {
+	OrganizationUpsert(ctx context.Context, org Organization) error
+	OrganizationGet(ctx context.Context, id string) (*Organization, error)
+	// OrganizationList is ordered by id.
+	OrganizationList(ctx context.Context) ([]*Organization, error)
+
+	// ProfessionalUpsert inserts or replaces every column but CreatedAt of an existing row.
+	ProfessionalUpsert(ctx context.Context, p Professional) error
+	ProfessionalGet(ctx context.Context, id string) (*Professional, error)
+	// ProfessionalListByOrganization is ordered by id.
+	ProfessionalListByOrganization(ctx context.Context, organizationID string) ([]*Professional, error)
+	// ProfessionalListByRole is ordered by id.
+	ProfessionalListByRole(ctx context.Context, role Role) ([]*Professional, error)
+
+	// TeamUpsert inserts a team or renames it.
+	TeamUpsert(ctx context.Context, team Team) error
+	TeamGet(ctx context.Context, id string) (*Team, error)
+	// TeamList is ordered by id.
+	TeamList(ctx context.Context) ([]*Team, error)
+	// TeamMemberInsert does nothing when the membership exists.
+	TeamMemberInsert(ctx context.Context, m TeamMember) error
+	// TeamMemberDelete does nothing when the membership does not exist.
+	TeamMemberDelete(ctx context.Context, m TeamMember) error
+	// TeamListByProfessional lists the teams a professional is a member of, by id.
+	TeamListByProfessional(ctx context.Context, professionalID string) ([]*Team, error)
+	// TeamMemberList lists a team's member professionals, by id.
+	TeamMemberList(ctx context.Context, teamID string) ([]*Professional, error)
+
+	// HouseholdInsert inserts a household with version 1 and UpdatedAt = CreatedAt; a second
+	// household with the same code or id is ErrConflict.
+	HouseholdInsert(ctx context.Context, h Household) error
+	HouseholdGet(ctx context.Context, id string) (*Household, error)
+	// HouseholdLockBump locks the named households in the order of their ids (on engines
+	// with row locks: SELECT … ORDER BY id FOR UPDATE), raises each one's version by one,
+	// sets its updated_at to Now and records it in sync_pokes with the new version (insert, or
+	// raise the stored version). It returns the new versions of the households that exist,
+	// ordered by id; unknown ids are left out.
+	HouseholdLockBump(ctx context.Context, p HouseholdLockBumpParams) ([]HouseholdVersion, error)
+	// HouseholdListVisible lists, ordered by id, the households the professional may see
+	// (household_viewers), at most Limit after AfterID ("" for the first page).
+	HouseholdListVisible(ctx context.Context, p HouseholdListVisibleParams) ([]*Household, error)
+	// HouseholdCanAccess reports whether (householdID, professionalID) is in household_viewers.
+	HouseholdCanAccess(ctx context.Context, professionalID, householdID string) (bool, error)
+
+	// CareTeamMemberClearLead clears the lead flag of every member of a household.
+	CareTeamMemberClearLead(ctx context.Context, householdID string) error
+	// CareTeamMemberUpsert inserts an assignment or sets its lead flag.
+	CareTeamMemberUpsert(ctx context.Context, m CareTeamMember) error
+	// CareTeamMemberDelete deletes an assignment and reports whether it existed.
+	CareTeamMemberDelete(ctx context.Context, householdID, professionalID string) (bool, error)
+	// CareTeamMemberList is ordered by professional id.
+	CareTeamMemberList(ctx context.Context, householdID string) ([]*CareTeamMember, error)
+
+	// MutationLogGetMany returns the logged results of the given mutation ids that exist, in
+	// no particular order.
+	MutationLogGetMany(ctx context.Context, ids []string) ([]change.Result, error)
+	// MutationLogInsertMany appends entries to the mutation log.
+	MutationLogInsertMany(ctx context.Context, rows []server.MutationRow) error
+	// PlanEntryHeaderGetMany returns the headers of the named plan entries that exist.
+	PlanEntryHeaderGetMany(ctx context.Context, ids []string) ([]server.Record, error)
+	// PlanEntryHeaderUpsertMany inserts headers (created_at = updated_at = Now) or updates
+	// deleted, version, updated_at and updated_by of existing ones.
+	PlanEntryHeaderUpsertMany(ctx context.Context, p PlanEntryHeaderUpsertManyParams) error
+	// PlanEntryList lists a household's plan entries with their current non-empty field
+	// values, ordered by id; tombstones only with IncludeDeleted; only EntryID when set.
+	PlanEntryList(ctx context.Context, p PlanEntryListParams) ([]*PlanEntry, error)
+	// PlanEntryListChanged lists the headers of a household's entries whose version is above
+	// After, ordered by id, without fields.
+	PlanEntryListChanged(ctx context.Context, p ChangedParams) ([]*SyncRecord, error)
+
+	// FieldWriteListByRecords returns every stored write of the named records, in no
+	// particular order.
+	FieldWriteListByRecords(ctx context.Context, recordIDs []string) ([]server.WriteRow, error)
+	// FieldWriteListChanged lists a household's current writes whose version is above After,
+	// ordered by record id and field.
+	FieldWriteListChanged(ctx context.Context, p ChangedParams) ([]server.WriteRow, error)
+	// FieldWriteInsertMany stores new writes as they are (is_current included).
+	FieldWriteInsertMany(ctx context.Context, rows []server.WriteRow) error
+	// FieldWriteSetCurrentMany makes, for each (record, field), the named mutation's write the
+	// only current one. A write that becomes current takes the given version; a write that
+	// was current and stays current keeps its version.
+	FieldWriteSetCurrentMany(ctx context.Context, rows []server.Current) error
+	// FieldWriteReviveMany sets the version of the current writes of the named records to the
+	// version of their record header (a revived record sends its fields again).
+	FieldWriteReviveMany(ctx context.Context, recordIDs []string) error
+
+	// RecordDeleteListByRecords returns every stored delete of the named records.
+	RecordDeleteListByRecords(ctx context.Context, recordIDs []string) ([]server.DeleteRow, error)
+	// RecordDeleteInsertMany stores new deletes.
+	RecordDeleteInsertMany(ctx context.Context, rows []server.DeleteRow) error
+
+	// ConflictListByRecordsOrIDs returns the conflicts of the named records and the conflicts
+	// with the named ids, ordered by id.
+	ConflictListByRecordsOrIDs(ctx context.Context, recordIDs, ids []string) ([]*change.Conflict, error)
+	// ConflictListChanged lists a household's conflicts whose version is above After, by id.
+	ConflictListChanged(ctx context.Context, p ChangedParams) ([]*change.Conflict, error)
+	// ConflictUpsertMany inserts conflicts or updates overwritten_by, resolved and version.
+	ConflictUpsertMany(ctx context.Context, rows []change.Conflict) error
+
+	// CheckInGet returns one check-in.
+	CheckInGet(ctx context.Context, id string) (*change.CheckIn, error)
+	// CheckInInsertMany inserts check-ins; an id that exists is left as it is.
+	CheckInInsertMany(ctx context.Context, rows []change.CheckIn) error
+	// CheckInListByHousehold lists check-ins newest first (recorded_at, then id, descending),
+	// at most limit.
+	CheckInListByHousehold(ctx context.Context, householdID string, limit int) ([]*change.CheckIn, error)
+	// CheckInListChanged lists a household's check-ins whose version is above After, ordered
+	// by version, then id.
+	CheckInListChanged(ctx context.Context, p ChangedParams) ([]*change.CheckIn, error)
+
+	// ScheduleGet returns one schedule.
+	ScheduleGet(ctx context.Context, id string) (*Schedule, error)
+	// ScheduleUpsert inserts or replaces a schedule (every column but id, household_id,
+	// created_at and last_check_in_at; a new row's last_check_in_at is the household's latest
+	// check-in) with the given version, created_at/updated_at = Now, and returns it as stored.
+	ScheduleUpsert(ctx context.Context, p ScheduleUpsertRowParams) (*Schedule, error)
+	// ScheduleListByHousehold is ordered by id.
+	ScheduleListByHousehold(ctx context.Context, householdID string) ([]*Schedule, error)
+	// ScheduleListChanged lists a household's schedules whose version is above After, ordered
+	// by version, then id.
+	ScheduleListChanged(ctx context.Context, p ChangedParams) ([]*Schedule, error)
+	// ScheduleClaimDue returns, lowest overdue_at first, up to Limit schedules whose
+	// overdue_at is at or before Now, locking them and skipping rows another transaction
+	// holds (FOR UPDATE SKIP LOCKED) on engines with row locks.
+	ScheduleClaimDue(ctx context.Context, p ClaimParams) ([]*Schedule, error)
+	// ScheduleAdvanceMany sets next_due_at, overdue_at and opens_at of claimed schedules.
+	ScheduleAdvanceMany(ctx context.Context, rows []ScheduleAdvanceRow) error
+	// ScheduleCheckInMany raises last_check_in_at of every schedule of each household to the
+	// given instant where it is older or unset.
+	ScheduleCheckInMany(ctx context.Context, rows []HouseholdInstant) error
+
+	// AlertInsertMany inserts alerts that do not exist yet (an existing id is left as it is)
+	// with step 0 and created_at = Now, taking team_id from the household and organization_id
+	// from the lead professional ('' when unknown); alerts of unknown households are not
+	// inserted. It returns the ids it inserted.
+	AlertInsertMany(ctx context.Context, p AlertInsertManyParams) ([]string, error)
+	AlertGet(ctx context.Context, id string) (*Alert, error)
+	// AlertListByHousehold lists alerts newest first (created_at, then id, descending), at
+	// most limit.
+	AlertListByHousehold(ctx context.Context, householdID string, limit int) ([]*Alert, error)
+	// AlertClaimDue returns, lowest next_step_at first, up to Limit alerts whose next_step_at
+	// is at or before Now, locked and skipping locked rows like ScheduleClaimDue.
+	AlertClaimDue(ctx context.Context, p ClaimParams) ([]*Alert, error)
+	// AlertStepMany sets step and next_step_at of claimed alerts.
+	AlertStepMany(ctx context.Context, rows []AlertStepRow) error
+	// AlertAcknowledge clears next_step_at and, the first time only, sets acknowledged_at and
+	// acknowledged_by; it returns the alert as stored.
+	AlertAcknowledge(ctx context.Context, p AlertAcknowledgeParams) (*Alert, error)
+	// AlertAcknowledgeOverdueMany acknowledges, by By at Now, every open overdue alert of the
+	// named households.
+	AlertAcknowledgeOverdueMany(ctx context.Context, p AlertAcknowledgeOverdueManyParams) error
+
+	// NoticeInsertMany inserts notices (created_at = Now) whose id does not exist yet and
+	// returns the ids it inserted.
+	NoticeInsertMany(ctx context.Context, p NoticeInsertManyParams) ([]string, error)
+	// NoticeList lists an alert's notices by step, then id.
+	NoticeList(ctx context.Context, alertID string) ([]*Notice, error)
+
+	// OutboxInsertMany queues, for every recipient, one pending push per device token of its
+	// professional (ProfessionalID), or of every supervisor (role supervisor) who is a member
+	// of SupervisorsOfTeam; attempts 0, next_attempt_at = created_at = Now. A (notice, token)
+	// that exists is left as it is.
+	OutboxInsertMany(ctx context.Context, p OutboxInsertManyParams) error
+	// OutboxInsertViewers queues, for every poke, one pending push of kind "sync" with an
+	// empty ref per device token of every professional who may see the poke's household
+	// (household_viewers), once per token. A (notice, token) that exists is left as it is.
+	OutboxInsertViewers(ctx context.Context, p OutboxInsertViewersParams) error
+	// OutboxClaim leases up to Limit pending pushes whose next_attempt_at is at or before Now,
+	// oldest next_attempt_at first, skipping locked rows: next_attempt_at becomes LeaseUntil
+	// and attempts goes up by one. It returns them as updated.
+	OutboxClaim(ctx context.Context, p OutboxClaimRowParams) ([]*OutboxItem, error)
+	// OutboxFinishMany records outcomes of pending pushes whose attempts still equal the
+	// result's Attempt: status, next_attempt_at (NextAttemptAt for a pending result, Now
+	// otherwise), last_error = Reason, finished_at (NULL for pending, Now otherwise).
+	OutboxFinishMany(ctx context.Context, p OutboxCompleteParams) error
+	// OutboxList lists a notice's pushes by token.
+	OutboxList(ctx context.Context, noticeID string) ([]*OutboxItem, error)
+
+	// DeviceUpsert stores a token or moves it to another professional.
+	DeviceUpsert(ctx context.Context, d Device) error
+	// DeviceDelete deletes a professional's token; another's token is left alone.
+	DeviceDelete(ctx context.Context, professionalID, token string) error
+	// DeviceDeleteByTokens deletes the named tokens, whoever holds them.
+	DeviceDeleteByTokens(ctx context.Context, tokens []string) error
+	// DeviceListByProfessional is ordered by token.
+	DeviceListByProfessional(ctx context.Context, professionalID string) ([]*Device, error)
+
+	// EscalationPolicyUpsert stores a team's or an organization's policy.
+	EscalationPolicyUpsert(ctx context.Context, p EscalationPolicy) error
+	// EscalationPolicyList is ordered by scope id.
+	EscalationPolicyList(ctx context.Context) ([]*EscalationPolicy, error)
+
+	// DigestGet returns a supervisor's digest of one slot.
+	DigestGet(ctx context.Context, professionalID string, slotAt time.Time) (*Digest, error)
+	// DigestCount counts for a supervisor, over the teams they are a member of: open alerts at
+	// step 0 of kind overdue (Overdue); open alerts past step 0 or of another kind (Escalated);
+	// check-ins with outcome concerns or unsafe recorded in (Since, SlotAt] in those teams'
+	// households (Concerns). Only the three counts of the result are set.
+	DigestCount(ctx context.Context, p DigestCreateParams) (*Digest, error)
+	// DigestInsert records a digest.
+	DigestInsert(ctx context.Context, d Digest) error
+
+	// SyncPokeTake deletes and returns up to limit pending sync pokes, ordered by household
+	// id, skipping locked rows.
+	SyncPokeTake(ctx context.Context, limit int) ([]HouseholdVersion, error)
+
+	// LinkInsert stores a new check-in link (not revoked, no failed PINs, never used).
+	LinkInsert(ctx context.Context, l Link) error
+	LinkGetByTokenHash(ctx context.Context, tokenHash string) (*Link, error)
+	// LinkListByHousehold lists links newest first (created_at, then id, descending).
+	LinkListByHousehold(ctx context.Context, householdID string) ([]*Link, error)
+	// LinkRevoke sets revoked_at (the first time only) of the household's link and returns it.
+	LinkRevoke(ctx context.Context, p LinkRevokeParams) (*Link, error)
+	// LinkPINFailed counts a wrong PIN and locks the link (locked_at = Now) when the count
+	// reaches Limit and it was not locked; it returns the link as stored.
+	LinkPINFailed(ctx context.Context, p LinkPINFailedParams) (*Link, error)
+	// LinkUsed resets failed_pins and sets last_used_at.
+	LinkUsed(ctx context.Context, id string, now time.Time) error
+
+	// AuditInsertMany appends access records.
+	AuditInsertMany(ctx context.Context, events []AuditEvent) error
+	// AuditListByHousehold lists a household's records by at, then id.
+	AuditListByHousehold(ctx context.Context, householdID string) ([]*AuditEvent, error)
+}
+
+// HouseholdLockBumpParams names the households a write transaction locks and bumps.
+type HouseholdLockBumpParams struct {
+	IDs []string
+	Now time.Time
+}
+
+// HouseholdVersion is a household's version, after a bump or as a pending sync poke.
+type HouseholdVersion struct {
+	HouseholdID string
+	Version     int64
+}
+
+// PlanEntryHeaderUpsertManyParams writes plan entry headers.
+type PlanEntryHeaderUpsertManyParams struct {
+	Records []server.Record
+	Now     time.Time
+}
+
+// ChangedParams selects a household's rows written after a cursor.
+type ChangedParams struct {
+	HouseholdID string
+	After       int64
+}
+
+// ScheduleUpsertRowParams writes one schedule row.
+type ScheduleUpsertRowParams struct {
+	Schedule Schedule
+	Version  int64
+	Now      time.Time
+}
+
+// ClaimParams claims due rows.
+type ClaimParams struct {
+	Now   time.Time
+	Limit int
+}
+
+// ScheduleAdvanceRow moves a claimed schedule to its next occurrence.
+type ScheduleAdvanceRow struct {
+	ID        string
+	NextDueAt *time.Time
+	OverdueAt *time.Time
+	OpensAt   *time.Time
+}
+
+// HouseholdInstant is an instant for a household (a check-in's recorded_at).
+type HouseholdInstant struct {
+	HouseholdID string
+	At          time.Time
+}
+
+// AlertInsertManyParams inserts alerts.
+type AlertInsertManyParams struct {
+	// Alerts: ID, Kind, ScheduleID, HouseholdID, LeadID, DueAt and NextStepAt are used.
+	Alerts []Alert
+	Now    time.Time
+}
+
+// AlertStepRow is the new step of a claimed alert.
+type AlertStepRow struct {
+	ID         string
+	Step       int32
+	NextStepAt *time.Time
+}
+
+// AlertAcknowledgeOverdueManyParams acknowledges households' open overdue alerts.
+type AlertAcknowledgeOverdueManyParams struct {
+	HouseholdIDs []string
+	By           string
+	Now          time.Time
+}
+
+// NoticeInsertManyParams inserts notices.
+type NoticeInsertManyParams struct {
+	Notices []Notice // ID, AlertID and Step are used
+	Now     time.Time
+}
+
+// OutboxRecipient is whom one notice's push goes to: a professional, or the supervisors of a
+// team. Kind, Ref, Urgent and Counts are copied onto every push.
+type OutboxRecipient struct {
+	NoticeID          string
+	ProfessionalID    string
+	SupervisorsOfTeam string
+	Kind              string
+	Ref               string
+	Urgent            bool
+	Counts            [3]int32
+}
+
+// OutboxInsertManyParams queues pushes.
+type OutboxInsertManyParams struct {
+	Recipients []OutboxRecipient
+	Now        time.Time
+}
+
+// SyncPoke is one "please sync" notice for a household.
+type SyncPoke struct {
+	NoticeID    string
+	HouseholdID string
+}
+
+// OutboxInsertViewersParams queues "please sync" pushes.
+type OutboxInsertViewersParams struct {
+	Pokes []SyncPoke
+	Now   time.Time
+}
+
+// OutboxClaimRowParams leases pushes.
+type OutboxClaimRowParams struct {
+	Now        time.Time
+	LeaseUntil time.Time
+	Limit      int
+}
