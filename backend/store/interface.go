@@ -92,8 +92,6 @@ type Store interface {
 
 	// AuditAppend appends access records in one statement.
 	AuditAppend(ctx context.Context, events []AuditEvent) error
-	// AuditListByHousehold lists a household's access records oldest first.
-	AuditListByHousehold(ctx context.Context, householdID string) ([]*AuditEvent, error)
 }
 
 // HouseholdListVisibleParams selects a page of visible households.

@@ -8,7 +8,7 @@ import (
 // DefaultPullBytes bounds a pull page when the device does not ask for a size.
 const DefaultPullBytes = 256 << 10
 
-// Pull assembles a pull page for any engine: list the households the professional may see,
+// SyncPull implements Store: list the households the professional may see,
 // evict the held ones that are no longer visible, and add the changes of every household whose
 // version passed its cursor until the byte budget is spent.
 //
@@ -17,10 +17,8 @@ const DefaultPullBytes = 256 << 10
 // committed together with every row at or below it, so the rows loaded afterwards include all
 // of them; rows of a later transaction may come along too (their version is above the new
 // cursor, so they are simply sent again next time, and applying them twice changes nothing).
-func Pull(ctx context.Context, p SyncPullParams,
-	list func(context.Context, HouseholdListVisibleParams) ([]*Household, error),
-	changes func(ctx context.Context, h *Household, after int64) (*HouseholdChanges, error),
-) (*SyncPage, error) {
+func (db *DB) SyncPull(ctx context.Context, p SyncPullParams) (*SyncPage, error) {
+	list, changes := db.read().HouseholdListVisible, db.householdChanges
 	var visible []*Household
 	after := ""
 	for {
@@ -95,4 +93,38 @@ func Size(hc *HouseholdChanges) int {
 		n += 96 + len(s.ID) + len(s.Rule) + len(s.TimeZone) + len(s.Channel) + len(s.LeadProfessionalID)
 	}
 	return n
+}
+
+// householdChanges loads what changed in one household after a cursor: record headers with
+// their current fields, conflicts, check-ins and schedules.
+func (db *DB) householdChanges(ctx context.Context, h *Household, after int64) (*HouseholdChanges, error) {
+	ex, p := db.read(), ChangedParams{HouseholdID: h.ID, After: after}
+	hc := &HouseholdChanges{Household: h}
+	var err error
+	if hc.Records, err = ex.PlanEntryListChanged(ctx, p); err != nil {
+		return nil, err
+	}
+	fields, err := ex.FieldWriteListChanged(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]*SyncRecord, len(hc.Records))
+	for _, r := range hc.Records {
+		byID[r.ID] = r
+	}
+	for _, f := range fields {
+		if r := byID[f.RecordID]; r != nil {
+			r.Fields = append(r.Fields, FieldState{Field: f.Field, Value: f.Value, Stamp: f.Stamp, DeviceID: f.DeviceID})
+		}
+	}
+	if hc.Conflicts, err = ex.ConflictListChanged(ctx, p); err != nil {
+		return nil, err
+	}
+	if hc.CheckIns, err = ex.CheckInListChanged(ctx, p); err != nil {
+		return nil, err
+	}
+	if hc.Schedules, err = ex.ScheduleListChanged(ctx, p); err != nil {
+		return nil, err
+	}
+	return hc, nil
 }

@@ -52,8 +52,6 @@ type Reminders interface {
 	AlertListByHousehold(ctx context.Context, householdID string, limit int) ([]*Alert, error)
 	// AlertAcknowledge stops an alert's escalation. Acknowledging twice keeps the first.
 	AlertAcknowledge(ctx context.Context, p AlertAcknowledgeParams) (*Alert, error)
-	// NoticeList lists the notices of an alert by step; tests and audits use it.
-	NoticeList(ctx context.Context, alertID string) ([]*Notice, error)
 
 	// OutboxClaim leases up to Limit pending pushes whose next attempt is due, oldest first:
 	// their next attempt moves to Now+Lease and their attempt count goes up, so a replica that
@@ -64,8 +62,6 @@ type Reminders interface {
 	// removed from devices. An outcome for a push whose lease was taken over (Attempt no
 	// longer matches) is ignored.
 	OutboxComplete(ctx context.Context, p OutboxCompleteParams) error
-	// OutboxList lists every push of a notice, ordered by token; tests and audits use it.
-	OutboxList(ctx context.Context, noticeID string) ([]*OutboxItem, error)
 
 	// DigestCreate computes and records a supervisor's digest for one slot, once: the counts
 	// over the supervisor's teams, and, when any count is non-zero, a notice with its push.

@@ -140,3 +140,15 @@ type CheckIn struct {
 	RecordedAt  time.Time
 	Version     int64
 }
+
+// The outcomes of a check-in (CheckIn.Outcome).
+const (
+	CheckInSafe      = "safe"
+	CheckInConcerns  = "concerns"
+	CheckInUnsafe    = "unsafe"
+	CheckInNoContact = "no_contact"
+)
+
+// Confirms reports whether a check-in confirms the household was reached. A "no contact"
+// check-in records an attempt: it satisfies no occurrence and stops no escalation.
+func (c CheckIn) Confirms() bool { return c.Outcome != CheckInNoContact }

@@ -1,5 +1,5 @@
-// Package storeopen opens the storage engine a database URL names. Engines are wired here,
-// explicitly, never by init() registration.
+// Package storeopen opens the storage a database URL names: the engine's driver under the
+// storage core (store.DB). Engines are wired here, explicitly, never by init() registration.
 package storeopen
 
 import (
@@ -18,7 +18,16 @@ import (
 //	sqlite://PATH, file:PATH or PATH the embedded SQLite database at PATH
 //
 // The URL may hold a password, so it never appears in an error.
-func Open(ctx context.Context, databaseURL string) (store.Store, error) {
+func Open(ctx context.Context, databaseURL string) (*store.DB, error) {
+	d, err := OpenDriver(ctx, databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	return store.New(d), nil
+}
+
+// OpenDriver opens the engine's driver for databaseURL, as Open does.
+func OpenDriver(ctx context.Context, databaseURL string) (store.Driver, error) {
 	kind, path := Parse(databaseURL)
 	switch kind {
 	case KindPostgres:

@@ -17,9 +17,9 @@ import (
 //	push-1000:           one push of 1,000 small mutations (one field each) into one household
 //	push-1000-parallel:  the same from 8 concurrent writers, one household each
 //	pull-10000:          one pull of a household holding 10,000 field changes, from cursor 0
-func Benchmark(b *testing.B, open func(testing.TB) store.Store) {
+func Benchmark(b *testing.B, open func(testing.TB) store.Driver) {
 	b.Run("push-1000", func(b *testing.B) {
-		s := open(b)
+		s := Open(b, open)
 		seedDirectory(b, s)
 		createHousehold(b, s, "h0", "team-north")
 		b.ResetTimer()
@@ -30,7 +30,7 @@ func Benchmark(b *testing.B, open func(testing.TB) store.Store) {
 		reportRetries(b, s)
 	})
 	b.Run("push-1000-parallel", func(b *testing.B) {
-		s := open(b)
+		s := Open(b, open)
 		seedDirectory(b, s)
 		const writers = 8
 		for w := range writers {
@@ -52,7 +52,7 @@ func Benchmark(b *testing.B, open func(testing.TB) store.Store) {
 		reportRetries(b, s)
 	})
 	b.Run("pull-10000", func(b *testing.B) {
-		s := open(b)
+		s := Open(b, open)
 		seedDirectory(b, s)
 		createHousehold(b, s, "h0", "team-north")
 		must(b, s.CareTeamMemberSet(ctx(), store.CareTeamMemberSetParams{Member: store.CareTeamMember{HouseholdID: "h0", ProfessionalID: "p-care"}, Now: t0}))
@@ -78,7 +78,7 @@ func Benchmark(b *testing.B, open func(testing.TB) store.Store) {
 }
 
 // pushBatch pushes n one-field edits: n/10 new plan entries with 10 fields each.
-func pushBatch(s store.Store, household string, batch, n int) error {
+func pushBatch(s *store.DB, household string, batch, n int) error {
 	muts := make([]change.Mutation, n)
 	stamp := hlc.New(t0.Add(time.Duration(batch)*time.Second), 0)
 	for i := range muts {
@@ -100,8 +100,8 @@ func pushBatch(s store.Store, household string, batch, n int) error {
 }
 
 // reportRetries reports serialization retries per operation for engines that count them.
-func reportRetries(b *testing.B, s store.Store) {
-	if r, ok := s.(interface{ Retries() int64 }); ok {
+func reportRetries(b *testing.B, s *store.DB) {
+	if r, ok := s.Driver().(interface{ Retries() int64 }); ok {
 		b.ReportMetric(float64(r.Retries())/float64(b.N), "retries/op")
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"github.com/veilig/veilig/backend/store"
 )
 
-func testLinks(t *testing.T, s store.Store) {
+func testLinks(t *testing.T, s *store.DB) {
 	seedDirectory(t, s)
 	createHousehold(t, s, "h1", "team-north")
 	createHousehold(t, s, "h2", "team-north")

@@ -13,7 +13,7 @@ import (
 // remindersTests are the scheduler's storage rules; Exercise runs them on every engine.
 var remindersTests = []struct {
 	name string
-	run  func(*testing.T, store.Store)
+	run  func(*testing.T, *store.DB)
 }{
 	{"reminders: devices", testDevices},
 	{"reminders: escalation policies and supervisors", testPolicies},
@@ -32,7 +32,7 @@ func tp(t time.Time) *time.Time { return &t }
 
 // dueSchedule stores a schedule whose current occurrence is due at due and overdue at
 // overdue, opened at opens.
-func dueSchedule(t testing.TB, s store.Store, id, household string, due, overdue, opens time.Time) {
+func dueSchedule(t testing.TB, s *store.DB, id, household string, due, overdue, opens time.Time) {
 	t.Helper()
 	_, err := s.ScheduleUpsert(ctx(), store.ScheduleUpsertParams{Now: t0, Schedule: store.Schedule{ID: id, HouseholdID: household,
 		Rule: "FREQ=DAILY", TimeZone: "Europe/Amsterdam", LocalTime: "18:00", GraceMinutes: 60, Channel: "visit",
@@ -53,7 +53,7 @@ func nextDay(now time.Time) func(store.DueSchedule) store.ScheduleAdvance {
 	}
 }
 
-func register(t testing.TB, s store.Store, token, professional string) {
+func register(t testing.TB, s *store.DB, token, professional string) {
 	t.Helper()
 	must(t, s.DeviceRegister(ctx(), store.Device{Token: token, ProfessionalID: professional, Platform: "android", UpdatedAt: t0}))
 }
@@ -66,7 +66,7 @@ func tokens(items []*store.OutboxItem) []string {
 	return out
 }
 
-func testDevices(t *testing.T, s store.Store) {
+func testDevices(t *testing.T, s *store.DB) {
 	seedDirectory(t, s)
 	register(t, s, "tok-b", "p-care")
 	register(t, s, "tok-a", "p-care")
@@ -86,7 +86,7 @@ func testDevices(t *testing.T, s store.Store) {
 	equal(t, "devices left", len(list), 0)
 }
 
-func testDetect(t *testing.T, s store.Store) {
+func testDetect(t *testing.T, s *store.DB) {
 	seedDirectory(t, s)
 	createHousehold(t, s, "h1", "team-north")
 	register(t, s, "tok-care-1", "p-care")
@@ -140,7 +140,7 @@ func testDetect(t *testing.T, s store.Store) {
 	equal(t, "notices after a repeat", len(notices), 1)
 }
 
-func testDetectCheckIn(t *testing.T, s store.Store) {
+func testDetectCheckIn(t *testing.T, s *store.DB) {
 	seedDirectory(t, s)
 	createHousehold(t, s, "h1", "team-north")
 	createHousehold(t, s, "h2", "team-north")
@@ -178,7 +178,7 @@ func testDetectCheckIn(t *testing.T, s store.Store) {
 	must(t, err)
 }
 
-func testEscalate(t *testing.T, s store.Store) {
+func testEscalate(t *testing.T, s *store.DB) {
 	seedDirectory(t, s)
 	createHousehold(t, s, "h1", "team-north")
 	register(t, s, "tok-care", "p-care")
@@ -256,7 +256,7 @@ func testEscalate(t *testing.T, s store.Store) {
 	equal(t, "alerts of h1", len(list), 3)
 }
 
-func testDetectConcurrent(t *testing.T, s store.Store) {
+func testDetectConcurrent(t *testing.T, s *store.DB) {
 	seedDirectory(t, s)
 	const households, perHousehold = 10, 20
 	due := t0.Add(10 * time.Hour)
@@ -305,7 +305,7 @@ func testDetectConcurrent(t *testing.T, s store.Store) {
 	}
 }
 
-func testOutbox(t *testing.T, s store.Store) {
+func testOutbox(t *testing.T, s *store.DB) {
 	seedDirectory(t, s)
 	createHousehold(t, s, "h1", "team-north")
 	for _, tok := range []string{"tok-1", "tok-2", "tok-3", "tok-4"} {
@@ -359,7 +359,7 @@ func testOutbox(t *testing.T, s store.Store) {
 	equalIDs(t, "a retry is claimed at its time", tokens(claim(t0.Add(10*time.Minute), 10)), []string{"tok-3"})
 }
 
-func testDigest(t *testing.T, s store.Store) {
+func testDigest(t *testing.T, s *store.DB) {
 	seedDirectory(t, s)
 	createHousehold(t, s, "h1", "team-north")
 	createHousehold(t, s, "h2", "team-south")
@@ -413,7 +413,7 @@ func testDigest(t *testing.T, s store.Store) {
 	}
 }
 
-func testPolicies(t *testing.T, s store.Store) {
+func testPolicies(t *testing.T, s *store.DB) {
 	seedDirectory(t, s)
 	list, err := s.EscalationPolicyList(ctx())
 	must(t, err)
@@ -433,7 +433,7 @@ func testPolicies(t *testing.T, s store.Store) {
 	equalIDs(t, "supervisors", ids(sups, func(p *store.Professional) string { return p.ID }), []string{"p-other-super", "p-super"})
 }
 
-func testSyncPokes(t *testing.T, s store.Store) {
+func testSyncPokes(t *testing.T, s *store.DB) {
 	syncFixture(t, s)
 	for tok, p := range map[string]string{"tok-care": "p-care", "tok-super": "p-super", "tok-other": "p-other-super", "tok-colleague": "p-colleague"} {
 		register(t, s, tok, p)

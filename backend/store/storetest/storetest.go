@@ -1,4 +1,4 @@
-// Package storetest is the conformance suite of store.Store: every engine runs the same
+// Package storetest is the conformance suite of *store.DB: every engine runs the same
 // tests, so that the embedded SQLite default and PostgreSQL/CockroachDB behave alike.
 package storetest
 
@@ -15,11 +15,12 @@ import (
 	"github.com/veilig/veilig/sync/change"
 )
 
-// Exercise runs the suite. open must return a new, empty, migrated store for each call and
-// close it when t ends; openBare a new store on an empty database that was never migrated.
-func Exercise(t *testing.T, open, openBare func(t testing.TB) store.Store) {
+// Exercise runs the suite, its tests in parallel. open must return, for each call, a driver
+// on a new, empty database that was never migrated, and close it when t ends.
+func Exercise(t *testing.T, open func(t testing.TB) store.Driver) {
 	t.Run("a new database has migrations pending", func(t *testing.T) {
-		s := openBare(t)
+		t.Parallel()
+		s := store.New(open(t))
 		pending, err := s.MigrationsPending(ctx())
 		must(t, err)
 		equal(t, "pending", pending, true)
@@ -30,7 +31,7 @@ func Exercise(t *testing.T, open, openBare func(t testing.TB) store.Store) {
 	})
 	tests := []struct {
 		name string
-		run  func(*testing.T, store.Store)
+		run  func(*testing.T, *store.DB)
 	}{
 		{"migrate is idempotent", testMigrate},
 		{"organizations", testOrganizations},
@@ -55,9 +56,18 @@ func Exercise(t *testing.T, open, openBare func(t testing.TB) store.Store) {
 	tests = append(tests, remindersTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.run(t, open(t))
+			t.Parallel()
+			tt.run(t, Open(t, open))
 		})
 	}
+}
+
+// Open returns the storage core over a new driver from open, migrated.
+func Open(t testing.TB, open func(t testing.TB) store.Driver) *store.DB {
+	t.Helper()
+	s := store.New(open(t))
+	must(t, s.Migrate(ctx()))
+	return s
 }
 
 // t0 has microsecond precision: both engines store microseconds.
@@ -101,7 +111,7 @@ func equalIDs(t *testing.T, what string, got, want []string) {
 	}
 }
 
-func testMigrate(t *testing.T, s store.Store) {
+func testMigrate(t *testing.T, s *store.DB) {
 	must(t, s.Migrate(ctx()))
 	must(t, s.Ping(ctx()))
 	pending, err := s.MigrationsPending(ctx())
@@ -109,7 +119,7 @@ func testMigrate(t *testing.T, s store.Store) {
 	equal(t, "migrations pending after Migrate", pending, false)
 }
 
-func testOrganizations(t *testing.T, s store.Store) {
+func testOrganizations(t *testing.T, s *store.DB) {
 	_, err := s.OrganizationGet(ctx(), "org-missing")
 	wantErr(t, err, store.ErrNotFound)
 	must(t, s.OrganizationUpsert(ctx(), store.Organization{ID: "org-b", Name: "Veilig Thuis", CreatedAt: t0}))
@@ -124,7 +134,7 @@ func testOrganizations(t *testing.T, s store.Store) {
 	equalIDs(t, "organizations", ids(list, func(o *store.Organization) string { return o.ID }), []string{"org-a", "org-b"})
 }
 
-func seedDirectory(t testing.TB, s store.Store) {
+func seedDirectory(t testing.TB, s *store.DB) {
 	t.Helper()
 	must(t, s.OrganizationUpsert(ctx(), store.Organization{ID: "org-1", Name: "Org 1", CreatedAt: t0}))
 	must(t, s.OrganizationUpsert(ctx(), store.Organization{ID: "org-2", Name: "Org 2", CreatedAt: t0}))
@@ -151,7 +161,7 @@ func seedDirectory(t testing.TB, s store.Store) {
 	}
 }
 
-func testProfessionals(t *testing.T, s store.Store) {
+func testProfessionals(t *testing.T, s *store.DB) {
 	seedDirectory(t, s)
 	_, err := s.ProfessionalGet(ctx(), "p-missing")
 	wantErr(t, err, store.ErrNotFound)
@@ -176,7 +186,7 @@ func testProfessionals(t *testing.T, s store.Store) {
 	equal(t, "professionals of an unknown organization", len(list), 0)
 }
 
-func testTeams(t *testing.T, s store.Store) {
+func testTeams(t *testing.T, s *store.DB) {
 	seedDirectory(t, s)
 	_, err := s.TeamGet(ctx(), "team-missing")
 	wantErr(t, err, store.ErrNotFound)
@@ -206,19 +216,19 @@ func testTeams(t *testing.T, s store.Store) {
 	equalIDs(t, "teams of p-care after removal", ids(teams, func(t *store.Team) string { return t.ID }), []string{"team-south"})
 }
 
-func createHousehold(t testing.TB, s store.Store, id, team string) {
+func createHousehold(t testing.TB, s *store.DB, id, team string) {
 	t.Helper()
 	must(t, s.HouseholdCreate(ctx(), store.Household{ID: id, Code: "HH-" + id, TeamID: team, DisplayName: "Familie " + id, CreatedAt: t0}))
 }
 
-func version(t *testing.T, s store.Store, householdID string) int64 {
+func version(t *testing.T, s *store.DB, householdID string) int64 {
 	t.Helper()
 	h, err := s.HouseholdGet(ctx(), householdID)
 	must(t, err)
 	return h.Version
 }
 
-func testHouseholds(t *testing.T, s store.Store) {
+func testHouseholds(t *testing.T, s *store.DB) {
 	seedDirectory(t, s)
 	createHousehold(t, s, "h1", "team-north")
 	h, err := s.HouseholdGet(ctx(), "h1")
@@ -231,7 +241,7 @@ func testHouseholds(t *testing.T, s store.Store) {
 	wantErr(t, err, store.ErrConflict)
 }
 
-func testVisibility(t *testing.T, s store.Store) {
+func testVisibility(t *testing.T, s *store.DB) {
 	seedDirectory(t, s)
 	for i := 1; i <= 5; i++ {
 		createHousehold(t, s, fmt.Sprintf("h%d", i), "team-north")
@@ -273,7 +283,7 @@ func testVisibility(t *testing.T, s store.Store) {
 	}
 }
 
-func testCareTeam(t *testing.T, s store.Store) {
+func testCareTeam(t *testing.T, s *store.DB) {
 	seedDirectory(t, s)
 	createHousehold(t, s, "h1", "team-north")
 	set := func(pro string, lead bool, at time.Time) error {
@@ -311,7 +321,7 @@ func deref[T any](ps []*T) []T {
 	return out
 }
 
-func testPlanEntries(t *testing.T, s store.Store) {
+func testPlanEntries(t *testing.T, s *store.DB) {
 	seedDirectory(t, s)
 	createHousehold(t, s, "h1", "team-north")
 	createHousehold(t, s, "h2", "team-north")
@@ -380,7 +390,7 @@ func mapsEqual(a, b map[string]string) bool {
 	return true
 }
 
-func testSchedules(t *testing.T, s store.Store) {
+func testSchedules(t *testing.T, s *store.DB) {
 	seedDirectory(t, s)
 	createHousehold(t, s, "h1", "team-north")
 	createHousehold(t, s, "h2", "team-north")
@@ -425,7 +435,7 @@ func testSchedules(t *testing.T, s store.Store) {
 	wantErr(t, err, store.ErrNotFound)
 }
 
-func testCheckIns(t *testing.T, s store.Store) {
+func testCheckIns(t *testing.T, s *store.DB) {
 	seedDirectory(t, s)
 	createHousehold(t, s, "h1", "team-north")
 	for i, at := range []time.Time{t0.Add(time.Hour), t0.Add(3 * time.Hour), t0.Add(2 * time.Hour)} {
@@ -448,7 +458,7 @@ func testCheckIns(t *testing.T, s store.Store) {
 	equalIDs(t, "newest two check-ins", ids(list, func(c *change.CheckIn) string { return c.ID }), []string{"c1", "c2"})
 }
 
-func testAudit(t *testing.T, s store.Store) {
+func testAudit(t *testing.T, s *store.DB) {
 	must(t, s.AuditAppend(ctx(), nil))
 	var events []store.AuditEvent
 	for i := range 300 {
@@ -477,7 +487,7 @@ func testAudit(t *testing.T, s store.Store) {
 
 // testConcurrentVersions writes one household from many goroutines: every write must land,
 // and the versions handed out must be exactly 2..n+1, each once.
-func testConcurrentVersions(t *testing.T, s store.Store) {
+func testConcurrentVersions(t *testing.T, s *store.DB) {
 	seedDirectory(t, s)
 	createHousehold(t, s, "h1", "team-north")
 	const writers, each = 8, 10

@@ -27,7 +27,7 @@ func fw(field, value string, at, seen int) change.FieldWrite {
 	return w
 }
 
-func push(t *testing.T, s store.Store, muts ...change.Mutation) []change.Result {
+func push(t *testing.T, s *store.DB, muts ...change.Mutation) []change.Result {
 	t.Helper()
 	res, err := s.SyncPush(ctx(), store.SyncPushParams{Mutations: muts, Now: t0})
 	must(t, err)
@@ -49,7 +49,7 @@ func outcomes(res []change.Result) []string {
 	return out
 }
 
-func pull(t *testing.T, s store.Store, pro string, cursors map[string]int64, maxBytes int) *store.SyncPage {
+func pull(t *testing.T, s *store.DB, pro string, cursors map[string]int64, maxBytes int) *store.SyncPage {
 	t.Helper()
 	page, err := s.SyncPull(ctx(), store.SyncPullParams{ProfessionalID: pro, Cursors: cursors, MaxBytes: maxBytes})
 	must(t, err)
@@ -74,7 +74,7 @@ func fieldValues(r *store.SyncRecord) map[string]string {
 	return out
 }
 
-func syncFixture(t *testing.T, s store.Store) {
+func syncFixture(t *testing.T, s *store.DB) {
 	t.Helper()
 	seedDirectory(t, s)
 	createHousehold(t, s, "h1", "team-north")
@@ -85,7 +85,7 @@ func syncFixture(t *testing.T, s store.Store) {
 	}
 }
 
-func testSyncPushAndPull(t *testing.T, s store.Store) {
+func testSyncPushAndPull(t *testing.T, s *store.DB) {
 	syncFixture(t, s)
 	res := push(t, s,
 		edit("m1", "h1", "e1", "phone-a", "p-care", change.SectionNetworkPerson, fw("name", "Oma Truus", 1, 0), fw("phone", "0611", 1, 0)),
@@ -124,7 +124,7 @@ func testSyncPushAndPull(t *testing.T, s store.Store) {
 	}
 }
 
-func testSyncIdempotent(t *testing.T, s store.Store) {
+func testSyncIdempotent(t *testing.T, s *store.DB) {
 	syncFixture(t, s)
 	batch := []change.Mutation{
 		edit("m1", "h1", "e1", "phone-a", "p-care", change.SectionDanger, fw("description", "d1", 1, 0)),
@@ -151,7 +151,7 @@ func testSyncIdempotent(t *testing.T, s store.Store) {
 	equal(t, "records", len(hc.Records), 1)
 }
 
-func testSyncConflict(t *testing.T, s store.Store) {
+func testSyncConflict(t *testing.T, s *store.DB) {
 	syncFixture(t, s)
 	push(t, s, edit("m1", "h1", "e1", "phone-a", "p-care", change.SectionCrisisContact, fw("phone", "0611", 1, 0)))
 	// Two professionals edit the same field offline, both having seen m1's value.
@@ -183,7 +183,7 @@ func testSyncConflict(t *testing.T, s store.Store) {
 	}
 }
 
-func testSyncEditBeatsDelete(t *testing.T, s store.Store) {
+func testSyncEditBeatsDelete(t *testing.T, s *store.DB) {
 	syncFixture(t, s)
 	push(t, s, edit("m1", "h1", "e1", "phone-a", "p-care", change.SectionAgreement, fw("what", "w1", 1, 0)))
 	// Offline, one deletes the entry having seen m1, the other edits it.
@@ -206,7 +206,7 @@ func testSyncEditBeatsDelete(t *testing.T, s store.Store) {
 	}
 }
 
-func testSyncRejections(t *testing.T, s store.Store) {
+func testSyncRejections(t *testing.T, s *store.DB) {
 	syncFixture(t, s)
 	createHousehold(t, s, "h9", "team-south")
 	push(t, s, edit("m0", "h2", "e-h2", "phone-a", "p-care", change.SectionDanger, fw("description", "d", 1, 0)))
@@ -231,7 +231,7 @@ func testSyncRejections(t *testing.T, s store.Store) {
 	equal(t, "entries applied around the rejections", len(entries), 2)
 }
 
-func testSyncEviction(t *testing.T, s store.Store) {
+func testSyncEviction(t *testing.T, s *store.DB) {
 	syncFixture(t, s)
 	page := pull(t, s, "p-colleague", nil, 0)
 	cursors := map[string]int64{}
@@ -245,7 +245,7 @@ func testSyncEviction(t *testing.T, s store.Store) {
 	equal(t, "households after eviction", len(page.Households), 0)
 }
 
-func testSyncPaging(t *testing.T, s store.Store) {
+func testSyncPaging(t *testing.T, s *store.DB) {
 	seedDirectory(t, s)
 	const n = 12
 	for i := range n {

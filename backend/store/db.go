@@ -1,0 +1,70 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// DB is the storage core: it implements Store once, on top of any engine's Driver. Each
+// method is one use case in one transaction, shaped the same on every engine: the household
+// row first (Executor.HouseholdLockBump), then what the use case reads and writes. The rules
+// that are not SQL live here and only here: what a sync push writes (package sync/server),
+// notice ids, check-in effects, the digest threshold, the lead of a care team.
+type DB struct {
+	d Driver
+}
+
+var _ Store = (*DB)(nil)
+
+// New returns the storage core over d. The DB owns d: Close closes it.
+func New(d Driver) *DB { return &DB{d: d} }
+
+// Driver returns the engine under the core, for engine-specific tooling and tests.
+func (db *DB) Driver() Driver { return db.d }
+
+// Migrate implements Store.
+func (db *DB) Migrate(ctx context.Context) error { return db.d.Migrate(ctx) }
+
+// MigrationsPending implements Store.
+func (db *DB) MigrationsPending(ctx context.Context) (bool, error) { return db.d.MigrationsPending(ctx) }
+
+// Close implements Store.
+func (db *DB) Close() error { return db.d.Close() }
+
+// Ping implements Store.
+func (db *DB) Ping(ctx context.Context) error { return db.d.Ping(ctx) }
+
+// read is the executor for reads outside a transaction.
+func (db *DB) read() Executor { return db.d.Executor() }
+
+// write runs f in one write transaction (retried as a whole on serialization failures).
+func (db *DB) write(ctx context.Context, f func(ctx context.Context, tx Executor) error) error {
+	return db.d.Tx(ctx, f)
+}
+
+// lockHousehold locks and bumps one household, the first row every write to its data takes,
+// and returns its new version; an unknown household is ErrNotFound.
+func lockHousehold(ctx context.Context, tx Executor, householdID string, now time.Time) (int64, error) {
+	vs, err := tx.HouseholdLockBump(ctx, HouseholdLockBumpParams{IDs: []string{householdID}, Now: now})
+	if err != nil {
+		return 0, err
+	}
+	if len(vs) == 0 {
+		return 0, fmt.Errorf("household %s: %w", householdID, ErrNotFound)
+	}
+	return vs[0].Version, nil
+}
+
+// isNotFound reports ErrNotFound.
+func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+// utcPtr is t in UTC, or nil.
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}

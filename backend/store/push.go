@@ -1,0 +1,205 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/veilig/veilig/sync/change"
+	"github.com/veilig/veilig/sync/server"
+)
+
+// SyncPush implements Store: one transaction that locks and bumps the households of the new
+// mutations (in id order, so concurrent pushes queue instead of deadlocking), loads what the
+// batch touches, lets package sync/server decide every outcome and row, and writes them with
+// set-based statements. Re-sent mutation ids are answered from the mutation log and bump
+// nothing.
+func (db *DB) SyncPush(ctx context.Context, p SyncPushParams) ([]change.Result, error) {
+	var results []change.Result
+	err := db.write(ctx, func(ctx context.Context, tx Executor) error {
+		st, err := loadSyncState(ctx, tx, p.Mutations, p.Now)
+		if err != nil {
+			return err
+		}
+		ch := server.Plan(st, p.Mutations)
+		results = ch.Results
+		return writeChanges(ctx, tx, ch, p.Now)
+	})
+	return results, err
+}
+
+// loadSyncState reads the mutation log of the batch, locks and bumps the households with new
+// mutations, and loads the records, writes, deletes and conflicts the batch names.
+func loadSyncState(ctx context.Context, tx Executor, muts []change.Mutation, now time.Time) (server.State, error) {
+	records, conflicts, mutations := server.Keys(muts)
+	st := server.State{Versions: map[string]int64{}, Known: map[string]change.Result{},
+		Records: map[string]server.Record{}, Conflicts: map[string]change.Conflict{}}
+	known, err := tx.MutationLogGetMany(ctx, mutations)
+	if err != nil {
+		return st, err
+	}
+	for _, r := range known {
+		st.Known[r.MutationID] = r
+	}
+	versions, err := tx.HouseholdLockBump(ctx, HouseholdLockBumpParams{IDs: server.PendingHouseholds(muts, st.Known), Now: now})
+	if err != nil {
+		return st, err
+	}
+	for _, v := range versions {
+		st.Versions[v.HouseholdID] = v.Version
+	}
+	if len(records) > 0 {
+		headers, err := tx.PlanEntryHeaderGetMany(ctx, records)
+		if err != nil {
+			return st, err
+		}
+		for _, r := range headers {
+			st.Records[r.ID] = r
+		}
+		if st.Writes, err = tx.FieldWriteListByRecords(ctx, records); err != nil {
+			return st, err
+		}
+		if st.Deletes, err = tx.RecordDeleteListByRecords(ctx, records); err != nil {
+			return st, err
+		}
+	}
+	if len(records)+len(conflicts) > 0 {
+		cs, err := tx.ConflictListByRecordsOrIDs(ctx, records, conflicts)
+		if err != nil {
+			return st, err
+		}
+		for _, c := range cs {
+			st.Conflicts[c.ID] = *c
+		}
+	}
+	return st, nil
+}
+
+// writeChanges writes a planned push, one set-based operation per kind of row, then the
+// check-ins' effects on the scheduler.
+func writeChanges(ctx context.Context, tx Executor, ch server.Changes, now time.Time) error {
+	steps := []func() error{
+		func() error { return tx.MutationLogInsertMany(ctx, ch.Mutations) },
+		func() error { return tx.FieldWriteInsertMany(ctx, ch.Writes) },
+		func() error { return tx.FieldWriteSetCurrentMany(ctx, ch.Current) },
+		func() error { return tx.RecordDeleteInsertMany(ctx, ch.Deletes) },
+		func() error {
+			return tx.PlanEntryHeaderUpsertMany(ctx, PlanEntryHeaderUpsertManyParams{Records: ch.Records, Now: now})
+		},
+		func() error { return tx.FieldWriteReviveMany(ctx, ch.Revived) },
+		func() error { return tx.ConflictUpsertMany(ctx, ch.Conflicts) },
+		func() error { return tx.CheckInInsertMany(ctx, ch.CheckIns) },
+		func() error { return checkInEffects(ctx, tx, ch.CheckIns, now) },
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PlanEntryUpsert implements Store as a sync edit by the server (package sync/server's
+// EntryReplace): the API's author has seen every current value, so fields absent from the
+// entry are cleared.
+func (db *DB) PlanEntryUpsert(ctx context.Context, p PlanEntryUpsertParams) (*PlanEntry, error) {
+	e := p.Entry
+	return db.entryMutation(ctx, e.HouseholdID, e.ID, p.Now, func(st server.State, id string) change.Mutation {
+		return server.EntryReplace(st, server.Replace{MutationID: id, HouseholdID: e.HouseholdID, RecordID: e.ID,
+			Section: e.Section, Fields: e.Fields, Author: p.UpdatedBy, Now: p.Now})
+	})
+}
+
+// PlanEntryDelete implements Store as a sync delete by the server.
+func (db *DB) PlanEntryDelete(ctx context.Context, p PlanEntryDeleteParams) (*PlanEntry, error) {
+	return db.entryMutation(ctx, p.HouseholdID, p.EntryID, p.Now, func(st server.State, id string) change.Mutation {
+		return server.EntryDelete(st, server.Remove{MutationID: id, HouseholdID: p.HouseholdID, RecordID: p.EntryID,
+			Author: p.UpdatedBy, Now: p.Now})
+	})
+}
+
+// entryMutation runs a server-side plan edit through the same plan as a phone's push, so an
+// API write merges with offline edits by the same rules.
+func (db *DB) entryMutation(ctx context.Context, householdID, entryID string, now time.Time,
+	build func(server.State, string) change.Mutation) (*PlanEntry, error) {
+	var out *PlanEntry
+	// The id is drawn once, outside the transaction: a retried attempt writes the same mutation.
+	mutationID := uuid.NewString()
+	err := db.write(ctx, func(ctx context.Context, tx Executor) error {
+		probe := []change.Mutation{{ID: mutationID, HouseholdID: householdID, Kind: change.KindEdit, RecordID: entryID}}
+		st, err := loadSyncState(ctx, tx, probe, now)
+		if err != nil {
+			return err
+		}
+		ch := server.Plan(st, []change.Mutation{build(st, mutationID)})
+		if err := EntryResultError(ch.Results[0]); err != nil {
+			return err
+		}
+		if err := writeChanges(ctx, tx, ch, now); err != nil {
+			return err
+		}
+		entries, err := tx.PlanEntryList(ctx, PlanEntryListParams{HouseholdID: householdID, IncludeDeleted: true, EntryID: entryID})
+		if err != nil {
+			return err
+		}
+		if len(entries) != 1 {
+			return fmt.Errorf("plan entry %s: %w", entryID, ErrNotFound)
+		}
+		out = entries[0]
+		return nil
+	})
+	return out, err
+}
+
+// PlanEntryList implements Store.
+func (db *DB) PlanEntryList(ctx context.Context, p PlanEntryListParams) ([]*PlanEntry, error) {
+	return db.read().PlanEntryList(ctx, p)
+}
+
+// SyncMutationLog implements Store.
+func (db *DB) SyncMutationLog(ctx context.Context, ids []string) (map[string]change.Result, error) {
+	out := make(map[string]change.Result, len(ids))
+	const chunk = 10000
+	for start := 0; start < len(ids); start += chunk {
+		rs, err := db.read().MutationLogGetMany(ctx, ids[start:min(start+chunk, len(ids))])
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rs {
+			out[r.MutationID] = r
+		}
+	}
+	return out, nil
+}
+
+// checkInEffects keeps the scheduler's view of check-ins in the writing transaction: the
+// households' schedules learn their latest check-in (which satisfies the current occurrence),
+// and their open overdue alerts are acknowledged, which stops the escalation. A check-in that
+// does not confirm contact (change.CheckIn.Confirms) has neither effect.
+func checkInEffects(ctx context.Context, tx Executor, cs []change.CheckIn, now time.Time) error {
+	var at []HouseholdInstant
+	var households []string
+	seen := map[string]bool{}
+	for _, c := range cs {
+		if !c.Confirms() {
+			continue
+		}
+		at = append(at, HouseholdInstant{HouseholdID: c.HouseholdID, At: c.RecordedAt.UTC()})
+		if !seen[c.HouseholdID] {
+			seen[c.HouseholdID] = true
+			households = append(households, c.HouseholdID)
+		}
+	}
+	if len(at) == 0 {
+		return nil
+	}
+	if err := tx.ScheduleCheckInMany(ctx, at); err != nil {
+		return err
+	}
+	return tx.AlertAcknowledgeOverdueMany(ctx, AlertAcknowledgeOverdueManyParams{HouseholdIDs: households, By: AcknowledgedByCheckIn, Now: now})
+}
+
+// AcknowledgedByCheckIn is Alert.AcknowledgedBy of an overdue alert that a check-in stopped.
+const AcknowledgedByCheckIn = "check-in"
