@@ -113,7 +113,9 @@ func (db *DB) AlertRaise(ctx context.Context, p AlertRaiseParams) (bool, error) 
 }
 
 // AlertGet implements Store.
-func (db *DB) AlertGet(ctx context.Context, id string) (*Alert, error) { return db.read().AlertGet(ctx, id) }
+func (db *DB) AlertGet(ctx context.Context, id string) (*Alert, error) {
+	return db.read().AlertGet(ctx, id)
+}
 
 // AlertListByHousehold implements Store.
 func (db *DB) AlertListByHousehold(ctx context.Context, householdID string, limit int) ([]*Alert, error) {

@@ -28,7 +28,9 @@ func (db *DB) Driver() Driver { return db.d }
 func (db *DB) Migrate(ctx context.Context) error { return db.d.Migrate(ctx) }
 
 // MigrationsPending implements Store.
-func (db *DB) MigrationsPending(ctx context.Context) (bool, error) { return db.d.MigrationsPending(ctx) }
+func (db *DB) MigrationsPending(ctx context.Context) (bool, error) {
+	return db.d.MigrationsPending(ctx)
+}
 
 // Close implements Store.
 func (db *DB) Close() error { return db.d.Close() }

@@ -43,7 +43,9 @@ func (db *DB) TeamUpsert(ctx context.Context, team Team) error {
 }
 
 // TeamGet implements Store.
-func (db *DB) TeamGet(ctx context.Context, id string) (*Team, error) { return db.read().TeamGet(ctx, id) }
+func (db *DB) TeamGet(ctx context.Context, id string) (*Team, error) {
+	return db.read().TeamGet(ctx, id)
+}
 
 // TeamList implements Store.
 func (db *DB) TeamList(ctx context.Context) ([]*Team, error) { return db.read().TeamList(ctx) }
