@@ -18,7 +18,7 @@ import (
 	"github.com/veilig/veilig/backend/demo"
 	"github.com/veilig/veilig/backend/server"
 	"github.com/veilig/veilig/backend/store"
-	"github.com/veilig/veilig/backend/store/storesqlite"
+	"github.com/veilig/veilig/backend/store/storeopen"
 	"github.com/veilig/veilig/mobile-api/auth"
 	"github.com/veilig/veilig/proto/gen/veilig/v1/veiligv1connect"
 )
@@ -30,7 +30,7 @@ var testNow = time.Date(2026, 11, 25, 9, 30, 0, 0, time.UTC)
 // bundle is what a test needs: clients of every service, the store behind them, the demo
 // region seeded into it, and a way to get tokens.
 type bundle struct {
-	store      store.Store
+	store      *store.DB
 	region     *demo.Region
 	dev        *auth.DevIssuer
 	baseURL    string
@@ -68,7 +68,7 @@ func setup(t *testing.T) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := storesqlite.Open(ctx, filepath.Join(dir, "veilig.db"))
+	st, err := storeopen.Open(ctx, "sqlite://"+filepath.Join(dir, "veilig.db"))
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

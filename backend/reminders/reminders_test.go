@@ -18,8 +18,7 @@ import (
 	"github.com/veilig/veilig/backend/schedule"
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/backend/store/pgtest"
-	"github.com/veilig/veilig/backend/store/storepgx"
-	"github.com/veilig/veilig/backend/store/storesqlite"
+	"github.com/veilig/veilig/backend/store/storeopen"
 	"github.com/veilig/veilig/sync/change"
 )
 
@@ -30,17 +29,17 @@ var bg = context.Background()
 // engines opens a fresh, migrated store of each engine.
 var engines = []struct {
 	name string
-	open func(t testing.TB) store.Store
+	open func(t testing.TB) *store.DB
 }{
-	{"sqlite", func(t testing.TB) store.Store {
-		s, err := storesqlite.Open(bg, filepath.Join(t.TempDir(), "veilig.db"))
+	{"sqlite", func(t testing.TB) *store.DB {
+		s, err := storeopen.Open(bg, "sqlite://"+filepath.Join(t.TempDir(), "veilig.db"))
 		must(t, err)
 		t.Cleanup(func() { s.Close() })
 		must(t, s.Migrate(bg))
 		return s
 	}},
-	{"postgres", func(t testing.TB) store.Store {
-		s, err := storepgx.Open(bg, pgtest.NewDatabase(t))
+	{"postgres", func(t testing.TB) *store.DB {
+		s, err := storeopen.Open(bg, pgtest.NewDatabase(t))
 		must(t, err)
 		t.Cleanup(func() { s.Close() })
 		must(t, s.Migrate(bg))
@@ -83,7 +82,7 @@ var secrets = []string{"Fatima El Amrani", "Jansen", "Oranjestraat", "Veilig Thu
 
 // fixture seeds one organization, a team with a lead, a colleague and a supervisor, an
 // on-call professional, a household, a device per person, and the organization's policy.
-func fixture(t testing.TB, s store.Store, at time.Time) {
+func fixture(t testing.TB, s *store.DB, at time.Time) {
 	t.Helper()
 	must(t, s.OrganizationUpsert(bg, store.Organization{ID: "org-1", Name: "Veilig Thuis Amsterdam", CreatedAt: at}))
 	must(t, s.OrganizationUpsert(bg, store.Organization{ID: "org-2", Name: "Wijkteam Oost", CreatedAt: at}))
@@ -109,7 +108,7 @@ func fixture(t testing.TB, s store.Store, at time.Time) {
 }
 
 // schedule stores a daily 18:00 schedule with an hour's grace, planned at now.
-func dailySchedule(t testing.TB, s store.Store, id string, now time.Time) *store.Schedule {
+func dailySchedule(t testing.TB, s *store.DB, id string, now time.Time) *store.Schedule {
 	t.Helper()
 	sc := store.Schedule{ID: id, HouseholdID: "h1", Rule: "FREQ=DAILY", TimeZone: "Europe/Amsterdam", LocalTime: "18:00", GraceMinutes: 60,
 		Channel: "home_visit", LeadProfessionalID: "p-lead", StartDate: "2027-03-01"}
@@ -121,14 +120,14 @@ func dailySchedule(t testing.TB, s store.Store, id string, now time.Time) *store
 
 // harness is a scheduler on a store, delivering through the real FCM SDK to a fake FCM.
 type harness struct {
-	store store.Store
+	store *store.DB
 	fake  *fcmfake.Server
 	clock *clock
 	sched *reminders.Scheduler
 	fcm   *fcm.Sender
 }
 
-func newHarness(t testing.TB, s store.Store, start time.Time, cfg reminders.Config) *harness {
+func newHarness(t testing.TB, s *store.DB, start time.Time, cfg reminders.Config) *harness {
 	t.Helper()
 	fake := fcmfake.New()
 	t.Cleanup(fake.Close)

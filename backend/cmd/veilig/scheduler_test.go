@@ -12,7 +12,7 @@ import (
 	"github.com/veilig/veilig/backend/push/fcmfake"
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/backend/store/pgtest"
-	"github.com/veilig/veilig/backend/store/storepgx"
+	"github.com/veilig/veilig/backend/store/storeopen"
 )
 
 // worker is a running `veilig worker`.
@@ -50,7 +50,7 @@ func TestSchedulerReplicasSurviveAKill(t *testing.T) {
 	ctx := context.Background()
 	url := pgtest.NewDatabase(t)
 	veilig(t, t.TempDir(), "migrate", "--database-url", url)
-	st, err := storepgx.Open(ctx, url)
+	st, err := storeopen.Open(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
