@@ -29,7 +29,7 @@ func setup(t *testing.T) (*Sender, *fcmfake.Server) {
 	t.Helper()
 	fake := fcmfake.New()
 	t.Cleanup(fake.Close)
-	s, err := New(context.Background(), Config{ProjectID: project, HTTPClient: fake.Client()})
+	s, err := New(context.Background(), Config{ProjectID: project, Endpoint: fake.URL})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -236,9 +236,8 @@ func TestSendOutcomes(t *testing.T) {
 func TestSendNetworkErrorRetries(t *testing.T) {
 	t.Parallel()
 	fake := fcmfake.New()
-	client := fake.Client()
 	fake.Close() // connections are now refused
-	s, err := New(context.Background(), Config{ProjectID: project, HTTPClient: client})
+	s, err := New(context.Background(), Config{ProjectID: project, Endpoint: fake.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -422,11 +421,7 @@ const childEnv = "VEILIG_FCM_TEST_CHILD"
 // fcmfake.Serve, the way an end-to-end test runs the server binary.
 func TestSendFromChildProcess(t *testing.T) {
 	if os.Getenv(childEnv) == "1" {
-		client, err := fcmfake.ClientFor(os.Getenv(fcmfake.EnvURL))
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := New(context.Background(), Config{ProjectID: project, HTTPClient: client})
+		s, err := New(context.Background(), Config{ProjectID: project, Endpoint: os.Getenv(fcmfake.EnvURL)})
 		if err != nil {
 			t.Fatal(err)
 		}
