@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/veilig/veilig/backend/push"
-	"github.com/veilig/veilig/backend/push/fcmfake"
+	"github.com/veilig/veilig/backend/push/fcm/fcmtest"
 )
 
 // seen records the path and Authorization header of every request it lets through.
@@ -76,7 +76,7 @@ func TestEndpoint(t *testing.T) {
 	}
 
 	t.Run("sends to the base URL without credentials", func(t *testing.T) {
-		fake := fcmfake.New()
+		fake := fcmtest.New()
 		t.Cleanup(fake.Close)
 		var rec seen
 		srv := httptest.NewServer(rec.wrap(fake))
@@ -92,7 +92,7 @@ func TestEndpoint(t *testing.T) {
 	})
 
 	t.Run("keeps a path prefix", func(t *testing.T) {
-		fake := fcmfake.New()
+		fake := fcmtest.New()
 		t.Cleanup(fake.Close)
 		srv := httptest.NewServer(http.StripPrefix("/fcm", fake))
 		t.Cleanup(srv.Close)
@@ -103,7 +103,7 @@ func TestEndpoint(t *testing.T) {
 	})
 
 	t.Run("combines with an HTTP client", func(t *testing.T) {
-		fake := fcmfake.New()
+		fake := fcmtest.New()
 		t.Cleanup(fake.Close)
 		var tr countingTransport
 		deliver(t, Config{ProjectID: project, Endpoint: fake.URL, HTTPClient: &http.Client{Transport: &tr}})
@@ -145,10 +145,10 @@ func TestEndpointRefused(t *testing.T) {
 }
 
 // TestHTTPClientAlone keeps the older way working: a client that reaches the fake by itself
-// (fcmfake's rewriting transport, test code only), with no Endpoint.
+// (fcmtest's rewriting transport, test code only), with no Endpoint.
 func TestHTTPClientAlone(t *testing.T) {
 	t.Parallel()
-	fake := fcmfake.New()
+	fake := fcmtest.New()
 	t.Cleanup(fake.Close)
 	s, err := New(context.Background(), Config{ProjectID: project, HTTPClient: fake.Client()})
 	if err != nil {
