@@ -13,7 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/veilig/veilig/backend/push/fcm"
-	"github.com/veilig/veilig/backend/push/fcmfake"
+	"github.com/veilig/veilig/backend/push/fcm/fcmtest"
 	"github.com/veilig/veilig/backend/reminders"
 	"github.com/veilig/veilig/backend/schedule"
 	"github.com/veilig/veilig/backend/store"
@@ -121,7 +121,7 @@ func dailySchedule(t testing.TB, s *store.DB, id string, now time.Time) *store.S
 // harness is a scheduler on a store, delivering through the real FCM SDK to a fake FCM.
 type harness struct {
 	store *store.DB
-	fake  *fcmfake.Server
+	fake  *fcmtest.Server
 	clock *clock
 	sched *reminders.Scheduler
 	fcm   *fcm.Sender
@@ -129,9 +129,9 @@ type harness struct {
 
 func newHarness(t testing.TB, s *store.DB, start time.Time, cfg reminders.Config) *harness {
 	t.Helper()
-	fake := fcmfake.New()
+	fake := fcmtest.New()
 	t.Cleanup(fake.Close)
-	sender, err := fcm.New(bg, fcm.Config{ProjectID: "veilig-test", HTTPClient: fake.Client()})
+	sender, err := fcm.New(bg, fcm.Config{ProjectID: "veilig-test", Endpoint: fake.URL})
 	must(t, err)
 	c := &clock{t: start}
 	sched, err := reminders.New(s, sender, c.Now, zerolog.Nop(), cfg)
@@ -150,8 +150,8 @@ func (h *harness) at(t testing.TB, now time.Time) reminders.TickStats {
 
 // notices returns the accepted pushes other than "please sync" pokes (which every write of
 // the household causes; TestSyncPokes covers them).
-func (h *harness) notices() []fcmfake.Received {
-	var out []fcmfake.Received
+func (h *harness) notices() []fcmtest.Received {
+	var out []fcmtest.Received
 	for _, m := range h.fake.Messages() {
 		if m.ErrorCode == "" && m.Data["kind"] != "sync" {
 			out = append(out, m)
@@ -312,7 +312,7 @@ func TestDigests(t *testing.T) {
 			// supervisor's digest counts it as escalated, with one concern since 16:00.
 			got = h.at(t, local(2027, 5, 11, 8, 0))
 			equal(t, "digests at 08:00", got.Digests, 1)
-			var digest []fcmfake.Received
+			var digest []fcmtest.Received
 			for _, m := range h.fake.Messages() {
 				if m.Data["kind"] == "digest" {
 					digest = append(digest, m)
@@ -408,11 +408,11 @@ func TestDeliveryThroughFakeFCM(t *testing.T) {
 			var mu sync.Mutex
 			var batches []int
 			h.fcm.OnBatch = func(k int) { mu.Lock(); batches = append(batches, k); mu.Unlock() }
-			h.fake.FailToken("tok-0001", 404, fcmfake.CodeUnregistered, -1)
+			h.fake.FailToken("tok-0001", 404, fcmtest.CodeUnregistered, -1)
 			// The SDK itself retries a 503 four times within one send: five answers make the
 			// send fail, so the outbox must retry it.
-			h.fake.FailToken("tok-0002", 503, fcmfake.CodeUnavailable, 5)
-			h.fake.FailToken("tok-0003", 429, fcmfake.CodeQuotaExceeded, 1)
+			h.fake.FailToken("tok-0002", 503, fcmtest.CodeUnavailable, 5)
+			h.fake.FailToken("tok-0003", 429, fcmtest.CodeQuotaExceeded, 1)
 			_, err := s.AlertRaise(bg, store.AlertRaiseParams{Now: start, Alert: store.Alert{ID: "al_1", Kind: store.AlertOverdue, HouseholdID: "h1", LeadID: "p-lead"}})
 			must(t, err)
 			st := h.at(t, start)
