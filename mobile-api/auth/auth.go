@@ -1,20 +1,33 @@
 // Package auth authenticates requests at the edge: it verifies Bearer JWTs against the JWKS of
-// the configured identity providers (one per organization) and, in development, of a built-in
-// dev issuer, and puts the caller's Principal into the request context.
+// the configured identity providers and, in development only, of a built-in dev issuer, and
+// puts the caller's Principal into the request context.
+//
+// The rules, each with its reason:
+//
+//   - Every configured identity provider is bound to one organization (IssuerConfig's
+//     OrganizationID), and the Principal carries it. An organization's identity provider can
+//     vouch for its own people only; the edge (package careapi) refuses a token whose issuer's
+//     organization is not the professional's (Principal.VouchesFor). Without the binding any
+//     trusted provider could sign in as anybody of any organization.
+//   - Token lifetimes are capped (WithMaxTokenLifetime, DefaultMaxTokenLifetime: a working
+//     day) for every issuer, the dev issuer included: a token must carry iat and exp, and
+//     exp − iat may not exceed the cap. A stolen long-lived token is a long-lived key to
+//     safety plans of families in danger.
+//   - The dev issuer (`veilig token`) never runs beside a real issuer: NewVerifier refuses
+//     the combination, and DevIssuerWanted decides when `auto` turns it on. It is bound to no
+//     organization, which is why it is for demos and tests only.
+//   - HMAC and "none" are refused: a verifier that accepts HMAC can be fooled with a public key
+//     used as the shared secret.
 //
 // What it must never do: log a token, or tell a client why its token was refused beyond a
-// generic message (the reason would help an attacker tune a forgery). The reason is given only
-// to an optional failure hook, without the token.
+// generic message (the reason would help an attacker tune a forgery). The reason goes to the
+// server's log (the interceptor writes one line per refusal, with the request's id) and to an
+// optional failure hook, never with the token.
 package auth
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"time"
-
-	"github.com/MicahParks/keyfunc/v3"
-	"github.com/golang-jwt/jwt/v5"
+	"strings"
 )
 
 // Principal is the authenticated caller.
@@ -23,8 +36,23 @@ type Principal struct {
 	Subject string
 	// Issuer is the identity provider that vouched for the subject.
 	Issuer string
+	// OrganizationID is the organization the issuer is bound to: the issuer vouches for
+	// professionals of that organization only. Empty for the dev issuer, which is bound to
+	// none.
+	OrganizationID string
 	// DeviceID is the token's optional device_id claim, for the audit log.
 	DeviceID string
+}
+
+// VouchesFor reports whether the principal's issuer may vouch for a professional of
+// organizationID: a configured issuer for its own organization only (organization ids are
+// UUIDs, compared without regard to case), the dev issuer for any. A principal of another
+// issuer without an organization vouches for nobody.
+func (p Principal) VouchesFor(organizationID string) bool {
+	if p.OrganizationID == "" {
+		return p.Issuer == DevIssuerName
+	}
+	return organizationID != "" && strings.EqualFold(p.OrganizationID, organizationID)
 }
 
 type principalKey struct{}
@@ -38,143 +66,4 @@ func WithPrincipal(ctx context.Context, p Principal) context.Context {
 func FromContext(ctx context.Context) (Principal, bool) {
 	p, ok := ctx.Value(principalKey{}).(Principal)
 	return p, ok
-}
-
-// IssuerConfig is one trusted identity provider.
-type IssuerConfig struct {
-	// Issuer must equal the token's iss claim.
-	Issuer string
-	// JWKSURL is where the issuer publishes its public keys.
-	JWKSURL string
-	// Audience must be one of the token's aud values.
-	Audience string
-}
-
-// Leeway is the clock skew tolerated on exp, nbf and iat.
-const Leeway = 30 * time.Second
-
-// allowedAlgs are the asymmetric algorithms accepted. HMAC is refused because a verifier that
-// accepts it can be fooled with a public key used as the shared secret; "none" is refused.
-var allowedAlgs = []string{"RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"}
-
-type issuer struct {
-	cfg     IssuerConfig
-	keyfunc jwt.Keyfunc
-}
-
-// Verifier verifies tokens. It is safe for concurrent use.
-type Verifier struct {
-	issuers map[string]issuer
-	now     func() time.Time
-	onFail  func(reason string)
-}
-
-// Option configures a Verifier.
-type Option func(*Verifier) error
-
-// WithDevIssuer trusts tokens signed by d, in-process. For development only.
-func WithDevIssuer(d *DevIssuer) Option {
-	return func(v *Verifier) error {
-		v.issuers[DevIssuerName] = issuer{cfg: IssuerConfig{Issuer: DevIssuerName, Audience: DevAudience}, keyfunc: d.keyfunc}
-		return nil
-	}
-}
-
-// WithClock replaces time.Now, for tests.
-func WithClock(now func() time.Time) Option {
-	return func(v *Verifier) error { v.now = now; return nil }
-}
-
-// WithFailureHook receives the reason of every refused token (never the token itself), e.g.
-// for a debug log line.
-func WithFailureHook(f func(reason string)) Option {
-	return func(v *Verifier) error { v.onFail = f; return nil }
-}
-
-// NewVerifier trusts the given issuers. Their JWKS are fetched in the background and
-// refreshed; an endpoint that is down at start does not stop the server, it makes the
-// tokens of that issuer fail until it answers.
-func NewVerifier(issuers []IssuerConfig, opts ...Option) (*Verifier, error) {
-	v := &Verifier{issuers: map[string]issuer{}, now: time.Now, onFail: func(string) {}}
-	for _, cfg := range issuers {
-		if cfg.Issuer == "" || cfg.JWKSURL == "" || cfg.Audience == "" {
-			return nil, fmt.Errorf("issuer %q: issuer, JWKS URL and audience are all required", cfg.Issuer)
-		}
-		if _, dup := v.issuers[cfg.Issuer]; dup {
-			return nil, fmt.Errorf("issuer %q configured twice", cfg.Issuer)
-		}
-		kf, err := keyfunc.NewDefaultCtx(context.Background(), []string{cfg.JWKSURL})
-		if err != nil {
-			return nil, fmt.Errorf("issuer %q: JWKS: %w", cfg.Issuer, err)
-		}
-		v.issuers[cfg.Issuer] = issuer{cfg: cfg, keyfunc: kf.Keyfunc}
-	}
-	for _, o := range opts {
-		if err := o(v); err != nil {
-			return nil, err
-		}
-	}
-	return v, nil
-}
-
-type claims struct {
-	jwt.RegisteredClaims
-	DeviceID string `json:"device_id,omitempty"`
-}
-
-// ErrInvalidToken is returned for every refused token; the reason is not part of it.
-var ErrInvalidToken = errors.New("invalid or expired token")
-
-// Verify checks a compact JWT and returns its principal.
-func (v *Verifier) Verify(token string) (Principal, error) {
-	p, reason := v.verify(token)
-	if reason != "" {
-		v.onFail(reason)
-		return Principal{}, ErrInvalidToken
-	}
-	return p, nil
-}
-
-func (v *Verifier) verify(token string) (Principal, string) {
-	// The issuer is read before the signature is checked only to pick whose keys verify it;
-	// nothing else of the unverified token is used.
-	var peek claims
-	if _, _, err := jwt.NewParser().ParseUnverified(token, &peek); err != nil {
-		return Principal{}, "malformed token"
-	}
-	iss, ok := v.issuers[peek.Issuer]
-	if !ok {
-		return Principal{}, "untrusted issuer"
-	}
-	var c claims
-	parser := jwt.NewParser(
-		jwt.WithValidMethods(allowedAlgs),
-		jwt.WithIssuer(iss.cfg.Issuer),
-		jwt.WithAudience(iss.cfg.Audience),
-		jwt.WithExpirationRequired(),
-		jwt.WithIssuedAt(),
-		jwt.WithLeeway(Leeway),
-		jwt.WithTimeFunc(v.now),
-	)
-	if _, err := parser.ParseWithClaims(token, &c, iss.keyfunc); err != nil {
-		return Principal{}, "rejected: " + reasonOf(err)
-	}
-	if c.Subject == "" {
-		return Principal{}, "no subject"
-	}
-	return Principal{Subject: c.Subject, Issuer: c.Issuer, DeviceID: c.DeviceID}, ""
-}
-
-// reasonOf names a jwt error class without echoing token content.
-func reasonOf(err error) string {
-	for _, e := range []error{
-		jwt.ErrTokenExpired, jwt.ErrTokenNotValidYet, jwt.ErrTokenUsedBeforeIssued,
-		jwt.ErrTokenInvalidAudience, jwt.ErrTokenInvalidIssuer, jwt.ErrTokenSignatureInvalid,
-		jwt.ErrTokenUnverifiable, jwt.ErrTokenMalformed, jwt.ErrTokenRequiredClaimMissing,
-	} {
-		if errors.Is(err, e) {
-			return e.Error()
-		}
-	}
-	return "invalid"
 }

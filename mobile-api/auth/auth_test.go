@@ -336,9 +336,15 @@ func newRSAIDP(t *testing.T) *rsaIDP {
 }
 
 const (
-	rsaIssuer   = "https://idp.gemeente.example/realms/zorg"
-	rsaAudience = "veilig-mobile"
+	rsaIssuer       = "https://idp.gemeente.example/realms/zorg"
+	rsaAudience     = "veilig-mobile"
+	rsaOrganization = "0b6f3f9e-4a8f-4d2b-9f7e-1c2d3e4f5a6b"
 )
+
+// rsaConfig is the RSA provider's configuration, bound to rsaOrganization.
+func (p *rsaIDP) config() auth.IssuerConfig {
+	return auth.IssuerConfig{Issuer: rsaIssuer, JWKSURL: p.srv.URL, Audience: rsaAudience, OrganizationID: rsaOrganization}
+}
 
 func rsaClaims(now time.Time, edit func(jwt.MapClaims)) jwt.MapClaims {
 	c := jwt.MapClaims{
@@ -353,10 +359,11 @@ func rsaClaims(now time.Time, edit func(jwt.MapClaims)) jwt.MapClaims {
 
 func TestVerifierExternalIssuer(t *testing.T) {
 	p := newRSAIDP(t)
+	q := newIDP(t) // a second provider, of another organization
 	f := newDevFixture(t)
 	now := time.Now().Truncate(time.Second)
-	v, err := auth.NewVerifier([]auth.IssuerConfig{{Issuer: rsaIssuer, JWKSURL: p.srv.URL, Audience: rsaAudience}},
-		auth.WithDevIssuer(f.issuer), auth.WithClock(func() time.Time { return now }))
+	v, err := auth.NewVerifier([]auth.IssuerConfig{p.config(), {Issuer: idpIssuer, JWKSURL: q.srv.URL, Audience: idpAudience, OrganizationID: idpOrganization}},
+		auth.WithClock(func() time.Time { return now }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -400,6 +407,10 @@ func TestVerifierExternalIssuer(t *testing.T) {
 		{"tampered signature", flipSignature(valid), ""},
 		{"tampered payload", replacePayload(valid, map[string]any{"iss": rsaIssuer, "aud": rsaAudience, "sub": "admin", "exp": now.Add(time.Hour).Unix()}), ""},
 		// Keys must not cross issuers: each issuer's tokens verify with that issuer's keys only.
+		{"the provider's key claiming the other provider", sign(jwt.SigningMethodRS256, p.key, p.kid, func(c jwt.MapClaims) {
+			c["iss"], c["aud"] = idpIssuer, idpAudience
+		}), ""},
+		{"the other provider's key claiming the provider", signWith(t, jwt.SigningMethodES256, q.key, q.kid, rsaClaims(now, nil)), ""},
 		{"the provider's key claiming the dev issuer", sign(jwt.SigningMethodRS256, p.key, p.kid, func(c jwt.MapClaims) {
 			c["iss"], c["aud"] = auth.DevIssuerName, auth.DevAudience
 		}), ""},
@@ -409,7 +420,7 @@ func TestVerifierExternalIssuer(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := v.Verify(tt.token)
 			if tt.want != "" {
-				if err != nil || got != (auth.Principal{Subject: tt.want, Issuer: rsaIssuer, DeviceID: "tablet-3"}) {
+				if err != nil || got != (auth.Principal{Subject: tt.want, Issuer: rsaIssuer, OrganizationID: rsaOrganization, DeviceID: "tablet-3"}) {
 					t.Fatalf("Verify = %+v, %v; want subject %q", got, err, tt.want)
 				}
 				return
@@ -420,7 +431,7 @@ func TestVerifierExternalIssuer(t *testing.T) {
 }
 
 // TestVerifierIssuerDownAtStart: a JWKS endpoint that does not answer at start does not stop
-// the verifier; that issuer's tokens fail while it is down, the dev issuer's work throughout,
+// the verifier; that issuer's tokens fail while it is down, another issuer's work throughout,
 // and once it answers its tokens verify.
 //
 // Two verifiers: a refused token triggers a key set refresh that is then rate limited (five
@@ -429,25 +440,24 @@ func TestVerifierExternalIssuer(t *testing.T) {
 func TestVerifierIssuerDownAtStart(t *testing.T) {
 	p := newRSAIDP(t)
 	p.down.Store(true)
-	f := newDevFixture(t)
-	cfg := []auth.IssuerConfig{{Issuer: rsaIssuer, JWKSURL: p.srv.URL, Audience: rsaAudience}}
-	during, err := auth.NewVerifier(cfg, auth.WithDevIssuer(f.issuer))
+	q := newIDP(t)
+	cfg := []auth.IssuerConfig{p.config(), {Issuer: idpIssuer, JWKSURL: q.srv.URL, Audience: idpAudience, OrganizationID: idpOrganization}}
+	during, err := auth.NewVerifier(cfg)
 	if err != nil {
 		t.Fatalf("NewVerifier with a JWKS endpoint that is down: %v", err)
 	}
-	after, err := auth.NewVerifier(cfg, auth.WithDevIssuer(f.issuer))
+	after, err := auth.NewVerifier(cfg)
 	if err != nil {
 		t.Fatalf("NewVerifier with a JWKS endpoint that is down: %v", err)
 	}
 	tok := signWith(t, jwt.SigningMethodRS256, p.key, p.kid, rsaClaims(time.Now(), nil))
 	got, err := during.Verify(tok)
 	assertRefused(t, tok, got, err)
-	devTok, err := f.issuer.Sign("prof-1", "", time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, err := during.Verify(devTok); err != nil || got.Subject != "prof-1" {
-		t.Fatalf("dev token while the provider is down: %+v, %v", got, err)
+	now := time.Now()
+	otherTok := signWith(t, jwt.SigningMethodES256, q.key, q.kid, jwt.MapClaims{"iss": idpIssuer, "aud": idpAudience, "sub": "prof-1",
+		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix()})
+	if got, err := during.Verify(otherTok); err != nil || got.Subject != "prof-1" {
+		t.Fatalf("the other provider's token while the first is down: %+v, %v", got, err)
 	}
 
 	p.down.Store(false)
@@ -457,14 +467,6 @@ func TestVerifierIssuerDownAtStart(t *testing.T) {
 	}
 	if p.requests.Load() == before {
 		t.Error("the key set was not fetched again for the unknown kid")
-	}
-}
-
-func TestNewVerifierRefusesDuplicateIssuers(t *testing.T) {
-	p := newRSAIDP(t)
-	cfg := auth.IssuerConfig{Issuer: rsaIssuer, JWKSURL: p.srv.URL, Audience: rsaAudience}
-	if _, err := auth.NewVerifier([]auth.IssuerConfig{cfg, cfg}); err == nil {
-		t.Fatal("NewVerifier accepted the same issuer twice")
 	}
 }
 

@@ -27,7 +27,10 @@ const (
 const devKeyFile = "dev-signing-key.pem"
 
 // DevIssuer signs tokens for development and demos with an Ed25519 key kept in the data
-// folder, so that tokens stay valid across restarts of the same installation.
+// folder, so that tokens stay valid across restarts of the same installation. It is bound to
+// no organization: its tokens may name any professional of any organization, which is why it
+// is for demos and tests only, and never trusted beside a configured issuer (see
+// DevIssuerWanted).
 type DevIssuer struct {
 	key ed25519.PrivateKey
 	kid string

@@ -53,8 +53,9 @@ func newIDP(t *testing.T) *idp {
 }
 
 const (
-	idpIssuer   = "https://login.jeugdzorg.example"
-	idpAudience = "veilig-api"
+	idpIssuer       = "https://login.jeugdzorg.example"
+	idpAudience     = "veilig-api"
+	idpOrganization = "6f1c2a4e-8d3b-4c5a-9e7f-0a1b2c3d4e5f"
 )
 
 func sign(t *testing.T, method jwt.SigningMethod, key any, kid string, c jwt.MapClaims) string {
@@ -71,15 +72,10 @@ func sign(t *testing.T, method jwt.SigningMethod, key any, kid string, c jwt.Map
 }
 
 func TestVerifier(t *testing.T) {
-	// The dev issuer signs with the real clock, so the verifier's fixed clock starts there.
 	now := time.Now().Truncate(time.Second)
 	p := newIDP(t)
-	dev, err := auth.LoadOrCreateDevIssuer(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := auth.NewVerifier([]auth.IssuerConfig{{Issuer: idpIssuer, JWKSURL: p.srv.URL, Audience: idpAudience}},
-		auth.WithDevIssuer(dev), auth.WithClock(func() time.Time { return now }))
+	v, err := auth.NewVerifier([]auth.IssuerConfig{{Issuer: idpIssuer, JWKSURL: p.srv.URL, Audience: idpAudience, OrganizationID: idpOrganization}},
+		auth.WithClock(func() time.Time { return now }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,6 +90,10 @@ func TestVerifier(t *testing.T) {
 	otherKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	_, edKey, _ := ed25519.GenerateKey(rand.Reader)
 	good := sign(t, jwt.SigningMethodES256, p.key, p.kid, claims(nil))
+	dev, err := auth.LoadOrCreateDevIssuer(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
 	devToken, err := dev.Sign("prof-2", "dev-device", time.Hour)
 	if err != nil {
 		t.Fatal(err)
@@ -108,13 +108,15 @@ func TestVerifier(t *testing.T) {
 		subject string // empty: must be refused
 	}{
 		{"identity provider token", good, "prof-1"},
-		{"dev token", devToken, "prof-2"},
 		{"expired 10s ago: within the leeway", sign(t, jwt.SigningMethodES256, p.key, p.kid, claims(func(c jwt.MapClaims) { c["exp"] = now.Add(-10 * time.Second).Unix() })), "prof-1"},
 		{"empty", "", ""},
 		{"garbage", "not.a.token", ""},
+		{"a dev token, with a real issuer configured", devToken, ""},
 		{"expired", sign(t, jwt.SigningMethodES256, p.key, p.kid, claims(func(c jwt.MapClaims) { c["exp"] = now.Add(-2 * time.Minute).Unix() })), ""},
 		{"no expiry", sign(t, jwt.SigningMethodES256, p.key, p.kid, claims(func(c jwt.MapClaims) { delete(c, "exp") })), ""},
+		{"no issued-at", sign(t, jwt.SigningMethodES256, p.key, p.kid, claims(func(c jwt.MapClaims) { delete(c, "iat") })), ""},
 		{"issued in the future", sign(t, jwt.SigningMethodES256, p.key, p.kid, claims(func(c jwt.MapClaims) { c["iat"] = now.Add(time.Hour).Unix() })), ""},
+		{"valid for ten years", sign(t, jwt.SigningMethodES256, p.key, p.kid, claims(func(c jwt.MapClaims) { c["exp"] = now.AddDate(10, 0, 0).Unix() })), ""},
 		{"wrong issuer", sign(t, jwt.SigningMethodES256, p.key, p.kid, claims(func(c jwt.MapClaims) { c["iss"] = "https://evil.example" })), ""},
 		{"wrong audience", sign(t, jwt.SigningMethodES256, p.key, p.kid, claims(func(c jwt.MapClaims) { c["aud"] = "another-api" })), ""},
 		{"no subject", sign(t, jwt.SigningMethodES256, p.key, p.kid, claims(func(c jwt.MapClaims) { delete(c, "sub") })), ""},
@@ -131,8 +133,9 @@ func TestVerifier(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := v.Verify(tt.token)
 			if tt.subject != "" {
-				if err != nil || got.Subject != tt.subject {
-					t.Fatalf("Verify = %+v, %v; want subject %s", got, err, tt.subject)
+				want := auth.Principal{Subject: tt.subject, Issuer: idpIssuer, OrganizationID: idpOrganization, DeviceID: "phone-7"}
+				if err != nil || got != want {
+					t.Fatalf("Verify = %+v, %v; want %+v", got, err, want)
 				}
 				return
 			}
@@ -146,15 +149,43 @@ func TestVerifier(t *testing.T) {
 	}
 }
 
-func TestNewVerifierRefusesIncompleteIssuers(t *testing.T) {
-	for _, cfg := range []auth.IssuerConfig{
-		{Issuer: "", JWKSURL: "http://x", Audience: "a"},
-		{Issuer: "i", JWKSURL: "", Audience: "a"},
-		{Issuer: "i", JWKSURL: "http://x", Audience: ""},
-	} {
-		if _, err := auth.NewVerifier([]auth.IssuerConfig{cfg}); err == nil {
-			t.Errorf("NewVerifier(%+v) accepted an incomplete issuer", cfg)
-		}
+func TestNewVerifierRefusesBadIssuers(t *testing.T) {
+	p := newIDP(t)
+	dev, err := auth.LoadOrCreateDevIssuer(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := auth.IssuerConfig{Issuer: idpIssuer, JWKSURL: p.srv.URL, Audience: idpAudience, OrganizationID: idpOrganization}
+	with := func(edit func(*auth.IssuerConfig)) []auth.IssuerConfig {
+		c := good
+		edit(&c)
+		return []auth.IssuerConfig{c}
+	}
+	tests := []struct {
+		name    string
+		issuers []auth.IssuerConfig
+		opts    []auth.Option
+	}{
+		{"no issuer name", with(func(c *auth.IssuerConfig) { c.Issuer = "" }), nil},
+		{"no JWKS URL", with(func(c *auth.IssuerConfig) { c.JWKSURL = "" }), nil},
+		{"no audience", with(func(c *auth.IssuerConfig) { c.Audience = "" }), nil},
+		{"no organization", with(func(c *auth.IssuerConfig) { c.OrganizationID = "" }), nil},
+		{"an organization that is not a UUID", with(func(c *auth.IssuerConfig) { c.OrganizationID = "jeugdbescherming" }), nil},
+		{"an organization UUID in braces", with(func(c *auth.IssuerConfig) { c.OrganizationID = "{" + idpOrganization + "}" }), nil},
+		{"the dev issuer's name", with(func(c *auth.IssuerConfig) { c.Issuer = auth.DevIssuerName }), nil},
+		{"the same issuer twice", []auth.IssuerConfig{good, good}, nil},
+		{"the dev issuer beside a real one", []auth.IssuerConfig{good}, []auth.Option{auth.WithDevIssuer(dev)}},
+		{"a lifetime cap of zero", []auth.IssuerConfig{good}, []auth.Option{auth.WithMaxTokenLifetime(0)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := auth.NewVerifier(tt.issuers, tt.opts...); err == nil {
+				t.Fatalf("NewVerifier(%+v) accepted it", tt.issuers)
+			}
+		})
+	}
+	if _, err := auth.NewVerifier([]auth.IssuerConfig{good}); err != nil {
+		t.Fatalf("the good issuer alone: %v", err)
 	}
 }
 
