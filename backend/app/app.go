@@ -32,7 +32,9 @@ type Config struct {
 	MaxRequestBytes int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Logger receives authentication failures at debug level (reasons only, never tokens).
+	// Logger is the family page's logger. The services log on each request's own logger (the
+	// server's, carrying the request id): authentication failures at info with their reason,
+	// callers refused for another organization at warn, never a token.
 	Logger zerolog.Logger
 	// PollInterval is how often SyncService.Subscribe looks for changes; 0 means 2 s.
 	PollInterval time.Duration

@@ -64,7 +64,20 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
+// options change what setupWith builds.
+type options struct {
+	// issuers, when set, returns the trusted identity providers, given the seeded store and
+	// region; the dev issuer is then not trusted (it never runs beside a real issuer), though
+	// b.dev still signs tokens.
+	issuers func(st *store.DB, region *demo.Region) []auth.IssuerConfig
+}
+
 func setup(t *testing.T) *bundle {
+	t.Helper()
+	return setupWith(t, options{})
+}
+
+func setupWith(t *testing.T, o options) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -84,7 +97,12 @@ func setup(t *testing.T) *bundle {
 	if err != nil {
 		t.Fatalf("dev issuer: %v", err)
 	}
-	verifier, err := auth.NewVerifier(nil, auth.WithDevIssuer(dev))
+	var issuers []auth.IssuerConfig
+	trust := []auth.Option{auth.WithDevIssuer(dev)}
+	if o.issuers != nil {
+		issuers, trust = o.issuers(st, region), nil
+	}
+	verifier, err := auth.NewVerifier(issuers, trust...)
 	if err != nil {
 		t.Fatalf("verifier: %v", err)
 	}

@@ -83,9 +83,17 @@ type caller struct {
 	professional *store.Professional
 }
 
-// callerFrom loads the professional behind the request's principal. A valid token for a
-// professional the directory does not know is refused: an identity provider may know people
-// who were never given access to Veilig.
+// errNoAccess is the one answer for a valid token that may not use Veilig: a subject the
+// directory does not know (an identity provider may know people who were never given access
+// to Veilig), and a professional of another organization than the token's issuer. The client
+// is never told which: the reason is in the server's log.
+var errNoAccess = connect.NewError(connect.CodePermissionDenied, errors.New("no access to Veilig for this account"))
+
+// callerFrom loads the professional behind the request's principal, and refuses it unless the
+// token's issuer vouches for the professional's organization (auth.Principal.VouchesFor):
+// every configured issuer is bound to one organization, so an identity provider cannot sign
+// in as a professional of another. Refusals are logged with ids only, never the token or a
+// name.
 func (s *Service) callerFrom(ctx context.Context) (*caller, error) {
 	p, ok := auth.FromContext(ctx)
 	if !ok {
@@ -93,10 +101,18 @@ func (s *Service) callerFrom(ctx context.Context) (*caller, error) {
 	}
 	prof, err := s.store.ProfessionalGet(ctx, p.Subject)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, connect.NewError(connect.CodePermissionDenied, errors.New("no access to Veilig for this account"))
+		zerolog.Ctx(ctx).Info().Str("issuer", p.Issuer).Str("subject", p.Subject).
+			Msg("caller refused: the token's subject is not a professional in the directory")
+		return nil, errNoAccess
 	}
 	if err != nil {
 		return nil, s.internal(ctx, fmt.Errorf("load caller: %w", err))
+	}
+	if !p.VouchesFor(prof.OrganizationID) {
+		zerolog.Ctx(ctx).Warn().Str("issuer", p.Issuer).Str("subject", p.Subject).
+			Str("issuer_organization_id", p.OrganizationID).Str("professional_organization_id", prof.OrganizationID).
+			Msg("caller refused: the token's issuer is bound to another organization than the professional's")
+		return nil, errNoAccess
 	}
 	return &caller{principal: p, professional: prof}, nil
 }
