@@ -1,10 +1,12 @@
 // Package server is the backend's edge: one HTTP server that serves Connect, gRPC and
 // gRPC-Web on one port (HTTP/1.1 and h2c; HTTP/2 over TLS when certificates are set), with
 // gRPC health checking and server reflection (so buf curl and grpcurl work), Prometheus
-// metrics on /metrics, a request id on every request and log line, panic recovery and
-// graceful shutdown.
+// metrics on /metrics, a server-generated request id on every request and log line (a
+// client's X-Request-Id is only logged beside it, sanitised), panic recovery and graceful
+// shutdown.
 //
-// What it must never do: log or label anything a client controls beyond a known route name.
+// What it must never do: log or label anything a client controls beyond a known route name
+// and a client's request id of at most 64 characters of [A-Za-z0-9._-].
 // A family check-in link carries a token in its path, and query strings and headers may hold
 // personal data or credentials, so unknown paths are logged and counted as "other".
 package server
@@ -214,10 +216,13 @@ func ShuttingDown(ctx context.Context) <-chan struct{} {
 
 type requestIDKey struct{}
 
-// safeRequestID is what an incoming X-Request-Id must look like to be kept.
-var safeRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
+// safeClientRequestID is what a client's X-Request-Id must look like to be logged, as
+// client_request_id, beside the server's own id; anything else is dropped.
+var safeClientRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
-// RequestID returns the id of the request ctx belongs to, or "".
+// RequestID returns the id of the request ctx belongs to, or "". The server generates it for
+// every request; a client's X-Request-Id never becomes it (so a client cannot choose the id
+// that audit rows and log lines carry, or make two requests share one).
 func RequestID(ctx context.Context) string {
 	id, _ := ctx.Value(requestIDKey{}).(string)
 	return id
@@ -229,14 +234,19 @@ func newRequestID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// withRequestID gives every request a fresh id: in the X-Request-Id response header, in the
+// context (RequestID) and on every line logged for it. A client's own X-Request-Id, when it is
+// at most 64 characters of [A-Za-z0-9._-], is logged beside it as client_request_id, so that a
+// client's trace can be found in the server's log; it is used for nothing else.
 func (s *Server) withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("X-Request-Id")
-		if !safeRequestID.MatchString(id) {
-			id = newRequestID()
-		}
+		id := newRequestID()
 		w.Header().Set("X-Request-Id", id)
-		log := s.cfg.Logger.With().Str("request_id", id).Logger()
+		logCtx := s.cfg.Logger.With().Str("request_id", id)
+		if client := r.Header.Get("X-Request-Id"); safeClientRequestID.MatchString(client) {
+			logCtx = logCtx.Str("client_request_id", client)
+		}
+		log := logCtx.Logger()
 		ctx := context.WithValue(log.WithContext(r.Context()), requestIDKey{}, id)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})

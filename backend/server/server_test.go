@@ -172,12 +172,12 @@ func TestRequestIDs(t *testing.T) {
 	}
 	tests := []struct {
 		name, incoming string
-		kept           bool
 	}{
-		{"none: a new id", "", false},
-		{"a safe id is kept", "trace-0123456789abcdef", true},
-		{"too long: replaced", strings.Repeat("a", 200), false},
-		{"unsafe characters: replaced", "abc def\"<script>", false},
+		{"none", ""},
+		{"a safe client id", "trace-0123456789abcdef"},
+		{"a client id that copies an earlier server id", "c0ffee00c0ffee00c0ffee00"},
+		{"too long", strings.Repeat("a", 200)},
+		{"unsafe characters", "abc def\"<script>"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -185,13 +185,17 @@ func TestRequestIDs(t *testing.T) {
 			if header == "" || header != seen {
 				t.Fatalf("response id %q, handler saw %q", header, seen)
 			}
-			if (header == tt.incoming) != tt.kept {
-				t.Fatalf("incoming %q → %q", tt.incoming, header)
+			if header == tt.incoming || !regexp.MustCompile(`^[0-9a-f]{24}$`).MatchString(header) {
+				t.Fatalf("incoming %q → %q, want a fresh server id", tt.incoming, header)
 			}
 		})
 	}
-	if !strings.Contains(r.logs.String(), `"request_id":"trace-0123456789abcdef"`) {
-		t.Errorf("the access log does not carry the request id:\n%s", r.logs.String())
+	logs := r.logs.String()
+	if !strings.Contains(logs, `"client_request_id":"trace-0123456789abcdef"`) {
+		t.Errorf("the access log does not carry the client's request id beside the server's:\n%s", logs)
+	}
+	if strings.Contains(logs, `"request_id":"trace-0123456789abcdef"`) {
+		t.Errorf("the client's id was logged as the request id:\n%s", logs)
 	}
 }
 
@@ -423,12 +427,9 @@ func TestRoutesNameOnlyKnownProcedures(t *testing.T) {
 			if res.StatusCode != tt.status {
 				t.Fatalf("%s %s answered %d, want %d", tt.method, tt.path, res.StatusCode, tt.status)
 			}
-			if res.Header.Get("X-Request-Id") != id {
-				t.Fatalf("request id %q came back as %q", id, res.Header.Get("X-Request-Id"))
-			}
 			var routes []any
 			for _, l := range h.logLines(t) {
-				if l["request_id"] == id {
+				if l["client_request_id"] == id {
 					routes = append(routes, l["route"])
 				}
 			}
@@ -513,7 +514,7 @@ func TestAccessLog(t *testing.T) {
 
 	byID := map[string][]map[string]any{}
 	for _, l := range h.logLines(t) {
-		id, _ := l["request_id"].(string)
+		id, _ := l["client_request_id"].(string)
 		byID[id] = append(byID[id], l)
 	}
 	page := byID["access-log-0001"]
@@ -551,19 +552,22 @@ func TestAccessLog(t *testing.T) {
 	}
 }
 
+// TestRequestIDShapes: whatever a client sends as X-Request-Id, the request's id is a fresh
+// one of the server's; the client's is logged beside it as client_request_id only when it is
+// at most 64 characters of [A-Za-z0-9._-], and otherwise dropped.
 func TestRequestIDShapes(t *testing.T) {
 	h := serve(t, server.Config{}, nil, map[string]http.HandlerFunc{
 		"/id": func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, server.RequestID(r.Context())) },
 	})
 	tests := []struct {
 		name, incoming string
-		kept           bool
+		logged         bool // as client_request_id
 	}{
+		{"1 character", "a", true},
 		{"8 characters", "abcd1234", true},
 		{"64 characters", strings.Repeat("x", 64), true},
 		{"dots, dashes, underscores", "a.b-c_d.E-F_G", true},
 		{"a UUID", "0b6f3f9e-4a8f-4d2b-9f7e-1c2d3e4f5a6b", true},
-		{"7 characters", "abc1234", false},
 		{"65 characters", strings.Repeat("x", 65), false},
 		{"200 characters", strings.Repeat("y", 200), false},
 		{"a tab", "abcd\t1234", false},
@@ -580,24 +584,34 @@ func TestRequestIDShapes(t *testing.T) {
 			if got != body {
 				t.Fatalf("response id %q, handler saw %q", got, body)
 			}
-			if tt.kept {
-				if got != tt.incoming {
-					t.Fatalf("a safe id %q was replaced by %q", tt.incoming, got)
-				}
-				return
-			}
-			if !regexp.MustCompile(`^[0-9a-f]{24}$`).MatchString(got) {
-				t.Fatalf("unsafe id %q answered with %q, want a fresh id", tt.incoming, got)
+			if !regexp.MustCompile(`^[0-9a-f]{24}$`).MatchString(got) || got == tt.incoming {
+				t.Fatalf("incoming %q answered with %q, want a fresh server id", tt.incoming, got)
 			}
 			if seen[got] {
 				t.Fatalf("fresh id %q given twice", got)
 			}
 			seen[got] = true
+			var line map[string]any
+			for _, l := range h.logLines(t) {
+				if l["request_id"] == got {
+					line = l
+				}
+			}
+			if line == nil {
+				t.Fatalf("no log line for request %s", got)
+			}
+			client, has := line["client_request_id"]
+			if tt.logged && client != tt.incoming {
+				t.Fatalf("client_request_id = %v, want %q", client, tt.incoming)
+			}
+			if !tt.logged && has {
+				t.Fatalf("an unsafe client id was logged as %q", client)
+			}
 		})
 	}
 
 	// A header folded over two lines is the nearest a newline gets to the handler: net/http
-	// joins the lines with a space, which is then refused.
+	// joins the lines with a space, which is then dropped.
 	t.Run("a folded header", func(t *testing.T) {
 		c, err := net.Dial("tcp", h.addr)
 		if err != nil {
