@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -90,13 +91,15 @@ func (c *common) openStore(ctx context.Context, log zerolog.Logger, migrate bool
 	return st, nil
 }
 
-// issuerList is a repeatable --issuer flag: ISSUER,JWKS_URL,AUDIENCE.
+// issuerList is a repeatable --issuer flag: ISSUER,JWKS_URL,AUDIENCE,ORGANIZATION_ID.
 type issuerList []auth.IssuerConfig
 
 // String implements flag.Value.
 func (l *issuerList) String() string { return fmt.Sprint(len(*l), " issuers") }
 
-// Set implements flag.Value: one or more ";"-separated ISSUER,JWKS_URL,AUDIENCE entries.
+// Set implements flag.Value: one or more ";"-separated ISSUER,JWKS_URL,AUDIENCE,ORGANIZATION_ID
+// entries. Every identity provider is bound to one organization (a UUID of the directory), so
+// an entry without one is refused, not defaulted.
 func (l *issuerList) Set(v string) error {
 	for _, one := range strings.Split(v, ";") {
 		one = strings.TrimSpace(one)
@@ -104,10 +107,43 @@ func (l *issuerList) Set(v string) error {
 			continue
 		}
 		parts := strings.Split(one, ",")
-		if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
-			return fmt.Errorf("issuer %q: want ISSUER,JWKS_URL,AUDIENCE", one)
+		for i := range parts {
+			parts[i] = strings.TrimSpace(parts[i])
 		}
-		*l = append(*l, auth.IssuerConfig{Issuer: parts[0], JWKSURL: parts[1], Audience: parts[2]})
+		if len(parts) == 3 {
+			return fmt.Errorf("issuer %q has no ORGANIZATION_ID: want ISSUER,JWKS_URL,AUDIENCE,ORGANIZATION_ID, every identity provider is bound to the one organization whose professionals it signs in", one)
+		}
+		if len(parts) != 4 || slices.Contains(parts, "") {
+			return fmt.Errorf("issuer %q: want ISSUER,JWKS_URL,AUDIENCE,ORGANIZATION_ID", one)
+		}
+		if err := auth.CheckOrganizationID(parts[3]); err != nil {
+			return fmt.Errorf("issuer %q: ORGANIZATION_ID: %w", one, err)
+		}
+		*l = append(*l, auth.IssuerConfig{Issuer: parts[0], JWKSURL: parts[1], Audience: parts[2], OrganizationID: parts[3]})
+	}
+	return nil
+}
+
+// maxTokenLifetime registers --max-token-lifetime (VEILIG_MAX_TOKEN_LIFETIME), the longest
+// lifetime a token may have: serve refuses longer ones of every issuer, and token does not
+// sign them. A malformed environment value is an error, not a silent default: this is a
+// security setting.
+func maxTokenLifetime(fs *flag.FlagSet) (*time.Duration, error) {
+	def := auth.DefaultMaxTokenLifetime
+	if v, ok := os.LookupEnv("VEILIG_MAX_TOKEN_LIFETIME"); ok {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return nil, fmt.Errorf("VEILIG_MAX_TOKEN_LIFETIME: %w", err)
+		}
+		def = d
+	}
+	return fs.Duration("max-token-lifetime", def, "longest lifetime (exp - iat) of a token of any issuer, dev included; longer ones are refused (VEILIG_MAX_TOKEN_LIFETIME)"), nil
+}
+
+// checkMaxTokenLifetime validates the parsed --max-token-lifetime.
+func checkMaxTokenLifetime(d time.Duration) error {
+	if d <= 0 {
+		return fmt.Errorf("--max-token-lifetime: want a positive duration such as 10h, got %v", d)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/veilig/veilig/backend/app"
 	"github.com/veilig/veilig/backend/server"
+	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/mobile-api/auth"
 )
 
@@ -20,10 +21,14 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	var c common
 	c.register(fs)
-	addr := fs.String("addr", envDefault("ADDR", ":8080"), "address to listen on (VEILIG_ADDR)")
+	addr := fs.String("addr", envDefault("ADDR", "127.0.0.1:8080"), "address to listen on; the default accepts connections from this machine only, :8080 listens on every interface (VEILIG_ADDR)")
 	tlsCert := fs.String("tls-cert", envDefault("TLS_CERT", ""), "TLS certificate file; TLS is on when both cert and key are set (VEILIG_TLS_CERT)")
 	tlsKey := fs.String("tls-key", envDefault("TLS_KEY", ""), "TLS private key file (VEILIG_TLS_KEY)")
-	devIssuer := fs.String("dev-issuer", envDefault("DEV_ISSUER", "auto"), "trust tokens from 'veilig token': on, off, or auto (on only with the embedded database) (VEILIG_DEV_ISSUER)")
+	devIssuer := fs.String("dev-issuer", envDefault("DEV_ISSUER", "auto"), "trust tokens from 'veilig token', for demos and tests: on, off, or auto (on only with no --issuer, the embedded database and a loopback-only --addr); on with --issuer is an error (VEILIG_DEV_ISSUER)")
+	maxLifetime, err := maxTokenLifetime(fs)
+	if err != nil {
+		return err
+	}
 	maxBytes := fs.Int("max-request-bytes", envInt("MAX_REQUEST_BYTES", app.DefaultMaxRequestBytes), "largest request message accepted (VEILIG_MAX_REQUEST_BYTES)")
 	shutdown := fs.Duration("shutdown-timeout", 15*time.Second, "how long in-flight requests may finish after SIGTERM")
 	runScheduler := fs.String("scheduler", envDefault("SCHEDULER", "on"), "run the scheduler (overdue checks, escalation, digests, pushes) in this process: on or off; any number of replicas may (VEILIG_SCHEDULER)")
@@ -34,10 +39,10 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	var issuers issuerList
 	if v := os.Getenv("VEILIG_ISSUERS"); v != "" {
 		if err := issuers.Set(v); err != nil {
-			return fmt.Errorf("VEILIG_ISSUERS: %w", err)
+			return fmt.Errorf("VEILIG_ISSUERS (--issuer): %w", err)
 		}
 	}
-	fs.Var(&issuers, "issuer", "trusted identity provider as ISSUER,JWKS_URL,AUDIENCE; repeatable (VEILIG_ISSUERS, ';'-separated)")
+	fs.Var(&issuers, "issuer", "trusted identity provider as ISSUER,JWKS_URL,AUDIENCE,ORGANIZATION_ID: it signs in professionals of that organization only; repeatable (VEILIG_ISSUERS, ';'-separated)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -52,23 +57,25 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 		return err
 	}
 
-	var verifierOpts []auth.Option
-	switch *devIssuer {
-	case "on", "auto":
-		if *devIssuer == "on" || c.embedded() {
-			dev, err := auth.LoadOrCreateDevIssuer(c.dataDir)
-			if err != nil {
-				return fmt.Errorf("dev issuer: %w", err)
-			}
-			verifierOpts = append(verifierOpts, auth.WithDevIssuer(dev))
-			log.Warn().Msg("dev issuer enabled: tokens from 'veilig token' are trusted; never use this in production")
-		}
-	case "off":
-	default:
-		return fmt.Errorf("--dev-issuer: want on, off or auto, got %q", *devIssuer)
+	if err := checkMaxTokenLifetime(*maxLifetime); err != nil {
+		return err
 	}
-	if len(issuers) == 0 && len(verifierOpts) == 0 {
-		return errors.New("no token issuer configured: set --issuer (or VEILIG_ISSUERS), or --dev-issuer=on for development")
+	devOn, why, err := auth.DevIssuerWanted(*devIssuer, auth.Deployment{Issuers: len(issuers), EmbeddedDatabase: c.embedded(), ListenAddr: *addr})
+	if err != nil {
+		return err
+	}
+	verifierOpts := []auth.Option{auth.WithMaxTokenLifetime(*maxLifetime)}
+	if devOn {
+		dev, err := auth.LoadOrCreateDevIssuer(c.dataDir)
+		if err != nil {
+			return fmt.Errorf("dev issuer: %w", err)
+		}
+		verifierOpts = append(verifierOpts, auth.WithDevIssuer(dev))
+		log.Warn().Str("why", why).Msg("dev issuer enabled: tokens from 'veilig token' are trusted for any professional of any organization; for demos and tests only, never in production")
+	}
+	if len(issuers) == 0 && !devOn {
+		return fmt.Errorf("no token issuer configured: set --issuer ISSUER,JWKS_URL,AUDIENCE,ORGANIZATION_ID (or VEILIG_ISSUERS); "+
+			"for a try-out on this machine keep the embedded database and a loopback --addr (the default 127.0.0.1:8080), or set --dev-issuer=on (%s)", why)
 	}
 	verifier, err := auth.NewVerifier(issuers, verifierOpts...)
 	if err != nil {
@@ -80,6 +87,19 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close() // opening pinged the database already
+	for _, iss := range issuers {
+		_, err := st.OrganizationGet(ctx, iss.OrganizationID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			log.Warn().Str("issuer", iss.Issuer).Str("organization_id", iss.OrganizationID).
+				Msg("identity provider bound to an organization that is not in the directory: its tokens sign in nobody until it is")
+		case err != nil:
+			return fmt.Errorf("check the organization of issuer %q: %w", iss.Issuer, err)
+		default:
+			log.Info().Str("issuer", iss.Issuer).Str("organization_id", iss.OrganizationID).
+				Msg("trusting identity provider for the professionals of one organization")
+		}
+	}
 	linkSecret, err := lf.secret(&c, log)
 	if err != nil {
 		return err
@@ -97,7 +117,7 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	if c.embedded() {
 		engine = "sqlite"
 	}
-	log.Info().Str("addr", *addr).Str("database", engine).Str("version", version).Msg("veilig serving")
+	log.Info().Str("addr", *addr).Str("database", engine).Dur("max_token_lifetime", *maxLifetime).Str("version", version).Msg("veilig serving")
 	if *runScheduler == "off" {
 		return srv.Run(ctx)
 	}

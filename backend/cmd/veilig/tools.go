@@ -2,12 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/veilig/veilig/backend/demo"
+	"github.com/veilig/veilig/backend/store"
+	"github.com/veilig/veilig/backend/store/storeopen"
 	"github.com/veilig/veilig/mobile-api/auth"
 )
 
@@ -78,23 +83,39 @@ Try it (in another terminal, with 'veilig serve' running):
 	return nil
 }
 
-func runToken(_ context.Context, args []string, stdout, stderr io.Writer) error {
+func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c common
 	c.register(fs)
 	user := fs.String("user", "", "professional id (the token's subject); required")
 	device := fs.String("device", "dev-device", "device id carried in the token")
-	ttl := fs.Duration("ttl", time.Hour, "how long the token is valid")
+	ttl := fs.Duration("ttl", time.Hour, "how long the token is valid; at most --max-token-lifetime")
+	maxLifetime, err := maxTokenLifetime(fs)
+	if err != nil {
+		return err
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *user == "" {
 		return fmt.Errorf("token: --user is required")
 	}
+	if err := checkMaxTokenLifetime(*maxLifetime); err != nil {
+		return err
+	}
+	if *ttl <= 0 {
+		return fmt.Errorf("token: --ttl must be positive, got %v", *ttl)
+	}
+	if *ttl > *maxLifetime {
+		return fmt.Errorf("token: --ttl %v exceeds --max-token-lifetime %v: the server refuses tokens that live longer", *ttl, *maxLifetime)
+	}
 	dev, err := auth.LoadOrCreateDevIssuer(c.dataDir)
 	if err != nil {
 		return fmt.Errorf("token: %w", err)
+	}
+	if warning := unknownUserWarning(ctx, &c, *user); warning != "" {
+		fmt.Fprintln(stderr, "token: warning:", warning)
 	}
 	tok, err := dev.Sign(*user, *device, *ttl)
 	if err != nil {
@@ -102,4 +123,34 @@ func runToken(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	fmt.Fprintln(stdout, tok)
 	return nil
+}
+
+// unknownUserWarning says why a token for user may be refused by the server: the user is not a
+// professional in the database, or the database could not be asked. It reads the database
+// without creating or migrating it (signing a token is no reason to change a database), and
+// returns "" for a known professional. Errors are not repeated: they may name the database.
+func unknownUserWarning(ctx context.Context, c *common, user string) string {
+	url := c.databaseURL
+	if kind, path := storeopen.Parse(url); url == "" || kind == storeopen.KindSQLite {
+		if url == "" {
+			path = filepath.Join(c.dataDir, "veilig.db")
+		}
+		if _, err := os.Stat(path); err != nil {
+			return fmt.Sprintf("there is no database at %s yet, so whether %q is a professional was not checked (run 'veilig demo' or 'veilig serve' first)", path, user)
+		}
+		url = "sqlite://" + path
+	}
+	st, err := storeopen.Open(ctx, url)
+	if err != nil {
+		return fmt.Sprintf("the database could not be opened, so whether %q is a professional was not checked", user)
+	}
+	defer st.Close()
+	_, err = st.ProfessionalGet(ctx, user)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return fmt.Sprintf("%q is not a professional in the database: the server will answer permission_denied for this token", user)
+	case err != nil:
+		return fmt.Sprintf("the database could not be read, so whether %q is a professional was not checked", user)
+	}
+	return ""
 }
