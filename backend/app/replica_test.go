@@ -11,6 +11,7 @@ import (
 
 	"github.com/veilig/veilig/mobile-api/syncclient"
 	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
+	"github.com/veilig/veilig/sync/change"
 	"github.com/veilig/veilig/sync/client"
 	"github.com/veilig/veilig/sync/client/clientsqlite"
 	"github.com/veilig/veilig/sync/hlc"
@@ -61,7 +62,7 @@ func TestReplicasConverge(t *testing.T) {
 
 	// Offline, both change the phone number of one crisis contact.
 	rid := client.NewID()
-	if _, err := lead.Edit(ctx, hid, rid, "crisis_contact", map[string]string{"name": "Huisarts", "phone": "0201111111"}); err != nil {
+	if _, err := lead.Edit(ctx, hid, rid, change.SectionCrisisContact, map[string]string{"name": "Huisarts", "phone": "0201111111"}); err != nil {
 		t.Fatal(err)
 	}
 	syncOK(t, lead)
@@ -135,7 +136,7 @@ type lossy struct {
 	lost bool
 }
 
-func (l *lossy) Push(ctx context.Context, batch []client.Mutation) ([]client.Result, hlc.Timestamp, error) {
+func (l *lossy) Push(ctx context.Context, batch []client.Mutation) ([]change.Result, hlc.Timestamp, error) {
 	res, stamp, err := l.Transport.Push(ctx, batch)
 	if err == nil && !l.lost {
 		l.lost = true

@@ -31,6 +31,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/veilig/veilig/sync/change"
 	"github.com/veilig/veilig/sync/hlc"
 )
 
@@ -41,7 +42,7 @@ type State struct {
 	Cursors    map[string]int64
 	Households map[string]*Household
 	Outbox     []Mutation
-	Rejected   []Result
+	Rejected   []change.Result
 }
 
 // Household is a household's data on the device.
@@ -55,7 +56,7 @@ type Household struct {
 
 // StoredRecord is a plan entry as the server last sent it.
 type StoredRecord struct {
-	Section string
+	Section change.Section
 	Deleted bool
 	Fields  map[string]Field
 }
@@ -108,7 +109,7 @@ func NewID() string { return newID() }
 func (r *Replica) view(household, record, field string) (Field, bool) {
 	for i := len(r.st.Outbox) - 1; i >= 0; i-- {
 		m := r.st.Outbox[i]
-		if m.HouseholdID != household || m.RecordID != record || m.Kind != KindEdit {
+		if m.HouseholdID != household || m.RecordID != record || m.Kind != change.KindEdit {
 			continue
 		}
 		for _, w := range m.Writes {
@@ -139,14 +140,14 @@ func (r *Replica) enqueue(ctx context.Context, m Mutation) (string, error) {
 
 // Edit sets fields of a plan entry (creating it with section when new) and returns the
 // mutation id. An empty value clears a field.
-func (r *Replica) Edit(ctx context.Context, household, record, section string, fields map[string]string) (string, error) {
+func (r *Replica) Edit(ctx context.Context, household, record string, section change.Section, fields map[string]string) (string, error) {
 	if len(fields) == 0 {
 		return "", errors.New("edit: no fields")
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	stamp := r.clock.Now()
-	m := Mutation{ID: newID(), HouseholdID: household, Kind: KindEdit, RecordID: record, Section: section}
+	m := Mutation{ID: newID(), HouseholdID: household, Kind: change.KindEdit, RecordID: record, Section: section}
 	names := make([]string, 0, len(fields))
 	for f := range fields {
 		names = append(names, f)
@@ -154,7 +155,7 @@ func (r *Replica) Edit(ctx context.Context, household, record, section string, f
 	slices.Sort(names)
 	for _, f := range names {
 		cur, _ := r.view(household, record, f)
-		m.Writes = append(m.Writes, FieldWrite{Field: f, Value: fields[f], Stamp: stamp, Seen: cur.Stamp})
+		m.Writes = append(m.Writes, change.FieldWrite{Field: f, Value: fields[f], Stamp: stamp, Seen: cur.Stamp})
 	}
 	return r.enqueue(ctx, m)
 }
@@ -167,21 +168,21 @@ func (r *Replica) Delete(ctx context.Context, household, record string) (string,
 	for _, f := range r.entry(household, record) {
 		seen = max(seen, f.Stamp)
 	}
-	return r.enqueue(ctx, Mutation{ID: newID(), HouseholdID: household, Kind: KindDelete, RecordID: record, Stamp: r.clock.Now(), Seen: seen})
+	return r.enqueue(ctx, Mutation{ID: newID(), HouseholdID: household, Kind: change.KindDelete, RecordID: record, Stamp: r.clock.Now(), Seen: seen})
 }
 
 // Resolve marks a conflict handled.
 func (r *Replica) Resolve(ctx context.Context, household, conflictID string) (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.enqueue(ctx, Mutation{ID: newID(), HouseholdID: household, Kind: KindResolve, ConflictID: conflictID})
+	return r.enqueue(ctx, Mutation{ID: newID(), HouseholdID: household, Kind: change.KindResolve, ConflictID: conflictID})
 }
 
 // RecordCheckIn queues a check-in.
 func (r *Replica) RecordCheckIn(ctx context.Context, household string, c CheckIn) (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.enqueue(ctx, Mutation{ID: newID(), HouseholdID: household, Kind: KindCheckIn, Stamp: r.clock.Now(), CheckIn: c})
+	return r.enqueue(ctx, Mutation{ID: newID(), HouseholdID: household, Kind: change.KindCheckIn, Stamp: r.clock.Now(), CheckIn: c})
 }
 
 // entry is the local view of a record's fields (server state with the outbox on top).
@@ -195,7 +196,7 @@ func (r *Replica) entry(household, record string) map[string]Field {
 		}
 	}
 	for _, m := range r.st.Outbox {
-		if m.HouseholdID == household && m.RecordID == record && m.Kind == KindEdit {
+		if m.HouseholdID == household && m.RecordID == record && m.Kind == change.KindEdit {
 			for _, w := range m.Writes {
 				out[w.Field] = Field{Value: w.Value, Stamp: w.Stamp, DeviceID: r.st.DeviceID}
 			}
@@ -218,7 +219,7 @@ func (r *Replica) Entry(household, record string) (fields map[string]string, ok 
 	for _, m := range r.st.Outbox {
 		if m.HouseholdID == household && m.RecordID == record {
 			known = true
-			deleted = m.Kind == KindDelete
+			deleted = m.Kind == change.KindDelete
 		}
 	}
 	if !known || deleted {
@@ -327,7 +328,7 @@ func compareStrings(a, b string) int {
 }
 
 // Rejected lists the mutations the server refused, for the app to tell its user.
-func (r *Replica) Rejected() []Result {
+func (r *Replica) Rejected() []change.Result {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.st.Rejected)
@@ -390,7 +391,7 @@ func (r *Replica) Sync(ctx context.Context) (SyncReport, error) {
 }
 
 // acknowledge removes answered mutations from the outbox and keeps the rejections.
-func (r *Replica) acknowledge(ctx context.Context, batch []Mutation, results []Result, serverStamp hlc.Timestamp) error {
+func (r *Replica) acknowledge(ctx context.Context, batch []Mutation, results []change.Result, serverStamp hlc.Timestamp) error {
 	if len(results) != len(batch) {
 		return fmt.Errorf("push: %d results for %d mutations", len(results), len(batch))
 	}
@@ -399,7 +400,7 @@ func (r *Replica) acknowledge(ctx context.Context, batch []Mutation, results []R
 	answered := map[string]bool{}
 	for _, res := range results {
 		answered[res.MutationID] = true
-		if res.Outcome == OutcomeRejected {
+		if res.Outcome == change.OutcomeRejected {
 			r.st.Rejected = append(r.st.Rejected, res)
 		}
 	}
