@@ -39,9 +39,9 @@ import (
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/backend/store/storeopen"
 	"github.com/veilig/veilig/mobile-api/auth"
-	"github.com/veilig/veilig/mobile-api/syncclient"
 	"github.com/veilig/veilig/sync/change"
 	"github.com/veilig/veilig/sync/client"
+	"github.com/veilig/veilig/sync/client/clientconnect"
 	"github.com/veilig/veilig/sync/hlc"
 )
 
@@ -280,7 +280,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 			skew = 365 * 24 * time.Hour // this phone's clock is a year ahead
 		}
 		pr := rand.New(rand.NewPCG(cfg.Seed, uint64(i)+1))
-		tr := &faulty{inner: syncclient.New(httpClient, baseURL, func() string { return tok }), rng: rand.New(rand.NewPCG(cfg.Seed, uint64(i)+1000)),
+		tr := &faulty{inner: clientconnect.New(httpClient, baseURL, func() string { return tok }), rng: rand.New(rand.NewPCG(cfg.Seed, uint64(i)+1000)),
 			acked: map[string]change.Outcome{}}
 		tr.on.Store(cfg.Faults)
 		rep, err := client.Open(ctx, device, &client.MemoryStorage{}, tr, func() time.Time { return clk.now().Add(skew) })

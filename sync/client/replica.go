@@ -16,7 +16,7 @@
 // Phone is the face for gomobile (`gomobile bind ./sync/client` gives an Android AAR and an
 // iOS framework): its methods use only strings, integers, booleans, byte slices (JSON) and
 // errors. The app implements Storage on its platform store (or uses the SQLite one in package
-// clientsqlite) and Transport on its HTTP stack (or uses mobile-api/syncclient), runs Loop (or
+// clientsqlite) and Transport on its HTTP stack (or uses clientconnect), runs Loop (or
 // calls Sync) when it gains connectivity, comes to the foreground or receives a push or
 // Subscribe poke, and renders EntriesJSON, ConflictsJSON and RejectedJSON. gomobile itself
 // needs the Android NDK or Xcode, which the build machines lack: the binding was not run here.

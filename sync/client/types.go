@@ -109,8 +109,9 @@ type PullPage struct {
 	ServerStamp hlc.Timestamp
 }
 
-// Transport carries pushes and pulls to the server. The backend's Connect adapter is in
-// github.com/veilig/veilig/mobile-api/syncclient; an app may bring its own. Push returns one
+// Transport carries pushes and pulls to the server. The Connect adapter is in package
+// clientconnect (github.com/veilig/veilig/sync/client/clientconnect); an app may bring its
+// own. Push returns one
 // result per mutation, in order, and the server's stamp, which the phone's clock observes.
 type Transport interface {
 	Push(ctx context.Context, batch []Mutation) ([]change.Result, hlc.Timestamp, error)

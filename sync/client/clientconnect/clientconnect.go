@@ -1,6 +1,12 @@
-// Package syncclient connects the phone replica (sync/client) to a Veilig server over
-// Connect: it is the client.Transport of the simulator and of Go-based apps.
-package syncclient
+// Package clientconnect connects the phone replica (package client) to a Veilig server over
+// Connect (veilig.v1.SyncService): it is the client.Transport of the simulator and of
+// Go-based apps, and maps the replica's mutations, results and pull pages to and from the
+// protobuf messages.
+//
+// It sits in a leaf package beside the replica, as the SQLite storage does (clientsqlite),
+// so that package client itself stays free of HTTP and of the generated code: an app that
+// brings its own Transport does not link this one.
+package clientconnect
 
 import (
 	"context"
