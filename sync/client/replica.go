@@ -42,7 +42,14 @@ type State struct {
 	Cursors    map[string]int64
 	Households map[string]*Household
 	Outbox     []Mutation
-	Rejected   []change.Result
+	// Sent holds the edits and deletes the server has answered (not rejected) that no pull
+	// has brought back yet. The local view keeps them on top of the server's state until a
+	// pull includes their household, so that the phone neither shows an older value meanwhile
+	// nor stamps its next edit of the field with a Seen that misses its own write (which the
+	// server would take for a concurrent edit and record as a conflict; for a delete, keep the
+	// entry). Absent from states saved before it existed.
+	Sent     []Mutation `json:",omitempty"`
+	Rejected []change.Result
 }
 
 // Household is a household's data on the device.
@@ -105,10 +112,16 @@ func newID() string {
 // NewID returns a random UUID, for new records.
 func NewID() string { return newID() }
 
-// view returns a field's local value and stamp: the newest queued write, else the server's.
+// local lists the phone's own mutations the server's state does not show yet, oldest first:
+// those sent and answered, then those queued.
+func (r *Replica) local() []Mutation { return slices.Concat(r.st.Sent, r.st.Outbox) }
+
+// view returns a field's local value and stamp: the newest own write not yet pulled back,
+// else the server's.
 func (r *Replica) view(household, record, field string) (Field, bool) {
-	for i := len(r.st.Outbox) - 1; i >= 0; i-- {
-		m := r.st.Outbox[i]
+	local := r.local()
+	for i := len(local) - 1; i >= 0; i-- {
+		m := local[i]
 		if m.HouseholdID != household || m.RecordID != record || m.Kind != change.KindEdit {
 			continue
 		}
@@ -195,7 +208,7 @@ func (r *Replica) entry(household, record string) map[string]Field {
 			}
 		}
 	}
-	for _, m := range r.st.Outbox {
+	for _, m := range r.local() {
 		if m.HouseholdID == household && m.RecordID == record && m.Kind == change.KindEdit {
 			for _, w := range m.Writes {
 				out[w.Field] = Field{Value: w.Value, Stamp: w.Stamp, DeviceID: r.st.DeviceID}
@@ -216,7 +229,7 @@ func (r *Replica) Entry(household, record string) (fields map[string]string, ok 
 			known, deleted = true, rec.Deleted
 		}
 	}
-	for _, m := range r.st.Outbox {
+	for _, m := range r.local() {
 		if m.HouseholdID == household && m.RecordID == record {
 			known = true
 			deleted = m.Kind == change.KindDelete
@@ -235,7 +248,8 @@ func (r *Replica) Entry(household, record string) (fields map[string]string, ok 
 }
 
 // Entries is the local view of a household's plan: record id → non-empty fields, the
-// server's state with queued edits and deletes on top.
+// server's state with the phone's own edits and deletes that no pull has brought back yet
+// (queued, or answered and in Sent) on top.
 func (r *Replica) Entries(household string) map[string]map[string]string {
 	r.mu.Lock()
 	ids := map[string]bool{}
@@ -244,7 +258,7 @@ func (r *Replica) Entries(household string) map[string]map[string]string {
 			ids[id] = true
 		}
 	}
-	for _, m := range r.st.Outbox {
+	for _, m := range r.local() {
 		if m.HouseholdID == household && m.RecordID != "" {
 			ids[m.RecordID] = true
 		}
@@ -390,18 +404,25 @@ func (r *Replica) Sync(ctx context.Context) (SyncReport, error) {
 	}
 }
 
-// acknowledge removes answered mutations from the outbox and keeps the rejections.
+// acknowledge removes answered mutations from the outbox, keeps the rejections, and keeps the
+// other edits and deletes in Sent until a pull brings them back.
 func (r *Replica) acknowledge(ctx context.Context, batch []Mutation, results []change.Result, serverStamp hlc.Timestamp) error {
 	if len(results) != len(batch) {
 		return fmt.Errorf("push: %d results for %d mutations", len(results), len(batch))
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	answered := map[string]bool{}
+	answered, rejected := map[string]bool{}, map[string]bool{}
 	for _, res := range results {
 		answered[res.MutationID] = true
 		if res.Outcome == change.OutcomeRejected {
+			rejected[res.MutationID] = true
 			r.st.Rejected = append(r.st.Rejected, res)
+		}
+	}
+	for _, m := range r.st.Outbox {
+		if answered[m.ID] && !rejected[m.ID] && (m.Kind == change.KindEdit || m.Kind == change.KindDelete) {
+			r.st.Sent = append(r.st.Sent, m)
 		}
 	}
 	r.st.Outbox = slices.DeleteFunc(r.st.Outbox, func(m Mutation) bool { return answered[m.ID] })
@@ -418,7 +439,10 @@ func (r *Replica) save(ctx context.Context) error {
 }
 
 // apply stores a pulled page: server values replace the held ones (the server has merged
-// them), evicted households are deleted with everything in them.
+// them), evicted households are deleted with everything in them. A household in the page
+// drops its Sent mutations: they were answered before the pull began, so the server had
+// committed them below the version the page brings the household to (a household is never
+// split across pages).
 func (r *Replica) apply(ctx context.Context, page *PullPage) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -426,7 +450,9 @@ func (r *Replica) apply(ctx context.Context, page *PullPage) error {
 		delete(r.st.Households, id)
 		delete(r.st.Cursors, id)
 		r.st.Outbox = slices.DeleteFunc(r.st.Outbox, func(m Mutation) bool { return m.HouseholdID == id })
+		r.st.Sent = slices.DeleteFunc(r.st.Sent, func(m Mutation) bool { return m.HouseholdID == id })
 	}
+	pulled := map[string]bool{}
 	for _, hc := range page.Households {
 		h := r.st.Households[hc.HouseholdID]
 		if h == nil {
@@ -457,7 +483,9 @@ func (r *Replica) apply(ctx context.Context, page *PullPage) error {
 			h.Schedules[sc.ID] = sc
 		}
 		r.st.Cursors[hc.HouseholdID] = hc.Version
+		pulled[hc.HouseholdID] = true
 	}
+	r.st.Sent = slices.DeleteFunc(r.st.Sent, func(m Mutation) bool { return pulled[m.HouseholdID] })
 	r.clock.Observe(page.ServerStamp)
 	r.st.Clock = r.clock.Last()
 	return r.save(ctx)
