@@ -1,15 +1,37 @@
 // Package client is the replica a phone runs: its households' plans as the server last sent
 // them, an outbox of offline edits that survives restarts, and the push/pull loop that keeps
-// both in step with the server (the protocol of veilig.v1.SyncService; the merge rules of
-// github.com/veilig/veilig/sync/merge).
+// both in step with the server (the protocol of veilig.v1.SyncService).
 //
-// The app edits through the Replica at any time, online or not: an edit shows at once (the
-// local view is the server's state with the outbox on top) and is queued with a fresh HLC
-// stamp and the stamp of the value it replaced. Sync pushes the outbox in order and then pulls
-// until the server has nothing more. A mutation leaves the outbox only when the server has
-// answered it, so a lost answer or a killed app re-sends it, and the server applies it once.
-// Rejections and conflicts are kept for the app to show; a household the user may no longer
-// see is deleted from the device at the next pull.
+// The app edits through the Replica at any time, online or not: an edit shows at once and is
+// queued with a fresh HLC stamp and the stamp of the value it replaced. Sync pushes the outbox
+// in order and then pulls until the server has nothing more. A mutation leaves the outbox only
+// when the server has answered it, so a lost answer or a killed app re-sends it, and the
+// server applies it once. Rejections and conflicts are kept for the app to show; a household
+// the user may no longer see is deleted from the device at the next pull.
+//
+// # What the phone computes, and what it does not
+//
+// The phone does not merge. The server merges every push with the rules of package
+// sync/merge (in package sync/server), and a pull brings back the merged records, which
+// replace what the phone held: a phone that has pulled a household up to a version holds the
+// same records (Snapshot) as every other phone at that version, whatever order the edits
+// reached the server in. That is
+// the convergence of the sync contract, and it needs no merge code on the phone.
+//
+// What the phone computes is its local view and the input the merge needs:
+//
+//   - The local view is the server's state with the phone's own edits and deletes that no
+//     pull has brought back yet on top, newest last: those queued in the outbox and those
+//     answered but not yet pulled (State.Sent). So an edit shows at once, even one that the
+//     merge will let a concurrent edit beat; the next pull then shows the winner, and the
+//     phone's value comes back as a conflict record.
+//   - Each write carries a stamp from a hybrid logical clock that observes every stamp the
+//     server sends, so an edit made after seeing a value is stamped after it, and Seen, the
+//     stamp of the value the local view showed for that field (0 for none). A delete carries
+//     as Seen the highest stamp of the entry the view showed. The server decides conflicts and
+//     deletes from these: a Seen below a value the user had in fact seen would make a false
+//     conflict, or keep an entry the user deleted, which is why the view keeps answered edits
+//     until they are pulled.
 //
 // # Embedding in an app
 //
