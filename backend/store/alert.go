@@ -112,16 +112,6 @@ func (db *DB) AlertRaise(ctx context.Context, p AlertRaiseParams) (bool, error) 
 	return created, err
 }
 
-// AlertGet implements Store.
-func (db *DB) AlertGet(ctx context.Context, id string) (*Alert, error) {
-	return db.read().AlertGet(ctx, id)
-}
-
-// AlertListByHousehold implements Store.
-func (db *DB) AlertListByHousehold(ctx context.Context, householdID string, limit int) ([]*Alert, error) {
-	return db.read().AlertListByHousehold(ctx, householdID, limit)
-}
-
 // AlertAcknowledge implements Store.
 func (db *DB) AlertAcknowledge(ctx context.Context, p AlertAcknowledgeParams) (*Alert, error) {
 	var out *Alert
@@ -130,12 +120,6 @@ func (db *DB) AlertAcknowledge(ctx context.Context, p AlertAcknowledgeParams) (*
 		return err
 	})
 	return out, err
-}
-
-// NoticeList lists the notices of an alert by step. It is not part of Store: tests and audits
-// use it.
-func (db *DB) NoticeList(ctx context.Context, alertID string) ([]*Notice, error) {
-	return db.read().NoticeList(ctx, alertID)
 }
 
 // OutboxClaim implements Store.
@@ -160,17 +144,11 @@ func (db *DB) OutboxComplete(ctx context.Context, p OutboxCompleteParams) error 
 		}
 	}
 	return db.write(ctx, func(ctx context.Context, tx Executor) error {
-		if err := tx.OutboxFinishMany(ctx, p); err != nil {
+		if err := tx.OutboxFinishMany(ctx, p); err != nil || len(gone) == 0 {
 			return err
 		}
 		return tx.DeviceDeleteByTokens(ctx, gone)
 	})
-}
-
-// OutboxList lists every push of a notice by token. It is not part of Store: tests and audits
-// use it.
-func (db *DB) OutboxList(ctx context.Context, noticeID string) ([]*OutboxItem, error) {
-	return db.read().OutboxList(ctx, noticeID)
 }
 
 // DigestCreate implements Store. A digest with nothing to say is recorded (so the slot is
@@ -242,17 +220,7 @@ func (db *DB) DeviceUnregister(ctx context.Context, professionalID, token string
 	return db.write(ctx, func(ctx context.Context, tx Executor) error { return tx.DeviceDelete(ctx, professionalID, token) })
 }
 
-// DeviceListByProfessional implements Store.
-func (db *DB) DeviceListByProfessional(ctx context.Context, professionalID string) ([]*Device, error) {
-	return db.read().DeviceListByProfessional(ctx, professionalID)
-}
-
 // EscalationPolicySet implements Store.
 func (db *DB) EscalationPolicySet(ctx context.Context, p EscalationPolicy) error {
 	return db.write(ctx, func(ctx context.Context, tx Executor) error { return tx.EscalationPolicyUpsert(ctx, p) })
-}
-
-// EscalationPolicyList implements Store.
-func (db *DB) EscalationPolicyList(ctx context.Context) ([]*EscalationPolicy, error) {
-	return db.read().EscalationPolicyList(ctx)
 }

@@ -13,13 +13,14 @@ import (
 // that are not SQL live here and only here: what a sync push writes (package sync/server),
 // notice ids, check-in effects, the digest threshold, the lead of a care team.
 type DB struct {
-	d Driver
+	Reader // the driver's reads outside a transaction
+	d      Driver
 }
 
 var _ Store = (*DB)(nil)
 
 // New returns the storage core over d. The DB owns d: Close closes it.
-func New(d Driver) *DB { return &DB{d: d} }
+func New(d Driver) *DB { return &DB{Reader: d.Executor(), d: d} }
 
 // Driver returns the engine under the core, for engine-specific tooling and tests.
 func (db *DB) Driver() Driver { return db.d }

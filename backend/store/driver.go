@@ -36,62 +36,36 @@ type Driver interface {
 
 // Executor runs one SQL-shaped operation each. Methods are named Noun+Verb; methods named
 // …Many take a slice and are set-based on engines that can be (one statement whatever the
-// length); an empty slice does nothing. Lists are ordered as each method says, so that every
+// length); the core never calls one with an empty slice. Lists are ordered as each method says, so that every
 // engine answers alike. Times are stored with microsecond precision in UTC and returned in
 // UTC.
 type Executor interface {
-	OrganizationUpsert(ctx context.Context, org Organization) error
-	OrganizationGet(ctx context.Context, id string) (*Organization, error)
-	// OrganizationList is ordered by id.
-	OrganizationList(ctx context.Context) ([]*Organization, error)
+	Reader
 
+	OrganizationUpsert(ctx context.Context, org Organization) error
 	// ProfessionalUpsert inserts or replaces every column but CreatedAt of an existing row.
 	ProfessionalUpsert(ctx context.Context, p Professional) error
-	ProfessionalGet(ctx context.Context, id string) (*Professional, error)
-	// ProfessionalListByOrganization is ordered by id.
-	ProfessionalListByOrganization(ctx context.Context, organizationID string) ([]*Professional, error)
-	// ProfessionalListByRole is ordered by id.
-	ProfessionalListByRole(ctx context.Context, role Role) ([]*Professional, error)
-
 	// TeamUpsert inserts a team or renames it.
 	TeamUpsert(ctx context.Context, team Team) error
-	TeamGet(ctx context.Context, id string) (*Team, error)
-	// TeamList is ordered by id.
-	TeamList(ctx context.Context) ([]*Team, error)
 	// TeamMemberInsert does nothing when the membership exists.
 	TeamMemberInsert(ctx context.Context, m TeamMember) error
 	// TeamMemberDelete does nothing when the membership does not exist.
 	TeamMemberDelete(ctx context.Context, m TeamMember) error
-	// TeamListByProfessional lists the teams a professional is a member of, by id.
-	TeamListByProfessional(ctx context.Context, professionalID string) ([]*Team, error)
-	// TeamMemberList lists a team's member professionals, by id.
-	TeamMemberList(ctx context.Context, teamID string) ([]*Professional, error)
-
 	// HouseholdInsert inserts a household with version 1 and UpdatedAt = CreatedAt; a second
 	// household with the same code or id is ErrConflict.
 	HouseholdInsert(ctx context.Context, h Household) error
-	HouseholdGet(ctx context.Context, id string) (*Household, error)
 	// HouseholdLockBump locks the named households in the order of their ids (on engines
 	// with row locks: SELECT … ORDER BY id FOR UPDATE), raises each one's version by one,
 	// sets its updated_at to Now and records it in sync_pokes with the new version (insert, or
 	// raise the stored version). It returns the new versions of the households that exist,
 	// ordered by id; unknown ids are left out.
 	HouseholdLockBump(ctx context.Context, p HouseholdLockBumpParams) ([]HouseholdVersion, error)
-	// HouseholdListVisible lists, ordered by id, the households the professional may see
-	// (household_viewers), at most Limit after AfterID ("" for the first page).
-	HouseholdListVisible(ctx context.Context, p HouseholdListVisibleParams) ([]*Household, error)
-	// HouseholdCanAccess reports whether (householdID, professionalID) is in household_viewers.
-	HouseholdCanAccess(ctx context.Context, professionalID, householdID string) (bool, error)
-
 	// CareTeamMemberClearLead clears the lead flag of every member of a household.
 	CareTeamMemberClearLead(ctx context.Context, householdID string) error
 	// CareTeamMemberUpsert inserts an assignment or sets its lead flag.
 	CareTeamMemberUpsert(ctx context.Context, m CareTeamMember) error
 	// CareTeamMemberDelete deletes an assignment and reports whether it existed.
 	CareTeamMemberDelete(ctx context.Context, householdID, professionalID string) (bool, error)
-	// CareTeamMemberList is ordered by professional id.
-	CareTeamMemberList(ctx context.Context, householdID string) ([]*CareTeamMember, error)
-
 	// MutationLogGetMany returns the logged results of the given mutation ids that exist, in
 	// no particular order.
 	MutationLogGetMany(ctx context.Context, ids []string) ([]change.Result, error)
@@ -102,13 +76,9 @@ type Executor interface {
 	// PlanEntryHeaderUpsertMany inserts headers (created_at = updated_at = Now) or updates
 	// deleted, version, updated_at and updated_by of existing ones.
 	PlanEntryHeaderUpsertMany(ctx context.Context, p PlanEntryHeaderUpsertManyParams) error
-	// PlanEntryList lists a household's plan entries with their current non-empty field
-	// values, ordered by id; tombstones only with IncludeDeleted; only EntryID when set.
-	PlanEntryList(ctx context.Context, p PlanEntryListParams) ([]*PlanEntry, error)
 	// PlanEntryListChanged lists the headers of a household's entries whose version is above
 	// After, ordered by id, without fields.
 	PlanEntryListChanged(ctx context.Context, p ChangedParams) ([]*SyncRecord, error)
-
 	// FieldWriteListByRecords returns every stored write of the named records, in no
 	// particular order.
 	FieldWriteListByRecords(ctx context.Context, recordIDs []string) ([]server.WriteRow, error)
@@ -124,12 +94,10 @@ type Executor interface {
 	// FieldWriteReviveMany sets the version of the current writes of the named records to the
 	// version of their record header (a revived record sends its fields again).
 	FieldWriteReviveMany(ctx context.Context, recordIDs []string) error
-
 	// RecordDeleteListByRecords returns every stored delete of the named records.
 	RecordDeleteListByRecords(ctx context.Context, recordIDs []string) ([]server.DeleteRow, error)
 	// RecordDeleteInsertMany stores new deletes.
 	RecordDeleteInsertMany(ctx context.Context, rows []server.DeleteRow) error
-
 	// ConflictListByRecordsOrIDs returns the conflicts of the named records and the conflicts
 	// with the named ids, ordered by id.
 	ConflictListByRecordsOrIDs(ctx context.Context, recordIDs, ids []string) ([]*change.Conflict, error)
@@ -137,26 +105,17 @@ type Executor interface {
 	ConflictListChanged(ctx context.Context, p ChangedParams) ([]*change.Conflict, error)
 	// ConflictUpsertMany inserts conflicts or updates overwritten_by, resolved and version.
 	ConflictUpsertMany(ctx context.Context, rows []change.Conflict) error
-
 	// CheckInGet returns one check-in.
 	CheckInGet(ctx context.Context, id string) (*change.CheckIn, error)
 	// CheckInInsertMany inserts check-ins; an id that exists is left as it is.
 	CheckInInsertMany(ctx context.Context, rows []change.CheckIn) error
-	// CheckInListByHousehold lists check-ins newest first (recorded_at, then id, descending),
-	// at most limit.
-	CheckInListByHousehold(ctx context.Context, householdID string, limit int) ([]*change.CheckIn, error)
 	// CheckInListChanged lists a household's check-ins whose version is above After, ordered
 	// by version, then id.
 	CheckInListChanged(ctx context.Context, p ChangedParams) ([]*change.CheckIn, error)
-
-	// ScheduleGet returns one schedule.
-	ScheduleGet(ctx context.Context, id string) (*Schedule, error)
 	// ScheduleUpsert inserts or replaces a schedule (every column but id, household_id,
 	// created_at and last_check_in_at; a new row's last_check_in_at is the household's latest
 	// check-in) with the given version, created_at/updated_at = Now, and returns it as stored.
 	ScheduleUpsert(ctx context.Context, p ScheduleUpsertRowParams) (*Schedule, error)
-	// ScheduleListByHousehold is ordered by id.
-	ScheduleListByHousehold(ctx context.Context, householdID string) ([]*Schedule, error)
 	// ScheduleListChanged lists a household's schedules whose version is above After, ordered
 	// by version, then id.
 	ScheduleListChanged(ctx context.Context, p ChangedParams) ([]*Schedule, error)
@@ -169,16 +128,11 @@ type Executor interface {
 	// ScheduleCheckInMany raises last_check_in_at of every schedule of each household to the
 	// given instant where it is older or unset.
 	ScheduleCheckInMany(ctx context.Context, rows []HouseholdInstant) error
-
 	// AlertInsertMany inserts alerts that do not exist yet (an existing id is left as it is)
 	// with step 0 and created_at = Now, taking team_id from the household and organization_id
 	// from the lead professional ('' when unknown); alerts of unknown households are not
 	// inserted. It returns the ids it inserted.
 	AlertInsertMany(ctx context.Context, p AlertInsertManyParams) ([]string, error)
-	AlertGet(ctx context.Context, id string) (*Alert, error)
-	// AlertListByHousehold lists alerts newest first (created_at, then id, descending), at
-	// most limit.
-	AlertListByHousehold(ctx context.Context, householdID string, limit int) ([]*Alert, error)
 	// AlertClaimDue returns, lowest next_step_at first, up to Limit alerts whose next_step_at
 	// is at or before Now, locked and skipping locked rows like ScheduleClaimDue.
 	AlertClaimDue(ctx context.Context, p ClaimParams) ([]*Alert, error)
@@ -190,13 +144,9 @@ type Executor interface {
 	// AlertAcknowledgeOverdueMany acknowledges, by By at Now, every open overdue alert of the
 	// named households.
 	AlertAcknowledgeOverdueMany(ctx context.Context, p AlertAcknowledgeOverdueManyParams) error
-
 	// NoticeInsertMany inserts notices (created_at = Now) whose id does not exist yet and
 	// returns the ids it inserted.
 	NoticeInsertMany(ctx context.Context, p NoticeInsertManyParams) ([]string, error)
-	// NoticeList lists an alert's notices by step, then id.
-	NoticeList(ctx context.Context, alertID string) ([]*Notice, error)
-
 	// OutboxInsertMany queues, for every recipient, one pending push per device token of its
 	// professional (ProfessionalID), or of every supervisor (role supervisor) who is a member
 	// of SupervisorsOfTeam; attempts 0, next_attempt_at = created_at = Now. A (notice, token)
@@ -214,23 +164,14 @@ type Executor interface {
 	// result's Attempt: status, next_attempt_at (NextAttemptAt for a pending result, Now
 	// otherwise), last_error = Reason, finished_at (NULL for pending, Now otherwise).
 	OutboxFinishMany(ctx context.Context, p OutboxCompleteParams) error
-	// OutboxList lists a notice's pushes by token.
-	OutboxList(ctx context.Context, noticeID string) ([]*OutboxItem, error)
-
 	// DeviceUpsert stores a token or moves it to another professional.
 	DeviceUpsert(ctx context.Context, d Device) error
 	// DeviceDelete deletes a professional's token; another's token is left alone.
 	DeviceDelete(ctx context.Context, professionalID, token string) error
 	// DeviceDeleteByTokens deletes the named tokens, whoever holds them.
 	DeviceDeleteByTokens(ctx context.Context, tokens []string) error
-	// DeviceListByProfessional is ordered by token.
-	DeviceListByProfessional(ctx context.Context, professionalID string) ([]*Device, error)
-
 	// EscalationPolicyUpsert stores a team's or an organization's policy.
 	EscalationPolicyUpsert(ctx context.Context, p EscalationPolicy) error
-	// EscalationPolicyList is ordered by scope id.
-	EscalationPolicyList(ctx context.Context) ([]*EscalationPolicy, error)
-
 	// DigestGet returns a supervisor's digest of one slot.
 	DigestGet(ctx context.Context, professionalID string, slotAt time.Time) (*Digest, error)
 	// DigestCount counts for a supervisor, over the teams they are a member of: open alerts at
@@ -240,16 +181,11 @@ type Executor interface {
 	DigestCount(ctx context.Context, p DigestCreateParams) (*Digest, error)
 	// DigestInsert records a digest.
 	DigestInsert(ctx context.Context, d Digest) error
-
 	// SyncPokeTake deletes and returns up to limit pending sync pokes, ordered by household
 	// id, skipping locked rows.
 	SyncPokeTake(ctx context.Context, limit int) ([]HouseholdVersion, error)
-
 	// LinkInsert stores a new check-in link (not revoked, no failed PINs, never used).
 	LinkInsert(ctx context.Context, l Link) error
-	LinkGetByTokenHash(ctx context.Context, tokenHash string) (*Link, error)
-	// LinkListByHousehold lists links newest first (created_at, then id, descending).
-	LinkListByHousehold(ctx context.Context, householdID string) ([]*Link, error)
 	// LinkRevoke sets revoked_at (the first time only) of the household's link and returns it.
 	LinkRevoke(ctx context.Context, p LinkRevokeParams) (*Link, error)
 	// LinkPINFailed counts a wrong PIN and locks the link (locked_at = Now) when the count
@@ -257,9 +193,61 @@ type Executor interface {
 	LinkPINFailed(ctx context.Context, p LinkPINFailedParams) (*Link, error)
 	// LinkUsed resets failed_pins and sets last_used_at.
 	LinkUsed(ctx context.Context, id string, now time.Time) error
-
 	// AuditInsertMany appends access records.
 	AuditInsertMany(ctx context.Context, events []AuditEvent) error
+}
+
+// Reader holds the reads the core serves as they are: DB embeds the driver's Reader, so each
+// is a method of DB (and of Store) with the same contract.
+type Reader interface {
+	OrganizationGet(ctx context.Context, id string) (*Organization, error)
+	// OrganizationList is ordered by id.
+	OrganizationList(ctx context.Context) ([]*Organization, error)
+	ProfessionalGet(ctx context.Context, id string) (*Professional, error)
+	// ProfessionalListByOrganization is ordered by id.
+	ProfessionalListByOrganization(ctx context.Context, organizationID string) ([]*Professional, error)
+	// ProfessionalListByRole is ordered by id.
+	ProfessionalListByRole(ctx context.Context, role Role) ([]*Professional, error)
+	TeamGet(ctx context.Context, id string) (*Team, error)
+	// TeamList is ordered by id.
+	TeamList(ctx context.Context) ([]*Team, error)
+	// TeamListByProfessional lists the teams a professional is a member of, by id.
+	TeamListByProfessional(ctx context.Context, professionalID string) ([]*Team, error)
+	// TeamMemberList lists a team's member professionals, by id.
+	TeamMemberList(ctx context.Context, teamID string) ([]*Professional, error)
+	HouseholdGet(ctx context.Context, id string) (*Household, error)
+	// HouseholdListVisible lists, ordered by id, the households the professional may see
+	// (household_viewers), at most Limit after AfterID ("" for the first page).
+	HouseholdListVisible(ctx context.Context, p HouseholdListVisibleParams) ([]*Household, error)
+	// HouseholdCanAccess reports whether (householdID, professionalID) is in household_viewers.
+	HouseholdCanAccess(ctx context.Context, professionalID, householdID string) (bool, error)
+	// CareTeamMemberList is ordered by professional id.
+	CareTeamMemberList(ctx context.Context, householdID string) ([]*CareTeamMember, error)
+	// PlanEntryList lists a household's plan entries with their current non-empty field
+	// values, ordered by id; tombstones only with IncludeDeleted; only EntryID when set.
+	PlanEntryList(ctx context.Context, p PlanEntryListParams) ([]*PlanEntry, error)
+	// CheckInListByHousehold lists check-ins newest first (recorded_at, then id, descending),
+	// at most limit.
+	CheckInListByHousehold(ctx context.Context, householdID string, limit int) ([]*change.CheckIn, error)
+	// ScheduleGet returns one schedule.
+	ScheduleGet(ctx context.Context, id string) (*Schedule, error)
+	// ScheduleListByHousehold is ordered by id.
+	ScheduleListByHousehold(ctx context.Context, householdID string) ([]*Schedule, error)
+	AlertGet(ctx context.Context, id string) (*Alert, error)
+	// AlertListByHousehold lists alerts newest first (created_at, then id, descending), at
+	// most limit.
+	AlertListByHousehold(ctx context.Context, householdID string, limit int) ([]*Alert, error)
+	// NoticeList lists an alert's notices by step, then id.
+	NoticeList(ctx context.Context, alertID string) ([]*Notice, error)
+	// OutboxList lists a notice's pushes by token.
+	OutboxList(ctx context.Context, noticeID string) ([]*OutboxItem, error)
+	// DeviceListByProfessional is ordered by token.
+	DeviceListByProfessional(ctx context.Context, professionalID string) ([]*Device, error)
+	// EscalationPolicyList is ordered by scope id.
+	EscalationPolicyList(ctx context.Context) ([]*EscalationPolicy, error)
+	LinkGetByTokenHash(ctx context.Context, tokenHash string) (*Link, error)
+	// LinkListByHousehold lists links newest first (created_at, then id, descending).
+	LinkListByHousehold(ctx context.Context, householdID string) ([]*Link, error)
 	// AuditListByHousehold lists a household's records by at, then id.
 	AuditListByHousehold(ctx context.Context, householdID string) ([]*AuditEvent, error)
 }

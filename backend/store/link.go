@@ -10,16 +10,6 @@ func (db *DB) LinkCreate(ctx context.Context, l Link) error {
 	return db.write(ctx, func(ctx context.Context, tx Executor) error { return tx.LinkInsert(ctx, l) })
 }
 
-// LinkGetByTokenHash implements Store.
-func (db *DB) LinkGetByTokenHash(ctx context.Context, tokenHash string) (*Link, error) {
-	return db.read().LinkGetByTokenHash(ctx, tokenHash)
-}
-
-// LinkListByHousehold implements Store.
-func (db *DB) LinkListByHousehold(ctx context.Context, householdID string) ([]*Link, error) {
-	return db.read().LinkListByHousehold(ctx, householdID)
-}
-
 // LinkRevoke implements Store.
 func (db *DB) LinkRevoke(ctx context.Context, p LinkRevokeParams) (*Link, error) {
 	var out *Link

@@ -48,12 +48,14 @@ func loadSyncState(ctx context.Context, tx Executor, muts []change.Mutation, now
 	for _, r := range known {
 		st.Known[r.MutationID] = r
 	}
-	versions, err := tx.HouseholdLockBump(ctx, HouseholdLockBumpParams{IDs: server.PendingHouseholds(muts, st.Known), Now: now})
-	if err != nil {
-		return st, err
-	}
-	for _, v := range versions {
-		st.Versions[v.HouseholdID] = v.Version
+	if pending := server.PendingHouseholds(muts, st.Known); len(pending) > 0 {
+		versions, err := tx.HouseholdLockBump(ctx, HouseholdLockBumpParams{IDs: pending, Now: now})
+		if err != nil {
+			return st, err
+		}
+		for _, v := range versions {
+			st.Versions[v.HouseholdID] = v.Version
+		}
 	}
 	if len(records) > 0 {
 		headers, err := tx.PlanEntryHeaderGetMany(ctx, records)
@@ -85,21 +87,28 @@ func loadSyncState(ctx context.Context, tx Executor, muts []change.Mutation, now
 // writeChanges writes a planned push, one set-based operation per kind of row, then the
 // check-ins' effects on the scheduler.
 func writeChanges(ctx context.Context, tx Executor, ch server.Changes, now time.Time) error {
-	steps := []func() error{
-		func() error { return tx.MutationLogInsertMany(ctx, ch.Mutations) },
-		func() error { return tx.FieldWriteInsertMany(ctx, ch.Writes) },
-		func() error { return tx.FieldWriteSetCurrentMany(ctx, ch.Current) },
-		func() error { return tx.RecordDeleteInsertMany(ctx, ch.Deletes) },
-		func() error {
+	steps := []struct {
+		rows  int
+		write func() error
+	}{
+		{len(ch.Mutations), func() error { return tx.MutationLogInsertMany(ctx, ch.Mutations) }},
+		{len(ch.Writes), func() error { return tx.FieldWriteInsertMany(ctx, ch.Writes) }},
+		{len(ch.Current), func() error { return tx.FieldWriteSetCurrentMany(ctx, ch.Current) }},
+		{len(ch.Deletes), func() error { return tx.RecordDeleteInsertMany(ctx, ch.Deletes) }},
+		{len(ch.Records), func() error {
 			return tx.PlanEntryHeaderUpsertMany(ctx, PlanEntryHeaderUpsertManyParams{Records: ch.Records, Now: now})
-		},
-		func() error { return tx.FieldWriteReviveMany(ctx, ch.Revived) },
-		func() error { return tx.ConflictUpsertMany(ctx, ch.Conflicts) },
-		func() error { return tx.CheckInInsertMany(ctx, ch.CheckIns) },
-		func() error { return checkInEffects(ctx, tx, ch.CheckIns, now) },
+		}},
+		{len(ch.Revived), func() error { return tx.FieldWriteReviveMany(ctx, ch.Revived) }},
+		{len(ch.Conflicts), func() error { return tx.ConflictUpsertMany(ctx, ch.Conflicts) }},
+		{len(ch.CheckIns), func() error { return tx.CheckInInsertMany(ctx, ch.CheckIns) }},
+		{len(ch.CheckIns), func() error { return checkInEffects(ctx, tx, ch.CheckIns, now) }},
 	}
 	for _, step := range steps {
-		if err := step(); err != nil {
+		// A …Many operation on nothing costs no statement: the core never sends one.
+		if step.rows == 0 {
+			continue
+		}
+		if err := step.write(); err != nil {
 			return err
 		}
 	}
@@ -170,11 +179,6 @@ func (tx *Tx) entryMutation(ctx context.Context, householdID, entryID string, no
 		return nil, fmt.Errorf("plan entry %s: %w", entryID, ErrNotFound)
 	}
 	return entries[0], nil
-}
-
-// PlanEntryList implements Store.
-func (db *DB) PlanEntryList(ctx context.Context, p PlanEntryListParams) ([]*PlanEntry, error) {
-	return db.read().PlanEntryList(ctx, p)
 }
 
 // SyncMutationLog implements Store.

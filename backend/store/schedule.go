@@ -44,16 +44,6 @@ func (tx *Tx) ScheduleUpsert(ctx context.Context, p ScheduleUpsertParams) (*Sche
 	return tx.ex.ScheduleUpsert(ctx, ScheduleUpsertRowParams{Schedule: sc, Version: v, Now: p.Now})
 }
 
-// ScheduleGet implements Store.
-func (db *DB) ScheduleGet(ctx context.Context, id string) (*Schedule, error) {
-	return db.read().ScheduleGet(ctx, id)
-}
-
-// ScheduleListByHousehold implements Store.
-func (db *DB) ScheduleListByHousehold(ctx context.Context, householdID string) ([]*Schedule, error) {
-	return db.read().ScheduleListByHousehold(ctx, householdID)
-}
-
 // CheckInAppend implements Store. A check-in is a fact: an id recorded before is answered
 // with the stored check-in and changes nothing.
 func (db *DB) CheckInAppend(ctx context.Context, c change.CheckIn) (*change.CheckIn, error) {
@@ -86,20 +76,10 @@ func (tx *Tx) CheckInAppend(ctx context.Context, c change.CheckIn) (*change.Chec
 	return tx.ex.CheckInGet(ctx, c.ID)
 }
 
-// CheckInListByHousehold implements Store.
-func (db *DB) CheckInListByHousehold(ctx context.Context, householdID string, limit int) ([]*change.CheckIn, error) {
-	return db.read().CheckInListByHousehold(ctx, householdID, limit)
-}
-
 // AuditAppend implements Store.
 func (db *DB) AuditAppend(ctx context.Context, events []AuditEvent) error {
 	if len(events) == 0 {
 		return nil
 	}
 	return db.InTx(ctx, func(ctx context.Context, tx *Tx) error { return tx.AuditAppend(ctx, events) })
-}
-
-// AuditListByHousehold implements Store.
-func (db *DB) AuditListByHousehold(ctx context.Context, householdID string) ([]*AuditEvent, error) {
-	return db.read().AuditListByHousehold(ctx, householdID)
 }
