@@ -49,7 +49,7 @@ func DevIssuerWanted(setting string, d Deployment) (bool, string, error) {
 		case !d.EmbeddedDatabase:
 			return false, "--dev-issuer=auto is off: the database is not the embedded one", nil
 		case !LoopbackOnly(d.ListenAddr):
-			return false, fmt.Sprintf("--dev-issuer=auto is off: the listen address %q is reachable from other machines (auto needs a loopback address such as 127.0.0.1:8080)", d.ListenAddr), nil
+			return false, fmt.Sprintf("--dev-issuer=auto is off: the listen address %q is reachable from other machines", d.ListenAddr), nil
 		}
 		return true, "--dev-issuer=auto is on: no --issuer, the embedded database and a loopback-only address", nil
 	default:

@@ -74,8 +74,8 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 		log.Warn().Str("why", why).Msg("dev issuer enabled: tokens from 'veilig token' are trusted for any professional of any organization; for demos and tests only, never in production")
 	}
 	if len(issuers) == 0 && !devOn {
-		return fmt.Errorf("no token issuer configured: set --issuer ISSUER,JWKS_URL,AUDIENCE,ORGANIZATION_ID (or VEILIG_ISSUERS); "+
-			"for a try-out on this machine keep the embedded database and a loopback --addr (the default 127.0.0.1:8080), or set --dev-issuer=on (%s)", why)
+		return fmt.Errorf("no token issuer configured (%s): set --issuer ISSUER,JWKS_URL,AUDIENCE,ORGANIZATION_ID (or VEILIG_ISSUERS); "+
+			"for a try-out on this machine, use the embedded database on a loopback --addr such as the default 127.0.0.1:8080, or --dev-issuer=on", why)
 	}
 	verifier, err := auth.NewVerifier(issuers, verifierOpts...)
 	if err != nil {
@@ -117,7 +117,7 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	if c.embedded() {
 		engine = "sqlite"
 	}
-	log.Info().Str("addr", *addr).Str("database", engine).Dur("max_token_lifetime", *maxLifetime).Str("version", version).Msg("veilig serving")
+	log.Info().Str("addr", *addr).Str("database", engine).Str("max_token_lifetime", maxLifetime.String()).Str("version", version).Msg("veilig serving")
 	if *runScheduler == "off" {
 		return srv.Run(ctx)
 	}
