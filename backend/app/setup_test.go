@@ -30,7 +30,7 @@ var testNow = time.Date(2026, 11, 25, 9, 30, 0, 0, time.UTC)
 // bundle is what a test needs: clients of every service, the store behind them, the demo
 // region seeded into it, and a way to get tokens.
 type bundle struct {
-	store      store.Store
+	store      *store.DB
 	region     *demo.Region
 	dev        *auth.DevIssuer
 	baseURL    string
@@ -68,10 +68,11 @@ func setup(t *testing.T) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := storesqlite.Open(ctx, filepath.Join(dir, "veilig.db"))
+	drv, err := storesqlite.Open(ctx, filepath.Join(dir, "veilig.db"))
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
+	st := store.New(drv)
 	t.Cleanup(func() { st.Close() })
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)

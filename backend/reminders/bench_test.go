@@ -78,10 +78,10 @@ func seedBench(b *testing.B, engine string, total int) (store.Store, func(int)) 
 	switch engine {
 	case "sqlite":
 		path := filepath.Join(b.TempDir(), "bench.db")
-		st, err := storesqlite.Open(bg, path)
+		d, err := storesqlite.Open(bg, path)
 		must(b, err)
-		b.Cleanup(func() { st.Close() })
-		s = st
+		b.Cleanup(func() { d.Close() })
+		s = store.New(d)
 		raw, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)")
 		must(b, err)
 		b.Cleanup(func() { raw.Close() })

@@ -33,8 +33,9 @@ var engines = []struct {
 	open func(t testing.TB) store.Store
 }{
 	{"sqlite", func(t testing.TB) store.Store {
-		s, err := storesqlite.Open(bg, filepath.Join(t.TempDir(), "veilig.db"))
+		d, err := storesqlite.Open(bg, filepath.Join(t.TempDir(), "veilig.db"))
 		must(t, err)
+		s := store.New(d)
 		t.Cleanup(func() { s.Close() })
 		must(t, s.Migrate(bg))
 		return s
