@@ -12,7 +12,7 @@ import (
 
 	"github.com/veilig/veilig/backend/demo"
 	"github.com/veilig/veilig/backend/push/fcm"
-	"github.com/veilig/veilig/backend/push/fcmfake"
+	"github.com/veilig/veilig/backend/push/fcm/fcmtest"
 	"github.com/veilig/veilig/backend/reminders"
 	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
 	"github.com/veilig/veilig/sync/client"
@@ -64,9 +64,9 @@ func TestSchedulesAlertsAndDevices(t *testing.T) {
 		wantCode(t, err, connect.CodeNotFound)
 	})
 
-	fake := fcmfake.New()
+	fake := fcmtest.New()
 	t.Cleanup(fake.Close)
-	sender, err := fcm.New(ctx, fcm.Config{ProjectID: "veilig-test", HTTPClient: fake.Client()})
+	sender, err := fcm.New(ctx, fcm.Config{ProjectID: "veilig-test", Endpoint: fake.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestSchedulesAlertsAndDevices(t *testing.T) {
 	}
 	// The lead's phone also gets a silent "please sync" poke per household it may see that was
 	// written (the demo region's); the reminder is the one alert.
-	var pushes []fcmfake.Received
+	var pushes []fcmtest.Received
 	pokes := 0
 	for _, m := range fake.ByToken("lead-phone") {
 		switch m.Data["kind"] {

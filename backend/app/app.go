@@ -26,7 +26,7 @@ const DefaultMaxRequestBytes = 1 << 20
 
 // Config is what Services needs.
 type Config struct {
-	Store    store.Store
+	Store    *store.DB
 	Verifier *auth.Verifier
 	// MaxRequestBytes bounds one request message; 0 means DefaultMaxRequestBytes.
 	MaxRequestBytes int

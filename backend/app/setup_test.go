@@ -18,7 +18,7 @@ import (
 	"github.com/veilig/veilig/backend/demo"
 	"github.com/veilig/veilig/backend/server"
 	"github.com/veilig/veilig/backend/store"
-	"github.com/veilig/veilig/backend/store/storesqlite"
+	"github.com/veilig/veilig/backend/store/storeopen"
 	"github.com/veilig/veilig/mobile-api/auth"
 	"github.com/veilig/veilig/proto/gen/veilig/v1/veiligv1connect"
 )
@@ -68,11 +68,10 @@ func setup(t *testing.T) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	drv, err := storesqlite.Open(ctx, filepath.Join(dir, "veilig.db"))
+	st, err := storeopen.Open(ctx, "sqlite://"+filepath.Join(dir, "veilig.db"))
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
-	st := store.New(drv)
 	t.Cleanup(func() { st.Close() })
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)

@@ -15,8 +15,7 @@ import (
 	"github.com/veilig/veilig/backend/reminders"
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/backend/store/pgtest"
-	"github.com/veilig/veilig/backend/store/storepgx"
-	"github.com/veilig/veilig/backend/store/storesqlite"
+	"github.com/veilig/veilig/backend/store/storeopen"
 )
 
 // benchDue is how many schedules are due in every run of BenchmarkDetect.
@@ -67,21 +66,21 @@ func nowFunc(t time.Time) func() time.Time { return func() time.Time { return t 
 // seedBench returns a migrated store holding total schedules over total/10 households, of
 // which benchDue (ids "d…") will be due after reset(i); the others (ids "s…") are due at
 // some hour in the next 30 days. reset(i) makes the due ones due at an instant unique to i.
-func seedBench(b *testing.B, engine string, total int) (store.Store, func(int)) {
+func seedBench(b *testing.B, engine string, total int) (*store.DB, func(int)) {
 	b.Helper()
 	households := total / 10
 	var (
-		s    store.Store
+		s    *store.DB
 		exec func(q string, args ...any)
 		ph   func(int) string
 	)
 	switch engine {
 	case "sqlite":
 		path := filepath.Join(b.TempDir(), "bench.db")
-		d, err := storesqlite.Open(bg, path)
+		st, err := storeopen.Open(bg, "sqlite://"+path)
 		must(b, err)
-		b.Cleanup(func() { d.Close() })
-		s = store.New(d)
+		b.Cleanup(func() { st.Close() })
+		s = st
 		raw, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)")
 		must(b, err)
 		b.Cleanup(func() { raw.Close() })
@@ -93,7 +92,7 @@ func seedBench(b *testing.B, engine string, total int) (store.Store, func(int)) 
 		ph = func(int) string { return "?" }
 	default:
 		url := pgtest.NewDatabase(b)
-		st, err := storepgx.Open(bg, url)
+		st, err := storeopen.Open(bg, url)
 		must(b, err)
 		b.Cleanup(func() { st.Close() })
 		s = st

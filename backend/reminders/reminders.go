@@ -116,9 +116,22 @@ func (c Config) withDefaults() (Config, error) {
 	return c, nil
 }
 
+// Store is what the scheduler needs of the storage (store.DB has it); each method is one
+// transaction that claims its work in the database (see store.Reminders for the contracts).
+type Store interface {
+	ReminderDetect(ctx context.Context, p store.ReminderDetectParams) (claimed, raised int, err error)
+	AlertEscalate(ctx context.Context, p store.AlertEscalateParams) (int, error)
+	EscalationPolicyList(ctx context.Context) ([]*store.EscalationPolicy, error)
+	ProfessionalListByRole(ctx context.Context, role store.Role) ([]*store.Professional, error)
+	DigestCreate(ctx context.Context, p store.DigestCreateParams) (*store.Digest, bool, error)
+	SyncPokeDrain(ctx context.Context, p store.SyncPokeDrainParams) (int, error)
+	OutboxClaim(ctx context.Context, p store.OutboxClaimParams) ([]*store.OutboxItem, error)
+	OutboxComplete(ctx context.Context, p store.OutboxCompleteParams) error
+}
+
 // Scheduler runs detection, escalation, digests and push delivery against one store.
 type Scheduler struct {
-	store  store.Store
+	store  Store
 	sender push.Sender
 	now    func() time.Time
 	log    zerolog.Logger
@@ -129,7 +142,7 @@ type Scheduler struct {
 
 // New returns a scheduler. now is its clock (time.Now in production, a controllable clock in
 // tests); server time decides what is due, never a phone's.
-func New(st store.Store, sender push.Sender, now func() time.Time, log zerolog.Logger, cfg Config) (*Scheduler, error) {
+func New(st Store, sender push.Sender, now func() time.Time, log zerolog.Logger, cfg Config) (*Scheduler, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err

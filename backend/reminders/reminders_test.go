@@ -13,13 +13,12 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/veilig/veilig/backend/push/fcm"
-	"github.com/veilig/veilig/backend/push/fcmfake"
+	"github.com/veilig/veilig/backend/push/fcm/fcmtest"
 	"github.com/veilig/veilig/backend/reminders"
 	"github.com/veilig/veilig/backend/schedule"
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/backend/store/pgtest"
-	"github.com/veilig/veilig/backend/store/storepgx"
-	"github.com/veilig/veilig/backend/store/storesqlite"
+	"github.com/veilig/veilig/backend/store/storeopen"
 	"github.com/veilig/veilig/sync/change"
 )
 
@@ -30,18 +29,17 @@ var bg = context.Background()
 // engines opens a fresh, migrated store of each engine.
 var engines = []struct {
 	name string
-	open func(t testing.TB) store.Store
+	open func(t testing.TB) *store.DB
 }{
-	{"sqlite", func(t testing.TB) store.Store {
-		d, err := storesqlite.Open(bg, filepath.Join(t.TempDir(), "veilig.db"))
+	{"sqlite", func(t testing.TB) *store.DB {
+		s, err := storeopen.Open(bg, "sqlite://"+filepath.Join(t.TempDir(), "veilig.db"))
 		must(t, err)
-		s := store.New(d)
 		t.Cleanup(func() { s.Close() })
 		must(t, s.Migrate(bg))
 		return s
 	}},
-	{"postgres", func(t testing.TB) store.Store {
-		s, err := storepgx.Open(bg, pgtest.NewDatabase(t))
+	{"postgres", func(t testing.TB) *store.DB {
+		s, err := storeopen.Open(bg, pgtest.NewDatabase(t))
 		must(t, err)
 		t.Cleanup(func() { s.Close() })
 		must(t, s.Migrate(bg))
@@ -84,7 +82,7 @@ var secrets = []string{"Fatima El Amrani", "Jansen", "Oranjestraat", "Veilig Thu
 
 // fixture seeds one organization, a team with a lead, a colleague and a supervisor, an
 // on-call professional, a household, a device per person, and the organization's policy.
-func fixture(t testing.TB, s store.Store, at time.Time) {
+func fixture(t testing.TB, s *store.DB, at time.Time) {
 	t.Helper()
 	must(t, s.OrganizationUpsert(bg, store.Organization{ID: "org-1", Name: "Veilig Thuis Amsterdam", CreatedAt: at}))
 	must(t, s.OrganizationUpsert(bg, store.Organization{ID: "org-2", Name: "Wijkteam Oost", CreatedAt: at}))
@@ -110,7 +108,7 @@ func fixture(t testing.TB, s store.Store, at time.Time) {
 }
 
 // schedule stores a daily 18:00 schedule with an hour's grace, planned at now.
-func dailySchedule(t testing.TB, s store.Store, id string, now time.Time) *store.Schedule {
+func dailySchedule(t testing.TB, s *store.DB, id string, now time.Time) *store.Schedule {
 	t.Helper()
 	sc := store.Schedule{ID: id, HouseholdID: "h1", Rule: "FREQ=DAILY", TimeZone: "Europe/Amsterdam", LocalTime: "18:00", GraceMinutes: 60,
 		Channel: "home_visit", LeadProfessionalID: "p-lead", StartDate: "2027-03-01"}
@@ -122,18 +120,18 @@ func dailySchedule(t testing.TB, s store.Store, id string, now time.Time) *store
 
 // harness is a scheduler on a store, delivering through the real FCM SDK to a fake FCM.
 type harness struct {
-	store store.Store
-	fake  *fcmfake.Server
+	store *store.DB
+	fake  *fcmtest.Server
 	clock *clock
 	sched *reminders.Scheduler
 	fcm   *fcm.Sender
 }
 
-func newHarness(t testing.TB, s store.Store, start time.Time, cfg reminders.Config) *harness {
+func newHarness(t testing.TB, s *store.DB, start time.Time, cfg reminders.Config) *harness {
 	t.Helper()
-	fake := fcmfake.New()
+	fake := fcmtest.New()
 	t.Cleanup(fake.Close)
-	sender, err := fcm.New(bg, fcm.Config{ProjectID: "veilig-test", HTTPClient: fake.Client()})
+	sender, err := fcm.New(bg, fcm.Config{ProjectID: "veilig-test", Endpoint: fake.URL})
 	must(t, err)
 	c := &clock{t: start}
 	sched, err := reminders.New(s, sender, c.Now, zerolog.Nop(), cfg)
@@ -152,8 +150,8 @@ func (h *harness) at(t testing.TB, now time.Time) reminders.TickStats {
 
 // notices returns the accepted pushes other than "please sync" pokes (which every write of
 // the household causes; TestSyncPokes covers them).
-func (h *harness) notices() []fcmfake.Received {
-	var out []fcmfake.Received
+func (h *harness) notices() []fcmtest.Received {
+	var out []fcmtest.Received
 	for _, m := range h.fake.Messages() {
 		if m.ErrorCode == "" && m.Data["kind"] != "sync" {
 			out = append(out, m)
@@ -314,7 +312,7 @@ func TestDigests(t *testing.T) {
 			// supervisor's digest counts it as escalated, with one concern since 16:00.
 			got = h.at(t, local(2027, 5, 11, 8, 0))
 			equal(t, "digests at 08:00", got.Digests, 1)
-			var digest []fcmfake.Received
+			var digest []fcmtest.Received
 			for _, m := range h.fake.Messages() {
 				if m.Data["kind"] == "digest" {
 					digest = append(digest, m)
@@ -410,11 +408,11 @@ func TestDeliveryThroughFakeFCM(t *testing.T) {
 			var mu sync.Mutex
 			var batches []int
 			h.fcm.OnBatch = func(k int) { mu.Lock(); batches = append(batches, k); mu.Unlock() }
-			h.fake.FailToken("tok-0001", 404, fcmfake.CodeUnregistered, -1)
+			h.fake.FailToken("tok-0001", 404, fcmtest.CodeUnregistered, -1)
 			// The SDK itself retries a 503 four times within one send: five answers make the
 			// send fail, so the outbox must retry it.
-			h.fake.FailToken("tok-0002", 503, fcmfake.CodeUnavailable, 5)
-			h.fake.FailToken("tok-0003", 429, fcmfake.CodeQuotaExceeded, 1)
+			h.fake.FailToken("tok-0002", 503, fcmtest.CodeUnavailable, 5)
+			h.fake.FailToken("tok-0003", 429, fcmtest.CodeQuotaExceeded, 1)
 			_, err := s.AlertRaise(bg, store.AlertRaiseParams{Now: start, Alert: store.Alert{ID: "al_1", Kind: store.AlertOverdue, HouseholdID: "h1", LeadID: "p-lead"}})
 			must(t, err)
 			st := h.at(t, start)

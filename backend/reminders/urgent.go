@@ -23,9 +23,16 @@ type UrgentParams struct {
 	Now time.Time
 }
 
+// UrgentStore is what RaiseUrgent needs of the storage (store.DB has it).
+type UrgentStore interface {
+	ScheduleGet(ctx context.Context, id string) (*store.Schedule, error)
+	CareTeamMemberList(ctx context.Context, householdID string) ([]*store.CareTeamMember, error)
+	AlertRaise(ctx context.Context, p store.AlertRaiseParams) (bool, error)
+}
+
 // RaiseUrgent raises an urgent alert and queues its push to the lead at once; escalation then
 // climbs after UrgentAfter. It returns the alert id and whether this call raised it.
-func RaiseUrgent(ctx context.Context, st store.Store, p UrgentParams) (string, bool, error) {
+func RaiseUrgent(ctx context.Context, st UrgentStore, p UrgentParams) (string, bool, error) {
 	lead := ""
 	if p.ScheduleID != "" {
 		sc, err := st.ScheduleGet(ctx, p.ScheduleID)

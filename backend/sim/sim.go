@@ -88,7 +88,7 @@ type backend struct {
 	verifier *auth.Verifier
 	addr     string
 	mu       sync.Mutex
-	st       store.Store
+	st       *store.DB
 	cancel   context.CancelFunc
 	done     chan error
 }
@@ -146,7 +146,7 @@ func (b *backend) restart(ctx context.Context) error {
 	return b.start(ctx)
 }
 
-func (b *backend) store() store.Store {
+func (b *backend) store() *store.DB {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.st

@@ -141,4 +141,8 @@ type PlanEntryListParams struct {
 type ScheduleUpsertParams struct {
 	Schedule Schedule
 	Now      time.Time
+	// Plan, when set, computes the schedule's next occurrence inside the transaction, after
+	// the household is locked, from the stored schedule (nil when there is none). An error
+	// from Plan rolls the write back and is returned as it is.
+	Plan func(sc *Schedule, stored *Schedule) error
 }

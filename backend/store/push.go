@@ -18,16 +18,21 @@ import (
 // nothing.
 func (db *DB) SyncPush(ctx context.Context, p SyncPushParams) ([]change.Result, error) {
 	var results []change.Result
-	err := db.write(ctx, func(ctx context.Context, tx Executor) error {
-		st, err := loadSyncState(ctx, tx, p.Mutations, p.Now)
-		if err != nil {
-			return err
-		}
-		ch := server.Plan(st, p.Mutations)
-		results = ch.Results
-		return writeChanges(ctx, tx, ch, p.Now)
+	err := db.InTx(ctx, func(ctx context.Context, tx *Tx) (err error) {
+		results, err = tx.SyncPush(ctx, p)
+		return err
 	})
 	return results, err
+}
+
+// SyncPush is DB.SyncPush in tx.
+func (tx *Tx) SyncPush(ctx context.Context, p SyncPushParams) ([]change.Result, error) {
+	st, err := loadSyncState(ctx, tx.ex, p.Mutations, p.Now)
+	if err != nil {
+		return nil, err
+	}
+	ch := server.Plan(st, p.Mutations)
+	return ch.Results, writeChanges(ctx, tx.ex, ch, p.Now)
 }
 
 // loadSyncState reads the mutation log of the batch, locks and bumps the households with new
@@ -105,8 +110,18 @@ func writeChanges(ctx context.Context, tx Executor, ch server.Changes, now time.
 // EntryReplace): the API's author has seen every current value, so fields absent from the
 // entry are cleared.
 func (db *DB) PlanEntryUpsert(ctx context.Context, p PlanEntryUpsertParams) (*PlanEntry, error) {
+	var out *PlanEntry
+	err := db.InTx(ctx, func(ctx context.Context, tx *Tx) (err error) {
+		out, err = tx.PlanEntryUpsert(ctx, p)
+		return err
+	})
+	return out, err
+}
+
+// PlanEntryUpsert is DB.PlanEntryUpsert in tx.
+func (tx *Tx) PlanEntryUpsert(ctx context.Context, p PlanEntryUpsertParams) (*PlanEntry, error) {
 	e := p.Entry
-	return db.entryMutation(ctx, e.HouseholdID, e.ID, p.Now, func(st server.State, id string) change.Mutation {
+	return tx.entryMutation(ctx, e.HouseholdID, e.ID, p.Now, func(st server.State, id string) change.Mutation {
 		return server.EntryReplace(st, server.Replace{MutationID: id, HouseholdID: e.HouseholdID, RecordID: e.ID,
 			Section: e.Section, Fields: e.Fields, Author: p.UpdatedBy, Now: p.Now})
 	})
@@ -114,7 +129,17 @@ func (db *DB) PlanEntryUpsert(ctx context.Context, p PlanEntryUpsertParams) (*Pl
 
 // PlanEntryDelete implements Store as a sync delete by the server.
 func (db *DB) PlanEntryDelete(ctx context.Context, p PlanEntryDeleteParams) (*PlanEntry, error) {
-	return db.entryMutation(ctx, p.HouseholdID, p.EntryID, p.Now, func(st server.State, id string) change.Mutation {
+	var out *PlanEntry
+	err := db.InTx(ctx, func(ctx context.Context, tx *Tx) (err error) {
+		out, err = tx.PlanEntryDelete(ctx, p)
+		return err
+	})
+	return out, err
+}
+
+// PlanEntryDelete is DB.PlanEntryDelete in tx.
+func (tx *Tx) PlanEntryDelete(ctx context.Context, p PlanEntryDeleteParams) (*PlanEntry, error) {
+	return tx.entryMutation(ctx, p.HouseholdID, p.EntryID, p.Now, func(st server.State, id string) change.Mutation {
 		return server.EntryDelete(st, server.Remove{MutationID: id, HouseholdID: p.HouseholdID, RecordID: p.EntryID,
 			Author: p.UpdatedBy, Now: p.Now})
 	})
@@ -122,35 +147,29 @@ func (db *DB) PlanEntryDelete(ctx context.Context, p PlanEntryDeleteParams) (*Pl
 
 // entryMutation runs a server-side plan edit through the same plan as a phone's push, so an
 // API write merges with offline edits by the same rules.
-func (db *DB) entryMutation(ctx context.Context, householdID, entryID string, now time.Time,
+func (tx *Tx) entryMutation(ctx context.Context, householdID, entryID string, now time.Time,
 	build func(server.State, string) change.Mutation) (*PlanEntry, error) {
-	var out *PlanEntry
-	// The id is drawn once, outside the transaction: a retried attempt writes the same mutation.
 	mutationID := uuid.NewString()
-	err := db.write(ctx, func(ctx context.Context, tx Executor) error {
-		probe := []change.Mutation{{ID: mutationID, HouseholdID: householdID, Kind: change.KindEdit, RecordID: entryID}}
-		st, err := loadSyncState(ctx, tx, probe, now)
-		if err != nil {
-			return err
-		}
-		ch := server.Plan(st, []change.Mutation{build(st, mutationID)})
-		if err := EntryResultError(ch.Results[0]); err != nil {
-			return err
-		}
-		if err := writeChanges(ctx, tx, ch, now); err != nil {
-			return err
-		}
-		entries, err := tx.PlanEntryList(ctx, PlanEntryListParams{HouseholdID: householdID, IncludeDeleted: true, EntryID: entryID})
-		if err != nil {
-			return err
-		}
-		if len(entries) != 1 {
-			return fmt.Errorf("plan entry %s: %w", entryID, ErrNotFound)
-		}
-		out = entries[0]
-		return nil
-	})
-	return out, err
+	probe := []change.Mutation{{ID: mutationID, HouseholdID: householdID, Kind: change.KindEdit, RecordID: entryID}}
+	st, err := loadSyncState(ctx, tx.ex, probe, now)
+	if err != nil {
+		return nil, err
+	}
+	ch := server.Plan(st, []change.Mutation{build(st, mutationID)})
+	if err := EntryResultError(ch.Results[0]); err != nil {
+		return nil, err
+	}
+	if err := writeChanges(ctx, tx.ex, ch, now); err != nil {
+		return nil, err
+	}
+	entries, err := tx.ex.PlanEntryList(ctx, PlanEntryListParams{HouseholdID: householdID, IncludeDeleted: true, EntryID: entryID})
+	if err != nil {
+		return nil, err
+	}
+	if len(entries) != 1 {
+		return nil, fmt.Errorf("plan entry %s: %w", entryID, ErrNotFound)
+	}
+	return entries[0], nil
 }
 
 // PlanEntryList implements Store.

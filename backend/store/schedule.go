@@ -10,24 +10,38 @@ import (
 // ScheduleUpsert implements Store. The household is locked first, then the schedule id is
 // checked to belong to it: an id never lets one household's write touch another's schedule.
 func (db *DB) ScheduleUpsert(ctx context.Context, p ScheduleUpsertParams) (*Schedule, error) {
-	sc := p.Schedule
 	var out *Schedule
-	err := db.write(ctx, func(ctx context.Context, tx Executor) error {
-		v, err := lockHousehold(ctx, tx, sc.HouseholdID, p.Now)
-		if err != nil {
-			return err
-		}
-		existing, err := tx.ScheduleGet(ctx, sc.ID)
-		switch {
-		case err == nil && existing.HouseholdID != sc.HouseholdID:
-			return fmt.Errorf("schedule %s of household %s: %w", sc.ID, sc.HouseholdID, ErrNotFound)
-		case err != nil && !isNotFound(err):
-			return err
-		}
-		out, err = tx.ScheduleUpsert(ctx, ScheduleUpsertRowParams{Schedule: sc, Version: v, Now: p.Now})
+	err := db.InTx(ctx, func(ctx context.Context, tx *Tx) (err error) {
+		out, err = tx.ScheduleUpsert(ctx, p)
 		return err
 	})
 	return out, err
+}
+
+// ScheduleUpsert is DB.ScheduleUpsert in tx. When p.Plan is set it runs after the household
+// is locked, with the stored schedule (nil for a new one), so the schedule is planned from
+// what is stored, not from a copy another writer may have changed since.
+func (tx *Tx) ScheduleUpsert(ctx context.Context, p ScheduleUpsertParams) (*Schedule, error) {
+	sc := p.Schedule
+	v, err := lockHousehold(ctx, tx.ex, sc.HouseholdID, p.Now)
+	if err != nil {
+		return nil, err
+	}
+	stored, err := tx.ex.ScheduleGet(ctx, sc.ID)
+	switch {
+	case err == nil && stored.HouseholdID != sc.HouseholdID:
+		return nil, fmt.Errorf("schedule %s of household %s: %w", sc.ID, sc.HouseholdID, ErrNotFound)
+	case isNotFound(err):
+		stored = nil
+	case err != nil:
+		return nil, err
+	}
+	if p.Plan != nil {
+		if err := p.Plan(&sc, stored); err != nil {
+			return nil, err
+		}
+	}
+	return tx.ex.ScheduleUpsert(ctx, ScheduleUpsertRowParams{Schedule: sc, Version: v, Now: p.Now})
 }
 
 // ScheduleGet implements Store.
@@ -44,27 +58,32 @@ func (db *DB) ScheduleListByHousehold(ctx context.Context, householdID string) (
 // with the stored check-in and changes nothing.
 func (db *DB) CheckInAppend(ctx context.Context, c change.CheckIn) (*change.CheckIn, error) {
 	var out *change.CheckIn
-	err := db.write(ctx, func(ctx context.Context, tx Executor) error {
-		existing, err := tx.CheckInGet(ctx, c.ID)
-		if err == nil {
-			out = existing
-			return nil
-		}
-		if !isNotFound(err) {
-			return err
-		}
-		if c.Version, err = lockHousehold(ctx, tx, c.HouseholdID, c.RecordedAt); err != nil {
-			return err
-		}
-		if err := tx.CheckInInsertMany(ctx, []change.CheckIn{c}); err != nil {
-			return err
-		}
-		if out, err = tx.CheckInGet(ctx, c.ID); err != nil {
-			return err
-		}
-		return checkInEffects(ctx, tx, []change.CheckIn{c}, c.RecordedAt)
+	err := db.InTx(ctx, func(ctx context.Context, tx *Tx) (err error) {
+		out, err = tx.CheckInAppend(ctx, c)
+		return err
 	})
 	return out, err
+}
+
+// CheckInAppend is DB.CheckInAppend in tx.
+func (tx *Tx) CheckInAppend(ctx context.Context, c change.CheckIn) (*change.CheckIn, error) {
+	existing, err := tx.ex.CheckInGet(ctx, c.ID)
+	if err == nil {
+		return existing, nil
+	}
+	if !isNotFound(err) {
+		return nil, err
+	}
+	if c.Version, err = lockHousehold(ctx, tx.ex, c.HouseholdID, c.RecordedAt); err != nil {
+		return nil, err
+	}
+	if err := tx.ex.CheckInInsertMany(ctx, []change.CheckIn{c}); err != nil {
+		return nil, err
+	}
+	if err := checkInEffects(ctx, tx.ex, []change.CheckIn{c}, c.RecordedAt); err != nil {
+		return nil, err
+	}
+	return tx.ex.CheckInGet(ctx, c.ID)
 }
 
 // CheckInListByHousehold implements Store.
@@ -77,7 +96,7 @@ func (db *DB) AuditAppend(ctx context.Context, events []AuditEvent) error {
 	if len(events) == 0 {
 		return nil
 	}
-	return db.write(ctx, func(ctx context.Context, tx Executor) error { return tx.AuditInsertMany(ctx, events) })
+	return db.InTx(ctx, func(ctx context.Context, tx *Tx) error { return tx.AuditAppend(ctx, events) })
 }
 
 // AuditListByHousehold implements Store.

@@ -3,7 +3,6 @@ package careapi
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"connectrpc.com/connect"
 
@@ -22,13 +21,9 @@ func (s *Service) ListSchedules(ctx context.Context, req *connect.Request[veilig
 	if err != nil {
 		return nil, err
 	}
-	hid := req.Msg.GetHouseholdId()
-	if err := s.householdAccess(ctx, c, hid, "schedule.read"); err != nil {
-		return nil, err
-	}
-	scheds, err := s.store.ScheduleListByHousehold(ctx, hid)
+	scheds, err := s.domain.ListSchedules(ctx, s.actor(ctx, c), req.Msg.GetHouseholdId())
 	if err != nil {
-		return nil, s.storeError(ctx, fmt.Errorf("list schedules of %s: %w", hid, err), "household")
+		return nil, s.storeError(ctx, err, "household")
 	}
 	res := &veiligv1.ListSchedulesResponse{}
 	for _, sc := range scheds {
@@ -43,17 +38,13 @@ func (s *Service) ListCheckIns(ctx context.Context, req *connect.Request[veiligv
 	if err != nil {
 		return nil, err
 	}
-	hid := req.Msg.GetHouseholdId()
-	if err := s.householdAccess(ctx, c, hid, "checkin.read"); err != nil {
-		return nil, err
-	}
 	limit := int(req.Msg.GetLimit())
 	if limit == 0 {
 		limit = defaultCheckInLimit
 	}
-	cs, err := s.store.CheckInListByHousehold(ctx, hid, limit)
+	cs, err := s.domain.ListCheckIns(ctx, s.actor(ctx, c), req.Msg.GetHouseholdId(), limit)
 	if err != nil {
-		return nil, s.storeError(ctx, fmt.Errorf("list check-ins of %s: %w", hid, err), "household")
+		return nil, s.storeError(ctx, err, "household")
 	}
 	res := &veiligv1.ListCheckInsResponse{}
 	for _, ci := range cs {
@@ -69,79 +60,39 @@ func (s *Service) RecordCheckIn(ctx context.Context, req *connect.Request[veilig
 		return nil, err
 	}
 	m := req.Msg
-	hid := m.GetHouseholdId()
-	if err := s.householdAccess(ctx, c, hid, "checkin.write"); err != nil {
-		return nil, err
-	}
-	if m.GetScheduleId() != "" {
-		// A schedule of another household must not be satisfied through this one.
-		sc, err := s.store.ScheduleGet(ctx, m.GetScheduleId())
-		if errors.Is(err, store.ErrNotFound) || (err == nil && sc.HouseholdID != hid) {
-			return nil, connect.NewError(connect.CodeNotFound, errors.New("schedule not found"))
-		}
-		if err != nil {
-			return nil, s.storeError(ctx, fmt.Errorf("load schedule %s: %w", m.GetScheduleId(), err), "schedule")
-		}
-	}
-	ci, err := s.store.CheckInAppend(ctx, change.CheckIn{
+	ci, err := s.domain.RecordCheckIn(ctx, s.actor(ctx, c), change.CheckIn{
 		ID:          m.GetCheckInId(),
-		HouseholdID: hid,
+		HouseholdID: m.GetHouseholdId(),
 		ScheduleID:  m.GetScheduleId(),
 		Channel:     channelNames[m.GetChannel()],
 		Outcome:     outcomeNames[m.GetOutcome()],
 		Note:        m.GetNote(),
-		RecordedBy:  c.professional.ID,
-		RecordedAt:  utc(s.now()),
 	})
-	if err != nil {
-		return nil, s.storeError(ctx, fmt.Errorf("record check-in of %s: %w", hid, err), "check-in")
-	}
-	if ci.HouseholdID != hid {
+	switch {
+	case errors.Is(err, store.ErrConflict):
 		// A replayed id from another household: never reveal or touch that record.
 		return nil, connect.NewError(connect.CodeAlreadyExists, errors.New("check-in id already used"))
+	case err != nil:
+		return nil, s.storeError(ctx, err, "schedule")
 	}
 	return connect.NewResponse(&veiligv1.RecordCheckInResponse{CheckIn: checkInToProto(ci)}), nil
 }
 
-// UpsertSchedule implements veiligv1connect.CheckInServiceHandler.
+// UpsertSchedule implements veiligv1connect.CheckInServiceHandler. The schedule is planned
+// (next due, overdue and opening instants) by the scheduler's rules inside the write.
 func (s *Service) UpsertSchedule(ctx context.Context, req *connect.Request[veiligv1.UpsertScheduleRequest]) (*connect.Response[veiligv1.UpsertScheduleResponse], error) {
 	c, err := s.callerFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
 	m := req.Msg
-	hid := m.GetHouseholdId()
-	if err := s.householdAccess(ctx, c, hid, "schedule.write"); err != nil {
-		return nil, err
-	}
-	// The lead is reminded about this household: they must be on its care team.
-	members, err := s.store.CareTeamMemberList(ctx, hid)
-	if err != nil {
-		return nil, s.storeError(ctx, fmt.Errorf("list care team of %s: %w", hid, err), "household")
-	}
-	onTeam := false
-	for _, mem := range members {
-		onTeam = onTeam || mem.ProfessionalID == m.GetLeadProfessionalId()
-	}
-	if !onTeam {
-		return nil, connect.NewError(connect.CodeInvalidArgument, errors.New("lead_professional_id: the lead must be on the household's care team"))
-	}
-	var stored *store.Schedule
-	switch sc, err := s.store.ScheduleGet(ctx, m.GetScheduleId()); {
-	case err == nil && sc.HouseholdID != hid:
-		return nil, connect.NewError(connect.CodeNotFound, errors.New("schedule not found"))
-	case err == nil:
-		stored = sc
-	case !errors.Is(err, store.ErrNotFound):
-		return nil, s.storeError(ctx, fmt.Errorf("load schedule %s: %w", m.GetScheduleId(), err), "schedule")
-	}
 	zone := m.GetTimeZone()
 	if zone == "" {
 		zone = schedule.DefaultZone
 	}
 	sc := store.Schedule{
 		ID:                 m.GetScheduleId(),
-		HouseholdID:        hid,
+		HouseholdID:        m.GetHouseholdId(),
 		Rule:               m.GetRule(),
 		TimeZone:           zone,
 		LocalTime:          m.GetLocalTime(),
@@ -153,14 +104,9 @@ func (s *Service) UpsertSchedule(ctx context.Context, req *connect.Request[veili
 		StartDate:          m.GetStartDate(),
 		EndDate:            m.GetEndDate(),
 	}
-	now := utc(s.now())
-	if err := reminders.Plan(&sc, stored, now); err != nil {
-		// Validation errors name the field and the rule, never household data.
-		return nil, connect.NewError(connect.CodeInvalidArgument, err)
-	}
-	out, err := s.store.ScheduleUpsert(ctx, store.ScheduleUpsertParams{Schedule: sc, Now: now})
+	out, err := s.domain.UpsertSchedule(ctx, s.actor(ctx, c), sc, reminders.Plan)
 	if err != nil {
-		return nil, s.storeError(ctx, fmt.Errorf("upsert schedule of %s: %w", hid, err), "schedule")
+		return nil, s.storeError(ctx, err, "schedule")
 	}
 	return connect.NewResponse(&veiligv1.UpsertScheduleResponse{Schedule: scheduleToProto(out)}), nil
 }

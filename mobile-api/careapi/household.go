@@ -3,7 +3,6 @@ package careapi
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
@@ -32,26 +31,17 @@ func (s *Service) ListHouseholds(ctx context.Context, req *connect.Request[veili
 		size = defaultHouseholdPageSize
 	}
 	// One more than asked tells whether another page follows.
-	hs, err := s.store.HouseholdListVisible(ctx, store.HouseholdListVisibleParams{
-		ProfessionalID: c.professional.ID, AfterID: after, Limit: size + 1,
-	})
+	hs, err := s.domain.ListHouseholds(ctx, s.actor(ctx, c), after, size+1)
 	if err != nil {
-		return nil, s.storeError(ctx, fmt.Errorf("list households of %s: %w", c.professional.ID, err), "household")
+		return nil, s.storeError(ctx, err, "household")
 	}
 	res := &veiligv1.ListHouseholdsResponse{}
 	if len(hs) > size {
 		hs = hs[:size]
 		res.NextPageToken = hs[size-1].ID
 	}
-	events := make([]store.AuditEvent, 0, len(hs))
 	for _, h := range hs {
 		res.Households = append(res.Households, householdToProto(h))
-		events = append(events, s.auditEvent(ctx, c, h.ID, "household.list"))
-	}
-	if len(events) > 0 {
-		if err := s.store.AuditAppend(ctx, events); err != nil {
-			return nil, s.internal(ctx, fmt.Errorf("audit household list: %w", err))
-		}
 	}
 	return connect.NewResponse(res), nil
 }
@@ -62,37 +52,11 @@ func (s *Service) GetHousehold(ctx context.Context, req *connect.Request[veiligv
 	if err != nil {
 		return nil, err
 	}
-	id := req.Msg.GetHouseholdId()
-	if err := s.householdAccess(ctx, c, id, "household.read"); err != nil {
-		return nil, err
-	}
-	h, err := s.store.HouseholdGet(ctx, id)
+	h, team, err := s.domain.GetHousehold(ctx, s.actor(ctx, c), req.Msg.GetHouseholdId())
 	if err != nil {
-		return nil, s.storeError(ctx, fmt.Errorf("load household %s: %w", id, err), "household")
-	}
-	team, err := s.store.CareTeamMemberList(ctx, id)
-	if err != nil {
-		return nil, s.storeError(ctx, fmt.Errorf("list care team of %s: %w", id, err), "household")
+		return nil, s.storeError(ctx, err, "household")
 	}
 	return connect.NewResponse(&veiligv1.GetHouseholdResponse{Household: householdToProto(h), CareTeam: careTeamToProto(team)}), nil
-}
-
-// mayManageCareTeam decides who changes a care team: its lead, or a supervisor who sees the
-// household. Others in the care team may read it but not change who is in it.
-func (s *Service) mayManageCareTeam(ctx context.Context, c *caller, householdID string) error {
-	if c.professional.Role == store.RoleSupervisor {
-		return nil
-	}
-	team, err := s.store.CareTeamMemberList(ctx, householdID)
-	if err != nil {
-		return s.storeError(ctx, fmt.Errorf("list care team of %s: %w", householdID, err), "household")
-	}
-	for _, m := range team {
-		if m.ProfessionalID == c.professional.ID && m.Lead {
-			return nil
-		}
-	}
-	return connect.NewError(connect.CodePermissionDenied, errors.New("only the lead professional or a supervisor may change the care team"))
 }
 
 // SetCareTeamMember implements veiligv1connect.HouseholdServiceHandler.
@@ -101,26 +65,10 @@ func (s *Service) SetCareTeamMember(ctx context.Context, req *connect.Request[ve
 	if err != nil {
 		return nil, err
 	}
-	hid, pid := req.Msg.GetHouseholdId(), req.Msg.GetProfessionalId()
-	if err := s.householdAccess(ctx, c, hid, "careteam.write"); err != nil {
-		return nil, err
-	}
-	if err := s.mayManageCareTeam(ctx, c, hid); err != nil {
-		return nil, err
-	}
-	if _, err := s.store.ProfessionalGet(ctx, pid); err != nil {
-		return nil, s.storeError(ctx, fmt.Errorf("load professional %s: %w", pid, err), "professional")
-	}
-	err = s.store.CareTeamMemberSet(ctx, store.CareTeamMemberSetParams{
-		Member: store.CareTeamMember{HouseholdID: hid, ProfessionalID: pid, Lead: req.Msg.GetLead()},
-		Now:    utc(s.now()),
-	})
+	m := store.CareTeamMember{HouseholdID: req.Msg.GetHouseholdId(), ProfessionalID: req.Msg.GetProfessionalId(), Lead: req.Msg.GetLead()}
+	team, err := s.domain.SetCareTeamMember(ctx, s.actor(ctx, c), m)
 	if err != nil {
-		return nil, s.storeError(ctx, fmt.Errorf("set care team member of %s: %w", hid, err), "household")
-	}
-	team, err := s.store.CareTeamMemberList(ctx, hid)
-	if err != nil {
-		return nil, s.storeError(ctx, fmt.Errorf("list care team of %s: %w", hid, err), "household")
+		return nil, s.storeError(ctx, err, "professional")
 	}
 	return connect.NewResponse(&veiligv1.SetCareTeamMemberResponse{CareTeam: careTeamToProto(team)}), nil
 }
@@ -131,20 +79,9 @@ func (s *Service) RemoveCareTeamMember(ctx context.Context, req *connect.Request
 	if err != nil {
 		return nil, err
 	}
-	hid, pid := req.Msg.GetHouseholdId(), req.Msg.GetProfessionalId()
-	if err := s.householdAccess(ctx, c, hid, "careteam.write"); err != nil {
-		return nil, err
-	}
-	if err := s.mayManageCareTeam(ctx, c, hid); err != nil {
-		return nil, err
-	}
-	err = s.store.CareTeamMemberRemove(ctx, store.CareTeamMemberRemoveParams{HouseholdID: hid, ProfessionalID: pid, Now: utc(s.now())})
+	team, err := s.domain.RemoveCareTeamMember(ctx, s.actor(ctx, c), req.Msg.GetHouseholdId(), req.Msg.GetProfessionalId())
 	if err != nil {
-		return nil, s.storeError(ctx, fmt.Errorf("remove care team member of %s: %w", hid, err), "care team member")
-	}
-	team, err := s.store.CareTeamMemberList(ctx, hid)
-	if err != nil {
-		return nil, s.storeError(ctx, fmt.Errorf("list care team of %s: %w", hid, err), "household")
+		return nil, s.storeError(ctx, err, "care team member")
 	}
 	return connect.NewResponse(&veiligv1.RemoveCareTeamMemberResponse{CareTeam: careTeamToProto(team)}), nil
 }

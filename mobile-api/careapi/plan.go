@@ -2,7 +2,6 @@ package careapi
 
 import (
 	"context"
-	"fmt"
 
 	"connectrpc.com/connect"
 
@@ -16,23 +15,12 @@ func (s *Service) GetPlan(ctx context.Context, req *connect.Request[veiligv1.Get
 	if err != nil {
 		return nil, err
 	}
-	hid := req.Msg.GetHouseholdId()
-	if err := s.householdAccess(ctx, c, hid, "plan.read"); err != nil {
-		return nil, err
-	}
-	h, err := s.store.HouseholdGet(ctx, hid)
+	version, entries, err := s.domain.GetPlan(ctx, s.actor(ctx, c), req.Msg.GetHouseholdId())
 	if err != nil {
-		return nil, s.storeError(ctx, fmt.Errorf("load household %s: %w", hid, err), "household")
+		return nil, s.storeError(ctx, err, "household")
 	}
-	entries, err := s.store.PlanEntryList(ctx, store.PlanEntryListParams{HouseholdID: hid})
-	if err != nil {
-		return nil, s.storeError(ctx, fmt.Errorf("list plan of %s: %w", hid, err), "household")
-	}
-	res := &veiligv1.GetPlanResponse{Version: h.Version}
+	res := &veiligv1.GetPlanResponse{Version: version}
 	for _, e := range entries {
-		// An entry read at a newer version than the household read above was written in
-		// between; report the newest version seen so a client never goes backwards.
-		res.Version = max(res.Version, e.Version)
 		res.Entries = append(res.Entries, planEntryToProto(e))
 	}
 	return connect.NewResponse(res), nil
@@ -44,21 +32,14 @@ func (s *Service) UpsertPlanEntry(ctx context.Context, req *connect.Request[veil
 	if err != nil {
 		return nil, err
 	}
-	hid := req.Msg.GetHouseholdId()
-	if err := s.householdAccess(ctx, c, hid, "plan.write"); err != nil {
-		return nil, err
-	}
 	section, fields, err := planEntryFields(req.Msg.GetEntry())
 	if err != nil {
 		return nil, connect.NewError(connect.CodeInvalidArgument, err)
 	}
-	stored, err := s.store.PlanEntryUpsert(ctx, store.PlanEntryUpsertParams{
-		Entry:     store.PlanEntry{ID: req.Msg.GetEntry().GetId(), HouseholdID: hid, Section: section, Fields: fields},
-		UpdatedBy: c.professional.ID,
-		Now:       utc(s.now()),
-	})
+	stored, err := s.domain.UpsertPlanEntry(ctx, s.actor(ctx, c),
+		store.PlanEntry{ID: req.Msg.GetEntry().GetId(), HouseholdID: req.Msg.GetHouseholdId(), Section: section, Fields: fields})
 	if err != nil {
-		return nil, s.storeError(ctx, fmt.Errorf("upsert plan entry of %s: %w", hid, err), "plan entry")
+		return nil, s.storeError(ctx, err, "plan entry")
 	}
 	return connect.NewResponse(&veiligv1.UpsertPlanEntryResponse{Entry: planEntryToProto(stored)}), nil
 }
@@ -69,15 +50,9 @@ func (s *Service) DeletePlanEntry(ctx context.Context, req *connect.Request[veil
 	if err != nil {
 		return nil, err
 	}
-	hid := req.Msg.GetHouseholdId()
-	if err := s.householdAccess(ctx, c, hid, "plan.write"); err != nil {
-		return nil, err
-	}
-	e, err := s.store.PlanEntryDelete(ctx, store.PlanEntryDeleteParams{
-		HouseholdID: hid, EntryID: req.Msg.GetEntryId(), UpdatedBy: c.professional.ID, Now: utc(s.now()),
-	})
+	e, err := s.domain.DeletePlanEntry(ctx, s.actor(ctx, c), req.Msg.GetHouseholdId(), req.Msg.GetEntryId())
 	if err != nil {
-		return nil, s.storeError(ctx, fmt.Errorf("delete plan entry of %s: %w", hid, err), "plan entry")
+		return nil, s.storeError(ctx, err, "plan entry")
 	}
 	return connect.NewResponse(&veiligv1.DeletePlanEntryResponse{Version: e.Version}), nil
 }

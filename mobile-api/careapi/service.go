@@ -2,9 +2,10 @@
 // households and their care teams, safety plans, and check-ins.
 //
 // This is the edge. Every request arrives authenticated (package auth put a Principal in the
-// context) and validated (protovalidate rules in proto/, enforced by an interceptor). Here each
-// call is authorized against the care team and every read or write of a household's data is
-// written to the audit log (NEN 7513: who, what, when, which household, which device).
+// context) and validated (protovalidate rules in proto/, enforced by an interceptor). Here a
+// request is decoded, handed to the domain layer (backend/household: authorization against
+// the care team and the audit record, in the use case's transaction), and its result or
+// error mapped to the protocol.
 //
 // What it must never do: tell a caller that a household it may not see exists (such a
 // household answers NotFound, the same as one that does not exist), or put personal data into
@@ -18,9 +19,9 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
-	"github.com/google/uuid"
 	"github.com/rs/zerolog"
 
+	"github.com/veilig/veilig/backend/household"
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/mobile-api/auth"
 	"github.com/veilig/veilig/proto/gen/veilig/v1/veiligv1connect"
@@ -29,6 +30,7 @@ import (
 // Service implements every care-team service of veilig.v1.
 type Service struct {
 	store     store.Store
+	domain    *household.Service
 	now       func() time.Time
 	requestID func(context.Context) string
 	pollEvery time.Duration
@@ -64,13 +66,14 @@ func WithShutdownSignal(f func(context.Context) <-chan struct{}) Option {
 // WithPollInterval sets how often Subscribe looks for changes (default 2 s).
 func WithPollInterval(d time.Duration) Option { return func(s *Service) { s.pollEvery = d } }
 
-// New returns a Service backed by st.
-func New(st store.Store, opts ...Option) *Service {
-	s := &Service{store: st, now: time.Now, requestID: func(context.Context) string { return "" }, pollEvery: 2 * time.Second,
+// New returns a Service backed by the storage core db.
+func New(db *store.DB, opts ...Option) *Service {
+	s := &Service{store: db, now: time.Now, requestID: func(context.Context) string { return "" }, pollEvery: 2 * time.Second,
 		stopping: func(context.Context) <-chan struct{} { return nil }}
 	for _, o := range opts {
 		o(s)
 	}
+	s.domain = household.New(db, s.now)
 	return s
 }
 
@@ -98,42 +101,36 @@ func (s *Service) callerFrom(ctx context.Context) (*caller, error) {
 	return &caller{principal: p, professional: prof}, nil
 }
 
-// householdAccess authorizes the caller for a household and records the access in the
-// audit log before any data is returned or written.
-func (s *Service) householdAccess(ctx context.Context, c *caller, householdID, action string) error {
-	ok, err := s.store.HouseholdCanAccess(ctx, c.professional.ID, householdID)
-	if err != nil {
-		return s.internal(ctx, fmt.Errorf("authorize household %s: %w", householdID, err))
-	}
-	if !ok {
-		return errHouseholdNotFound
-	}
-	if err := s.store.AuditAppend(ctx, []store.AuditEvent{s.auditEvent(ctx, c, householdID, action)}); err != nil {
-		return s.internal(ctx, fmt.Errorf("audit %s on household %s: %w", action, householdID, err))
-	}
-	return nil
+// actor is the caller as the domain layer knows it.
+func (s *Service) actor(ctx context.Context, c *caller) household.Actor {
+	return household.Actor{Professional: c.professional, DeviceID: c.principal.DeviceID, RequestID: s.requestID(ctx)}
 }
 
-// auditEvent builds the access record of one action on one household.
-func (s *Service) auditEvent(ctx context.Context, c *caller, householdID, action string) store.AuditEvent {
-	return store.AuditEvent{
-		ID:             uuid.NewString(),
-		At:             utc(s.now()),
-		ProfessionalID: c.professional.ID,
-		DeviceID:       c.principal.DeviceID,
-		Action:         action,
-		HouseholdID:    householdID,
-		RequestID:      s.requestID(ctx),
+// householdAccess authorizes the caller for a household and records the access in the
+// audit log before any data is returned (the household use cases do this inside their own
+// transaction; this is for the reads and writes that are not yet use cases of the domain).
+func (s *Service) householdAccess(ctx context.Context, c *caller, householdID, action string) error {
+	if err := s.domain.Authorize(ctx, s.actor(ctx, c), householdID, action); err != nil {
+		return s.storeError(ctx, err, "household")
 	}
+	return nil
 }
 
 // errHouseholdNotFound is the one answer for a household that does not exist and for one the
 // caller may not see, so that existence does not leak.
 var errHouseholdNotFound = connect.NewError(connect.CodeNotFound, errors.New("household not found"))
 
-// storeError maps a store error to a Connect error. what names the missing thing for NotFound.
+// storeError maps an error of the domain layer or the store to a Connect error. what names
+// the missing thing for NotFound.
 func (s *Service) storeError(ctx context.Context, err error, what string) error {
+	var refusal *household.Refusal
 	switch {
+	case errors.Is(err, household.ErrHouseholdNotFound):
+		return errHouseholdNotFound
+	case errors.As(err, &refusal) && errors.Is(refusal.Kind, household.ErrPermission):
+		return connect.NewError(connect.CodePermissionDenied, errors.New(refusal.Message))
+	case errors.As(err, &refusal):
+		return connect.NewError(connect.CodeInvalidArgument, errors.New(refusal.Message))
 	case errors.Is(err, store.ErrNotFound):
 		return connect.NewError(connect.CodeNotFound, fmt.Errorf("%s not found", what))
 	case errors.Is(err, store.ErrConflict):

@@ -42,12 +42,8 @@ func (s *Service) Push(ctx context.Context, req *connect.Request[veiligv1.PushRe
 	results := make([]change.Result, len(muts))
 	var accepted []change.Mutation
 	var positions []int
-	access := map[string]bool{}
 	for i, m := range muts {
-		sm, res, err := s.syncMutation(ctx, c, m, now, access)
-		if err != nil {
-			return nil, err // nothing is applied yet: the phone sends the batch again
-		}
+		sm, res := s.syncMutation(c, m, now)
 		if res != nil {
 			results[i] = *res
 			continue
@@ -55,21 +51,10 @@ func (s *Service) Push(ctx context.Context, req *connect.Request[veiligv1.PushRe
 		accepted = append(accepted, sm)
 		positions = append(positions, i)
 	}
-	var audit []store.AuditEvent
-	for h, ok := range access {
-		if ok {
-			audit = append(audit, s.auditEvent(ctx, c, h, "sync.push"))
-		}
-	}
-	if len(audit) > 0 {
-		if err := s.store.AuditAppend(ctx, audit); err != nil {
-			return nil, s.internal(ctx, fmt.Errorf("audit push: %w", err))
-		}
-	}
 	if len(accepted) > 0 {
-		stored, err := s.store.SyncPush(ctx, store.SyncPushParams{Mutations: accepted, Now: now})
+		stored, err := s.domain.Push(ctx, s.actor(ctx, c), accepted)
 		if err != nil {
-			return nil, s.storeError(ctx, fmt.Errorf("push %d mutations: %w", len(accepted), err), "mutation")
+			return nil, s.storeError(ctx, err, "mutation")
 		}
 		for j, r := range stored {
 			results[positions[j]] = r
@@ -91,28 +76,17 @@ var validator = func() protovalidate.Validator {
 	return v
 }()
 
-// syncMutation validates, authorizes and converts one mutation, clamping its stamps to the
-// server's clock. It returns a result instead when the mutation is rejected here, and an error
-// when it could not be checked.
-func (s *Service) syncMutation(ctx context.Context, c *caller, m *veiligv1.Mutation, now time.Time, access map[string]bool) (change.Mutation, *change.Result, error) {
-	reject := func(reason change.Reason, detail string) (change.Mutation, *change.Result, error) {
-		return change.Mutation{}, &change.Result{MutationID: m.GetId(), Outcome: change.OutcomeRejected, Reason: reason, Detail: detail}, nil
+// syncMutation validates and converts one mutation, clamping its stamps to the server's
+// clock. It returns a result instead when the mutation is rejected here (the domain layer
+// authorizes the rest).
+func (s *Service) syncMutation(c *caller, m *veiligv1.Mutation, now time.Time) (change.Mutation, *change.Result) {
+	reject := func(reason change.Reason, detail string) (change.Mutation, *change.Result) {
+		return change.Mutation{}, &change.Result{MutationID: m.GetId(), Outcome: change.OutcomeRejected, Reason: reason, Detail: detail}
 	}
 	if err := validator.Validate(m); err != nil {
 		return reject(change.ReasonInvalid, violations(err))
 	}
 	hid := m.GetHouseholdId()
-	ok, seen := access[hid]
-	if !seen {
-		var err error
-		if ok, err = s.store.HouseholdCanAccess(ctx, c.professional.ID, hid); err != nil {
-			return change.Mutation{}, nil, s.storeError(ctx, fmt.Errorf("authorize household %s: %w", hid, err), "household")
-		}
-		access[hid] = ok
-	}
-	if !ok {
-		return reject(change.ReasonForbidden, "the household is not visible to you")
-	}
 	clamp := func(ts uint64) hlc.Timestamp {
 		t, _ := hlc.Clamp(hlc.Timestamp(ts), now, hlc.DefaultMaxSkew)
 		return t
@@ -144,20 +118,11 @@ func (s *Service) syncMutation(ctx context.Context, c *caller, m *veiligv1.Mutat
 		sm.Kind, sm.ConflictID = change.KindResolve, ch.Resolve.GetConflictId()
 	case *veiligv1.Mutation_CheckIn:
 		ci := ch.CheckIn
-		if id := ci.GetScheduleId(); id != "" {
-			sc, err := s.store.ScheduleGet(ctx, id)
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				return change.Mutation{}, nil, s.storeError(ctx, fmt.Errorf("load schedule %s: %w", id, err), "schedule")
-			}
-			if err != nil || sc.HouseholdID != hid {
-				return reject(change.ReasonNotFound, "no such schedule in this household")
-			}
-		}
 		sm.Kind, sm.Stamp = change.KindCheckIn, clamp(ci.GetStamp())
 		sm.CheckIn = change.CheckIn{ScheduleID: ci.GetScheduleId(), Channel: channelNames[ci.GetChannel()], Outcome: outcomeNames[ci.GetOutcome()],
 			Note: ci.GetNote(), RecordedBy: c.professional.ID, RecordedAt: utc(sm.Stamp.Wall())}
 	}
-	return sm, nil, nil
+	return sm, nil
 }
 
 // violations names the fields that broke a rule, never their values.
@@ -185,21 +150,14 @@ func (s *Service) Pull(ctx context.Context, req *connect.Request[veiligv1.PullRe
 		cursors[cur.GetHouseholdId()] = cur.GetVersion()
 	}
 	maxBytes := int(min(req.Msg.GetMaxBytes(), maxPullBytes))
-	page, err := s.store.SyncPull(ctx, store.SyncPullParams{ProfessionalID: c.professional.ID, Cursors: cursors, MaxBytes: maxBytes})
+	page, err := s.domain.Pull(ctx, s.actor(ctx, c), cursors, maxBytes)
 	if err != nil {
-		return nil, s.storeError(ctx, fmt.Errorf("pull: %w", err), "household")
+		return nil, s.storeError(ctx, err, "household")
 	}
 	out := &veiligv1.PullResponse{EvictedHouseholdIds: page.Evicted, HasMore: page.HasMore, ServerStamp: uint64(hlc.New(s.now(), 0))}
-	var audit []store.AuditEvent
 	for _, hc := range page.Households {
-		audit = append(audit, s.auditEvent(ctx, c, hc.Household.ID, "sync.pull"))
 		out.Changes = append(out.Changes, householdChangesToProto(hc))
 		out.Cursors = append(out.Cursors, &veiligv1.Cursor{HouseholdId: hc.Household.ID, Version: hc.Household.Version})
-	}
-	if len(audit) > 0 {
-		if err := s.store.AuditAppend(ctx, audit); err != nil {
-			return nil, s.internal(ctx, fmt.Errorf("audit pull: %w", err))
-		}
 	}
 	return connect.NewResponse(out), nil
 }

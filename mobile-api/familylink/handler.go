@@ -22,10 +22,20 @@ import (
 	"github.com/veilig/veilig/sync/change"
 )
 
+// Store is what the family page needs of the storage (store.DB has it): the link, and the
+// check-in and urgent alert an answer records.
+type Store interface {
+	reminders.UrgentStore
+	LinkGetByTokenHash(ctx context.Context, tokenHash string) (*store.Link, error)
+	LinkPINFailed(ctx context.Context, p store.LinkPINFailedParams) (*store.Link, error)
+	LinkUsed(ctx context.Context, id string, now time.Time) error
+	CheckInAppend(ctx context.Context, c change.CheckIn) (*change.CheckIn, error)
+}
+
 // Config configures the family link handler.
 type Config struct {
 	// Store holds the links, check-ins and alerts.
-	Store store.Store
+	Store Store
 	// Now is the clock for link expiry, form tokens, rate limits and records; nil means
 	// time.Now. (The answer floor below uses the real clock: it is about wall time.)
 	Now func() time.Time

@@ -572,7 +572,7 @@ func TestBodyLimitAndMethods(t *testing.T) {
 }
 
 // failingStore fails check-ins with an error that names the household, as store errors do.
-type failingStore struct{ store.Store }
+type failingStore struct{ Store }
 
 func (s failingStore) CheckInAppend(_ context.Context, c change.CheckIn) (*change.CheckIn, error) {
 	return nil, fmt.Errorf("append check-in of %s: disk full", c.HouseholdID)

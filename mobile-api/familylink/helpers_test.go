@@ -20,7 +20,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/veilig/veilig/backend/store"
-	"github.com/veilig/veilig/backend/store/storesqlite"
+	"github.com/veilig/veilig/backend/store/storeopen"
 )
 
 var t0 = time.Date(2026, 3, 29, 10, 0, 0, 0, time.UTC)
@@ -40,7 +40,7 @@ func (c *clock) Add(d time.Duration) {
 
 // countingStore counts link lookups, to show that junk never reaches the database.
 type countingStore struct {
-	store.Store
+	Store
 	lookups atomic.Int32
 }
 
@@ -87,7 +87,7 @@ func must(t testing.TB, err error) {
 func newEnv(t testing.TB, tweak func(*Config)) *env {
 	t.Helper()
 	ctx := context.Background()
-	s, err := storesqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
+	s, err := storeopen.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "db"))
 	must(t, err)
 	t.Cleanup(func() { s.Close() })
 	must(t, s.Migrate(ctx))

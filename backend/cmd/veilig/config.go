@@ -57,7 +57,7 @@ func (c *common) logger(w io.Writer) (zerolog.Logger, error) {
 // new user must get a working backend without a separate step; a shared PostgreSQL or
 // CockroachDB is migrated only by `veilig migrate` (an operator's decision, made once for
 // every server), so with migrate false a schema behind this binary is an error.
-func (c *common) openStore(ctx context.Context, log zerolog.Logger, migrate bool) (store.Store, error) {
+func (c *common) openStore(ctx context.Context, log zerolog.Logger, migrate bool) (*store.DB, error) {
 	url := c.databaseURL
 	if url == "" {
 		if err := os.MkdirAll(c.dataDir, 0o700); err != nil {

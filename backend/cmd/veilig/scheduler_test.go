@@ -9,10 +9,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/veilig/veilig/backend/push/fcmfake"
+	"github.com/veilig/veilig/backend/push/fcm/fcmtest"
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/backend/store/pgtest"
-	"github.com/veilig/veilig/backend/store/storepgx"
+	"github.com/veilig/veilig/backend/store/storeopen"
 )
 
 // worker is a running `veilig worker`.
@@ -50,14 +50,14 @@ func TestSchedulerReplicasSurviveAKill(t *testing.T) {
 	ctx := context.Background()
 	url := pgtest.NewDatabase(t)
 	veilig(t, t.TempDir(), "migrate", "--database-url", url)
-	st, err := storepgx.Open(ctx, url)
+	st, err := storeopen.Open(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
 	seedDue(t, st, url, households, due)
 
-	slow, fast := fcmfake.New(), fcmfake.New()
+	slow, fast := fcmtest.New(), fcmtest.New()
 	t.Cleanup(slow.Close)
 	t.Cleanup(fast.Close)
 	slow.SetDelay(100 * time.Millisecond)
@@ -138,7 +138,7 @@ func TestSchedulerReplicasSurviveAKill(t *testing.T) {
 
 	// Every push reached a fake at least once.
 	reached := map[string]int{}
-	for _, f := range []*fcmfake.Server{slow, fast} {
+	for _, f := range []*fcmtest.Server{slow, fast} {
 		for _, m := range f.Messages() {
 			if m.ErrorCode == "" {
 				reached[m.Data["ref"]+"|"+m.Token]++

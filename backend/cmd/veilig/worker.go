@@ -12,7 +12,6 @@ import (
 
 	"github.com/veilig/veilig/backend/push"
 	"github.com/veilig/veilig/backend/push/fcm"
-	"github.com/veilig/veilig/backend/push/fcmfake"
 	"github.com/veilig/veilig/backend/reminders"
 	"github.com/veilig/veilig/backend/store"
 )
@@ -39,7 +38,7 @@ func (f *schedulerFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.lease, "push-lease", lease, "how long a replica holds a push it is sending before another may send it again (VEILIG_PUSH_LEASE)")
 	fs.StringVar(&f.fcmProject, "fcm-project", envDefault("FCM_PROJECT", ""), "Firebase project id; empty means pushes are written to the log (VEILIG_FCM_PROJECT)")
 	fs.StringVar(&f.fcmCreds, "fcm-credentials", envDefault("FCM_CREDENTIALS", ""), "Firebase service account key file; empty means Google application default credentials (VEILIG_FCM_CREDENTIALS)")
-	fs.StringVar(&f.fcmEndpoint, "fcm-endpoint", envDefault("FCM_ENDPOINT", ""), "send FCM requests to this base URL instead, without credentials: for a local fake FCM in tests only (VEILIG_FCM_ENDPOINT)")
+	fs.StringVar(&f.fcmEndpoint, "fcm-endpoint", envDefault("FCM_ENDPOINT", ""), "send FCM requests to this base URL instead of Google's, e.g. a local emulator; no credentials are used (VEILIG_FCM_ENDPOINT)")
 }
 
 // sender builds the push sender: FCM when a project is configured, else the log sender of
@@ -52,18 +51,13 @@ func (f *schedulerFlags) sender(ctx context.Context, log zerolog.Logger) (push.S
 		log.Warn().Msg("no Firebase project configured: pushes are written to the log, not sent")
 		return push.LogSender{Log: log}, nil
 	}
-	cfg := fcm.Config{ProjectID: f.fcmProject, CredentialsFile: f.fcmCreds}
-	if f.fcmEndpoint != "" {
-		client, err := fcmfake.ClientFor(f.fcmEndpoint)
-		if err != nil {
-			return nil, fmt.Errorf("--fcm-endpoint: %w", err)
-		}
-		cfg.HTTPClient = client
-		log.Warn().Msg("FCM requests go to a local endpoint (--fcm-endpoint): for tests only")
-	}
-	s, err := fcm.New(ctx, cfg)
+	s, err := fcm.New(ctx, fcm.Config{ProjectID: f.fcmProject, CredentialsFile: f.fcmCreds, Endpoint: f.fcmEndpoint})
 	if err != nil {
 		return nil, err
+	}
+	if f.fcmEndpoint != "" {
+		// fcm.New refused a URL with a user or password, so the address can be logged.
+		log.Warn().Str("fcm_endpoint", f.fcmEndpoint).Msg("FCM requests go to --fcm-endpoint instead of Google's, without credentials")
 	}
 	return s, nil
 }

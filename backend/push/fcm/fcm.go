@@ -42,6 +42,19 @@
 // (pausing 1s, 2s, 4s, or as long as Retry-After asks if that is under two minutes), so a Retry
 // from this package means those retries were spent; a Send can therefore take several seconds,
 // bounded by its context.
+//
+// # Another endpoint
+//
+// Config.Endpoint sends the requests to another base URL instead of Google's
+// (https://fcm.googleapis.com), e.g. a local emulator or the fake FCM of the tests
+// (backend/push/fcm/fcmtest), and then no credentials are loaded or sent. It uses the SDK's
+// own knob, not a rewriting transport: messaging.NewClient takes the endpoint that
+// google.golang.org/api/transport resolves from option.WithEndpoint (a full URL is used
+// verbatim) and posts each message to {endpoint}/projects/{project}/messages:send, so
+// Endpoint+"/v1" is handed over as that option. Only the send path is redirected: the SDK's
+// deprecated batch endpoint and its topic management (iid.googleapis.com) are never used here.
+// This package must never rewrite requests on the wire: what it sends to a host is what the SDK
+// addressed to that host.
 package fcm
 
 import (
@@ -49,7 +62,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -71,12 +86,20 @@ const maxAPNsCollapseID = 64
 type Config struct {
 	// ProjectID is the Firebase project that the device tokens belong to.
 	ProjectID string
-	// CredentialsFile is a service account key file. When empty (and HTTPClient is nil), the
-	// application default credentials are used.
+	// CredentialsFile is a service account key file. When empty (and HTTPClient and Endpoint
+	// are not set), the application default credentials are used.
 	CredentialsFile string
+	// Endpoint, when set, is the base URL that requests go to instead of Google's
+	// (https://fcm.googleapis.com): a local emulator, or the fake FCM of the tests
+	// (fcmtest.Server.URL). Messages are posted to {Endpoint}/v1/projects/{project}/messages:send.
+	// It must be an http or https URL without user, query or fragment; a path is kept as a
+	// prefix and a trailing slash is dropped. No credentials are loaded or sent then, so it
+	// cannot be combined with CredentialsFile. Device tokens still go out with every message,
+	// so point it only at a server you trust.
+	Endpoint string
 	// HTTPClient, when set, is used as is for every call and no credentials are loaded: it must
-	// add authorization itself, or talk to a fake (fcmfake.Server.Client) in tests. It takes
-	// precedence over CredentialsFile.
+	// add authorization itself. It takes precedence over CredentialsFile, and is combined with
+	// Endpoint when both are set.
 	HTTPClient *http.Client
 }
 
@@ -97,6 +120,17 @@ func New(ctx context.Context, cfg Config) (*Sender, error) {
 		return nil, errors.New("fcm: project id is required")
 	}
 	var opts []option.ClientOption
+	if cfg.Endpoint != "" {
+		base, err := endpointBase(cfg.Endpoint)
+		if err != nil {
+			return nil, err
+		}
+		if cfg.CredentialsFile != "" {
+			return nil, errors.New("fcm: Endpoint sends without credentials; CredentialsFile must be empty")
+		}
+		// The SDK appends /projects/{project}/messages:send to the endpoint it is given.
+		opts = append(opts, option.WithEndpoint(base+"/v1"))
+	}
 	switch {
 	case cfg.HTTPClient != nil:
 		opts = append(opts, option.WithHTTPClient(cfg.HTTPClient))
@@ -105,6 +139,10 @@ func New(ctx context.Context, cfg Config) (*Sender, error) {
 		// only a service account key, so a file swapped for another credential type (one that
 		// would make the process fetch tokens from elsewhere) is refused.
 		opts = append(opts, option.WithAuthCredentialsFile(option.ServiceAccount, cfg.CredentialsFile))
+	case cfg.Endpoint != "":
+		// Not the application default credentials either: an emulator needs none, and
+		// Google's tokens must not be handed to another host.
+		opts = append(opts, option.WithoutAuthentication())
 	}
 	app, err := firebase.NewApp(ctx, &firebase.Config{ProjectID: cfg.ProjectID}, opts...)
 	if err != nil {
@@ -115,6 +153,20 @@ func New(ctx context.Context, cfg Config) (*Sender, error) {
 		return nil, fmt.Errorf("fcm: create messaging client for project %s: %w", cfg.ProjectID, err)
 	}
 	return &Sender{client: client}, nil
+}
+
+// endpointBase checks a Config.Endpoint and returns it without a trailing slash.
+func endpointBase(endpoint string) (string, error) {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		// Not quoted: a mistyped URL may carry a password.
+		return "", errors.New("fcm: endpoint is not a URL")
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return "", fmt.Errorf("fcm: endpoint %q is not an http or https base URL without user, query or fragment (such as http://127.0.0.1:9099)", u.Redacted())
+	}
+	return strings.TrimRight(endpoint, "/"), nil
 }
 
 // Send delivers msgs and returns one Result per message, in order. It returns an error only when

@@ -17,19 +17,19 @@ import (
 	"unicode/utf8"
 
 	"github.com/veilig/veilig/backend/push"
-	"github.com/veilig/veilig/backend/push/fcmfake"
+	"github.com/veilig/veilig/backend/push/fcm/fcmtest"
 )
 
-// These tests drive the real Admin SDK against fcmfake, so what is checked is what would go over
+// These tests drive the real Admin SDK against fcmtest, so what is checked is what would go over
 // the wire to FCM and how the SDK's real errors are read back.
 
 const project = "veilig-test"
 
-func setup(t *testing.T) (*Sender, *fcmfake.Server) {
+func setup(t *testing.T) (*Sender, *fcmtest.Server) {
 	t.Helper()
-	fake := fcmfake.New()
+	fake := fcmtest.New()
 	t.Cleanup(fake.Close)
-	s, err := New(context.Background(), Config{ProjectID: project, HTTPClient: fake.Client()})
+	s, err := New(context.Background(), Config{ProjectID: project, Endpoint: fake.URL})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -184,15 +184,15 @@ func TestSendOutcomes(t *testing.T) {
 		wantReqs   int // requests the fake saw for the token, the SDK's own retries included
 	}{
 		{name: "delivered", want: push.Delivered, wantReqs: 1},
-		{name: "unregistered", status: 404, code: fcmfake.CodeUnregistered, times: -1, want: push.Unregistered, wantReason: "UNREGISTERED", wantReqs: 1},
-		{name: "sender id mismatch", status: 403, code: fcmfake.CodeSenderIDMismatch, times: -1, want: push.Unregistered, wantReason: "SENDER_ID_MISMATCH", wantReqs: 1},
-		{name: "quota exceeded", status: 429, code: fcmfake.CodeQuotaExceeded, times: -1, want: push.Retry, wantReason: "QUOTA_EXCEEDED", wantAfter: time.Second, wantReqs: 1},
+		{name: "unregistered", status: 404, code: fcmtest.CodeUnregistered, times: -1, want: push.Unregistered, wantReason: "UNREGISTERED", wantReqs: 1},
+		{name: "sender id mismatch", status: 403, code: fcmtest.CodeSenderIDMismatch, times: -1, want: push.Unregistered, wantReason: "SENDER_ID_MISMATCH", wantReqs: 1},
+		{name: "quota exceeded", status: 429, code: fcmtest.CodeQuotaExceeded, times: -1, want: push.Retry, wantReason: "QUOTA_EXCEEDED", wantAfter: time.Second, wantReqs: 1},
 		// The SDK retries a 503 four times itself (pausing 0s, 1s, 2s, 4s) before giving up.
-		{name: "unavailable", status: 503, code: fcmfake.CodeUnavailable, times: -1, want: push.Retry, wantReason: "UNAVAILABLE", wantReqs: 5},
-		{name: "unavailable once, SDK retry succeeds", status: 503, code: fcmfake.CodeUnavailable, times: 1, want: push.Delivered, wantReqs: 2},
-		{name: "internal", status: 500, code: fcmfake.CodeInternal, times: -1, want: push.Retry, wantReason: "INTERNAL", wantReqs: 1},
-		{name: "invalid argument", status: 400, code: fcmfake.CodeInvalidArgument, times: -1, want: push.Failed, wantReason: "INVALID_ARGUMENT", wantReqs: 1},
-		{name: "third party auth error", status: 401, code: fcmfake.CodeThirdPartyAuthError, times: -1, want: push.Failed, wantReason: "THIRD_PARTY_AUTH_ERROR", wantReqs: 1},
+		{name: "unavailable", status: 503, code: fcmtest.CodeUnavailable, times: -1, want: push.Retry, wantReason: "UNAVAILABLE", wantReqs: 5},
+		{name: "unavailable once, SDK retry succeeds", status: 503, code: fcmtest.CodeUnavailable, times: 1, want: push.Delivered, wantReqs: 2},
+		{name: "internal", status: 500, code: fcmtest.CodeInternal, times: -1, want: push.Retry, wantReason: "INTERNAL", wantReqs: 1},
+		{name: "invalid argument", status: 400, code: fcmtest.CodeInvalidArgument, times: -1, want: push.Failed, wantReason: "INVALID_ARGUMENT", wantReqs: 1},
+		{name: "third party auth error", status: 401, code: fcmtest.CodeThirdPartyAuthError, times: -1, want: push.Failed, wantReason: "THIRD_PARTY_AUTH_ERROR", wantReqs: 1},
 		// No FcmError detail: only the platform status is known, and a 403 then means our own
 		// credentials, not the message: retry once they are fixed.
 		{name: "permission denied without FCM code", status: 403, times: -1, want: push.Retry, wantReason: "PERMISSION_DENIED", wantReqs: 1},
@@ -235,10 +235,9 @@ func TestSendOutcomes(t *testing.T) {
 
 func TestSendNetworkErrorRetries(t *testing.T) {
 	t.Parallel()
-	fake := fcmfake.New()
-	client := fake.Client()
+	fake := fcmtest.New()
 	fake.Close() // connections are now refused
-	s, err := New(context.Background(), Config{ProjectID: project, HTTPClient: client})
+	s, err := New(context.Background(), Config{ProjectID: project, Endpoint: fake.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -419,14 +418,10 @@ func TestParseRetryAfter(t *testing.T) {
 const childEnv = "VEILIG_FCM_TEST_CHILD"
 
 // TestSendFromChildProcess runs the sender in another process pointed at a fake started with
-// fcmfake.Serve, the way an end-to-end test runs the server binary.
+// fcmtest.Serve, the way an end-to-end test runs the server binary.
 func TestSendFromChildProcess(t *testing.T) {
 	if os.Getenv(childEnv) == "1" {
-		client, err := fcmfake.ClientFor(os.Getenv(fcmfake.EnvURL))
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := New(context.Background(), Config{ProjectID: project, HTTPClient: client})
+		s, err := New(context.Background(), Config{ProjectID: project, Endpoint: os.Getenv(fcmtest.EnvURL)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -437,14 +432,14 @@ func TestSendFromChildProcess(t *testing.T) {
 		return
 	}
 	t.Parallel()
-	fake, err := fcmfake.Serve("127.0.0.1:0")
+	fake, err := fcmtest.Serve("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(fake.Close)
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestSendFromChildProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(), childEnv+"=1", fcmfake.EnvURL+"="+fake.URL)
+	cmd.Env = append(os.Environ(), childEnv+"=1", fcmtest.EnvURL+"="+fake.URL)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("child process: %v\n%s", err, out)
 	}

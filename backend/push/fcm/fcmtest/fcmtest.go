@@ -1,4 +1,4 @@
-// Package fcmfake is a local stand-in for the Firebase Cloud Messaging HTTP v1 API, for tests in
+// Package fcmtest is a local stand-in for the Firebase Cloud Messaging HTTP v1 API, for tests in
 // any package and in any process.
 //
 // It answers POST /v1/projects/{project}/messages:send the way FCM does: it decodes the
@@ -9,10 +9,17 @@
 // messaging.IsUnregistered, IsQuotaExceeded and friends return true against the fake, and the
 // code under test runs unchanged, without mocks.
 //
-// The real SDK is pointed at the fake with Client (or Transport): it rewrites every request for
-// fcm.googleapis.com, and every https request, to the fake's loopback address. A child process
-// gets the same with ClientFor(os.Getenv(EnvURL)) after the parent started the fake with Serve.
-package fcmfake
+// The sender is pointed at the fake with fcm.Config{Endpoint: s.URL}, the option production
+// has for emulators; a child process (a `veilig worker` started by a test) gets the same with
+// --fcm-endpoint s.URL, or with s.URL handed over in EnvURL, after the parent started the fake
+// with Serve. For code that takes only an *http.Client there is Client (or Transport, or
+// ClientFor in a child process): it rewrites every request for fcm.googleapis.com, and every
+// https request, to the fake.
+//
+// Only tests may import this package: it starts servers with net/http/httptest and rewrites
+// requests to any host, neither of which belongs in the binary. TestBinaryHasNoTestDoubles in
+// backend/cmd/veilig fails if the veilig command depends on it.
+package fcmtest
 
 import (
 	"bytes"
@@ -189,7 +196,7 @@ func New() *Server {
 func Serve(addr string) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("fcmfake: listen on %s: %w", addr, err)
+		return nil, fmt.Errorf("fcmtest: listen on %s: %w", addr, err)
 	}
 	s := newServer()
 	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
@@ -223,7 +230,7 @@ func (s *Server) Client() *http.Client {
 func ClientFor(baseURL string) (*http.Client, error) {
 	u, err := url.Parse(baseURL)
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("fcmfake: bad base URL %q", baseURL)
+		return nil, fmt.Errorf("fcmtest: bad base URL %q", baseURL)
 	}
 	tr := &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second}
 	return &http.Client{Transport: &rewriter{target: u, base: tr}, Timeout: 30 * time.Second}, nil
@@ -367,7 +374,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost || !ok {
 		rec.Status = http.StatusNotFound
 		s.record(rec)
-		writeError(w, http.StatusNotFound, "", "fcmfake: only POST /v1/projects/{project}/messages:send is served")
+		writeError(w, http.StatusNotFound, "", "fcmtest: only POST /v1/projects/{project}/messages:send is served")
 		return
 	}
 	rec.Project = project

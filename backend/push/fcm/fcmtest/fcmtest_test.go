@@ -1,4 +1,4 @@
-package fcmfake
+package fcmtest
 
 import (
 	"encoding/json"

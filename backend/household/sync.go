@@ -1,0 +1,110 @@
+package household
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/veilig/veilig/backend/store"
+	"github.com/veilig/veilig/sync/change"
+)
+
+// Push applies a phone's batch in one transaction: each household of the batch is
+// authorized once, a mutation for a household the actor may not see (or naming a schedule of
+// another household) is rejected alone with a reason, the access to every other household is
+// audited, and the rest is pushed (store.Tx.SyncPush). The results are in the order of muts.
+// The mutations must be validated and their stamps clamped by the caller.
+func (s *Service) Push(ctx context.Context, a Actor, muts []change.Mutation) ([]change.Result, error) {
+	now := s.Now()
+	var results []change.Result
+	err := s.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		results = make([]change.Result, len(muts))
+		var accepted []change.Mutation
+		var positions []int
+		access := map[string]bool{}
+		var audit []store.AuditEvent
+		for i, m := range muts {
+			ok, seen := access[m.HouseholdID]
+			if !seen {
+				var err error
+				if ok, err = tx.HouseholdCanAccess(ctx, a.Professional.ID, m.HouseholdID); err != nil {
+					return fmt.Errorf("authorize household %s: %w", m.HouseholdID, err)
+				}
+				access[m.HouseholdID] = ok
+				if ok {
+					audit = append(audit, s.event(a, m.HouseholdID, ActionSyncPush, now))
+				}
+			}
+			if !ok {
+				results[i] = reject(m, change.ReasonForbidden, "the household is not visible to you")
+				continue
+			}
+			if m.Kind == change.KindCheckIn && m.CheckIn.ScheduleID != "" {
+				_, err := scheduleOf(ctx, tx, m.HouseholdID, m.CheckIn.ScheduleID)
+				if errors.Is(err, store.ErrNotFound) {
+					results[i] = reject(m, change.ReasonNotFound, "no such schedule in this household")
+					continue
+				}
+				if err != nil {
+					return err
+				}
+			}
+			accepted, positions = append(accepted, m), append(positions, i)
+		}
+		if err := tx.AuditAppend(ctx, audit); err != nil {
+			return err
+		}
+		if len(accepted) == 0 {
+			return nil
+		}
+		stored, err := tx.SyncPush(ctx, store.SyncPushParams{Mutations: accepted, Now: now})
+		if err != nil {
+			return fmt.Errorf("push %d mutations: %w", len(accepted), err)
+		}
+		for j, r := range stored {
+			results[positions[j]] = r
+		}
+		return nil
+	})
+	return results, err
+}
+
+func reject(m change.Mutation, reason change.Reason, detail string) change.Result {
+	return change.Result{MutationID: m.ID, Outcome: change.OutcomeRejected, Reason: reason, Detail: detail}
+}
+
+// Pull returns a page of the changes of every household the actor may see after the
+// cursors, and records a read of each household in the page before it is returned.
+func (s *Service) Pull(ctx context.Context, a Actor, cursors map[string]int64, maxBytes int) (*store.SyncPage, error) {
+	page, err := s.db.SyncPull(ctx, store.SyncPullParams{ProfessionalID: a.Professional.ID, Cursors: cursors, MaxBytes: maxBytes})
+	if err != nil {
+		return nil, fmt.Errorf("pull: %w", err)
+	}
+	now := s.Now()
+	audit := make([]store.AuditEvent, 0, len(page.Households))
+	for _, hc := range page.Households {
+		audit = append(audit, s.event(a, hc.Household.ID, ActionSyncPull, now))
+	}
+	if err := s.db.AuditAppend(ctx, audit); err != nil {
+		return nil, fmt.Errorf("audit pull: %w", err)
+	}
+	return page, nil
+}
+
+// ListHouseholds lists a page of the households the actor may see, ordered by id, and
+// records the access to each one listed.
+func (s *Service) ListHouseholds(ctx context.Context, a Actor, afterID string, limit int) ([]*store.Household, error) {
+	hs, err := s.db.HouseholdListVisible(ctx, store.HouseholdListVisibleParams{ProfessionalID: a.Professional.ID, AfterID: afterID, Limit: limit})
+	if err != nil {
+		return nil, fmt.Errorf("list households of %s: %w", a.Professional.ID, err)
+	}
+	now := s.Now()
+	audit := make([]store.AuditEvent, 0, len(hs))
+	for _, h := range hs {
+		audit = append(audit, s.event(a, h.ID, ActionHouseholdList, now))
+	}
+	if err := s.db.AuditAppend(ctx, audit); err != nil {
+		return nil, fmt.Errorf("audit household list: %w", err)
+	}
+	return hs, nil
+}

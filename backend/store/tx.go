@@ -1,0 +1,58 @@
+package store
+
+import (
+	"context"
+
+	"github.com/veilig/veilig/sync/change"
+)
+
+// Tx is one write transaction of the storage core. The domain layer composes a use case in
+// one: its authorization checks, the write and its audit row commit (or roll back) together.
+// A Tx may be run more than once (serialization retries): the function given to InTx must
+// have no effect outside it.
+type Tx struct {
+	ex Executor
+}
+
+// InTx runs f in one write transaction and commits it when f returns nil.
+func (db *DB) InTx(ctx context.Context, f func(ctx context.Context, tx *Tx) error) error {
+	return db.d.Tx(ctx, func(ctx context.Context, ex Executor) error { return f(ctx, &Tx{ex: ex}) })
+}
+
+// HouseholdCanAccess is DB.HouseholdCanAccess in tx.
+func (tx *Tx) HouseholdCanAccess(ctx context.Context, professionalID, householdID string) (bool, error) {
+	return tx.ex.HouseholdCanAccess(ctx, professionalID, householdID)
+}
+
+// HouseholdGet is DB.HouseholdGet in tx.
+func (tx *Tx) HouseholdGet(ctx context.Context, id string) (*Household, error) {
+	return tx.ex.HouseholdGet(ctx, id)
+}
+
+// ProfessionalGet is DB.ProfessionalGet in tx.
+func (tx *Tx) ProfessionalGet(ctx context.Context, id string) (*Professional, error) {
+	return tx.ex.ProfessionalGet(ctx, id)
+}
+
+// CareTeamMemberList is DB.CareTeamMemberList in tx.
+func (tx *Tx) CareTeamMemberList(ctx context.Context, householdID string) ([]*CareTeamMember, error) {
+	return tx.ex.CareTeamMemberList(ctx, householdID)
+}
+
+// ScheduleGet is DB.ScheduleGet in tx.
+func (tx *Tx) ScheduleGet(ctx context.Context, id string) (*Schedule, error) {
+	return tx.ex.ScheduleGet(ctx, id)
+}
+
+// AuditAppend is DB.AuditAppend in tx: the records commit with the use case they describe.
+func (tx *Tx) AuditAppend(ctx context.Context, events []AuditEvent) error {
+	if len(events) == 0 {
+		return nil
+	}
+	return tx.ex.AuditInsertMany(ctx, events)
+}
+
+// CheckInGet returns one check-in in tx.
+func (tx *Tx) CheckInGet(ctx context.Context, id string) (*change.CheckIn, error) {
+	return tx.ex.CheckInGet(ctx, id)
+}
