@@ -14,8 +14,10 @@
 // use a separate pool and, in WAL mode, never wait for the writer. Times are stored as unix
 // microseconds in UTC (INTEGER columns).
 //
-// Because SQLite runs in-process, a …Many method may run one statement per row inside the
-// caller's transaction: there is no round trip to save.
+// Because SQLite runs in-process, a …Many method runs one statement per row inside the
+// caller's transaction: there is no round trip to save, and each statement text is compiled
+// once per transaction (preparedTx). Lists of ids travel as one JSON array read with
+// json_each, so any length is one statement.
 package storesqlite
 
 import (
