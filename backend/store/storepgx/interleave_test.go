@@ -14,8 +14,8 @@ import (
 	"github.com/veilig/veilig/sync/hlc"
 )
 
-// TestPullMissesNoOutOfOrderCommit interleaves two writing transactions so that the one
-// started later commits first — the case where a global sequence read with `seq > cursor`
+// TestPullMissesNoOutOfOrderCommit interleaves two writing transactions of the storage core
+// on this driver so that the one started later commits first — the case where a global sequence read with `seq > cursor`
 // skips a change — and pulls between and after them: every change arrives.
 func TestPullMissesNoOutOfOrderCommit(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -24,10 +24,11 @@ func TestPullMissesNoOutOfOrderCommit(t *testing.T) {
 	if pgtest.IsCockroachDB(t, url) {
 		t.Skip("the interleaving is staged through PostgreSQL's lock waits (pg_stat_activity)")
 	}
-	s, err := storepgx.Open(ctx, url)
+	d, err := storepgx.Open(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
+	s := store.New(d)
 	defer s.Close()
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)

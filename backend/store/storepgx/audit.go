@@ -1,0 +1,36 @@
+package storepgx
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/veilig/veilig/backend/store"
+	"github.com/veilig/veilig/backend/store/storepgx/internal/dbsqlc"
+)
+
+// Access records: queries/audit.sql.
+
+func auditEvent(r dbsqlc.AuditEvent) *store.AuditEvent {
+	return &store.AuditEvent{ID: r.ID, At: r.At, ProfessionalID: r.ProfessionalID, DeviceID: r.DeviceID, Action: r.Action,
+		HouseholdID: r.HouseholdID, RequestID: r.RequestID}
+}
+
+func (e executor) AuditInsertMany(ctx context.Context, events []store.AuditEvent) error {
+	if len(events) == 0 {
+		return nil
+	}
+	return fail(fmt.Sprintf("append %d audit events", len(events)), q.AuditInsertMany(ctx, e.db, dbsqlc.AuditInsertManyParams{
+		ID:             column(events, func(a store.AuditEvent) string { return a.ID }),
+		At:             column(events, func(a store.AuditEvent) time.Time { return a.At }),
+		ProfessionalID: column(events, func(a store.AuditEvent) string { return a.ProfessionalID }),
+		DeviceID:       column(events, func(a store.AuditEvent) string { return a.DeviceID }),
+		Action:         column(events, func(a store.AuditEvent) string { return a.Action }),
+		HouseholdID:    column(events, func(a store.AuditEvent) string { return a.HouseholdID }),
+		RequestID:      column(events, func(a store.AuditEvent) string { return a.RequestID }),
+	}))
+}
+
+func (e executor) AuditListByHousehold(ctx context.Context, householdID string) ([]*store.AuditEvent, error) {
+	return all("list audit of "+householdID, auditEvent)(q.AuditListByHousehold(ctx, e.db, householdID))
+}

@@ -1,0 +1,48 @@
+-- Households, their version (the per-household sync cursor), who may see them, and their care
+-- teams.
+
+-- name: HouseholdInsert :exec
+INSERT INTO households (id, code, team_id, display_name, version, created_at, updated_at)
+VALUES (@id, @code, @team_id, @display_name, 1, @created_at, @created_at);
+
+-- name: HouseholdGet :one
+SELECT * FROM households WHERE id = @id;
+
+-- HouseholdLock takes the row locks of a write transaction's households in the order of their
+-- ids, so transactions that touch several households queue instead of deadlocking.
+-- name: HouseholdLock :exec
+SELECT id FROM households WHERE id = ANY(@ids::text[]) ORDER BY id FOR UPDATE;
+
+-- HouseholdBump raises the locked households' versions and records each in sync_pokes in the
+-- same statement (a data-modifying CTE writes each table once).
+-- name: HouseholdBump :many
+WITH bumped AS (
+    UPDATE households SET version = version + 1, updated_at = @now
+    WHERE id = ANY(@ids::text[])
+    RETURNING id, version
+), poked AS (
+    INSERT INTO sync_pokes (household_id, version) SELECT id, version FROM bumped
+    ON CONFLICT (household_id) DO UPDATE SET version = excluded.version
+)
+SELECT id, version FROM bumped ORDER BY id;
+
+-- name: HouseholdListVisible :many
+SELECT h.* FROM households h JOIN household_viewers v ON v.household_id = h.id
+WHERE v.professional_id = @professional_id AND h.id > @after_id
+ORDER BY h.id LIMIT @max_rows;
+
+-- name: HouseholdCanAccess :one
+SELECT EXISTS (SELECT 1 FROM household_viewers WHERE household_id = @household_id AND professional_id = @professional_id);
+
+-- name: CareTeamMemberClearLead :exec
+UPDATE care_team_members SET lead = false WHERE household_id = @household_id AND lead;
+
+-- name: CareTeamMemberUpsert :exec
+INSERT INTO care_team_members (household_id, professional_id, lead) VALUES (@household_id, @professional_id, @lead)
+ON CONFLICT (household_id, professional_id) DO UPDATE SET lead = excluded.lead;
+
+-- name: CareTeamMemberDelete :execrows
+DELETE FROM care_team_members WHERE household_id = @household_id AND professional_id = @professional_id;
+
+-- name: CareTeamMemberList :many
+SELECT * FROM care_team_members WHERE household_id = @household_id ORDER BY professional_id;
