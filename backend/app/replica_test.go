@@ -9,9 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/veilig/veilig/mobile-api/syncclient"
 	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
+	"github.com/veilig/veilig/sync/change"
 	"github.com/veilig/veilig/sync/client"
+	"github.com/veilig/veilig/sync/client/clientconnect"
 	"github.com/veilig/veilig/sync/client/clientsqlite"
 	"github.com/veilig/veilig/sync/hlc"
 )
@@ -21,7 +22,7 @@ func (b *bundle) phone(t *testing.T, professionalID string, storage client.Stora
 	t.Helper()
 	tok := b.token(t, professionalID)
 	r, err := client.Open(context.Background(), "device-"+professionalID[:8], storage,
-		syncclient.New(b.http, b.baseURL, func() string { return tok }), clock)
+		clientconnect.New(b.http, b.baseURL, func() string { return tok }), clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +62,7 @@ func TestReplicasConverge(t *testing.T) {
 
 	// Offline, both change the phone number of one crisis contact.
 	rid := client.NewID()
-	if _, err := lead.Edit(ctx, hid, rid, "crisis_contact", map[string]string{"name": "Huisarts", "phone": "0201111111"}); err != nil {
+	if _, err := lead.Edit(ctx, hid, rid, change.SectionCrisisContact, map[string]string{"name": "Huisarts", "phone": "0201111111"}); err != nil {
 		t.Fatal(err)
 	}
 	syncOK(t, lead)
@@ -135,7 +136,7 @@ type lossy struct {
 	lost bool
 }
 
-func (l *lossy) Push(ctx context.Context, batch []client.Mutation) ([]client.Result, hlc.Timestamp, error) {
+func (l *lossy) Push(ctx context.Context, batch []client.Mutation) ([]change.Result, hlc.Timestamp, error) {
 	res, stamp, err := l.Transport.Push(ctx, batch)
 	if err == nil && !l.lost {
 		l.lost = true
@@ -150,7 +151,7 @@ func TestReplicaResendsAfterALostAnswer(t *testing.T) {
 	ctx := context.Background()
 	hid := b.region.FirstHouseholdID
 	tok := b.token(t, b.region.LeadID)
-	tr := &lossy{Transport: syncclient.New(b.http, b.baseURL, func() string { return tok })}
+	tr := &lossy{Transport: clientconnect.New(b.http, b.baseURL, func() string { return tok })}
 	r, err := client.Open(ctx, "phone-1", &client.MemoryStorage{}, tr, func() time.Time { return testNow })
 	if err != nil {
 		t.Fatal(err)
@@ -187,7 +188,7 @@ func TestPhoneLoopAndMobileFace(t *testing.T) {
 	b := setup(t)
 	hid := b.region.FirstHouseholdID
 	tok := b.token(t, b.region.LeadID)
-	phone, err := client.NewPhone("phone-9", &client.MemoryStorage{}, syncclient.New(b.http, b.baseURL, func() string { return tok }))
+	phone, err := client.NewPhone("phone-9", &client.MemoryStorage{}, clientconnect.New(b.http, b.baseURL, func() string { return tok }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +208,7 @@ func TestPhoneLoopAndMobileFace(t *testing.T) {
 	}
 
 	// The loop: an hour between syncs, but a poke syncs now.
-	r, err := client.Open(context.Background(), "phone-10", &client.MemoryStorage{}, syncclient.New(b.http, b.baseURL, func() string { return tok }), time.Now)
+	r, err := client.Open(context.Background(), "phone-10", &client.MemoryStorage{}, clientconnect.New(b.http, b.baseURL, func() string { return tok }), time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,8 +39,9 @@ import (
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/backend/store/storeopen"
 	"github.com/veilig/veilig/mobile-api/auth"
-	"github.com/veilig/veilig/mobile-api/syncclient"
+	"github.com/veilig/veilig/sync/change"
 	"github.com/veilig/veilig/sync/client"
+	"github.com/veilig/veilig/sync/client/clientconnect"
 	"github.com/veilig/veilig/sync/hlc"
 )
 
@@ -169,15 +170,15 @@ type faulty struct {
 	rng    *rand.Rand
 	on     atomic.Bool
 	mu     sync.Mutex
-	acked  map[string]client.Outcome
+	acked  map[string]change.Outcome
 	faults atomic.Int64
 }
 
 func (f *faulty) roll(p float64) bool { return f.on.Load() && f.rng.Float64() < p }
 
 // Push implements client.Transport, losing, duplicating and reordering as the faults say.
-func (f *faulty) Push(ctx context.Context, batch []client.Mutation) ([]client.Result, hlc.Timestamp, error) {
-	var res []client.Result
+func (f *faulty) Push(ctx context.Context, batch []client.Mutation) ([]change.Result, hlc.Timestamp, error) {
+	var res []change.Result
 	var stamp hlc.Timestamp
 	var err error
 	switch {
@@ -279,8 +280,8 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 			skew = 365 * 24 * time.Hour // this phone's clock is a year ahead
 		}
 		pr := rand.New(rand.NewPCG(cfg.Seed, uint64(i)+1))
-		tr := &faulty{inner: syncclient.New(httpClient, baseURL, func() string { return tok }), rng: rand.New(rand.NewPCG(cfg.Seed, uint64(i)+1000)),
-			acked: map[string]client.Outcome{}}
+		tr := &faulty{inner: clientconnect.New(httpClient, baseURL, func() string { return tok }), rng: rand.New(rand.NewPCG(cfg.Seed, uint64(i)+1000)),
+			acked: map[string]change.Outcome{}}
 		tr.on.Store(cfg.Faults)
 		rep, err := client.Open(ctx, device, &client.MemoryStorage{}, tr, func() time.Time { return clk.now().Add(skew) })
 		if err != nil {
@@ -398,7 +399,7 @@ func (p *phone) edit(ctx context.Context, h string) bool {
 	var err error
 	switch r := p.rng.Float64(); {
 	case r < 0.15 || len(records) == 0:
-		_, err = p.replica.Edit(ctx, h, client.NewID(), "agreement", map[string]string{"what": p.word(), "who": p.word()})
+		_, err = p.replica.Edit(ctx, h, client.NewID(), change.SectionAgreement, map[string]string{"what": p.word(), "who": p.word()})
 	case r < 0.23:
 		_, err = p.replica.Delete(ctx, h, records[p.rng.IntN(len(records))])
 	case r < 0.28:
@@ -527,7 +528,7 @@ func check(ctx context.Context, st store.Store, phones []*phone, removedPro, rem
 		p.transport.mu.Unlock()
 		ids := make([]string, 0, len(acked))
 		for id, o := range acked {
-			if o == client.OutcomeRejected {
+			if o == change.OutcomeRejected {
 				sum.Rejected++
 				continue
 			}
@@ -539,7 +540,7 @@ func check(ctx context.Context, st store.Store, phones []*phone, removedPro, rem
 			return err
 		}
 		for _, id := range ids {
-			if r, ok := log[id]; !ok || client.Outcome(r.Outcome) != acked[id] {
+			if r, ok := log[id]; !ok || r.Outcome != acked[id] {
 				sum.Violations = append(sum.Violations, fmt.Sprintf("%s: acknowledged mutation %s is not in the server's log as acknowledged", p.id, id))
 			}
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"time"
+
+	"github.com/veilig/veilig/sync/change"
 )
 
 // Phone is the face of a Replica for gomobile: every method takes and returns only strings,
@@ -24,10 +26,12 @@ func NewPhone(deviceID string, storage Storage, transport Transport) (*Phone, er
 	return &Phone{r: r}, nil
 }
 
-// SetField edits one field of a plan entry (section is needed when the entry is new) and
-// returns the mutation id.
+// SetField edits one field of a plan entry and returns the mutation id. section is needed
+// when the entry is new: one of the change.Section names ("danger", "safety_goal",
+// "agreement", "network_person", "warning_signal", "crisis_contact", "review"); the server
+// rejects any other. It is a plain string here, as every parameter of Phone, for gomobile.
 func (p *Phone) SetField(household, record, section, field, value string) (string, error) {
-	return p.r.Edit(context.Background(), household, record, section, map[string]string{field: value})
+	return p.r.Edit(context.Background(), household, record, change.Section(section), map[string]string{field: value})
 }
 
 // DeleteEntry deletes a plan entry.

@@ -1,22 +1,44 @@
 // Package client is the replica a phone runs: its households' plans as the server last sent
 // them, an outbox of offline edits that survives restarts, and the push/pull loop that keeps
-// both in step with the server (the protocol of veilig.v1.SyncService; the merge rules of
-// github.com/veilig/veilig/sync/merge).
+// both in step with the server (the protocol of veilig.v1.SyncService).
 //
-// The app edits through the Replica at any time, online or not: an edit shows at once (the
-// local view is the server's state with the outbox on top) and is queued with a fresh HLC
-// stamp and the stamp of the value it replaced. Sync pushes the outbox in order and then pulls
-// until the server has nothing more. A mutation leaves the outbox only when the server has
-// answered it, so a lost answer or a killed app re-sends it, and the server applies it once.
-// Rejections and conflicts are kept for the app to show; a household the user may no longer
-// see is deleted from the device at the next pull.
+// The app edits through the Replica at any time, online or not: an edit shows at once and is
+// queued with a fresh HLC stamp and the stamp of the value it replaced. Sync pushes the outbox
+// in order and then pulls until the server has nothing more. A mutation leaves the outbox only
+// when the server has answered it, so a lost answer or a killed app re-sends it, and the
+// server applies it once. Rejections and conflicts are kept for the app to show; a household
+// the user may no longer see is deleted from the device at the next pull.
+//
+// # What the phone computes, and what it does not
+//
+// The phone does not merge. The server merges every push with the rules of package
+// sync/merge (in package sync/server), and a pull brings back the merged records, which
+// replace what the phone held: a phone that has pulled a household up to a version holds the
+// same records (Snapshot) as every other phone at that version, whatever order the edits
+// reached the server in. That is
+// the convergence of the sync contract, and it needs no merge code on the phone.
+//
+// What the phone computes is its local view and the input the merge needs:
+//
+//   - The local view is the server's state with the phone's own edits and deletes that no
+//     pull has brought back yet on top, newest last: those queued in the outbox and those
+//     answered but not yet pulled (State.Sent). So an edit shows at once, even one that the
+//     merge will let a concurrent edit beat; the next pull then shows the winner, and the
+//     phone's value comes back as a conflict record.
+//   - Each write carries a stamp from a hybrid logical clock that observes every stamp the
+//     server sends, so an edit made after seeing a value is stamped after it, and Seen, the
+//     stamp of the value the local view showed for that field (0 for none). A delete carries
+//     as Seen the highest stamp of the entry the view showed. The server decides conflicts and
+//     deletes from these: a Seen below a value the user had in fact seen would make a false
+//     conflict, or keep an entry the user deleted, which is why the view keeps answered edits
+//     until they are pulled.
 //
 // # Embedding in an app
 //
 // Phone is the face for gomobile (`gomobile bind ./sync/client` gives an Android AAR and an
 // iOS framework): its methods use only strings, integers, booleans, byte slices (JSON) and
 // errors. The app implements Storage on its platform store (or uses the SQLite one in package
-// clientsqlite) and Transport on its HTTP stack (or uses mobile-api/syncclient), runs Loop (or
+// clientsqlite) and Transport on its HTTP stack (or uses clientconnect), runs Loop (or
 // calls Sync) when it gains connectivity, comes to the foreground or receives a push or
 // Subscribe poke, and renders EntriesJSON, ConflictsJSON and RejectedJSON. gomobile itself
 // needs the Android NDK or Xcode, which the build machines lack: the binding was not run here.
@@ -31,6 +53,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/veilig/veilig/sync/change"
 	"github.com/veilig/veilig/sync/hlc"
 )
 
@@ -41,7 +64,14 @@ type State struct {
 	Cursors    map[string]int64
 	Households map[string]*Household
 	Outbox     []Mutation
-	Rejected   []Result
+	// Sent holds the edits and deletes the server has answered (not rejected) that no pull
+	// has brought back yet. The local view keeps them on top of the server's state until a
+	// pull includes their household, so that the phone neither shows an older value meanwhile
+	// nor stamps its next edit of the field with a Seen that misses its own write (which the
+	// server would take for a concurrent edit and record as a conflict; for a delete, keep the
+	// entry). Absent from states saved before it existed.
+	Sent     []Mutation `json:",omitempty"`
+	Rejected []change.Result
 }
 
 // Household is a household's data on the device.
@@ -55,7 +85,7 @@ type Household struct {
 
 // StoredRecord is a plan entry as the server last sent it.
 type StoredRecord struct {
-	Section string
+	Section change.Section
 	Deleted bool
 	Fields  map[string]Field
 }
@@ -104,11 +134,17 @@ func newID() string {
 // NewID returns a random UUID, for new records.
 func NewID() string { return newID() }
 
-// view returns a field's local value and stamp: the newest queued write, else the server's.
+// local lists the phone's own mutations the server's state does not show yet, oldest first:
+// those sent and answered, then those queued.
+func (r *Replica) local() []Mutation { return slices.Concat(r.st.Sent, r.st.Outbox) }
+
+// view returns a field's local value and stamp: the newest own write not yet pulled back,
+// else the server's.
 func (r *Replica) view(household, record, field string) (Field, bool) {
-	for i := len(r.st.Outbox) - 1; i >= 0; i-- {
-		m := r.st.Outbox[i]
-		if m.HouseholdID != household || m.RecordID != record || m.Kind != KindEdit {
+	local := r.local()
+	for i := len(local) - 1; i >= 0; i-- {
+		m := local[i]
+		if m.HouseholdID != household || m.RecordID != record || m.Kind != change.KindEdit {
 			continue
 		}
 		for _, w := range m.Writes {
@@ -139,14 +175,14 @@ func (r *Replica) enqueue(ctx context.Context, m Mutation) (string, error) {
 
 // Edit sets fields of a plan entry (creating it with section when new) and returns the
 // mutation id. An empty value clears a field.
-func (r *Replica) Edit(ctx context.Context, household, record, section string, fields map[string]string) (string, error) {
+func (r *Replica) Edit(ctx context.Context, household, record string, section change.Section, fields map[string]string) (string, error) {
 	if len(fields) == 0 {
 		return "", errors.New("edit: no fields")
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	stamp := r.clock.Now()
-	m := Mutation{ID: newID(), HouseholdID: household, Kind: KindEdit, RecordID: record, Section: section}
+	m := Mutation{ID: newID(), HouseholdID: household, Kind: change.KindEdit, RecordID: record, Section: section}
 	names := make([]string, 0, len(fields))
 	for f := range fields {
 		names = append(names, f)
@@ -154,7 +190,7 @@ func (r *Replica) Edit(ctx context.Context, household, record, section string, f
 	slices.Sort(names)
 	for _, f := range names {
 		cur, _ := r.view(household, record, f)
-		m.Writes = append(m.Writes, FieldWrite{Field: f, Value: fields[f], Stamp: stamp, Seen: cur.Stamp})
+		m.Writes = append(m.Writes, change.FieldWrite{Field: f, Value: fields[f], Stamp: stamp, Seen: cur.Stamp})
 	}
 	return r.enqueue(ctx, m)
 }
@@ -167,21 +203,21 @@ func (r *Replica) Delete(ctx context.Context, household, record string) (string,
 	for _, f := range r.entry(household, record) {
 		seen = max(seen, f.Stamp)
 	}
-	return r.enqueue(ctx, Mutation{ID: newID(), HouseholdID: household, Kind: KindDelete, RecordID: record, Stamp: r.clock.Now(), Seen: seen})
+	return r.enqueue(ctx, Mutation{ID: newID(), HouseholdID: household, Kind: change.KindDelete, RecordID: record, Stamp: r.clock.Now(), Seen: seen})
 }
 
 // Resolve marks a conflict handled.
 func (r *Replica) Resolve(ctx context.Context, household, conflictID string) (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.enqueue(ctx, Mutation{ID: newID(), HouseholdID: household, Kind: KindResolve, ConflictID: conflictID})
+	return r.enqueue(ctx, Mutation{ID: newID(), HouseholdID: household, Kind: change.KindResolve, ConflictID: conflictID})
 }
 
 // RecordCheckIn queues a check-in.
 func (r *Replica) RecordCheckIn(ctx context.Context, household string, c CheckIn) (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.enqueue(ctx, Mutation{ID: newID(), HouseholdID: household, Kind: KindCheckIn, Stamp: r.clock.Now(), CheckIn: c})
+	return r.enqueue(ctx, Mutation{ID: newID(), HouseholdID: household, Kind: change.KindCheckIn, Stamp: r.clock.Now(), CheckIn: c})
 }
 
 // entry is the local view of a record's fields (server state with the outbox on top).
@@ -194,8 +230,8 @@ func (r *Replica) entry(household, record string) map[string]Field {
 			}
 		}
 	}
-	for _, m := range r.st.Outbox {
-		if m.HouseholdID == household && m.RecordID == record && m.Kind == KindEdit {
+	for _, m := range r.local() {
+		if m.HouseholdID == household && m.RecordID == record && m.Kind == change.KindEdit {
 			for _, w := range m.Writes {
 				out[w.Field] = Field{Value: w.Value, Stamp: w.Stamp, DeviceID: r.st.DeviceID}
 			}
@@ -215,10 +251,10 @@ func (r *Replica) Entry(household, record string) (fields map[string]string, ok 
 			known, deleted = true, rec.Deleted
 		}
 	}
-	for _, m := range r.st.Outbox {
+	for _, m := range r.local() {
 		if m.HouseholdID == household && m.RecordID == record {
 			known = true
-			deleted = m.Kind == KindDelete
+			deleted = m.Kind == change.KindDelete
 		}
 	}
 	if !known || deleted {
@@ -234,7 +270,8 @@ func (r *Replica) Entry(household, record string) (fields map[string]string, ok 
 }
 
 // Entries is the local view of a household's plan: record id → non-empty fields, the
-// server's state with queued edits and deletes on top.
+// server's state with the phone's own edits and deletes that no pull has brought back yet
+// (queued, or answered and in Sent) on top.
 func (r *Replica) Entries(household string) map[string]map[string]string {
 	r.mu.Lock()
 	ids := map[string]bool{}
@@ -243,7 +280,7 @@ func (r *Replica) Entries(household string) map[string]map[string]string {
 			ids[id] = true
 		}
 	}
-	for _, m := range r.st.Outbox {
+	for _, m := range r.local() {
 		if m.HouseholdID == household && m.RecordID != "" {
 			ids[m.RecordID] = true
 		}
@@ -327,7 +364,7 @@ func compareStrings(a, b string) int {
 }
 
 // Rejected lists the mutations the server refused, for the app to tell its user.
-func (r *Replica) Rejected() []Result {
+func (r *Replica) Rejected() []change.Result {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.st.Rejected)
@@ -389,18 +426,25 @@ func (r *Replica) Sync(ctx context.Context) (SyncReport, error) {
 	}
 }
 
-// acknowledge removes answered mutations from the outbox and keeps the rejections.
-func (r *Replica) acknowledge(ctx context.Context, batch []Mutation, results []Result, serverStamp hlc.Timestamp) error {
+// acknowledge removes answered mutations from the outbox, keeps the rejections, and keeps the
+// other edits and deletes in Sent until a pull brings them back.
+func (r *Replica) acknowledge(ctx context.Context, batch []Mutation, results []change.Result, serverStamp hlc.Timestamp) error {
 	if len(results) != len(batch) {
 		return fmt.Errorf("push: %d results for %d mutations", len(results), len(batch))
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	answered := map[string]bool{}
+	answered, rejected := map[string]bool{}, map[string]bool{}
 	for _, res := range results {
 		answered[res.MutationID] = true
-		if res.Outcome == OutcomeRejected {
+		if res.Outcome == change.OutcomeRejected {
+			rejected[res.MutationID] = true
 			r.st.Rejected = append(r.st.Rejected, res)
+		}
+	}
+	for _, m := range r.st.Outbox {
+		if answered[m.ID] && !rejected[m.ID] && (m.Kind == change.KindEdit || m.Kind == change.KindDelete) {
+			r.st.Sent = append(r.st.Sent, m)
 		}
 	}
 	r.st.Outbox = slices.DeleteFunc(r.st.Outbox, func(m Mutation) bool { return answered[m.ID] })
@@ -417,7 +461,10 @@ func (r *Replica) save(ctx context.Context) error {
 }
 
 // apply stores a pulled page: server values replace the held ones (the server has merged
-// them), evicted households are deleted with everything in them.
+// them), evicted households are deleted with everything in them. A household in the page
+// drops its Sent mutations: they were answered before the pull began, so the server had
+// committed them below the version the page brings the household to (a household is never
+// split across pages).
 func (r *Replica) apply(ctx context.Context, page *PullPage) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -425,7 +472,9 @@ func (r *Replica) apply(ctx context.Context, page *PullPage) error {
 		delete(r.st.Households, id)
 		delete(r.st.Cursors, id)
 		r.st.Outbox = slices.DeleteFunc(r.st.Outbox, func(m Mutation) bool { return m.HouseholdID == id })
+		r.st.Sent = slices.DeleteFunc(r.st.Sent, func(m Mutation) bool { return m.HouseholdID == id })
 	}
+	pulled := map[string]bool{}
 	for _, hc := range page.Households {
 		h := r.st.Households[hc.HouseholdID]
 		if h == nil {
@@ -456,7 +505,9 @@ func (r *Replica) apply(ctx context.Context, page *PullPage) error {
 			h.Schedules[sc.ID] = sc
 		}
 		r.st.Cursors[hc.HouseholdID] = hc.Version
+		pulled[hc.HouseholdID] = true
 	}
+	r.st.Sent = slices.DeleteFunc(r.st.Sent, func(m Mutation) bool { return pulled[m.HouseholdID] })
 	r.clock.Observe(page.ServerStamp)
 	r.st.Clock = r.clock.Last()
 	return r.save(ctx)

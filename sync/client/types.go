@@ -3,29 +3,17 @@ package client
 import (
 	"context"
 
+	"github.com/veilig/veilig/sync/change"
 	"github.com/veilig/veilig/sync/hlc"
 )
 
-// Kind is what a mutation does.
-type Kind int
+// The words both ends of sync share (a mutation's kind, a field write, a section, an outcome
+// and its reason) are those of package change. The types below are the phone's own where
+// what it holds really differs from what the server holds.
 
-// The mutation kinds.
-const (
-	KindEdit Kind = iota + 1
-	KindDelete
-	KindResolve
-	KindCheckIn
-)
-
-// FieldWrite sets one field.
-type FieldWrite struct {
-	Field string
-	Value string
-	Stamp hlc.Timestamp
-	Seen  hlc.Timestamp
-}
-
-// CheckIn is the content of a check-in mutation.
+// CheckIn is the content of a check-in mutation. It is not a change.CheckIn: the id, the
+// household, who recorded it and when are the server's to fill in (the mutation id, the
+// token's professional, the clamped stamp), and the phone learns only the id back.
 type CheckIn struct {
 	ScheduleID string
 	Channel    string // "home_visit", "phone_call", "family_link"
@@ -33,37 +21,22 @@ type CheckIn struct {
 	Note       string
 }
 
-// Mutation is one queued offline edit.
+// Mutation is one queued offline edit, as the phone sends it. It is not a change.Mutation,
+// which is the same edit after the edge has handled it: the device and the author come from
+// the caller's token (a phone never names them), the stamps are clamped to the server's
+// clock, and a check-in's content becomes a change.CheckIn.
 type Mutation struct {
 	ID          string
 	HouseholdID string
-	Kind        Kind
+	Kind        change.Kind
 	RecordID    string
-	Section     string
-	Writes      []FieldWrite
-	Stamp       hlc.Timestamp // delete, check-in
-	Seen        hlc.Timestamp // delete
-	ConflictID  string        // resolve
-	CheckIn     CheckIn
-}
-
-// Outcome is the server's answer to a mutation.
-type Outcome int
-
-// The outcomes, as in veilig.v1.MutationOutcome.
-const (
-	OutcomeApplied Outcome = iota + 1
-	OutcomeMerged
-	OutcomeConflictRecorded
-	OutcomeRejected
-)
-
-// Result is the outcome of one pushed mutation.
-type Result struct {
-	MutationID string
-	Outcome    Outcome
-	Reason     int // veilig.v1.RejectReason
-	Detail     string
+	// Section is required when an edit creates the record.
+	Section    change.Section
+	Writes     []change.FieldWrite
+	Stamp      hlc.Timestamp // delete, check-in
+	Seen       hlc.Timestamp // delete: the highest field stamp of the record the phone held
+	ConflictID string        // resolve
+	CheckIn    CheckIn
 }
 
 // Field is a field's value as the server holds it.
@@ -73,15 +46,21 @@ type Field struct {
 	DeviceID string
 }
 
-// Record is a changed plan entry in a pull.
+// Record is a changed plan entry in a pull: its header and the fields that changed after the
+// cursor, each with the stamp and device of its winning write. The server has no such type: it
+// stores a header (server.Record) and every write of a field, of which a pull sends the
+// current one.
 type Record struct {
 	ID      string
-	Section string
+	Section change.Section
 	Deleted bool
 	Fields  map[string]Field // the fields changed after the cursor
 }
 
-// Conflict is a value that lost to a concurrent edit.
+// Conflict is a value that lost to a concurrent edit, as a pull delivers it for the app to
+// show and resolve. It is not a change.Conflict: the household is the one of the pull's
+// HouseholdChanges, and the bookkeeping the server needs to merge and to page pulls (the
+// losing mutation, stamps, version) is not the phone's concern.
 type Conflict struct {
 	ID            string
 	RecordID      string
@@ -92,7 +71,8 @@ type Conflict struct {
 	Resolved      bool
 }
 
-// HouseholdChanges is one household's part of a pull.
+// HouseholdChanges is one household's part of a pull, with the household version that is the
+// phone's next cursor. It exists only on the wire: the server builds it from its rows.
 type HouseholdChanges struct {
 	HouseholdID string
 	Code        string
@@ -129,10 +109,12 @@ type PullPage struct {
 	ServerStamp hlc.Timestamp
 }
 
-// Transport carries pushes and pulls to the server. The backend's Connect adapter is in
-// github.com/veilig/veilig/mobile-api/syncclient; an app may bring its own.
+// Transport carries pushes and pulls to the server. The Connect adapter is in package
+// clientconnect (github.com/veilig/veilig/sync/client/clientconnect); an app may bring its
+// own. Push returns one
+// result per mutation, in order, and the server's stamp, which the phone's clock observes.
 type Transport interface {
-	Push(ctx context.Context, batch []Mutation) ([]Result, hlc.Timestamp, error)
+	Push(ctx context.Context, batch []Mutation) ([]change.Result, hlc.Timestamp, error)
 	Pull(ctx context.Context, cursors map[string]int64, maxBytes int) (*PullPage, error)
 }
 

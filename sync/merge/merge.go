@@ -1,6 +1,16 @@
 // Package merge is Veilig's deterministic merge of offline edits: given the same set of edits,
-// every replica — the server and every phone — computes the same records, whatever order,
-// duplication or batching the edits arrived in.
+// it computes the same records, whatever order, duplication or batching the edits arrived in.
+//
+// # Who merges
+//
+// The server, once per push: package sync/server loads a record's stored writes and deletes
+// into a Replica, adds the push's, and stores the outcome. A phone does not run this package
+// (see sync/client): it holds the records the server merged, shows its own edits on top until
+// a pull brings them back, and supplies what the rules below read: each write's Stamp, from
+// its hybrid logical clock, and Seen, the stamp of the value it showed when the user edited.
+// So phones converge through the server: every phone that has pulled a household to the same
+// version holds the same records, and the order-independence of this package is what lets
+// the server apply pushes in whatever order they arrive.
 //
 // # Rules, and why
 //
@@ -24,8 +34,10 @@
 // a race; the delete can simply be repeated by someone who has seen the edit.
 //
 // Resolutions. A Resolve names a conflict by Conflict.ID and hides it. A resolve may arrive
-// before the conflict it names (replicas see edits in different orders) and applies once the
-// conflict exists.
+// before the conflict it names and applies once the conflict exists, so that the rules stay a
+// function of the set. The server does not use them: it keeps a resolution as a flag on its
+// stored conflict record and rejects a resolve of a conflict it does not hold, which a phone
+// never sends (it resolves only conflicts it has pulled).
 //
 // Duplicates. A write is identified by (MutationID, Field), a delete and a resolve by
 // MutationID; a repeat is ignored. Should two different writes share an identity (a client

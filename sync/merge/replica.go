@@ -5,7 +5,8 @@ import (
 	"sort"
 )
 
-// Replica merges edits one at a time, as the server and each phone receive them. Adding any
+// Replica merges edits one at a time, as they arrive; the server builds one per push from a
+// record's stored writes and deletes (sync/server). Adding any
 // permutation of a set of edits, with any duplicates, yields exactly Apply of the set. Work
 // per write is proportional to the writes of its one field, not to all writes. A Replica is
 // not safe for concurrent use.

@@ -7,19 +7,38 @@
 // merge (package sync/merge) and the outcome of every mutation are decided once, in pure Go,
 // for every storage engine.
 //
-// The rules Plan keeps, each pinned by a test in this package:
+// The rules Plan keeps, each pinned by a test in this package (the tests run every push
+// through a model of the stored rows, model_test.go, which checks the invariants below on
+// every push):
 //
-//   - Idempotency: a mutation id already in the log (State.Known) or seen earlier in the same
-//     batch is answered with its first result and writes nothing.
-//   - Per-mutation outcomes: a mutation for an unknown household, a record of another
-//     household, a changed section, a delete of an unknown record or an invalid write is
-//     rejected with a reason; the rest of the batch still applies.
-//   - Merge: every field write goes through sync/merge; the winner of each touched field is
-//     named in Changes.Current and every value that lost to a write its author had not seen
-//     becomes a conflict record (edit beats concurrent delete).
-//   - Versions: every row a push writes carries its household's version after the bump
-//     (State.Versions), which is what makes the per-household version a sync cursor.
+//   - Idempotency (TestPlanIsIdempotent): a mutation id already in the log (State.Known) or
+//     seen earlier in the same batch is answered with its first result, even a rejection that
+//     would now apply, and writes nothing; a re-sent batch bumps no household
+//     (PendingHouseholds).
+//   - Per-mutation outcomes (TestPlanRejectsPerMutation): a mutation for an unknown household,
+//     a record of another household (OtherHousehold tells the API to answer "not found"), a
+//     changed section, a delete of an unknown record, a new record without a valid section, an
+//     edit without fields or with a field written twice, a write or delete that sync/merge's
+//     Validate refuses, a resolve of an unknown conflict or of another household's, and an
+//     unknown kind are rejected with a reason whose detail never quotes a value; the rejection
+//     is logged, writes nothing else, and the rest of the batch still applies.
+//   - Merge (TestPlanMerges): every field write goes through sync/merge. An edit is applied
+//     when all its writes win, merged when one lost to a write whose author had seen it, and
+//     conflict_recorded when it lost to, or overwrote, a value unseen: every such value
+//     becomes a conflict record carrying its author's id, and stays resolved once resolved
+//     when a better overwriter is found later. Current names the merge winner of every field
+//     the push wrote, once. Edit beats concurrent delete: the delete is stored and answered
+//     merged, and a deleted record an edit brings back is listed in Changes.Revived, so that
+//     the engine sends its current fields again.
+//   - Versions (TestPlanStampsEveryRowWithItsHouseholdVersion): every row a push writes
+//     carries its household's version after the bump (State.Versions), which is what makes
+//     the per-household version a sync cursor.
+//   - Convergence (FuzzPlanConverges, TestPlanConvergesOnRandomBatches): the same mutations
+//     pushed in any batches and order, with re-sends, store the same current values, deleted
+//     flags, conflicts and check-ins, and agree with sync/merge's Apply after every push.
+//     The one outcome that depends on order is a resolve that arrives before its conflict: it
+//     is rejected (a phone resolves only conflicts it has pulled).
 //
-// Package server must never do I/O, read a clock or draw randomness: given the same State and
-// mutations it returns the same Changes.
+// Package server must never do I/O, read a clock or draw randomness: given the same State
+// (whatever the order of its rows) and mutations it returns the same Changes.
 package server

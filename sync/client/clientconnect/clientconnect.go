@@ -1,6 +1,12 @@
-// Package syncclient connects the phone replica (sync/client) to a Veilig server over
-// Connect: it is the client.Transport of the simulator and of Go-based apps.
-package syncclient
+// Package clientconnect connects the phone replica (package client) to a Veilig server over
+// Connect (veilig.v1.SyncService): it is the client.Transport of the simulator and of
+// Go-based apps, and maps the replica's mutations, results and pull pages to and from the
+// protobuf messages.
+//
+// It sits in a leaf package beside the replica, as the SQLite storage does (clientsqlite),
+// so that package client itself stays free of HTTP and of the generated code: an app that
+// brings its own Transport does not link this one.
+package clientconnect
 
 import (
 	"context"
@@ -11,6 +17,7 @@ import (
 
 	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
 	"github.com/veilig/veilig/proto/gen/veilig/v1/veiligv1connect"
+	"github.com/veilig/veilig/sync/change"
 	"github.com/veilig/veilig/sync/client"
 	"github.com/veilig/veilig/sync/hlc"
 )
@@ -52,23 +59,23 @@ func channelName(c veiligv1.Channel) string {
 var outcomes = map[string]veiligv1.Outcome{"safe": veiligv1.Outcome_OUTCOME_SAFE, "concerns": veiligv1.Outcome_OUTCOME_CONCERNS, "unsafe": veiligv1.Outcome_OUTCOME_UNSAFE, "no_contact": veiligv1.Outcome_OUTCOME_NO_CONTACT}
 
 // Push implements client.Transport.
-func (t *Transport) Push(ctx context.Context, batch []client.Mutation) ([]client.Result, hlc.Timestamp, error) {
+func (t *Transport) Push(ctx context.Context, batch []client.Mutation) ([]change.Result, hlc.Timestamp, error) {
 	req := &veiligv1.PushRequest{}
 	for _, m := range batch {
 		pm := &veiligv1.Mutation{Id: m.ID, HouseholdId: m.HouseholdID}
 		switch m.Kind {
-		case client.KindEdit:
-			e := &veiligv1.RecordEdit{Kind: veiligv1.RecordKind_RECORD_KIND_PLAN_ENTRY, RecordId: m.RecordID, Section: m.Section}
+		case change.KindEdit:
+			e := &veiligv1.RecordEdit{Kind: veiligv1.RecordKind_RECORD_KIND_PLAN_ENTRY, RecordId: m.RecordID, Section: string(m.Section)}
 			for _, w := range m.Writes {
 				e.Fields = append(e.Fields, &veiligv1.FieldWrite{Field: w.Field, Value: w.Value, Stamp: uint64(w.Stamp), Seen: uint64(w.Seen)})
 			}
 			pm.Change = &veiligv1.Mutation_Edit{Edit: e}
-		case client.KindDelete:
+		case change.KindDelete:
 			pm.Change = &veiligv1.Mutation_Delete{Delete: &veiligv1.RecordDelete{Kind: veiligv1.RecordKind_RECORD_KIND_PLAN_ENTRY,
 				RecordId: m.RecordID, Stamp: uint64(m.Stamp), Seen: uint64(m.Seen)}}
-		case client.KindResolve:
+		case change.KindResolve:
 			pm.Change = &veiligv1.Mutation_Resolve{Resolve: &veiligv1.ConflictResolve{ConflictId: m.ConflictID}}
-		case client.KindCheckIn:
+		case change.KindCheckIn:
 			pm.Change = &veiligv1.Mutation_CheckIn{CheckIn: &veiligv1.CheckInAppend{ScheduleId: m.CheckIn.ScheduleID,
 				Channel: channels[m.CheckIn.Channel], Outcome: outcomes[m.CheckIn.Outcome], Note: m.CheckIn.Note, Stamp: uint64(m.Stamp)}}
 		default:
@@ -80,9 +87,9 @@ func (t *Transport) Push(ctx context.Context, batch []client.Mutation) ([]client
 	if err != nil {
 		return nil, 0, err
 	}
-	out := make([]client.Result, 0, len(res.Msg.GetResults()))
+	out := make([]change.Result, 0, len(res.Msg.GetResults()))
 	for _, r := range res.Msg.GetResults() {
-		out = append(out, client.Result{MutationID: r.GetMutationId(), Outcome: client.Outcome(r.GetOutcome()), Reason: int(r.GetReason()), Detail: r.GetDetail()})
+		out = append(out, change.Result{MutationID: r.GetMutationId(), Outcome: change.Outcome(r.GetOutcome()), Reason: change.Reason(r.GetReason()), Detail: r.GetDetail()})
 	}
 	return out, hlc.Timestamp(res.Msg.GetServerStamp()), nil
 }
@@ -106,7 +113,7 @@ func (t *Transport) Pull(ctx context.Context, cursors map[string]int64, maxBytes
 	for _, hc := range m.GetChanges() {
 		out := client.HouseholdChanges{HouseholdID: hc.GetHouseholdId(), Code: hc.GetCode(), Version: versions[hc.GetHouseholdId()]}
 		for _, r := range hc.GetRecords() {
-			rec := client.Record{ID: r.GetRecordId(), Section: r.GetSection(), Deleted: r.GetDeleted(), Fields: map[string]client.Field{}}
+			rec := client.Record{ID: r.GetRecordId(), Section: change.Section(r.GetSection()), Deleted: r.GetDeleted(), Fields: map[string]client.Field{}}
 			for _, f := range r.GetFields() {
 				rec.Fields[f.GetField()] = client.Field{Value: f.GetValue(), Stamp: hlc.Timestamp(f.GetStamp()), DeviceID: f.GetDeviceId()}
 			}

@@ -1,0 +1,69 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/veilig/veilig/sync/change"
+)
+
+// savedBeforeSharedTypes is a state as the replica saved it while it had its own Kind,
+// Outcome, FieldWrite and Result types (int kinds, outcomes and reasons, string sections),
+// encoded by that code.
+const savedBeforeSharedTypes = `{"DeviceID":"phone-1","Clock":0,"Cursors":{"h1":3},
+ "Households":{"h1":{"Code":"HH-1","Records":{"r1":{"Section":"danger","Deleted":false,
+  "Fields":{"what":{"Value":"ruzie","Stamp":5,"DeviceID":"phone-2"}}}},"Conflicts":{},"CheckIns":null,"Schedules":null}},
+ "Outbox":[{"ID":"m1","HouseholdID":"h1","Kind":1,"RecordID":"r1","Section":"","Writes":[{"Field":"what","Value":"ruzie over geld","Stamp":6,"Seen":5}],
+  "Stamp":0,"Seen":0,"ConflictID":"","CheckIn":{"ScheduleID":"","Channel":"","Outcome":"","Note":""}},
+  {"ID":"m2","HouseholdID":"h1","Kind":2,"RecordID":"r9","Section":"","Writes":null,"Stamp":7,"Seen":0,"ConflictID":"",
+  "CheckIn":{"ScheduleID":"","Channel":"","Outcome":"","Note":""}}],
+ "Rejected":[{"MutationID":"m0","Outcome":4,"Reason":2,"Detail":"a new record needs a valid section"}]}`
+
+// TestStateSavedBeforeTheSharedTypesStillLoads pins the stored form: the replica's state
+// lives on phones across app updates, so the move to package change's types must not change
+// its JSON.
+func TestStateSavedBeforeTheSharedTypesStillLoads(t *testing.T) {
+	storage := &MemoryStorage{saved: []byte(savedBeforeSharedTypes)}
+	r, err := Open(context.Background(), "ignored", storage, nil, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Entries("h1"); !reflect.DeepEqual(got, map[string]map[string]string{"r1": {"what": "ruzie over geld"}}) {
+		t.Errorf("entries %v: want the queued edit on top of the server's value", got)
+	}
+	r.mu.Lock()
+	outbox := r.st.Outbox
+	section := r.st.Households["h1"].Records["r1"].Section
+	r.mu.Unlock()
+	if len(outbox) != 2 || outbox[0].Kind != change.KindEdit || outbox[1].Kind != change.KindDelete || section != change.SectionDanger {
+		t.Errorf("outbox %+v, section %q", outbox, section)
+	}
+	want := []change.Result{{MutationID: "m0", Outcome: change.OutcomeRejected, Reason: change.ReasonInvalid, Detail: "a new record needs a valid section"}}
+	if got := r.Rejected(); !reflect.DeepEqual(got, want) {
+		t.Errorf("rejected %+v, want %+v", got, want)
+	}
+	// Saved again, it is byte for byte what the old types saved.
+	if err := r.save(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var old bytes.Buffer
+	if err := json.Compact(&old, []byte(savedBeforeSharedTypes)); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(storage.saved, old.Bytes()) {
+		t.Errorf("the stored form changed:\n got %s\nwant %s", storage.saved, old.Bytes())
+	}
+	again, err := Open(context.Background(), "ignored", storage, nil, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !reflect.DeepEqual(again.st, r.st) {
+		t.Errorf("a save and load changed the state:\n%+v\n%+v", again.st, r.st)
+	}
+}
