@@ -22,5 +22,5 @@ func (e *executor) AuditInsertMany(ctx context.Context, events []store.AuditEven
 
 // AuditListByHousehold implements store.Executor.
 func (e *executor) AuditListByHousehold(ctx context.Context, householdID string) ([]*store.AuditEvent, error) {
-	return all("list audit events", auditEvent)(e.q.AuditListByHousehold(ctx, householdID))
+	return store.All(res, "list audit events", auditEvent)(e.q.AuditListByHousehold(ctx, householdID))
 }

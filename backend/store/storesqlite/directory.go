@@ -22,73 +22,73 @@ func team(t dbsqlc.Team) *store.Team {
 
 // OrganizationUpsert implements store.Executor.
 func (e *executor) OrganizationUpsert(ctx context.Context, o store.Organization) error {
-	return check("upsert organization", e.q.OrganizationUpsert(ctx, dbsqlc.OrganizationUpsertParams{
+	return res.Err("upsert organization", e.q.OrganizationUpsert(ctx, dbsqlc.OrganizationUpsertParams{
 		ID: o.ID, Name: o.Name, CreatedAt: micros(o.CreatedAt)}))
 }
 
 // OrganizationGet implements store.Executor.
 func (e *executor) OrganizationGet(ctx context.Context, id string) (*store.Organization, error) {
-	return one("get organization", organization)(e.q.OrganizationGet(ctx, id))
+	return store.One(res, "get organization", organization)(e.q.OrganizationGet(ctx, id))
 }
 
 // OrganizationList implements store.Executor.
 func (e *executor) OrganizationList(ctx context.Context) ([]*store.Organization, error) {
-	return all("list organizations", organization)(e.q.OrganizationList(ctx))
+	return store.All(res, "list organizations", organization)(e.q.OrganizationList(ctx))
 }
 
 // ProfessionalUpsert implements store.Executor.
 func (e *executor) ProfessionalUpsert(ctx context.Context, p store.Professional) error {
-	return check("upsert professional", e.q.ProfessionalUpsert(ctx, dbsqlc.ProfessionalUpsertParams{
+	return res.Err("upsert professional", e.q.ProfessionalUpsert(ctx, dbsqlc.ProfessionalUpsertParams{
 		ID: p.ID, OrganizationID: p.OrganizationID, DisplayName: p.DisplayName, Email: p.Email, Phone: p.Phone,
 		Role: string(p.Role), CreatedAt: micros(p.CreatedAt)}))
 }
 
 // ProfessionalGet implements store.Executor.
 func (e *executor) ProfessionalGet(ctx context.Context, id string) (*store.Professional, error) {
-	return one("get professional", professional)(e.q.ProfessionalGet(ctx, id))
+	return store.One(res, "get professional", professional)(e.q.ProfessionalGet(ctx, id))
 }
 
 // ProfessionalListByOrganization implements store.Executor.
 func (e *executor) ProfessionalListByOrganization(ctx context.Context, organizationID string) ([]*store.Professional, error) {
-	return all("list professionals of organization", professional)(e.q.ProfessionalListByOrganization(ctx, organizationID))
+	return store.All(res, "list professionals of organization", professional)(e.q.ProfessionalListByOrganization(ctx, organizationID))
 }
 
 // ProfessionalListByRole implements store.Executor.
 func (e *executor) ProfessionalListByRole(ctx context.Context, role store.Role) ([]*store.Professional, error) {
-	return all("list professionals by role", professional)(e.q.ProfessionalListByRole(ctx, string(role)))
+	return store.All(res, "list professionals by role", professional)(e.q.ProfessionalListByRole(ctx, string(role)))
 }
 
 // TeamUpsert implements store.Executor.
 func (e *executor) TeamUpsert(ctx context.Context, t store.Team) error {
-	return check("upsert team", e.q.TeamUpsert(ctx, dbsqlc.TeamUpsertParams{ID: t.ID, Name: t.Name, CreatedAt: micros(t.CreatedAt)}))
+	return res.Err("upsert team", e.q.TeamUpsert(ctx, dbsqlc.TeamUpsertParams{ID: t.ID, Name: t.Name, CreatedAt: micros(t.CreatedAt)}))
 }
 
 // TeamGet implements store.Executor.
 func (e *executor) TeamGet(ctx context.Context, id string) (*store.Team, error) {
-	return one("get team", team)(e.q.TeamGet(ctx, id))
+	return store.One(res, "get team", team)(e.q.TeamGet(ctx, id))
 }
 
 // TeamList implements store.Executor.
 func (e *executor) TeamList(ctx context.Context) ([]*store.Team, error) {
-	return all("list teams", team)(e.q.TeamList(ctx))
+	return store.All(res, "list teams", team)(e.q.TeamList(ctx))
 }
 
 // TeamMemberInsert implements store.Executor.
 func (e *executor) TeamMemberInsert(ctx context.Context, m store.TeamMember) error {
-	return check("add team member", e.q.TeamMemberInsert(ctx, dbsqlc.TeamMemberInsertParams{TeamID: m.TeamID, ProfessionalID: m.ProfessionalID}))
+	return res.Err("add team member", e.q.TeamMemberInsert(ctx, dbsqlc.TeamMemberInsertParams{TeamID: m.TeamID, ProfessionalID: m.ProfessionalID}))
 }
 
 // TeamMemberDelete implements store.Executor.
 func (e *executor) TeamMemberDelete(ctx context.Context, m store.TeamMember) error {
-	return check("remove team member", e.q.TeamMemberDelete(ctx, dbsqlc.TeamMemberDeleteParams{TeamID: m.TeamID, ProfessionalID: m.ProfessionalID}))
+	return res.Err("remove team member", e.q.TeamMemberDelete(ctx, dbsqlc.TeamMemberDeleteParams{TeamID: m.TeamID, ProfessionalID: m.ProfessionalID}))
 }
 
 // TeamListByProfessional implements store.Executor.
 func (e *executor) TeamListByProfessional(ctx context.Context, professionalID string) ([]*store.Team, error) {
-	return all("list teams of professional", team)(e.q.TeamListByProfessional(ctx, professionalID))
+	return store.All(res, "list teams of professional", team)(e.q.TeamListByProfessional(ctx, professionalID))
 }
 
 // TeamMemberList implements store.Executor.
 func (e *executor) TeamMemberList(ctx context.Context, teamID string) ([]*store.Professional, error) {
-	return all("list team members", professional)(e.q.TeamMemberList(ctx, teamID))
+	return store.All(res, "list team members", professional)(e.q.TeamMemberList(ctx, teamID))
 }

@@ -21,13 +21,13 @@ func careTeamMember(m dbsqlc.CareTeamMember) *store.CareTeamMember {
 
 // HouseholdInsert implements store.Executor.
 func (e *executor) HouseholdInsert(ctx context.Context, h store.Household) error {
-	return check("insert household", e.q.HouseholdInsert(ctx, dbsqlc.HouseholdInsertParams{
+	return res.Err("insert household", e.q.HouseholdInsert(ctx, dbsqlc.HouseholdInsertParams{
 		ID: h.ID, Code: h.Code, TeamID: h.TeamID, DisplayName: h.DisplayName, CreatedAt: micros(h.CreatedAt)}))
 }
 
 // HouseholdGet implements store.Executor.
 func (e *executor) HouseholdGet(ctx context.Context, id string) (*store.Household, error) {
-	return one("get household", household)(e.q.HouseholdGet(ctx, id))
+	return store.One(res, "get household", household)(e.q.HouseholdGet(ctx, id))
 }
 
 // HouseholdLockBump implements store.Executor: one bump and one sync poke per household, in
@@ -41,10 +41,10 @@ func (e *executor) HouseholdLockBump(ctx context.Context, p store.HouseholdLockB
 			continue // unknown households are left out
 		}
 		if err != nil {
-			return nil, check("bump household", err)
+			return nil, res.Err("bump household", err)
 		}
 		if err := e.q.SyncPokeUpsert(ctx, dbsqlc.SyncPokeUpsertParams{HouseholdID: id, Version: v}); err != nil {
-			return nil, check("record sync poke", err)
+			return nil, res.Err("record sync poke", err)
 		}
 		out = append(out, store.HouseholdVersion{HouseholdID: id, Version: v})
 	}
@@ -53,34 +53,34 @@ func (e *executor) HouseholdLockBump(ctx context.Context, p store.HouseholdLockB
 
 // HouseholdListVisible implements store.Executor.
 func (e *executor) HouseholdListVisible(ctx context.Context, p store.HouseholdListVisibleParams) ([]*store.Household, error) {
-	return all("list visible households", household)(e.q.HouseholdListVisible(ctx, dbsqlc.HouseholdListVisibleParams{
+	return store.All(res, "list visible households", household)(e.q.HouseholdListVisible(ctx, dbsqlc.HouseholdListVisibleParams{
 		ProfessionalID: p.ProfessionalID, AfterID: p.AfterID, Max: int64(p.Limit)}))
 }
 
 // HouseholdCanAccess implements store.Executor.
 func (e *executor) HouseholdCanAccess(ctx context.Context, professionalID, householdID string) (bool, error) {
 	ok, err := e.q.HouseholdCanAccess(ctx, dbsqlc.HouseholdCanAccessParams{HouseholdID: householdID, ProfessionalID: professionalID})
-	return ok, check("check household access", err)
+	return ok, res.Err("check household access", err)
 }
 
 // CareTeamMemberClearLead implements store.Executor.
 func (e *executor) CareTeamMemberClearLead(ctx context.Context, householdID string) error {
-	return check("clear care team lead", e.q.CareTeamMemberClearLead(ctx, householdID))
+	return res.Err("clear care team lead", e.q.CareTeamMemberClearLead(ctx, householdID))
 }
 
 // CareTeamMemberUpsert implements store.Executor.
 func (e *executor) CareTeamMemberUpsert(ctx context.Context, m store.CareTeamMember) error {
-	return check("upsert care team member", e.q.CareTeamMemberUpsert(ctx, dbsqlc.CareTeamMemberUpsertParams{
+	return res.Err("upsert care team member", e.q.CareTeamMemberUpsert(ctx, dbsqlc.CareTeamMemberUpsertParams{
 		HouseholdID: m.HouseholdID, ProfessionalID: m.ProfessionalID, Lead: m.Lead}))
 }
 
 // CareTeamMemberDelete implements store.Executor.
 func (e *executor) CareTeamMemberDelete(ctx context.Context, householdID, professionalID string) (bool, error) {
 	n, err := e.q.CareTeamMemberDelete(ctx, dbsqlc.CareTeamMemberDeleteParams{HouseholdID: householdID, ProfessionalID: professionalID})
-	return n > 0, check("delete care team member", err)
+	return n > 0, res.Err("delete care team member", err)
 }
 
 // CareTeamMemberList implements store.Executor.
 func (e *executor) CareTeamMemberList(ctx context.Context, householdID string) ([]*store.CareTeamMember, error) {
-	return all("list care team", careTeamMember)(e.q.CareTeamMemberList(ctx, householdID))
+	return store.All(res, "list care team", careTeamMember)(e.q.CareTeamMemberList(ctx, householdID))
 }

@@ -49,7 +49,7 @@ func (e *executor) OutboxInsertViewers(ctx context.Context, p store.OutboxInsert
 
 // OutboxClaim implements store.Executor.
 func (e *executor) OutboxClaim(ctx context.Context, p store.OutboxClaimRowParams) ([]*store.OutboxItem, error) {
-	return all("claim pushes", outboxItem)(e.q.OutboxClaim(ctx, dbsqlc.OutboxClaimParams{Now: micros(p.Now),
+	return store.All(res, "claim pushes", outboxItem)(e.q.OutboxClaim(ctx, dbsqlc.OutboxClaimParams{Now: micros(p.Now),
 		LeaseUntil: micros(p.LeaseUntil), Max: int64(p.Limit)}))
 }
 
@@ -63,48 +63,45 @@ func (e *executor) OutboxFinishMany(ctx context.Context, p store.OutboxCompleteP
 
 // OutboxList implements store.Executor.
 func (e *executor) OutboxList(ctx context.Context, noticeID string) ([]*store.OutboxItem, error) {
-	return all("list pushes", outboxItem)(e.q.OutboxList(ctx, noticeID))
+	return store.All(res, "list pushes", outboxItem)(e.q.OutboxList(ctx, noticeID))
 }
 
 // DeviceUpsert implements store.Executor.
 func (e *executor) DeviceUpsert(ctx context.Context, d store.Device) error {
-	return check("upsert device", e.q.DeviceUpsert(ctx, dbsqlc.DeviceUpsertParams{Token: d.Token, ProfessionalID: d.ProfessionalID,
+	return res.Err("upsert device", e.q.DeviceUpsert(ctx, dbsqlc.DeviceUpsertParams{Token: d.Token, ProfessionalID: d.ProfessionalID,
 		Platform: d.Platform, UpdatedAt: micros(d.UpdatedAt)}))
 }
 
 // DeviceDelete implements store.Executor.
 func (e *executor) DeviceDelete(ctx context.Context, professionalID, token string) error {
-	return check("delete device", e.q.DeviceDelete(ctx, dbsqlc.DeviceDeleteParams{Token: token, ProfessionalID: professionalID}))
+	return res.Err("delete device", e.q.DeviceDelete(ctx, dbsqlc.DeviceDeleteParams{Token: token, ProfessionalID: professionalID}))
 }
 
 // DeviceDeleteByTokens implements store.Executor.
 func (e *executor) DeviceDeleteByTokens(ctx context.Context, tokens []string) error {
-	if len(tokens) == 0 {
-		return nil
-	}
-	return check("delete devices", e.q.DeviceDeleteByTokens(ctx, jsonList(tokens)))
+	return res.Err("delete devices", e.q.DeviceDeleteByTokens(ctx, jsonList(tokens)))
 }
 
 // DeviceListByProfessional implements store.Executor.
 func (e *executor) DeviceListByProfessional(ctx context.Context, professionalID string) ([]*store.Device, error) {
-	return all("list devices", device)(e.q.DeviceListByProfessional(ctx, professionalID))
+	return store.All(res, "list devices", device)(e.q.DeviceListByProfessional(ctx, professionalID))
 }
 
 // DigestGet implements store.Executor.
 func (e *executor) DigestGet(ctx context.Context, professionalID string, slotAt time.Time) (*store.Digest, error) {
-	return one("get digest", digest)(e.q.DigestGet(ctx, dbsqlc.DigestGetParams{ProfessionalID: professionalID, SlotAt: micros(slotAt)}))
+	return store.One(res, "get digest", digest)(e.q.DigestGet(ctx, dbsqlc.DigestGetParams{ProfessionalID: professionalID, SlotAt: micros(slotAt)}))
 }
 
 // DigestCount implements store.Executor.
 func (e *executor) DigestCount(ctx context.Context, p store.DigestCreateParams) (*store.Digest, error) {
-	return one("count digest", func(c dbsqlc.DigestCountRow) *store.Digest {
+	return store.One(res, "count digest", func(c dbsqlc.DigestCountRow) *store.Digest {
 		return &store.Digest{Overdue: int32(c.Overdue), Escalated: int32(c.Escalated), Concerns: int32(c.Concerns)}
 	})(e.q.DigestCount(ctx, dbsqlc.DigestCountParams{ProfessionalID: p.ProfessionalID, Since: micros(p.Since), SlotAt: micros(p.SlotAt)}))
 }
 
 // DigestInsert implements store.Executor.
 func (e *executor) DigestInsert(ctx context.Context, d store.Digest) error {
-	return check("insert digest", e.q.DigestInsert(ctx, dbsqlc.DigestInsertParams{ProfessionalID: d.ProfessionalID,
+	return res.Err("insert digest", e.q.DigestInsert(ctx, dbsqlc.DigestInsertParams{ProfessionalID: d.ProfessionalID,
 		SlotAt: micros(d.SlotAt), Overdue: d.Overdue, Escalated: d.Escalated, Concerns: d.Concerns, NoticeID: d.NoticeID,
 		CreatedAt: micros(d.CreatedAt)}))
 }
@@ -112,7 +109,7 @@ func (e *executor) DigestInsert(ctx context.Context, d store.Digest) error {
 // SyncPokeTake implements store.Executor. DELETE … RETURNING has no order of its own: the
 // pokes are sorted here.
 func (e *executor) SyncPokeTake(ctx context.Context, limit int) ([]store.HouseholdVersion, error) {
-	pokes, err := all("take sync pokes", householdVersion)(e.q.SyncPokeTake(ctx, int64(limit)))
+	pokes, err := store.All(res, "take sync pokes", householdVersion)(e.q.SyncPokeTake(ctx, int64(limit)))
 	slices.SortFunc(pokes, func(a, b store.HouseholdVersion) int { return cmp.Compare(a.HouseholdID, b.HouseholdID) })
 	return pokes, err
 }

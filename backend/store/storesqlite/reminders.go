@@ -35,13 +35,13 @@ func notice(n dbsqlc.Notice) *store.Notice {
 
 // ScheduleGet implements store.Executor.
 func (e *executor) ScheduleGet(ctx context.Context, id string) (*store.Schedule, error) {
-	return one("get schedule", schedule)(e.q.ScheduleGet(ctx, id))
+	return store.One(res, "get schedule", schedule)(e.q.ScheduleGet(ctx, id))
 }
 
 // ScheduleUpsert implements store.Executor.
 func (e *executor) ScheduleUpsert(ctx context.Context, p store.ScheduleUpsertRowParams) (*store.Schedule, error) {
 	s := p.Schedule
-	return one("upsert schedule", schedule)(e.q.ScheduleUpsert(ctx, dbsqlc.ScheduleUpsertParams{ID: s.ID,
+	return store.One(res, "upsert schedule", schedule)(e.q.ScheduleUpsert(ctx, dbsqlc.ScheduleUpsertParams{ID: s.ID,
 		HouseholdID: s.HouseholdID, Rule: s.Rule, TimeZone: s.TimeZone, LocalTime: s.LocalTime, WindowEnd: s.WindowEnd,
 		GraceMinutes: s.GraceMinutes, Channel: s.Channel, LeadProfessionalID: s.LeadProfessionalID, Paused: s.Paused,
 		StartDate: s.StartDate, EndDate: s.EndDate, NextDueAt: microsPtr(s.NextDueAt), OverdueAt: microsPtr(s.OverdueAt),
@@ -50,18 +50,18 @@ func (e *executor) ScheduleUpsert(ctx context.Context, p store.ScheduleUpsertRow
 
 // ScheduleListByHousehold implements store.Executor.
 func (e *executor) ScheduleListByHousehold(ctx context.Context, householdID string) ([]*store.Schedule, error) {
-	return all("list schedules", schedule)(e.q.ScheduleListByHousehold(ctx, householdID))
+	return store.All(res, "list schedules", schedule)(e.q.ScheduleListByHousehold(ctx, householdID))
 }
 
 // ScheduleListChanged implements store.Executor.
 func (e *executor) ScheduleListChanged(ctx context.Context, p store.ChangedParams) ([]*store.Schedule, error) {
-	return all("list changed schedules", schedule)(e.q.ScheduleListChanged(ctx, dbsqlc.ScheduleListChangedParams{
+	return store.All(res, "list changed schedules", schedule)(e.q.ScheduleListChanged(ctx, dbsqlc.ScheduleListChangedParams{
 		HouseholdID: p.HouseholdID, After: p.After}))
 }
 
 // ScheduleClaimDue implements store.Executor.
 func (e *executor) ScheduleClaimDue(ctx context.Context, p store.ClaimParams) ([]*store.Schedule, error) {
-	return all("claim due schedules", schedule)(e.q.ScheduleClaimDue(ctx, dbsqlc.ScheduleClaimDueParams{
+	return store.All(res, "claim due schedules", schedule)(e.q.ScheduleClaimDue(ctx, dbsqlc.ScheduleClaimDueParams{
 		Now: micros(p.Now), Max: int64(p.Limit)}))
 }
 
@@ -82,7 +82,7 @@ func (e *executor) ScheduleCheckInMany(ctx context.Context, rows []store.Househo
 
 // CheckInGet implements store.Executor.
 func (e *executor) CheckInGet(ctx context.Context, id string) (*change.CheckIn, error) {
-	return one("get check-in", checkIn)(e.q.CheckInGet(ctx, id))
+	return store.One(res, "get check-in", checkIn)(e.q.CheckInGet(ctx, id))
 }
 
 // CheckInInsertMany implements store.Executor.
@@ -96,13 +96,13 @@ func (e *executor) CheckInInsertMany(ctx context.Context, rows []change.CheckIn)
 
 // CheckInListByHousehold implements store.Executor.
 func (e *executor) CheckInListByHousehold(ctx context.Context, householdID string, limit int) ([]*change.CheckIn, error) {
-	return all("list check-ins", checkIn)(e.q.CheckInListByHousehold(ctx, dbsqlc.CheckInListByHouseholdParams{
+	return store.All(res, "list check-ins", checkIn)(e.q.CheckInListByHousehold(ctx, dbsqlc.CheckInListByHouseholdParams{
 		HouseholdID: householdID, Max: int64(limit)}))
 }
 
 // CheckInListChanged implements store.Executor.
 func (e *executor) CheckInListChanged(ctx context.Context, p store.ChangedParams) ([]*change.CheckIn, error) {
-	return all("list changed check-ins", checkIn)(e.q.CheckInListChanged(ctx, dbsqlc.CheckInListChangedParams{
+	return store.All(res, "list changed check-ins", checkIn)(e.q.CheckInListChanged(ctx, dbsqlc.CheckInListChangedParams{
 		HouseholdID: p.HouseholdID, After: p.After}))
 }
 
@@ -123,18 +123,18 @@ func (e *executor) AlertInsertMany(ctx context.Context, p store.AlertInsertManyP
 
 // AlertGet implements store.Executor.
 func (e *executor) AlertGet(ctx context.Context, id string) (*store.Alert, error) {
-	return one("get alert", alert)(e.q.AlertGet(ctx, id))
+	return store.One(res, "get alert", alert)(e.q.AlertGet(ctx, id))
 }
 
 // AlertListByHousehold implements store.Executor.
 func (e *executor) AlertListByHousehold(ctx context.Context, householdID string, limit int) ([]*store.Alert, error) {
-	return all("list alerts", alert)(e.q.AlertListByHousehold(ctx, dbsqlc.AlertListByHouseholdParams{
+	return store.All(res, "list alerts", alert)(e.q.AlertListByHousehold(ctx, dbsqlc.AlertListByHouseholdParams{
 		HouseholdID: householdID, Max: int64(limit)}))
 }
 
 // AlertClaimDue implements store.Executor.
 func (e *executor) AlertClaimDue(ctx context.Context, p store.ClaimParams) ([]*store.Alert, error) {
-	return all("claim due alerts", alert)(e.q.AlertClaimDue(ctx, dbsqlc.AlertClaimDueParams{Now: micros(p.Now), Max: int64(p.Limit)}))
+	return store.All(res, "claim due alerts", alert)(e.q.AlertClaimDue(ctx, dbsqlc.AlertClaimDueParams{Now: micros(p.Now), Max: int64(p.Limit)}))
 }
 
 // AlertStepMany implements store.Executor.
@@ -146,16 +146,13 @@ func (e *executor) AlertStepMany(ctx context.Context, rows []store.AlertStepRow)
 
 // AlertAcknowledge implements store.Executor.
 func (e *executor) AlertAcknowledge(ctx context.Context, p store.AlertAcknowledgeParams) (*store.Alert, error) {
-	return one("acknowledge alert", alert)(e.q.AlertAcknowledge(ctx, dbsqlc.AlertAcknowledgeParams{ID: p.ID,
+	return store.One(res, "acknowledge alert", alert)(e.q.AlertAcknowledge(ctx, dbsqlc.AlertAcknowledgeParams{ID: p.ID,
 		AcknowledgedBy: p.ProfessionalID, Now: micros(p.Now)}))
 }
 
 // AlertAcknowledgeOverdueMany implements store.Executor.
 func (e *executor) AlertAcknowledgeOverdueMany(ctx context.Context, p store.AlertAcknowledgeOverdueManyParams) error {
-	if len(p.HouseholdIDs) == 0 {
-		return nil
-	}
-	return check("acknowledge overdue alerts", e.q.AlertAcknowledgeOverdueMany(ctx, dbsqlc.AlertAcknowledgeOverdueManyParams{
+	return res.Err("acknowledge overdue alerts", e.q.AlertAcknowledgeOverdueMany(ctx, dbsqlc.AlertAcknowledgeOverdueManyParams{
 		HouseholdIDs: jsonList(p.HouseholdIDs), AcknowledgedBy: p.By, Now: micros(p.Now)}))
 }
 
@@ -174,12 +171,12 @@ func (e *executor) NoticeInsertMany(ctx context.Context, p store.NoticeInsertMan
 
 // NoticeList implements store.Executor.
 func (e *executor) NoticeList(ctx context.Context, alertID string) ([]*store.Notice, error) {
-	return all("list notices", notice)(e.q.NoticeList(ctx, alertID))
+	return store.All(res, "list notices", notice)(e.q.NoticeList(ctx, alertID))
 }
 
 // EscalationPolicyUpsert implements store.Executor. Durations are stored in whole seconds.
 func (e *executor) EscalationPolicyUpsert(ctx context.Context, p store.EscalationPolicy) error {
-	return check("upsert escalation policy", e.q.EscalationPolicyUpsert(ctx, dbsqlc.EscalationPolicyUpsertParams{
+	return res.Err("upsert escalation policy", e.q.EscalationPolicyUpsert(ctx, dbsqlc.EscalationPolicyUpsertParams{
 		ScopeID: p.ScopeID, SupervisorAfterSecs: int64(p.SupervisorAfter / time.Second), OnCallAfterSecs: int64(p.OnCallAfter / time.Second),
 		OnCallProfessionalID: p.OnCallProfessionalID, UpdatedAt: micros(p.UpdatedAt)}))
 }
@@ -192,5 +189,5 @@ func escalationPolicy(p dbsqlc.EscalationPolicy) *store.EscalationPolicy {
 
 // EscalationPolicyList implements store.Executor.
 func (e *executor) EscalationPolicyList(ctx context.Context) ([]*store.EscalationPolicy, error) {
-	return all("list escalation policies", escalationPolicy)(e.q.EscalationPolicyList(ctx))
+	return store.All(res, "list escalation policies", escalationPolicy)(e.q.EscalationPolicyList(ctx))
 }

@@ -168,48 +168,14 @@ func interpretError(err error) error {
 	return err
 }
 
-// check returns nil, or err interpreted behind a fixed phrase saying what failed: never a
-// value, since values may be personal data.
-func check(what string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf("%s: %w", what, interpretError(err))
-}
+// res finishes every generated call with interpretError.
+var res = store.Results{Interpret: interpretError}
 
-// one converts the row of a one-row query, or interprets its error.
-func one[R, T any](what string, conv func(R) T) func(R, error) (T, error) {
-	return func(row R, err error) (T, error) {
-		if err != nil {
-			var zero T
-			return zero, check(what, err)
-		}
-		return conv(row), nil
-	}
-}
-
-// all converts the rows of a query, or interprets its error.
-func all[R, T any](what string, conv func(R) T) func([]R, error) ([]T, error) {
-	return func(rows []R, err error) ([]T, error) {
-		if err != nil {
-			return nil, check(what, err)
-		}
-		if len(rows) == 0 {
-			return nil, nil
-		}
-		out := make([]T, len(rows))
-		for i, r := range rows {
-			out[i] = conv(r)
-		}
-		return out, nil
-	}
-}
-
-// each runs one statement per row (in the caller's transaction), stopping at the first error.
+// each runs one statement per row, in the caller's transaction.
 func each[T any](what string, rows []T, exec func(T) error) error {
 	for _, r := range rows {
 		if err := exec(r); err != nil {
-			return check(what, err)
+			return res.Err(what, err)
 		}
 	}
 	return nil

@@ -42,7 +42,7 @@ func conflict(c dbsqlc.Conflict) *change.Conflict {
 
 // MutationLogGetMany implements store.Executor.
 func (e *executor) MutationLogGetMany(ctx context.Context, ids []string) ([]change.Result, error) {
-	return all("read mutation log", result)(e.q.MutationLogGetMany(ctx, jsonList(ids)))
+	return store.All(res, "read mutation log", result)(e.q.MutationLogGetMany(ctx, jsonList(ids)))
 }
 
 // MutationLogInsertMany implements store.Executor.
@@ -56,7 +56,7 @@ func (e *executor) MutationLogInsertMany(ctx context.Context, rows []server.Muta
 
 // PlanEntryHeaderGetMany implements store.Executor.
 func (e *executor) PlanEntryHeaderGetMany(ctx context.Context, ids []string) ([]server.Record, error) {
-	return all("read plan entry headers", record)(e.q.PlanEntryHeaderGetMany(ctx, jsonList(ids)))
+	return store.All(res, "read plan entry headers", record)(e.q.PlanEntryHeaderGetMany(ctx, jsonList(ids)))
 }
 
 // PlanEntryHeaderUpsertMany implements store.Executor.
@@ -73,7 +73,7 @@ func (e *executor) PlanEntryList(ctx context.Context, p store.PlanEntryListParam
 	rows, err := e.q.PlanEntryList(ctx, dbsqlc.PlanEntryListParams{HouseholdID: p.HouseholdID,
 		IncludeDeleted: p.IncludeDeleted, EntryID: p.EntryID})
 	if err != nil {
-		return nil, check("list plan entries", err)
+		return nil, res.Err("list plan entries", err)
 	}
 	var out []*store.PlanEntry
 	for _, r := range rows {
@@ -95,18 +95,18 @@ func planEntry(e dbsqlc.PlanEntry) *store.PlanEntry {
 
 // PlanEntryListChanged implements store.Executor.
 func (e *executor) PlanEntryListChanged(ctx context.Context, p store.ChangedParams) ([]*store.SyncRecord, error) {
-	return all("list changed plan entries", syncRecord)(e.q.PlanEntryListChanged(ctx, dbsqlc.PlanEntryListChangedParams{
+	return store.All(res, "list changed plan entries", syncRecord)(e.q.PlanEntryListChanged(ctx, dbsqlc.PlanEntryListChangedParams{
 		HouseholdID: p.HouseholdID, After: p.After}))
 }
 
 // FieldWriteListByRecords implements store.Executor.
 func (e *executor) FieldWriteListByRecords(ctx context.Context, recordIDs []string) ([]server.WriteRow, error) {
-	return all("read field writes", writeRow)(e.q.FieldWriteListByRecords(ctx, jsonList(recordIDs)))
+	return store.All(res, "read field writes", writeRow)(e.q.FieldWriteListByRecords(ctx, jsonList(recordIDs)))
 }
 
 // FieldWriteListChanged implements store.Executor.
 func (e *executor) FieldWriteListChanged(ctx context.Context, p store.ChangedParams) ([]server.WriteRow, error) {
-	return all("list changed field writes", writeRow)(e.q.FieldWriteListChanged(ctx, dbsqlc.FieldWriteListChangedParams{
+	return store.All(res, "list changed field writes", writeRow)(e.q.FieldWriteListChanged(ctx, dbsqlc.FieldWriteListChangedParams{
 		HouseholdID: p.HouseholdID, After: p.After}))
 }
 
@@ -129,15 +129,12 @@ func (e *executor) FieldWriteSetCurrentMany(ctx context.Context, rows []server.C
 
 // FieldWriteReviveMany implements store.Executor.
 func (e *executor) FieldWriteReviveMany(ctx context.Context, recordIDs []string) error {
-	if len(recordIDs) == 0 {
-		return nil
-	}
-	return check("revive field writes", e.q.FieldWriteReviveMany(ctx, jsonList(recordIDs)))
+	return res.Err("revive field writes", e.q.FieldWriteReviveMany(ctx, jsonList(recordIDs)))
 }
 
 // RecordDeleteListByRecords implements store.Executor.
 func (e *executor) RecordDeleteListByRecords(ctx context.Context, recordIDs []string) ([]server.DeleteRow, error) {
-	return all("read record deletes", deleteRow)(e.q.RecordDeleteListByRecords(ctx, jsonList(recordIDs)))
+	return store.All(res, "read record deletes", deleteRow)(e.q.RecordDeleteListByRecords(ctx, jsonList(recordIDs)))
 }
 
 // RecordDeleteInsertMany implements store.Executor.
@@ -151,13 +148,13 @@ func (e *executor) RecordDeleteInsertMany(ctx context.Context, rows []server.Del
 
 // ConflictListByRecordsOrIDs implements store.Executor.
 func (e *executor) ConflictListByRecordsOrIDs(ctx context.Context, recordIDs, ids []string) ([]*change.Conflict, error) {
-	return all("read conflicts", conflict)(e.q.ConflictListByRecordsOrIDs(ctx, dbsqlc.ConflictListByRecordsOrIDsParams{
+	return store.All(res, "read conflicts", conflict)(e.q.ConflictListByRecordsOrIDs(ctx, dbsqlc.ConflictListByRecordsOrIDsParams{
 		RecordIDs: jsonList(recordIDs), IDs: jsonList(ids)}))
 }
 
 // ConflictListChanged implements store.Executor.
 func (e *executor) ConflictListChanged(ctx context.Context, p store.ChangedParams) ([]*change.Conflict, error) {
-	return all("list changed conflicts", conflict)(e.q.ConflictListChanged(ctx, dbsqlc.ConflictListChangedParams{
+	return store.All(res, "list changed conflicts", conflict)(e.q.ConflictListChanged(ctx, dbsqlc.ConflictListChangedParams{
 		HouseholdID: p.HouseholdID, After: p.After}))
 }
 
