@@ -41,6 +41,9 @@ func loadSyncState(ctx context.Context, tx Executor, muts []change.Mutation, now
 	records, conflicts, mutations := server.Keys(muts)
 	st := server.State{Versions: map[string]int64{}, Known: map[string]change.Result{},
 		Records: map[string]server.Record{}, Conflicts: map[string]change.Conflict{}}
+	if len(mutations) == 0 {
+		return st, nil
+	}
 	known, err := tx.MutationLogGetMany(ctx, mutations)
 	if err != nil {
 		return st, err

@@ -40,13 +40,13 @@ func (c *clock) Add(d time.Duration) {
 
 // countingStore counts link lookups, to show that junk never reaches the database.
 type countingStore struct {
-	Store
+	*store.DB
 	lookups atomic.Int32
 }
 
 func (s *countingStore) LinkGetByTokenHash(ctx context.Context, h string) (*store.Link, error) {
 	s.lookups.Add(1)
-	return s.Store.LinkGetByTokenHash(ctx, h)
+	return s.DB.LinkGetByTokenHash(ctx, h)
 }
 
 // syncBuffer is a log sink safe for concurrent writes.
@@ -107,7 +107,7 @@ func newEnv(t testing.TB, tweak func(*Config)) *env {
 		LeadProfessionalID: "p-lead", StartDate: "2026-03-01", NextDueAt: &due, OverdueAt: &overdue, OpensAt: &opens}})
 	must(t, err)
 
-	e := &env{t: t, st: &countingStore{Store: s}, clock: &clock{now: t0}, log: &syncBuffer{}}
+	e := &env{t: t, st: &countingStore{DB: s}, clock: &clock{now: t0}, log: &syncBuffer{}}
 	cfg := Config{Store: e.st, Now: e.clock.Now, Secret: testSecret, Log: zerolog.New(e.log),
 		PerLinkRate: generous, PerAddressRate: generous, AnswerFloor: -1}
 	if tweak != nil {

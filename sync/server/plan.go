@@ -64,8 +64,9 @@ type Changes struct {
 	// Mutations are the new entries of the mutation log (duplicates are not repeated).
 	Mutations []MutationRow
 	Writes    []WriteRow
-	// Current lists, for every field the push wrote, its winner; every other write of the field
-	// is not current.
+	// Current lists the fields whose stored current write lost to a write of this push (which
+	// Writes inserts with its current flag set), with the winner; every other write of such a
+	// field is not current.
 	Current []Current
 	Deletes []DeleteRow
 	// Records are the headers to insert or update.
@@ -286,11 +287,21 @@ func (pl *planner) finish(ch *Changes) {
 	for _, w := range pl.writes {
 		authors[w.MutationID] = w.AuthorID
 	}
+	stored := map[[2]string]string{} // the stored current write of each field
+	for _, w := range pl.st.Writes {
+		if w.Current {
+			stored[[2]string{w.RecordID, w.Field}] = w.MutationID
+		}
+	}
 	winners := map[[2]string]string{}
 	for _, k := range pl.fields {
 		st := pl.replicas[k[0]].State(k[0])
 		winners[k] = st.Fields[k[1]].MutationID
-		ch.Current = append(ch.Current, Current{RecordID: k[0], Field: k[1], MutationID: winners[k], Version: pl.records[k[0]].Version})
+		// The writes this push inserts carry their current flag; only a stored current write
+		// that lost its place must be changed (a new record's fields never are).
+		if was, ok := stored[k]; ok && was != winners[k] {
+			ch.Current = append(ch.Current, Current{RecordID: k[0], Field: k[1], MutationID: winners[k], Version: pl.records[k[0]].Version})
+		}
 		for _, c := range st.Conflicts {
 			if c.Field != k[1] {
 				continue

@@ -360,9 +360,9 @@ func TestPlanMerges(t *testing.T) {
 				if len(ch.Records) != 1 || ch.Records[0] != want {
 					t.Fatalf("records %+v, want %+v", ch.Records, want)
 				}
-				wantCurrent := []server.Current{{RecordID: "r1", Field: "name", MutationID: "m0", Version: 11}, {RecordID: "r1", Field: "phone", MutationID: "m0", Version: 11}}
-				if !slices.Equal(ch.Current, wantCurrent) {
-					t.Fatalf("current %+v, want %+v", ch.Current, wantCurrent)
+				// A new record's writes are inserted current: no stored write changes.
+				if len(ch.Current) != 0 || len(ch.Writes) != 2 || !ch.Writes[0].Current || !ch.Writes[1].Current {
+					t.Fatalf("current %+v, writes %+v: want both writes inserted current and nothing to update", ch.Current, ch.Writes)
 				}
 			},
 		},
@@ -380,7 +380,8 @@ func TestPlanMerges(t *testing.T) {
 			want:  []string{"m2 merged"},
 			check: func(t *testing.T, ch server.Changes, s *stored) {
 				wantConflicts()(t, ch, s)
-				if len(ch.Current) != 1 || ch.Current[0].MutationID != "m3" || ch.Writes[0].Current {
+				// The stored winner m3 stays current: no stored write changes.
+				if len(ch.Current) != 0 || ch.Writes[0].Current {
 					t.Fatalf("current %+v, write %+v: the winner m3 must stay current", ch.Current, ch.Writes)
 				}
 			},

@@ -30,82 +30,70 @@ func escalationPolicy(r dbsqlc.EscalationPolicy) *store.EscalationPolicy {
 
 func (e executor) AlertInsertMany(ctx context.Context, p store.AlertInsertManyParams) ([]string, error) {
 	as := p.Alerts
-	if len(as) == 0 {
-		return nil, nil
-	}
-	return all(fmt.Sprintf("raise %d alerts", len(as)), same[string])(q.AlertInsertMany(ctx, e.db, dbsqlc.AlertInsertManyParams{
-		ID:          column(as, func(a store.Alert) string { return a.ID }),
-		Kind:        column(as, func(a store.Alert) string { return a.Kind }),
-		ScheduleID:  column(as, func(a store.Alert) string { return a.ScheduleID }),
-		HouseholdID: column(as, func(a store.Alert) string { return a.HouseholdID }),
-		LeadID:      column(as, func(a store.Alert) string { return a.LeadID }),
-		DueAt:       column(as, func(a store.Alert) time.Time { return a.DueAt }),
-		NextStepAt:  column(as, func(a store.Alert) *time.Time { return a.NextStepAt }),
+	return store.All(res, fmt.Sprintf("raise %d alerts", len(as)), store.Same[string])(q.AlertInsertMany(ctx, e.db, dbsqlc.AlertInsertManyParams{
+		ID:          store.Column(as, func(a store.Alert) string { return a.ID }),
+		Kind:        store.Column(as, func(a store.Alert) string { return a.Kind }),
+		ScheduleID:  store.Column(as, func(a store.Alert) string { return a.ScheduleID }),
+		HouseholdID: store.Column(as, func(a store.Alert) string { return a.HouseholdID }),
+		LeadID:      store.Column(as, func(a store.Alert) string { return a.LeadID }),
+		DueAt:       store.Column(as, func(a store.Alert) time.Time { return a.DueAt }),
+		NextStepAt:  store.Column(as, func(a store.Alert) *time.Time { return a.NextStepAt }),
 		Now:         p.Now,
 	}))
 }
 
 func (e executor) AlertGet(ctx context.Context, id string) (*store.Alert, error) {
-	return one("get alert "+id, alert)(q.AlertGet(ctx, e.db, id))
+	return store.One(res, "get alert "+id, alert)(q.AlertGet(ctx, e.db, id))
 }
 
 func (e executor) AlertListByHousehold(ctx context.Context, householdID string, limit int) ([]*store.Alert, error) {
-	return all("list alerts of "+householdID, alert)(q.AlertListByHousehold(ctx, e.db,
+	return store.All(res, "list alerts of "+householdID, alert)(q.AlertListByHousehold(ctx, e.db,
 		dbsqlc.AlertListByHouseholdParams{HouseholdID: householdID, MaxRows: int32(limit)}))
 }
 
 func (e executor) AlertClaimDue(ctx context.Context, p store.ClaimParams) ([]*store.Alert, error) {
-	return all("claim due alerts", alert)(q.AlertClaimDue(ctx, e.db, dbsqlc.AlertClaimDueParams{Now: p.Now, MaxRows: int32(p.Limit)}))
+	return store.All(res, "claim due alerts", alert)(q.AlertClaimDue(ctx, e.db, dbsqlc.AlertClaimDueParams{Now: p.Now, MaxRows: int32(p.Limit)}))
 }
 
 func (e executor) AlertStepMany(ctx context.Context, rows []store.AlertStepRow) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	return fail(fmt.Sprintf("step %d alerts", len(rows)), q.AlertStepMany(ctx, e.db, dbsqlc.AlertStepManyParams{
-		ID:         column(rows, func(r store.AlertStepRow) string { return r.ID }),
-		Step:       column(rows, func(r store.AlertStepRow) int32 { return r.Step }),
-		NextStepAt: column(rows, func(r store.AlertStepRow) *time.Time { return r.NextStepAt }),
+	return res.Err(fmt.Sprintf("step %d alerts", len(rows)), q.AlertStepMany(ctx, e.db, dbsqlc.AlertStepManyParams{
+		ID:         store.Column(rows, func(r store.AlertStepRow) string { return r.ID }),
+		Step:       store.Column(rows, func(r store.AlertStepRow) int32 { return r.Step }),
+		NextStepAt: store.Column(rows, func(r store.AlertStepRow) *time.Time { return r.NextStepAt }),
 	}))
 }
 
 func (e executor) AlertAcknowledge(ctx context.Context, p store.AlertAcknowledgeParams) (*store.Alert, error) {
-	return one("acknowledge alert "+p.ID, alert)(q.AlertAcknowledge(ctx, e.db,
+	return store.One(res, "acknowledge alert "+p.ID, alert)(q.AlertAcknowledge(ctx, e.db,
 		dbsqlc.AlertAcknowledgeParams{ID: p.ID, By: p.ProfessionalID, Now: p.Now}))
 }
 
 func (e executor) AlertAcknowledgeOverdueMany(ctx context.Context, p store.AlertAcknowledgeOverdueManyParams) error {
-	if len(p.HouseholdIDs) == 0 {
-		return nil
-	}
-	return fail("acknowledge overdue alerts", q.AlertAcknowledgeOverdueMany(ctx, e.db,
+	return res.Err("acknowledge overdue alerts", q.AlertAcknowledgeOverdueMany(ctx, e.db,
 		dbsqlc.AlertAcknowledgeOverdueManyParams{HouseholdIDs: p.HouseholdIDs, By: p.By, Now: p.Now}))
 }
 
 func (e executor) NoticeInsertMany(ctx context.Context, p store.NoticeInsertManyParams) ([]string, error) {
 	ns := p.Notices
-	if len(ns) == 0 {
-		return nil, nil
-	}
-	return all(fmt.Sprintf("record %d notices", len(ns)), same[string])(q.NoticeInsertMany(ctx, e.db, dbsqlc.NoticeInsertManyParams{
-		ID:      column(ns, func(n store.Notice) string { return n.ID }),
-		AlertID: column(ns, func(n store.Notice) string { return n.AlertID }),
-		Step:    column(ns, func(n store.Notice) int32 { return n.Step }),
+	return store.All(res, fmt.Sprintf("record %d notices", len(ns)), store.Same[string])(q.NoticeInsertMany(ctx, e.db, dbsqlc.NoticeInsertManyParams{
+		ID:      store.Column(ns, func(n store.Notice) string { return n.ID }),
+		AlertID: store.Column(ns, func(n store.Notice) string { return n.AlertID }),
+		Step:    store.Column(ns, func(n store.Notice) int32 { return n.Step }),
 		Now:     p.Now,
 	}))
 }
 
 func (e executor) NoticeList(ctx context.Context, alertID string) ([]*store.Notice, error) {
-	return all("list notices of "+alertID, notice)(q.NoticeList(ctx, e.db, alertID))
+	return store.All(res, "list notices of "+alertID, notice)(q.NoticeList(ctx, e.db, alertID))
 }
 
 func (e executor) EscalationPolicyUpsert(ctx context.Context, p store.EscalationPolicy) error {
-	return fail("set escalation policy of "+p.ScopeID, q.EscalationPolicyUpsert(ctx, e.db, dbsqlc.EscalationPolicyUpsertParams{
+	return res.Err("set escalation policy of "+p.ScopeID, q.EscalationPolicyUpsert(ctx, e.db, dbsqlc.EscalationPolicyUpsertParams{
 		ScopeID: p.ScopeID, SupervisorAfterSecs: int32(p.SupervisorAfter / time.Second),
 		OnCallAfterSecs: int32(p.OnCallAfter / time.Second), OnCallProfessionalID: p.OnCallProfessionalID,
 		UpdatedAt: p.UpdatedAt}))
 }
 
 func (e executor) EscalationPolicyList(ctx context.Context) ([]*store.EscalationPolicy, error) {
-	return all("list escalation policies", escalationPolicy)(q.EscalationPolicyList(ctx, e.db))
+	return store.All(res, "list escalation policies", escalationPolicy)(q.EscalationPolicyList(ctx, e.db))
 }

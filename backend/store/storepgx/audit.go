@@ -17,20 +17,17 @@ func auditEvent(r dbsqlc.AuditEvent) *store.AuditEvent {
 }
 
 func (e executor) AuditInsertMany(ctx context.Context, events []store.AuditEvent) error {
-	if len(events) == 0 {
-		return nil
-	}
-	return fail(fmt.Sprintf("append %d audit events", len(events)), q.AuditInsertMany(ctx, e.db, dbsqlc.AuditInsertManyParams{
-		ID:             column(events, func(a store.AuditEvent) string { return a.ID }),
-		At:             column(events, func(a store.AuditEvent) time.Time { return a.At }),
-		ProfessionalID: column(events, func(a store.AuditEvent) string { return a.ProfessionalID }),
-		DeviceID:       column(events, func(a store.AuditEvent) string { return a.DeviceID }),
-		Action:         column(events, func(a store.AuditEvent) string { return a.Action }),
-		HouseholdID:    column(events, func(a store.AuditEvent) string { return a.HouseholdID }),
-		RequestID:      column(events, func(a store.AuditEvent) string { return a.RequestID }),
+	return res.Err(fmt.Sprintf("append %d audit events", len(events)), q.AuditInsertMany(ctx, e.db, dbsqlc.AuditInsertManyParams{
+		ID:             store.Column(events, func(a store.AuditEvent) string { return a.ID }),
+		At:             store.Column(events, func(a store.AuditEvent) time.Time { return a.At }),
+		ProfessionalID: store.Column(events, func(a store.AuditEvent) string { return a.ProfessionalID }),
+		DeviceID:       store.Column(events, func(a store.AuditEvent) string { return a.DeviceID }),
+		Action:         store.Column(events, func(a store.AuditEvent) string { return a.Action }),
+		HouseholdID:    store.Column(events, func(a store.AuditEvent) string { return a.HouseholdID }),
+		RequestID:      store.Column(events, func(a store.AuditEvent) string { return a.RequestID }),
 	}))
 }
 
 func (e executor) AuditListByHousehold(ctx context.Context, householdID string) ([]*store.AuditEvent, error) {
-	return all("list audit of "+householdID, auditEvent)(q.AuditListByHousehold(ctx, e.db, householdID))
+	return store.All(res, "list audit of "+householdID, auditEvent)(q.AuditListByHousehold(ctx, e.db, householdID))
 }

@@ -20,17 +20,17 @@ func digestCounts(r dbsqlc.DigestCountRow) *store.Digest {
 }
 
 func (e executor) DigestGet(ctx context.Context, professionalID string, slotAt time.Time) (*store.Digest, error) {
-	return one("get digest of "+professionalID, digest)(q.DigestGet(ctx, e.db,
+	return store.One(res, "get digest of "+professionalID, digest)(q.DigestGet(ctx, e.db,
 		dbsqlc.DigestGetParams{ProfessionalID: professionalID, SlotAt: slotAt}))
 }
 
 func (e executor) DigestCount(ctx context.Context, p store.DigestCreateParams) (*store.Digest, error) {
-	return one("count digest of "+p.ProfessionalID, digestCounts)(q.DigestCount(ctx, e.db,
+	return store.One(res, "count digest of "+p.ProfessionalID, digestCounts)(q.DigestCount(ctx, e.db,
 		dbsqlc.DigestCountParams{ProfessionalID: p.ProfessionalID, Since: p.Since, SlotAt: p.SlotAt}))
 }
 
 func (e executor) DigestInsert(ctx context.Context, d store.Digest) error {
-	return fail("record digest of "+d.ProfessionalID, q.DigestInsert(ctx, e.db, dbsqlc.DigestInsertParams{
+	return res.Err("record digest of "+d.ProfessionalID, q.DigestInsert(ctx, e.db, dbsqlc.DigestInsertParams{
 		ProfessionalID: d.ProfessionalID, SlotAt: d.SlotAt, Overdue: d.Overdue, Escalated: d.Escalated,
 		Concerns: d.Concerns, NoticeID: d.NoticeID, CreatedAt: d.CreatedAt}))
 }

@@ -23,63 +23,63 @@ func team(r dbsqlc.Team) *store.Team {
 }
 
 func (e executor) OrganizationUpsert(ctx context.Context, o store.Organization) error {
-	return fail("upsert organization "+o.ID, q.OrganizationUpsert(ctx, e.db,
+	return res.Err("upsert organization "+o.ID, q.OrganizationUpsert(ctx, e.db,
 		dbsqlc.OrganizationUpsertParams{ID: o.ID, Name: o.Name, CreatedAt: o.CreatedAt}))
 }
 
 func (e executor) OrganizationGet(ctx context.Context, id string) (*store.Organization, error) {
-	return one("get organization "+id, organization)(q.OrganizationGet(ctx, e.db, id))
+	return store.One(res, "get organization "+id, organization)(q.OrganizationGet(ctx, e.db, id))
 }
 
 func (e executor) OrganizationList(ctx context.Context) ([]*store.Organization, error) {
-	return all("list organizations", organization)(q.OrganizationList(ctx, e.db))
+	return store.All(res, "list organizations", organization)(q.OrganizationList(ctx, e.db))
 }
 
 func (e executor) ProfessionalUpsert(ctx context.Context, p store.Professional) error {
-	return fail("upsert professional "+p.ID, q.ProfessionalUpsert(ctx, e.db, dbsqlc.ProfessionalUpsertParams{
+	return res.Err("upsert professional "+p.ID, q.ProfessionalUpsert(ctx, e.db, dbsqlc.ProfessionalUpsertParams{
 		ID: p.ID, OrganizationID: p.OrganizationID, DisplayName: p.DisplayName, Email: p.Email, Phone: p.Phone,
 		Role: string(p.Role), CreatedAt: p.CreatedAt}))
 }
 
 func (e executor) ProfessionalGet(ctx context.Context, id string) (*store.Professional, error) {
-	return one("get professional "+id, professional)(q.ProfessionalGet(ctx, e.db, id))
+	return store.One(res, "get professional "+id, professional)(q.ProfessionalGet(ctx, e.db, id))
 }
 
 func (e executor) ProfessionalListByOrganization(ctx context.Context, organizationID string) ([]*store.Professional, error) {
-	return all("list professionals of organization "+organizationID, professional)(
+	return store.All(res, "list professionals of organization "+organizationID, professional)(
 		q.ProfessionalListByOrganization(ctx, e.db, organizationID))
 }
 
 func (e executor) ProfessionalListByRole(ctx context.Context, role store.Role) ([]*store.Professional, error) {
-	return all("list professionals by role", professional)(q.ProfessionalListByRole(ctx, e.db, string(role)))
+	return store.All(res, "list professionals by role", professional)(q.ProfessionalListByRole(ctx, e.db, string(role)))
 }
 
 func (e executor) TeamUpsert(ctx context.Context, t store.Team) error {
-	return fail("upsert team "+t.ID, q.TeamUpsert(ctx, e.db, dbsqlc.TeamUpsertParams{ID: t.ID, Name: t.Name, CreatedAt: t.CreatedAt}))
+	return res.Err("upsert team "+t.ID, q.TeamUpsert(ctx, e.db, dbsqlc.TeamUpsertParams{ID: t.ID, Name: t.Name, CreatedAt: t.CreatedAt}))
 }
 
 func (e executor) TeamGet(ctx context.Context, id string) (*store.Team, error) {
-	return one("get team "+id, team)(q.TeamGet(ctx, e.db, id))
+	return store.One(res, "get team "+id, team)(q.TeamGet(ctx, e.db, id))
 }
 
 func (e executor) TeamList(ctx context.Context) ([]*store.Team, error) {
-	return all("list teams", team)(q.TeamList(ctx, e.db))
+	return store.All(res, "list teams", team)(q.TeamList(ctx, e.db))
 }
 
 func (e executor) TeamMemberInsert(ctx context.Context, m store.TeamMember) error {
-	return fail("add member to team "+m.TeamID, q.TeamMemberInsert(ctx, e.db,
+	return res.Err("add member to team "+m.TeamID, q.TeamMemberInsert(ctx, e.db,
 		dbsqlc.TeamMemberInsertParams{TeamID: m.TeamID, ProfessionalID: m.ProfessionalID}))
 }
 
 func (e executor) TeamMemberDelete(ctx context.Context, m store.TeamMember) error {
-	return fail("remove member from team "+m.TeamID, q.TeamMemberDelete(ctx, e.db,
+	return res.Err("remove member from team "+m.TeamID, q.TeamMemberDelete(ctx, e.db,
 		dbsqlc.TeamMemberDeleteParams{TeamID: m.TeamID, ProfessionalID: m.ProfessionalID}))
 }
 
 func (e executor) TeamListByProfessional(ctx context.Context, professionalID string) ([]*store.Team, error) {
-	return all("list teams of "+professionalID, team)(q.TeamListByProfessional(ctx, e.db, professionalID))
+	return store.All(res, "list teams of "+professionalID, team)(q.TeamListByProfessional(ctx, e.db, professionalID))
 }
 
 func (e executor) TeamMemberList(ctx context.Context, teamID string) ([]*store.Professional, error) {
-	return all("list members of team "+teamID, professional)(q.TeamMemberList(ctx, e.db, teamID))
+	return store.All(res, "list members of team "+teamID, professional)(q.TeamMemberList(ctx, e.db, teamID))
 }

@@ -42,45 +42,5 @@ func interpretError(err error) error {
 	return err
 }
 
-// fail interprets err and says what failed. what names the operation and ids, never personal
-// data (names, contact details, notes) and never the database URL.
-func fail(what string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf("%s: %w", what, interpretError(err))
-}
-
-// one finishes a single-row query: it converts the row, or interprets the error.
-// Use: return one("get team "+id, team)(q.TeamGet(ctx, e.db, id)).
-func one[R, T any](what string, conv func(R) T) func(R, error) (T, error) {
-	return func(r R, err error) (T, error) {
-		if err != nil {
-			var zero T
-			return zero, fail(what, err)
-		}
-		return conv(r), nil
-	}
-}
-
-// all finishes a many-row query like one.
-func all[R, T any](what string, conv func(R) T) func([]R, error) ([]T, error) {
-	return func(rs []R, err error) ([]T, error) {
-		if err != nil {
-			return nil, fail(what, err)
-		}
-		return column(rs, conv), nil
-	}
-}
-
-// column is one column of a set-based statement: f of every row.
-func column[T, C any](rows []T, f func(T) C) []C {
-	out := make([]C, len(rows))
-	for i, r := range rows {
-		out[i] = f(r)
-	}
-	return out
-}
-
-// same is the identity, for rows that need no conversion.
-func same[T any](v T) T { return v }
+// res finishes every generated call with interpretError.
+var res = store.Results{Interpret: interpretError}

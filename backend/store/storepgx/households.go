@@ -23,50 +23,47 @@ func careTeamMember(r dbsqlc.CareTeamMember) *store.CareTeamMember {
 }
 
 func (e executor) HouseholdInsert(ctx context.Context, h store.Household) error {
-	return fail("create household "+h.ID, q.HouseholdInsert(ctx, e.db, dbsqlc.HouseholdInsertParams{
+	return res.Err("create household "+h.ID, q.HouseholdInsert(ctx, e.db, dbsqlc.HouseholdInsertParams{
 		ID: h.ID, Code: h.Code, TeamID: h.TeamID, DisplayName: h.DisplayName, CreatedAt: h.CreatedAt}))
 }
 
 func (e executor) HouseholdGet(ctx context.Context, id string) (*store.Household, error) {
-	return one("get household "+id, household)(q.HouseholdGet(ctx, e.db, id))
+	return store.One(res, "get household "+id, household)(q.HouseholdGet(ctx, e.db, id))
 }
 
 // HouseholdLockBump is two statements: the row locks in id order first, then the bump (an
 // UPDATE locks its rows in whatever order its plan reads them).
 func (e executor) HouseholdLockBump(ctx context.Context, p store.HouseholdLockBumpParams) ([]store.HouseholdVersion, error) {
-	if len(p.IDs) == 0 {
-		return nil, nil
-	}
 	if err := q.HouseholdLock(ctx, e.db, p.IDs); err != nil {
-		return nil, fail("lock households", err)
+		return nil, res.Err("lock households", err)
 	}
-	return all("bump households", householdVersion)(q.HouseholdBump(ctx, e.db, dbsqlc.HouseholdBumpParams{IDs: p.IDs, Now: p.Now}))
+	return store.All(res, "bump households", householdVersion)(q.HouseholdBump(ctx, e.db, dbsqlc.HouseholdBumpParams{IDs: p.IDs, Now: p.Now}))
 }
 
 func (e executor) HouseholdListVisible(ctx context.Context, p store.HouseholdListVisibleParams) ([]*store.Household, error) {
-	return all("list households of "+p.ProfessionalID, household)(q.HouseholdListVisible(ctx, e.db,
+	return store.All(res, "list households of "+p.ProfessionalID, household)(q.HouseholdListVisible(ctx, e.db,
 		dbsqlc.HouseholdListVisibleParams{ProfessionalID: p.ProfessionalID, AfterID: p.AfterID, MaxRows: int32(p.Limit)}))
 }
 
 func (e executor) HouseholdCanAccess(ctx context.Context, professionalID, householdID string) (bool, error) {
-	return one("check access to household "+householdID, same[bool])(q.HouseholdCanAccess(ctx, e.db,
+	return store.One(res, "check access to household "+householdID, store.Same[bool])(q.HouseholdCanAccess(ctx, e.db,
 		dbsqlc.HouseholdCanAccessParams{HouseholdID: householdID, ProfessionalID: professionalID}))
 }
 
 func (e executor) CareTeamMemberClearLead(ctx context.Context, householdID string) error {
-	return fail("clear lead of "+householdID, q.CareTeamMemberClearLead(ctx, e.db, householdID))
+	return res.Err("clear lead of "+householdID, q.CareTeamMemberClearLead(ctx, e.db, householdID))
 }
 
 func (e executor) CareTeamMemberUpsert(ctx context.Context, m store.CareTeamMember) error {
-	return fail("set care team member of "+m.HouseholdID, q.CareTeamMemberUpsert(ctx, e.db, dbsqlc.CareTeamMemberUpsertParams{
+	return res.Err("set care team member of "+m.HouseholdID, q.CareTeamMemberUpsert(ctx, e.db, dbsqlc.CareTeamMemberUpsertParams{
 		HouseholdID: m.HouseholdID, ProfessionalID: m.ProfessionalID, Lead: m.Lead}))
 }
 
 func (e executor) CareTeamMemberDelete(ctx context.Context, householdID, professionalID string) (bool, error) {
-	return one("remove care team member of "+householdID, func(n int64) bool { return n > 0 })(q.CareTeamMemberDelete(ctx, e.db,
+	return store.One(res, "remove care team member of "+householdID, func(n int64) bool { return n > 0 })(q.CareTeamMemberDelete(ctx, e.db,
 		dbsqlc.CareTeamMemberDeleteParams{HouseholdID: householdID, ProfessionalID: professionalID}))
 }
 
 func (e executor) CareTeamMemberList(ctx context.Context, householdID string) ([]*store.CareTeamMember, error) {
-	return all("list care team of "+householdID, careTeamMember)(q.CareTeamMemberList(ctx, e.db, householdID))
+	return store.All(res, "list care team of "+householdID, careTeamMember)(q.CareTeamMemberList(ctx, e.db, householdID))
 }

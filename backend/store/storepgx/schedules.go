@@ -20,12 +20,12 @@ func schedule(r dbsqlc.Schedule) *store.Schedule {
 }
 
 func (e executor) ScheduleGet(ctx context.Context, id string) (*store.Schedule, error) {
-	return one("get schedule "+id, schedule)(q.ScheduleGet(ctx, e.db, id))
+	return store.One(res, "get schedule "+id, schedule)(q.ScheduleGet(ctx, e.db, id))
 }
 
 func (e executor) ScheduleUpsert(ctx context.Context, p store.ScheduleUpsertRowParams) (*store.Schedule, error) {
 	s := p.Schedule
-	return one("write schedule "+s.ID, schedule)(q.ScheduleUpsert(ctx, e.db, dbsqlc.ScheduleUpsertParams{
+	return store.One(res, "write schedule "+s.ID, schedule)(q.ScheduleUpsert(ctx, e.db, dbsqlc.ScheduleUpsertParams{
 		ID: s.ID, HouseholdID: s.HouseholdID, Rule: s.Rule, TimeZone: s.TimeZone, LocalTime: s.LocalTime,
 		GraceMinutes: s.GraceMinutes, Channel: s.Channel, LeadProfessionalID: s.LeadProfessionalID, Paused: s.Paused,
 		StartDate: s.StartDate, EndDate: s.EndDate, NextDueAt: s.NextDueAt, Version: p.Version, Now: p.Now,
@@ -33,37 +33,31 @@ func (e executor) ScheduleUpsert(ctx context.Context, p store.ScheduleUpsertRowP
 }
 
 func (e executor) ScheduleListByHousehold(ctx context.Context, householdID string) ([]*store.Schedule, error) {
-	return all("list schedules of "+householdID, schedule)(q.ScheduleListByHousehold(ctx, e.db, householdID))
+	return store.All(res, "list schedules of "+householdID, schedule)(q.ScheduleListByHousehold(ctx, e.db, householdID))
 }
 
 func (e executor) ScheduleListChanged(ctx context.Context, p store.ChangedParams) ([]*store.Schedule, error) {
-	return all("pull schedules of "+p.HouseholdID, schedule)(q.ScheduleListChanged(ctx, e.db,
+	return store.All(res, "pull schedules of "+p.HouseholdID, schedule)(q.ScheduleListChanged(ctx, e.db,
 		dbsqlc.ScheduleListChangedParams{HouseholdID: p.HouseholdID, After: p.After}))
 }
 
 func (e executor) ScheduleClaimDue(ctx context.Context, p store.ClaimParams) ([]*store.Schedule, error) {
-	return all("claim due schedules", schedule)(q.ScheduleClaimDue(ctx, e.db,
+	return store.All(res, "claim due schedules", schedule)(q.ScheduleClaimDue(ctx, e.db,
 		dbsqlc.ScheduleClaimDueParams{Now: p.Now, MaxRows: int32(p.Limit)}))
 }
 
 func (e executor) ScheduleAdvanceMany(ctx context.Context, rows []store.ScheduleAdvanceRow) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	return fail(fmt.Sprintf("advance %d schedules", len(rows)), q.ScheduleAdvanceMany(ctx, e.db, dbsqlc.ScheduleAdvanceManyParams{
-		ID:        column(rows, func(r store.ScheduleAdvanceRow) string { return r.ID }),
-		NextDueAt: column(rows, func(r store.ScheduleAdvanceRow) *time.Time { return r.NextDueAt }),
-		OverdueAt: column(rows, func(r store.ScheduleAdvanceRow) *time.Time { return r.OverdueAt }),
-		OpensAt:   column(rows, func(r store.ScheduleAdvanceRow) *time.Time { return r.OpensAt }),
+	return res.Err(fmt.Sprintf("advance %d schedules", len(rows)), q.ScheduleAdvanceMany(ctx, e.db, dbsqlc.ScheduleAdvanceManyParams{
+		ID:        store.Column(rows, func(r store.ScheduleAdvanceRow) string { return r.ID }),
+		NextDueAt: store.Column(rows, func(r store.ScheduleAdvanceRow) *time.Time { return r.NextDueAt }),
+		OverdueAt: store.Column(rows, func(r store.ScheduleAdvanceRow) *time.Time { return r.OverdueAt }),
+		OpensAt:   store.Column(rows, func(r store.ScheduleAdvanceRow) *time.Time { return r.OpensAt }),
 	}))
 }
 
 func (e executor) ScheduleCheckInMany(ctx context.Context, rows []store.HouseholdInstant) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	return fail("record check-ins on schedules", q.ScheduleCheckInMany(ctx, e.db, dbsqlc.ScheduleCheckInManyParams{
-		HouseholdID: column(rows, func(r store.HouseholdInstant) string { return r.HouseholdID }),
-		At:          column(rows, func(r store.HouseholdInstant) time.Time { return r.At }),
+	return res.Err("record check-ins on schedules", q.ScheduleCheckInMany(ctx, e.db, dbsqlc.ScheduleCheckInManyParams{
+		HouseholdID: store.Column(rows, func(r store.HouseholdInstant) string { return r.HouseholdID }),
+		At:          store.Column(rows, func(r store.HouseholdInstant) time.Time { return r.At }),
 	}))
 }

@@ -62,163 +62,127 @@ func planEntries(rows []dbsqlc.PlanEntryListRow) []*store.PlanEntry {
 }
 
 func (e executor) MutationLogGetMany(ctx context.Context, ids []string) ([]change.Result, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	return all("read mutation log", mutationResult)(q.MutationLogGetMany(ctx, e.db, ids))
+	return store.All(res, "read mutation log", mutationResult)(q.MutationLogGetMany(ctx, e.db, ids))
 }
 
 func (e executor) MutationLogInsertMany(ctx context.Context, rows []server.MutationRow) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	return fail(fmt.Sprintf("log %d mutations", len(rows)), q.MutationLogInsertMany(ctx, e.db, dbsqlc.MutationLogInsertManyParams{
-		ID:             column(rows, func(r server.MutationRow) string { return r.MutationID }),
-		HouseholdID:    column(rows, func(r server.MutationRow) string { return r.HouseholdID }),
-		DeviceID:       column(rows, func(r server.MutationRow) string { return r.DeviceID }),
-		ProfessionalID: column(rows, func(r server.MutationRow) string { return r.ProfessionalID }),
-		Outcome:        column(rows, func(r server.MutationRow) int32 { return int32(r.Outcome) }),
-		Reason:         column(rows, func(r server.MutationRow) int32 { return int32(r.Reason) }),
-		Detail:         column(rows, func(r server.MutationRow) string { return r.Detail }),
-		Version:        column(rows, func(r server.MutationRow) int64 { return r.Version }),
+	return res.Err(fmt.Sprintf("log %d mutations", len(rows)), q.MutationLogInsertMany(ctx, e.db, dbsqlc.MutationLogInsertManyParams{
+		ID:             store.Column(rows, func(r server.MutationRow) string { return r.MutationID }),
+		HouseholdID:    store.Column(rows, func(r server.MutationRow) string { return r.HouseholdID }),
+		DeviceID:       store.Column(rows, func(r server.MutationRow) string { return r.DeviceID }),
+		ProfessionalID: store.Column(rows, func(r server.MutationRow) string { return r.ProfessionalID }),
+		Outcome:        store.Column(rows, func(r server.MutationRow) int32 { return int32(r.Outcome) }),
+		Reason:         store.Column(rows, func(r server.MutationRow) int32 { return int32(r.Reason) }),
+		Detail:         store.Column(rows, func(r server.MutationRow) string { return r.Detail }),
+		Version:        store.Column(rows, func(r server.MutationRow) int64 { return r.Version }),
 	}))
 }
 
 func (e executor) PlanEntryHeaderGetMany(ctx context.Context, ids []string) ([]server.Record, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	return all("load plan entry headers", planEntryHeader)(q.PlanEntryHeaderGetMany(ctx, e.db, ids))
+	return store.All(res, "load plan entry headers", planEntryHeader)(q.PlanEntryHeaderGetMany(ctx, e.db, ids))
 }
 
 func (e executor) PlanEntryHeaderUpsertMany(ctx context.Context, p store.PlanEntryHeaderUpsertManyParams) error {
 	rs := p.Records
-	if len(rs) == 0 {
-		return nil
-	}
-	return fail(fmt.Sprintf("write %d plan entry headers", len(rs)), q.PlanEntryHeaderUpsertMany(ctx, e.db, dbsqlc.PlanEntryHeaderUpsertManyParams{
-		ID:          column(rs, func(r server.Record) string { return r.ID }),
-		HouseholdID: column(rs, func(r server.Record) string { return r.HouseholdID }),
-		Section:     column(rs, func(r server.Record) string { return string(r.Section) }),
-		Deleted:     column(rs, func(r server.Record) bool { return r.Deleted }),
-		Version:     column(rs, func(r server.Record) int64 { return r.Version }),
-		UpdatedBy:   column(rs, func(r server.Record) string { return r.UpdatedBy }),
+	return res.Err(fmt.Sprintf("write %d plan entry headers", len(rs)), q.PlanEntryHeaderUpsertMany(ctx, e.db, dbsqlc.PlanEntryHeaderUpsertManyParams{
+		ID:          store.Column(rs, func(r server.Record) string { return r.ID }),
+		HouseholdID: store.Column(rs, func(r server.Record) string { return r.HouseholdID }),
+		Section:     store.Column(rs, func(r server.Record) string { return string(r.Section) }),
+		Deleted:     store.Column(rs, func(r server.Record) bool { return r.Deleted }),
+		Version:     store.Column(rs, func(r server.Record) int64 { return r.Version }),
+		UpdatedBy:   store.Column(rs, func(r server.Record) string { return r.UpdatedBy }),
 		Now:         p.Now,
 	}))
 }
 
 func (e executor) PlanEntryList(ctx context.Context, p store.PlanEntryListParams) ([]*store.PlanEntry, error) {
-	return one("list plan entries of "+p.HouseholdID, planEntries)(q.PlanEntryList(ctx, e.db, dbsqlc.PlanEntryListParams{
+	return store.One(res, "list plan entries of "+p.HouseholdID, planEntries)(q.PlanEntryList(ctx, e.db, dbsqlc.PlanEntryListParams{
 		HouseholdID: p.HouseholdID, IncludeDeleted: p.IncludeDeleted, EntryID: p.EntryID}))
 }
 
 func (e executor) PlanEntryListChanged(ctx context.Context, p store.ChangedParams) ([]*store.SyncRecord, error) {
-	return all("pull records of "+p.HouseholdID, syncRecord)(q.PlanEntryListChanged(ctx, e.db,
+	return store.All(res, "pull records of "+p.HouseholdID, syncRecord)(q.PlanEntryListChanged(ctx, e.db,
 		dbsqlc.PlanEntryListChangedParams{HouseholdID: p.HouseholdID, After: p.After}))
 }
 
 func (e executor) FieldWriteListByRecords(ctx context.Context, recordIDs []string) ([]server.WriteRow, error) {
-	if len(recordIDs) == 0 {
-		return nil, nil
-	}
-	return all("load field writes", fieldWrite)(q.FieldWriteListByRecords(ctx, e.db, recordIDs))
+	return store.All(res, "load field writes", fieldWrite)(q.FieldWriteListByRecords(ctx, e.db, recordIDs))
 }
 
 func (e executor) FieldWriteListChanged(ctx context.Context, p store.ChangedParams) ([]server.WriteRow, error) {
-	return all("pull fields of "+p.HouseholdID, fieldWrite)(q.FieldWriteListChanged(ctx, e.db,
+	return store.All(res, "pull fields of "+p.HouseholdID, fieldWrite)(q.FieldWriteListChanged(ctx, e.db,
 		dbsqlc.FieldWriteListChangedParams{HouseholdID: p.HouseholdID, After: p.After}))
 }
 
 func (e executor) FieldWriteInsertMany(ctx context.Context, rows []server.WriteRow) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	return fail(fmt.Sprintf("write %d fields", len(rows)), q.FieldWriteInsertMany(ctx, e.db, dbsqlc.FieldWriteInsertManyParams{
-		HouseholdID: column(rows, func(r server.WriteRow) string { return r.HouseholdID }),
-		RecordID:    column(rows, func(r server.WriteRow) string { return r.RecordID }),
-		Field:       column(rows, func(r server.WriteRow) string { return r.Field }),
-		MutationID:  column(rows, func(r server.WriteRow) string { return r.MutationID }),
-		Value:       column(rows, func(r server.WriteRow) string { return r.Value }),
-		Stamp:       column(rows, func(r server.WriteRow) int64 { return r.Stamp.Int64() }),
-		Seen:        column(rows, func(r server.WriteRow) int64 { return r.Seen.Int64() }),
-		DeviceID:    column(rows, func(r server.WriteRow) string { return r.DeviceID }),
-		AuthorID:    column(rows, func(r server.WriteRow) string { return r.AuthorID }),
-		IsCurrent:   column(rows, func(r server.WriteRow) bool { return r.Current }),
-		Version:     column(rows, func(r server.WriteRow) int64 { return r.Version }),
+	return res.Err(fmt.Sprintf("write %d fields", len(rows)), q.FieldWriteInsertMany(ctx, e.db, dbsqlc.FieldWriteInsertManyParams{
+		HouseholdID: store.Column(rows, func(r server.WriteRow) string { return r.HouseholdID }),
+		RecordID:    store.Column(rows, func(r server.WriteRow) string { return r.RecordID }),
+		Field:       store.Column(rows, func(r server.WriteRow) string { return r.Field }),
+		MutationID:  store.Column(rows, func(r server.WriteRow) string { return r.MutationID }),
+		Value:       store.Column(rows, func(r server.WriteRow) string { return r.Value }),
+		Stamp:       store.Column(rows, func(r server.WriteRow) int64 { return r.Stamp.Int64() }),
+		Seen:        store.Column(rows, func(r server.WriteRow) int64 { return r.Seen.Int64() }),
+		DeviceID:    store.Column(rows, func(r server.WriteRow) string { return r.DeviceID }),
+		AuthorID:    store.Column(rows, func(r server.WriteRow) string { return r.AuthorID }),
+		IsCurrent:   store.Column(rows, func(r server.WriteRow) bool { return r.Current }),
+		Version:     store.Column(rows, func(r server.WriteRow) int64 { return r.Version }),
 	}))
 }
 
 func (e executor) FieldWriteSetCurrentMany(ctx context.Context, rows []server.Current) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	return fail(fmt.Sprintf("set %d current fields", len(rows)), q.FieldWriteSetCurrentMany(ctx, e.db, dbsqlc.FieldWriteSetCurrentManyParams{
-		RecordID:   column(rows, func(r server.Current) string { return r.RecordID }),
-		Field:      column(rows, func(r server.Current) string { return r.Field }),
-		MutationID: column(rows, func(r server.Current) string { return r.MutationID }),
-		Version:    column(rows, func(r server.Current) int64 { return r.Version }),
+	return res.Err(fmt.Sprintf("set %d current fields", len(rows)), q.FieldWriteSetCurrentMany(ctx, e.db, dbsqlc.FieldWriteSetCurrentManyParams{
+		RecordID:   store.Column(rows, func(r server.Current) string { return r.RecordID }),
+		Field:      store.Column(rows, func(r server.Current) string { return r.Field }),
+		MutationID: store.Column(rows, func(r server.Current) string { return r.MutationID }),
+		Version:    store.Column(rows, func(r server.Current) int64 { return r.Version }),
 	}))
 }
 
 func (e executor) FieldWriteReviveMany(ctx context.Context, recordIDs []string) error {
-	if len(recordIDs) == 0 {
-		return nil
-	}
-	return fail(fmt.Sprintf("revive %d records", len(recordIDs)), q.FieldWriteReviveMany(ctx, e.db, recordIDs))
+	return res.Err(fmt.Sprintf("revive %d records", len(recordIDs)), q.FieldWriteReviveMany(ctx, e.db, recordIDs))
 }
 
 func (e executor) RecordDeleteListByRecords(ctx context.Context, recordIDs []string) ([]server.DeleteRow, error) {
-	if len(recordIDs) == 0 {
-		return nil, nil
-	}
-	return all("load deletes", recordDelete)(q.RecordDeleteListByRecords(ctx, e.db, recordIDs))
+	return store.All(res, "load deletes", recordDelete)(q.RecordDeleteListByRecords(ctx, e.db, recordIDs))
 }
 
 func (e executor) RecordDeleteInsertMany(ctx context.Context, rows []server.DeleteRow) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	return fail(fmt.Sprintf("write %d deletes", len(rows)), q.RecordDeleteInsertMany(ctx, e.db, dbsqlc.RecordDeleteInsertManyParams{
-		MutationID:  column(rows, func(r server.DeleteRow) string { return r.MutationID }),
-		HouseholdID: column(rows, func(r server.DeleteRow) string { return r.HouseholdID }),
-		RecordID:    column(rows, func(r server.DeleteRow) string { return r.RecordID }),
-		Stamp:       column(rows, func(r server.DeleteRow) int64 { return r.Stamp.Int64() }),
-		Seen:        column(rows, func(r server.DeleteRow) int64 { return r.Seen.Int64() }),
-		DeviceID:    column(rows, func(r server.DeleteRow) string { return r.DeviceID }),
-		AuthorID:    column(rows, func(r server.DeleteRow) string { return r.AuthorID }),
-		Version:     column(rows, func(r server.DeleteRow) int64 { return r.Version }),
+	return res.Err(fmt.Sprintf("write %d deletes", len(rows)), q.RecordDeleteInsertMany(ctx, e.db, dbsqlc.RecordDeleteInsertManyParams{
+		MutationID:  store.Column(rows, func(r server.DeleteRow) string { return r.MutationID }),
+		HouseholdID: store.Column(rows, func(r server.DeleteRow) string { return r.HouseholdID }),
+		RecordID:    store.Column(rows, func(r server.DeleteRow) string { return r.RecordID }),
+		Stamp:       store.Column(rows, func(r server.DeleteRow) int64 { return r.Stamp.Int64() }),
+		Seen:        store.Column(rows, func(r server.DeleteRow) int64 { return r.Seen.Int64() }),
+		DeviceID:    store.Column(rows, func(r server.DeleteRow) string { return r.DeviceID }),
+		AuthorID:    store.Column(rows, func(r server.DeleteRow) string { return r.AuthorID }),
+		Version:     store.Column(rows, func(r server.DeleteRow) int64 { return r.Version }),
 	}))
 }
 
 func (e executor) ConflictListByRecordsOrIDs(ctx context.Context, recordIDs, ids []string) ([]*change.Conflict, error) {
-	if len(recordIDs)+len(ids) == 0 {
-		return nil, nil
-	}
-	return all("load conflicts", conflict)(q.ConflictListByRecordsOrIDs(ctx, e.db,
+	return store.All(res, "load conflicts", conflict)(q.ConflictListByRecordsOrIDs(ctx, e.db,
 		dbsqlc.ConflictListByRecordsOrIDsParams{RecordIDs: recordIDs, IDs: ids}))
 }
 
 func (e executor) ConflictListChanged(ctx context.Context, p store.ChangedParams) ([]*change.Conflict, error) {
-	return all("pull conflicts of "+p.HouseholdID, conflict)(q.ConflictListChanged(ctx, e.db,
+	return store.All(res, "pull conflicts of "+p.HouseholdID, conflict)(q.ConflictListChanged(ctx, e.db,
 		dbsqlc.ConflictListChangedParams{HouseholdID: p.HouseholdID, After: p.After}))
 }
 
 func (e executor) ConflictUpsertMany(ctx context.Context, rows []change.Conflict) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	return fail(fmt.Sprintf("write %d conflicts", len(rows)), q.ConflictUpsertMany(ctx, e.db, dbsqlc.ConflictUpsertManyParams{
-		ID:            column(rows, func(c change.Conflict) string { return c.ID }),
-		HouseholdID:   column(rows, func(c change.Conflict) string { return c.HouseholdID }),
-		RecordID:      column(rows, func(c change.Conflict) string { return c.RecordID }),
-		Field:         column(rows, func(c change.Conflict) string { return c.Field }),
-		MutationID:    column(rows, func(c change.Conflict) string { return c.MutationID }),
-		Value:         column(rows, func(c change.Conflict) string { return c.Value }),
-		Stamp:         column(rows, func(c change.Conflict) int64 { return c.Stamp.Int64() }),
-		DeviceID:      column(rows, func(c change.Conflict) string { return c.DeviceID }),
-		AuthorID:      column(rows, func(c change.Conflict) string { return c.AuthorID }),
-		OverwrittenBy: column(rows, func(c change.Conflict) string { return c.OverwrittenBy }),
-		Resolved:      column(rows, func(c change.Conflict) bool { return c.Resolved }),
-		Version:       column(rows, func(c change.Conflict) int64 { return c.Version }),
+	return res.Err(fmt.Sprintf("write %d conflicts", len(rows)), q.ConflictUpsertMany(ctx, e.db, dbsqlc.ConflictUpsertManyParams{
+		ID:            store.Column(rows, func(c change.Conflict) string { return c.ID }),
+		HouseholdID:   store.Column(rows, func(c change.Conflict) string { return c.HouseholdID }),
+		RecordID:      store.Column(rows, func(c change.Conflict) string { return c.RecordID }),
+		Field:         store.Column(rows, func(c change.Conflict) string { return c.Field }),
+		MutationID:    store.Column(rows, func(c change.Conflict) string { return c.MutationID }),
+		Value:         store.Column(rows, func(c change.Conflict) string { return c.Value }),
+		Stamp:         store.Column(rows, func(c change.Conflict) int64 { return c.Stamp.Int64() }),
+		DeviceID:      store.Column(rows, func(c change.Conflict) string { return c.DeviceID }),
+		AuthorID:      store.Column(rows, func(c change.Conflict) string { return c.AuthorID }),
+		OverwrittenBy: store.Column(rows, func(c change.Conflict) string { return c.OverwrittenBy }),
+		Resolved:      store.Column(rows, func(c change.Conflict) bool { return c.Resolved }),
+		Version:       store.Column(rows, func(c change.Conflict) int64 { return c.Version }),
 	}))
 }

@@ -2,186 +2,93 @@ package storesqlite
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
 
 	"github.com/veilig/veilig/backend/store"
+	"github.com/veilig/veilig/backend/store/storesqlite/internal/dbsqlc"
 )
 
-// OrganizationUpsert implements store.Store.
-func (s *Store) OrganizationUpsert(ctx context.Context, o store.Organization) error {
-	_, err := s.write.ExecContext(ctx,
-		`INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)
-		 ON CONFLICT (id) DO UPDATE SET name = excluded.name`, o.ID, o.Name, micros(o.CreatedAt))
-	if err != nil {
-		return fmt.Errorf("upsert organization %s: %w", o.ID, err)
-	}
-	return nil
+func organization(o dbsqlc.Organization) *store.Organization {
+	return &store.Organization{ID: o.ID, Name: o.Name, CreatedAt: fromMicros(o.CreatedAt)}
 }
 
-// OrganizationGet implements store.Store.
-func (s *Store) OrganizationGet(ctx context.Context, id string) (*store.Organization, error) {
-	var o store.Organization
-	var at int64
-	err := s.read.QueryRowContext(ctx, `SELECT id, name, created_at FROM organizations WHERE id = ?`, id).Scan(&o.ID, &o.Name, &at)
-	if err != nil {
-		return nil, notFound(err, "organization "+id)
-	}
-	o.CreatedAt = fromMicros(at)
-	return &o, nil
+func professional(p dbsqlc.Professional) *store.Professional {
+	return &store.Professional{ID: p.ID, OrganizationID: p.OrganizationID, DisplayName: p.DisplayName, Email: p.Email,
+		Phone: p.Phone, Role: store.Role(p.Role), CreatedAt: fromMicros(p.CreatedAt)}
 }
 
-// OrganizationList implements store.Store.
-func (s *Store) OrganizationList(ctx context.Context) ([]*store.Organization, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT id, name, created_at FROM organizations ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("list organizations: %w", err)
-	}
-	return collect(rows, func(r *sql.Rows) (*store.Organization, error) {
-		var o store.Organization
-		var at int64
-		err := r.Scan(&o.ID, &o.Name, &at)
-		o.CreatedAt = fromMicros(at)
-		return &o, err
-	})
+func team(t dbsqlc.Team) *store.Team {
+	return &store.Team{ID: t.ID, Name: t.Name, CreatedAt: fromMicros(t.CreatedAt)}
 }
 
-const professionalColumns = `id, organization_id, display_name, email, phone, role, created_at`
-
-func scanProfessional(r interface{ Scan(...any) error }) (*store.Professional, error) {
-	var p store.Professional
-	var at int64
-	if err := r.Scan(&p.ID, &p.OrganizationID, &p.DisplayName, &p.Email, &p.Phone, &p.Role, &at); err != nil {
-		return nil, err
-	}
-	p.CreatedAt = fromMicros(at)
-	return &p, nil
+// OrganizationUpsert implements store.Executor.
+func (e *executor) OrganizationUpsert(ctx context.Context, o store.Organization) error {
+	return res.Err("upsert organization", e.q.OrganizationUpsert(ctx, dbsqlc.OrganizationUpsertParams{
+		ID: o.ID, Name: o.Name, CreatedAt: micros(o.CreatedAt)}))
 }
 
-// ProfessionalUpsert implements store.Store.
-func (s *Store) ProfessionalUpsert(ctx context.Context, p store.Professional) error {
-	_, err := s.write.ExecContext(ctx,
-		`INSERT INTO professionals (`+professionalColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)
-		 ON CONFLICT (id) DO UPDATE SET organization_id = excluded.organization_id, display_name = excluded.display_name,
-		   email = excluded.email, phone = excluded.phone, role = excluded.role`,
-		p.ID, p.OrganizationID, p.DisplayName, p.Email, p.Phone, string(p.Role), micros(p.CreatedAt))
-	if err != nil {
-		return fmt.Errorf("upsert professional %s: %w", p.ID, err)
-	}
-	return nil
+// OrganizationGet implements store.Executor.
+func (e *executor) OrganizationGet(ctx context.Context, id string) (*store.Organization, error) {
+	return store.One(res, "get organization", organization)(e.q.OrganizationGet(ctx, id))
 }
 
-// ProfessionalGet implements store.Store.
-func (s *Store) ProfessionalGet(ctx context.Context, id string) (*store.Professional, error) {
-	p, err := scanProfessional(s.read.QueryRowContext(ctx, `SELECT `+professionalColumns+` FROM professionals WHERE id = ?`, id))
-	if err != nil {
-		return nil, notFound(err, "professional "+id)
-	}
-	return p, nil
+// OrganizationList implements store.Executor.
+func (e *executor) OrganizationList(ctx context.Context) ([]*store.Organization, error) {
+	return store.All(res, "list organizations", organization)(e.q.OrganizationList(ctx))
 }
 
-// ProfessionalListByOrganization implements store.Store.
-func (s *Store) ProfessionalListByOrganization(ctx context.Context, organizationID string) ([]*store.Professional, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+professionalColumns+` FROM professionals WHERE organization_id = ? ORDER BY id`, organizationID)
-	if err != nil {
-		return nil, fmt.Errorf("list professionals of %s: %w", organizationID, err)
-	}
-	return collect(rows, func(r *sql.Rows) (*store.Professional, error) { return scanProfessional(r) })
+// ProfessionalUpsert implements store.Executor.
+func (e *executor) ProfessionalUpsert(ctx context.Context, p store.Professional) error {
+	return res.Err("upsert professional", e.q.ProfessionalUpsert(ctx, dbsqlc.ProfessionalUpsertParams{
+		ID: p.ID, OrganizationID: p.OrganizationID, DisplayName: p.DisplayName, Email: p.Email, Phone: p.Phone,
+		Role: string(p.Role), CreatedAt: micros(p.CreatedAt)}))
 }
 
-// TeamUpsert implements store.Store.
-func (s *Store) TeamUpsert(ctx context.Context, t store.Team) error {
-	_, err := s.write.ExecContext(ctx,
-		`INSERT INTO teams (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name`,
-		t.ID, t.Name, micros(t.CreatedAt))
-	if err != nil {
-		return fmt.Errorf("upsert team %s: %w", t.ID, err)
-	}
-	return nil
+// ProfessionalGet implements store.Executor.
+func (e *executor) ProfessionalGet(ctx context.Context, id string) (*store.Professional, error) {
+	return store.One(res, "get professional", professional)(e.q.ProfessionalGet(ctx, id))
 }
 
-func scanTeam(r interface{ Scan(...any) error }) (*store.Team, error) {
-	var t store.Team
-	var at int64
-	if err := r.Scan(&t.ID, &t.Name, &at); err != nil {
-		return nil, err
-	}
-	t.CreatedAt = fromMicros(at)
-	return &t, nil
+// ProfessionalListByOrganization implements store.Executor.
+func (e *executor) ProfessionalListByOrganization(ctx context.Context, organizationID string) ([]*store.Professional, error) {
+	return store.All(res, "list professionals of organization", professional)(e.q.ProfessionalListByOrganization(ctx, organizationID))
 }
 
-// TeamGet implements store.Store.
-func (s *Store) TeamGet(ctx context.Context, id string) (*store.Team, error) {
-	t, err := scanTeam(s.read.QueryRowContext(ctx, `SELECT id, name, created_at FROM teams WHERE id = ?`, id))
-	if err != nil {
-		return nil, notFound(err, "team "+id)
-	}
-	return t, nil
+// ProfessionalListByRole implements store.Executor.
+func (e *executor) ProfessionalListByRole(ctx context.Context, role store.Role) ([]*store.Professional, error) {
+	return store.All(res, "list professionals by role", professional)(e.q.ProfessionalListByRole(ctx, string(role)))
 }
 
-// TeamList implements store.Store.
-func (s *Store) TeamList(ctx context.Context) ([]*store.Team, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT id, name, created_at FROM teams ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("list teams: %w", err)
-	}
-	return collect(rows, func(r *sql.Rows) (*store.Team, error) { return scanTeam(r) })
+// TeamUpsert implements store.Executor.
+func (e *executor) TeamUpsert(ctx context.Context, t store.Team) error {
+	return res.Err("upsert team", e.q.TeamUpsert(ctx, dbsqlc.TeamUpsertParams{ID: t.ID, Name: t.Name, CreatedAt: micros(t.CreatedAt)}))
 }
 
-// TeamMemberAdd implements store.Store.
-func (s *Store) TeamMemberAdd(ctx context.Context, m store.TeamMember) error {
-	_, err := s.write.ExecContext(ctx,
-		`INSERT INTO team_members (team_id, professional_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, m.TeamID, m.ProfessionalID)
-	if err != nil {
-		return fmt.Errorf("add member to team %s: %w", m.TeamID, err)
-	}
-	return nil
+// TeamGet implements store.Executor.
+func (e *executor) TeamGet(ctx context.Context, id string) (*store.Team, error) {
+	return store.One(res, "get team", team)(e.q.TeamGet(ctx, id))
 }
 
-// TeamMemberRemove implements store.Store. Removing a non-member is not an error.
-func (s *Store) TeamMemberRemove(ctx context.Context, m store.TeamMember) error {
-	_, err := s.write.ExecContext(ctx, `DELETE FROM team_members WHERE team_id = ? AND professional_id = ?`, m.TeamID, m.ProfessionalID)
-	if err != nil {
-		return fmt.Errorf("remove member from team %s: %w", m.TeamID, err)
-	}
-	return nil
+// TeamList implements store.Executor.
+func (e *executor) TeamList(ctx context.Context) ([]*store.Team, error) {
+	return store.All(res, "list teams", team)(e.q.TeamList(ctx))
 }
 
-// TeamListByProfessional implements store.Store.
-func (s *Store) TeamListByProfessional(ctx context.Context, professionalID string) ([]*store.Team, error) {
-	rows, err := s.read.QueryContext(ctx,
-		`SELECT t.id, t.name, t.created_at FROM teams t JOIN team_members m ON m.team_id = t.id
-		 WHERE m.professional_id = ? ORDER BY t.id`, professionalID)
-	if err != nil {
-		return nil, fmt.Errorf("list teams of %s: %w", professionalID, err)
-	}
-	return collect(rows, func(r *sql.Rows) (*store.Team, error) { return scanTeam(r) })
+// TeamMemberInsert implements store.Executor.
+func (e *executor) TeamMemberInsert(ctx context.Context, m store.TeamMember) error {
+	return res.Err("add team member", e.q.TeamMemberInsert(ctx, dbsqlc.TeamMemberInsertParams{TeamID: m.TeamID, ProfessionalID: m.ProfessionalID}))
 }
 
-// TeamMemberList implements store.Store.
-func (s *Store) TeamMemberList(ctx context.Context, teamID string) ([]*store.Professional, error) {
-	rows, err := s.read.QueryContext(ctx,
-		`SELECT p.id, p.organization_id, p.display_name, p.email, p.phone, p.role, p.created_at
-		 FROM professionals p JOIN team_members m ON m.professional_id = p.id WHERE m.team_id = ? ORDER BY p.id`, teamID)
-	if err != nil {
-		return nil, fmt.Errorf("list members of team %s: %w", teamID, err)
-	}
-	return collect(rows, func(r *sql.Rows) (*store.Professional, error) { return scanProfessional(r) })
+// TeamMemberDelete implements store.Executor.
+func (e *executor) TeamMemberDelete(ctx context.Context, m store.TeamMember) error {
+	return res.Err("remove team member", e.q.TeamMemberDelete(ctx, dbsqlc.TeamMemberDeleteParams{TeamID: m.TeamID, ProfessionalID: m.ProfessionalID}))
 }
 
-// collect scans every row and closes rows.
-func collect[T any](rows *sql.Rows, scan func(*sql.Rows) (T, error)) ([]T, error) {
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan: %w", err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("rows: %w", err)
-	}
-	return out, nil
+// TeamListByProfessional implements store.Executor.
+func (e *executor) TeamListByProfessional(ctx context.Context, professionalID string) ([]*store.Team, error) {
+	return store.All(res, "list teams of professional", team)(e.q.TeamListByProfessional(ctx, professionalID))
+}
+
+// TeamMemberList implements store.Executor.
+func (e *executor) TeamMemberList(ctx context.Context, teamID string) ([]*store.Professional, error) {
+	return store.All(res, "list team members", professional)(e.q.TeamMemberList(ctx, teamID))
 }

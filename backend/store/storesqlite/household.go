@@ -3,123 +3,84 @@ package storesqlite
 import (
 	"context"
 	"database/sql"
-	"fmt"
-	"strings"
+	"errors"
+	"slices"
 
 	"github.com/veilig/veilig/backend/store"
+	"github.com/veilig/veilig/backend/store/storesqlite/internal/dbsqlc"
 )
 
-const householdColumns = `h.id, h.code, h.team_id, h.display_name, h.version, h.created_at, h.updated_at`
-
-func scanHousehold(r interface{ Scan(...any) error }) (*store.Household, error) {
-	var h store.Household
-	var created, updated int64
-	if err := r.Scan(&h.ID, &h.Code, &h.TeamID, &h.DisplayName, &h.Version, &created, &updated); err != nil {
-		return nil, err
-	}
-	h.CreatedAt, h.UpdatedAt = fromMicros(created), fromMicros(updated)
-	return &h, nil
+func household(h dbsqlc.Household) *store.Household {
+	return &store.Household{ID: h.ID, Code: h.Code, TeamID: h.TeamID, DisplayName: h.DisplayName, Version: h.Version,
+		CreatedAt: fromMicros(h.CreatedAt), UpdatedAt: fromMicros(h.UpdatedAt)}
 }
 
-// HouseholdCreate implements store.Store.
-func (s *Store) HouseholdCreate(ctx context.Context, h store.Household) error {
-	_, err := s.write.ExecContext(ctx,
-		`INSERT INTO households (id, code, team_id, display_name, version, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)`,
-		h.ID, h.Code, h.TeamID, h.DisplayName, micros(h.CreatedAt), micros(h.CreatedAt))
-	if err != nil {
-		if strings.Contains(err.Error(), "UNIQUE constraint failed") {
-			return fmt.Errorf("create household %s: %w", h.ID, store.ErrConflict)
+func careTeamMember(m dbsqlc.CareTeamMember) *store.CareTeamMember {
+	return &store.CareTeamMember{HouseholdID: m.HouseholdID, ProfessionalID: m.ProfessionalID, Lead: m.Lead}
+}
+
+// HouseholdInsert implements store.Executor.
+func (e *executor) HouseholdInsert(ctx context.Context, h store.Household) error {
+	return res.Err("insert household", e.q.HouseholdInsert(ctx, dbsqlc.HouseholdInsertParams{
+		ID: h.ID, Code: h.Code, TeamID: h.TeamID, DisplayName: h.DisplayName, CreatedAt: micros(h.CreatedAt)}))
+}
+
+// HouseholdGet implements store.Executor.
+func (e *executor) HouseholdGet(ctx context.Context, id string) (*store.Household, error) {
+	return store.One(res, "get household", household)(e.q.HouseholdGet(ctx, id))
+}
+
+// HouseholdLockBump implements store.Executor: one bump and one sync poke per household, in
+// id order. There is nothing to lock: the write transaction holds SQLite's only write lock.
+func (e *executor) HouseholdLockBump(ctx context.Context, p store.HouseholdLockBumpParams) ([]store.HouseholdVersion, error) {
+	ids := slices.Compact(slices.Sorted(slices.Values(p.IDs)))
+	out := make([]store.HouseholdVersion, 0, len(ids))
+	for _, id := range ids {
+		v, err := e.q.HouseholdBump(ctx, dbsqlc.HouseholdBumpParams{ID: id, Now: micros(p.Now)})
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // unknown households are left out
 		}
-		return fmt.Errorf("create household %s: %w", h.ID, err)
-	}
-	return nil
-}
-
-// HouseholdGet implements store.Store.
-func (s *Store) HouseholdGet(ctx context.Context, id string) (*store.Household, error) {
-	h, err := scanHousehold(s.read.QueryRowContext(ctx, `SELECT `+householdColumns+` FROM households h WHERE h.id = ?`, id))
-	if err != nil {
-		return nil, notFound(err, "household "+id)
-	}
-	return h, nil
-}
-
-// visibleTo is the access rule of store.Store.HouseholdListVisible: in the care team, or a
-// supervisor who is a member of the household's team. Two placeholders: the professional id.
-const visibleTo = `(EXISTS (SELECT 1 FROM care_team_members c WHERE c.household_id = h.id AND c.professional_id = ?)
-	OR EXISTS (SELECT 1 FROM team_members m JOIN professionals p ON p.id = m.professional_id
-	           WHERE m.team_id = h.team_id AND m.professional_id = ? AND p.role = 'supervisor'))`
-
-// HouseholdListVisible implements store.Store.
-func (s *Store) HouseholdListVisible(ctx context.Context, p store.HouseholdListVisibleParams) ([]*store.Household, error) {
-	rows, err := s.read.QueryContext(ctx,
-		`SELECT `+householdColumns+` FROM households h WHERE h.id > ? AND `+visibleTo+` ORDER BY h.id LIMIT ?`,
-		p.AfterID, p.ProfessionalID, p.ProfessionalID, p.Limit)
-	if err != nil {
-		return nil, fmt.Errorf("list households of %s: %w", p.ProfessionalID, err)
-	}
-	return collect(rows, func(r *sql.Rows) (*store.Household, error) { return scanHousehold(r) })
-}
-
-// HouseholdCanAccess implements store.Store.
-func (s *Store) HouseholdCanAccess(ctx context.Context, professionalID, householdID string) (bool, error) {
-	var n int
-	err := s.read.QueryRowContext(ctx,
-		`SELECT count(*) FROM households h WHERE h.id = ? AND `+visibleTo, householdID, professionalID, professionalID).Scan(&n)
-	if err != nil {
-		return false, fmt.Errorf("check access to household %s: %w", householdID, err)
-	}
-	return n > 0, nil
-}
-
-// CareTeamMemberSet implements store.Store.
-func (s *Store) CareTeamMemberSet(ctx context.Context, p store.CareTeamMemberSetParams) error {
-	m := p.Member
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := bumpHousehold(ctx, tx, m.HouseholdID, p.Now); err != nil {
-			return err
-		}
-		if m.Lead {
-			if _, err := tx.ExecContext(ctx, `UPDATE care_team_members SET lead = 0 WHERE household_id = ? AND lead = 1`, m.HouseholdID); err != nil {
-				return fmt.Errorf("clear lead of %s: %w", m.HouseholdID, err)
-			}
-		}
-		_, err := tx.ExecContext(ctx,
-			`INSERT INTO care_team_members (household_id, professional_id, lead) VALUES (?, ?, ?)
-			 ON CONFLICT (household_id, professional_id) DO UPDATE SET lead = excluded.lead`,
-			m.HouseholdID, m.ProfessionalID, boolInt(m.Lead))
 		if err != nil {
-			return fmt.Errorf("set care team member of %s: %w", m.HouseholdID, err)
+			return nil, res.Err("bump household", err)
 		}
-		return nil
-	})
-}
-
-// CareTeamMemberRemove implements store.Store.
-func (s *Store) CareTeamMemberRemove(ctx context.Context, p store.CareTeamMemberRemoveParams) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM care_team_members WHERE household_id = ? AND professional_id = ?`, p.HouseholdID, p.ProfessionalID)
-		if err != nil {
-			return fmt.Errorf("remove care team member of %s: %w", p.HouseholdID, err)
+		if err := e.q.SyncPokeUpsert(ctx, dbsqlc.SyncPokeUpsertParams{HouseholdID: id, Version: v}); err != nil {
+			return nil, res.Err("record sync poke", err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("care team member of %s: %w", p.HouseholdID, store.ErrNotFound)
-		}
-		_, err = bumpHousehold(ctx, tx, p.HouseholdID, p.Now)
-		return err
-	})
-}
-
-// CareTeamMemberList implements store.Store.
-func (s *Store) CareTeamMemberList(ctx context.Context, householdID string) ([]*store.CareTeamMember, error) {
-	rows, err := s.read.QueryContext(ctx,
-		`SELECT household_id, professional_id, lead FROM care_team_members WHERE household_id = ? ORDER BY professional_id`, householdID)
-	if err != nil {
-		return nil, fmt.Errorf("list care team of %s: %w", householdID, err)
+		out = append(out, store.HouseholdVersion{HouseholdID: id, Version: v})
 	}
-	return collect(rows, func(r *sql.Rows) (*store.CareTeamMember, error) {
-		var m store.CareTeamMember
-		err := r.Scan(&m.HouseholdID, &m.ProfessionalID, &m.Lead)
-		return &m, err
-	})
+	return out, nil
+}
+
+// HouseholdListVisible implements store.Executor.
+func (e *executor) HouseholdListVisible(ctx context.Context, p store.HouseholdListVisibleParams) ([]*store.Household, error) {
+	return store.All(res, "list visible households", household)(e.q.HouseholdListVisible(ctx, dbsqlc.HouseholdListVisibleParams{
+		ProfessionalID: p.ProfessionalID, AfterID: p.AfterID, Max: int64(p.Limit)}))
+}
+
+// HouseholdCanAccess implements store.Executor.
+func (e *executor) HouseholdCanAccess(ctx context.Context, professionalID, householdID string) (bool, error) {
+	ok, err := e.q.HouseholdCanAccess(ctx, dbsqlc.HouseholdCanAccessParams{HouseholdID: householdID, ProfessionalID: professionalID})
+	return ok, res.Err("check household access", err)
+}
+
+// CareTeamMemberClearLead implements store.Executor.
+func (e *executor) CareTeamMemberClearLead(ctx context.Context, householdID string) error {
+	return res.Err("clear care team lead", e.q.CareTeamMemberClearLead(ctx, householdID))
+}
+
+// CareTeamMemberUpsert implements store.Executor.
+func (e *executor) CareTeamMemberUpsert(ctx context.Context, m store.CareTeamMember) error {
+	return res.Err("upsert care team member", e.q.CareTeamMemberUpsert(ctx, dbsqlc.CareTeamMemberUpsertParams{
+		HouseholdID: m.HouseholdID, ProfessionalID: m.ProfessionalID, Lead: m.Lead}))
+}
+
+// CareTeamMemberDelete implements store.Executor.
+func (e *executor) CareTeamMemberDelete(ctx context.Context, householdID, professionalID string) (bool, error) {
+	n, err := e.q.CareTeamMemberDelete(ctx, dbsqlc.CareTeamMemberDeleteParams{HouseholdID: householdID, ProfessionalID: professionalID})
+	return n > 0, res.Err("delete care team member", err)
+}
+
+// CareTeamMemberList implements store.Executor.
+func (e *executor) CareTeamMemberList(ctx context.Context, householdID string) ([]*store.CareTeamMember, error) {
+	return store.All(res, "list care team", careTeamMember)(e.q.CareTeamMemberList(ctx, householdID))
 }

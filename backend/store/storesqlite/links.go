@@ -2,94 +2,47 @@ package storesqlite
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
 	"time"
 
 	"github.com/veilig/veilig/backend/store"
+	"github.com/veilig/veilig/backend/store/storesqlite/internal/dbsqlc"
 )
 
-const linkColumns = `id, token_hash, household_id, schedule_id, created_by, created_at, expires_at, revoked_at,
-	pin_hash, duress_pin_hash, failed_pins, locked_at, last_used_at`
-
-func scanLink(r interface{ Scan(...any) error }) (*store.Link, error) {
-	var l store.Link
-	var created, expires int64
-	var revoked, locked, used sql.NullInt64
-	err := r.Scan(&l.ID, &l.TokenHash, &l.HouseholdID, &l.ScheduleID, &l.CreatedBy, &created, &expires, &revoked,
-		&l.PINHash, &l.DuressPINHash, &l.FailedPINs, &locked, &used)
-	l.CreatedAt, l.ExpiresAt = fromMicros(created), fromMicros(expires)
-	l.RevokedAt, l.LockedAt, l.LastUsedAt = timePtr(revoked), timePtr(locked), timePtr(used)
-	return &l, err
+func link(l dbsqlc.CheckInLink) *store.Link {
+	return &store.Link{ID: l.ID, TokenHash: l.TokenHash, HouseholdID: l.HouseholdID, ScheduleID: l.ScheduleID,
+		CreatedBy: l.CreatedBy, CreatedAt: fromMicros(l.CreatedAt), ExpiresAt: fromMicros(l.ExpiresAt),
+		RevokedAt: timePtr(l.RevokedAt), PINHash: l.PinHash, DuressPINHash: l.DuressPinHash, FailedPINs: l.FailedPins,
+		LockedAt: timePtr(l.LockedAt), LastUsedAt: timePtr(l.LastUsedAt)}
 }
 
-// LinkCreate implements store.Store.
-func (s *Store) LinkCreate(ctx context.Context, l store.Link) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO check_in_links (`+linkColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, 0, NULL, NULL)`,
-			l.ID, l.TokenHash, l.HouseholdID, l.ScheduleID, l.CreatedBy, micros(l.CreatedAt), micros(l.ExpiresAt), l.PINHash, l.DuressPINHash)
-		if err != nil {
-			return fmt.Errorf("create link for %s: %w", l.HouseholdID, err)
-		}
-		return nil
-	})
+// LinkInsert implements store.Executor.
+func (e *executor) LinkInsert(ctx context.Context, l store.Link) error {
+	return res.Err("insert link", e.q.LinkInsert(ctx, dbsqlc.LinkInsertParams{ID: l.ID, TokenHash: l.TokenHash,
+		HouseholdID: l.HouseholdID, ScheduleID: l.ScheduleID, CreatedBy: l.CreatedBy, CreatedAt: micros(l.CreatedAt),
+		ExpiresAt: micros(l.ExpiresAt), PinHash: l.PINHash, DuressPinHash: l.DuressPINHash}))
 }
 
-// LinkGetByTokenHash implements store.Store.
-func (s *Store) LinkGetByTokenHash(ctx context.Context, tokenHash string) (*store.Link, error) {
-	l, err := scanLink(s.read.QueryRowContext(ctx, `SELECT `+linkColumns+` FROM check_in_links WHERE token_hash = ?`, tokenHash))
-	if err != nil {
-		return nil, notFound(err, "link")
-	}
-	return l, nil
+// LinkGetByTokenHash implements store.Executor.
+func (e *executor) LinkGetByTokenHash(ctx context.Context, tokenHash string) (*store.Link, error) {
+	return store.One(res, "get link", link)(e.q.LinkGetByTokenHash(ctx, tokenHash))
 }
 
-// LinkListByHousehold implements store.Store.
-func (s *Store) LinkListByHousehold(ctx context.Context, householdID string) ([]*store.Link, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+linkColumns+` FROM check_in_links WHERE household_id = ? ORDER BY created_at DESC, id DESC`, householdID)
-	if err != nil {
-		return nil, fmt.Errorf("list links of %s: %w", householdID, err)
-	}
-	return collect(rows, func(r *sql.Rows) (*store.Link, error) { return scanLink(r) })
+// LinkListByHousehold implements store.Executor.
+func (e *executor) LinkListByHousehold(ctx context.Context, householdID string) ([]*store.Link, error) {
+	return store.All(res, "list links", link)(e.q.LinkListByHousehold(ctx, householdID))
 }
 
-// LinkRevoke implements store.Store.
-func (s *Store) LinkRevoke(ctx context.Context, p store.LinkRevokeParams) (*store.Link, error) {
-	var out *store.Link
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		l, err := scanLink(tx.QueryRowContext(ctx, `UPDATE check_in_links SET revoked_at = COALESCE(revoked_at, ?)
-			WHERE id = ? AND household_id = ? RETURNING `+linkColumns, micros(p.Now), p.ID, p.HouseholdID))
-		if err != nil {
-			return notFound(err, "revoke link "+p.ID)
-		}
-		out = l
-		return nil
-	})
-	return out, err
+// LinkRevoke implements store.Executor.
+func (e *executor) LinkRevoke(ctx context.Context, p store.LinkRevokeParams) (*store.Link, error) {
+	return store.One(res, "revoke link", link)(e.q.LinkRevoke(ctx, dbsqlc.LinkRevokeParams{ID: p.ID, HouseholdID: p.HouseholdID, Now: micros(p.Now)}))
 }
 
-// LinkPINFailed implements store.Store.
-func (s *Store) LinkPINFailed(ctx context.Context, p store.LinkPINFailedParams) (*store.Link, error) {
-	var out *store.Link
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		l, err := scanLink(tx.QueryRowContext(ctx, `UPDATE check_in_links SET failed_pins = failed_pins + 1,
-			  locked_at = CASE WHEN locked_at IS NULL AND failed_pins + 1 >= ? THEN ? ELSE locked_at END
-			WHERE id = ? RETURNING `+linkColumns, p.Limit, micros(p.Now), p.ID))
-		if err != nil {
-			return notFound(err, "count wrong PIN of link "+p.ID)
-		}
-		out = l
-		return nil
-	})
-	return out, err
+// LinkPINFailed implements store.Executor.
+func (e *executor) LinkPINFailed(ctx context.Context, p store.LinkPINFailedParams) (*store.Link, error) {
+	return store.One(res, "count wrong PIN", link)(e.q.LinkPINFailed(ctx, dbsqlc.LinkPINFailedParams{ID: p.ID, MaxFailed: p.Limit, Now: micros(p.Now)}))
 }
 
-// LinkUsed implements store.Store.
-func (s *Store) LinkUsed(ctx context.Context, id string, now time.Time) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE check_in_links SET failed_pins = 0, last_used_at = ? WHERE id = ?`, micros(now), id); err != nil {
-			return fmt.Errorf("record use of link %s: %w", id, err)
-		}
-		return nil
-	})
+// LinkUsed implements store.Executor.
+func (e *executor) LinkUsed(ctx context.Context, id string, now time.Time) error {
+	return res.Err("record link use", e.q.LinkUsed(ctx, dbsqlc.LinkUsedParams{ID: id, Now: micros(now)}))
 }

@@ -1,42 +1,60 @@
-// Package storesqlite is the embedded storage engine: SQLite through a pure-Go driver
-// (modernc.org/sqlite, no cgo), so that one command starts the backend anywhere.
+// Package storesqlite is the embedded storage engine: a store.Driver for SQLite through a
+// pure-Go driver (modernc.org/sqlite, no cgo), so that one command starts the backend anywhere.
 //
-// SQLite allows one writer at a time. Writes go through a pool of one connection whose
-// transactions begin IMMEDIATE (taking the write lock up front, so a transaction never fails
-// half-way on a lock upgrade); reads use a separate pool and, in WAL mode, never wait for the
-// writer. Times are stored as unix microseconds in UTC.
+// The package holds SQL and the glue to run it, nothing else: every rule (lock order, what a
+// push writes, notice ids, check-in effects, who may see what) lives in the storage core,
+// store.DB. The SQL is in queries/*.sql, one file per concept, and sqlc turns it into the
+// typed Go of internal/dbsqlc (scripts/generate.sh); the schema is the goose migrations in
+// migrations/, embedded in the binary.
+//
+// SQLite allows one writer at a time. Write transactions go through a pool of one connection
+// and begin IMMEDIATE (taking the write lock up front, so a transaction never fails half-way
+// on a lock upgrade); that lock serialises writers, so the Executor's lock and claim methods
+// are plain statements in the transaction, without FOR UPDATE. Reads outside a transaction
+// use a separate pool and, in WAL mode, never wait for the writer. Times are stored as unix
+// microseconds in UTC (INTEGER columns).
+//
+// Because SQLite runs in-process, a …Many method runs one statement per row inside the
+// caller's transaction: there is no round trip to save, and each statement text is compiled
+// once per transaction (preparedTx). Lists of ids travel as one JSON array read with
+// json_each, so any length is one statement.
 package storesqlite
 
 import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/pressly/goose/v3"
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	"modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/veilig/veilig/backend/store"
+	"github.com/veilig/veilig/backend/store/storesqlite/internal/dbsqlc"
 )
 
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Store is the SQLite engine of store.Store.
-type Store struct {
-	write *sql.DB
+// Driver is the SQLite engine under the storage core: store.New(driver).
+type Driver struct {
+	write *sql.DB // one connection, transactions BEGIN IMMEDIATE
 	read  *sql.DB
 }
 
-var _ store.Store = (*Store)(nil)
+var _ store.Driver = (*Driver)(nil)
 
-// Open opens (creating when absent) the database file at path.
-func Open(ctx context.Context, path string) (*Store, error) {
+// Open opens (creating when absent, with its folder, mode 0700) the database file at path. It
+// does not migrate: call Migrate.
+func Open(ctx context.Context, path string) (*Driver, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create database folder: %w", err)
 	}
@@ -55,25 +73,48 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
 	read.SetMaxOpenConns(4)
-	s := &Store{write: write, read: read}
-	if err := s.Ping(ctx); err != nil {
-		s.Close()
+	d := &Driver{write: write, read: read}
+	if err := d.Ping(ctx); err != nil {
+		d.Close()
 		return nil, err
 	}
-	return s, nil
+	return d, nil
 }
 
-func (s *Store) migrations() (*goose.Provider, error) {
-	p, err := goose.NewProvider(goose.DialectSQLite3, s.write, mustSub(migrations, "migrations"))
+// Executor implements store.Driver: reads on the read pool.
+func (d *Driver) Executor() store.Executor { return &executor{q: dbsqlc.New(d.read)} }
+
+// Tx implements store.Driver. SQLite has no serialization failures to retry: f runs once.
+func (d *Driver) Tx(ctx context.Context, f func(ctx context.Context, tx store.Executor) error) error {
+	tx, err := d.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", interpretError(err))
+	}
+	defer tx.Rollback() // after Commit, a no-op
+	if err := f(ctx, &executor{q: dbsqlc.New(&preparedTx{tx: tx, stmts: map[string]*sql.Stmt{}})}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", interpretError(err))
+	}
+	return nil
+}
+
+func (d *Driver) migrations() (*goose.Provider, error) {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, d.write, sub)
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
 	return p, nil
 }
 
-// Migrate implements store.Store.
-func (s *Store) Migrate(ctx context.Context) error {
-	p, err := s.migrations()
+// Migrate implements store.Driver.
+func (d *Driver) Migrate(ctx context.Context) error {
+	p, err := d.migrations()
 	if err != nil {
 		return err
 	}
@@ -83,9 +124,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return nil
 }
 
-// MigrationsPending implements store.Store.
-func (s *Store) MigrationsPending(ctx context.Context) (bool, error) {
-	p, err := s.migrations()
+// MigrationsPending implements store.Driver.
+func (d *Driver) MigrationsPending(ctx context.Context) (bool, error) {
+	p, err := d.migrations()
 	if err != nil {
 		return false, err
 	}
@@ -96,86 +137,79 @@ func (s *Store) MigrationsPending(ctx context.Context) (bool, error) {
 	return pending, nil
 }
 
-// Close implements store.Store.
-func (s *Store) Close() error { return errors.Join(s.read.Close(), s.write.Close()) }
-
-// Ping implements store.Store.
-func (s *Store) Ping(ctx context.Context) error {
-	if err := s.write.PingContext(ctx); err != nil {
-		return fmt.Errorf("ping sqlite: %w", err)
+// Ping implements store.Driver.
+func (d *Driver) Ping(ctx context.Context) error {
+	if err := d.write.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping sqlite: %w", interpretError(err))
 	}
 	return nil
 }
 
-// tx runs f in a write transaction.
-func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) error {
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+// Close implements store.Driver.
+func (d *Driver) Close() error { return errors.Join(d.read.Close(), d.write.Close()) }
+
+// executor runs the store.Executor operations on the read pool or in a write transaction.
+type executor struct{ q *dbsqlc.Queries }
+
+var _ store.Executor = (*executor)(nil)
+
+// interpretError turns SQLite's errors into the store's, by code: a missing row is
+// store.ErrNotFound, a unique or primary-key violation store.ErrConflict. Everything else,
+// context errors included (the driver returns ctx.Err() for an interrupted statement), is
+// returned as it is.
+func interpretError(err error) error {
+	var se *sqlite.Error
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return store.ErrNotFound
+	case errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY):
+		return fmt.Errorf("%w: %v", store.ErrConflict, se)
 	}
-	if err := f(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+	return err
+}
+
+// res finishes every generated call with interpretError.
+var res = store.Results{Interpret: interpretError}
+
+// each runs one statement per row, in the caller's transaction.
+func each[T any](what string, rows []T, exec func(T) error) error {
+	for _, r := range rows {
+		if err := exec(r); err != nil {
+			return res.Err(what, err)
+		}
 	}
 	return nil
 }
 
-// bumpHousehold raises a household's version in tx and returns the new version; this is
-// what makes the per-household version a gap-free sync cursor.
-func bumpHousehold(ctx context.Context, tx *sql.Tx, householdID string, now time.Time) (int64, error) {
-	var v int64
-	err := tx.QueryRowContext(ctx,
-		`UPDATE households SET version = version + 1, updated_at = ? WHERE id = ? RETURNING version`,
-		micros(now), householdID).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, fmt.Errorf("household %s: %w", householdID, store.ErrNotFound)
-	}
-	if err != nil {
-		return 0, fmt.Errorf("bump household %s: %w", householdID, err)
-	}
-	// Its devices get a "please sync" push (see SyncPokeDrain).
-	if _, err := tx.ExecContext(ctx, `INSERT INTO sync_pokes (household_id, version) VALUES (?, ?)
-		ON CONFLICT (household_id) DO UPDATE SET version = excluded.version`, householdID, v); err != nil {
-		return 0, fmt.Errorf("record sync poke of %s: %w", householdID, err)
-	}
-	return v, nil
-}
+// Times are INTEGER unix microseconds in UTC.
 
 func micros(t time.Time) int64 { return t.UTC().UnixMicro() }
 
 func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
 
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-// notFound turns sql.ErrNoRows into store.ErrNotFound.
-func notFound(err error, what string) error {
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("%s: %w", what, store.ErrNotFound)
-	}
-	return fmt.Errorf("%s: %w", what, err)
-}
-
-// nullMicros is t in microseconds, or NULL when t is nil.
-func nullMicros(t *time.Time) any {
+// microsPtr is t in microseconds, or NULL.
+func microsPtr(t *time.Time) *int64 {
 	if t == nil {
 		return nil
 	}
-	return micros(*t)
+	us := micros(*t)
+	return &us
 }
 
 // timePtr turns a nullable microsecond column into a *time.Time.
-func timePtr(us sql.NullInt64) *time.Time {
-	if !us.Valid {
+func timePtr(us *int64) *time.Time {
+	if us == nil {
 		return nil
 	}
-	t := fromMicros(us.Int64)
+	t := fromMicros(*us)
 	return &t
+}
+
+// jsonList encodes a list for `IN (SELECT value FROM json_each(?))`.
+func jsonList(ids []string) string {
+	if ids == nil {
+		ids = []string{}
+	}
+	b, _ := json.Marshal(ids) // a []string always encodes
+	return string(b)
 }

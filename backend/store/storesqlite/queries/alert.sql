@@ -1,0 +1,38 @@
+-- AlertInsert takes team_id from the household and organization_id from the lead ('' when
+-- unknown); it inserts nothing for an unknown household or an existing id.
+-- name: AlertInsert :execrows
+INSERT INTO alerts (id, kind, schedule_id, household_id, team_id, organization_id, lead_id, due_at, step,
+    next_step_at, created_at)
+SELECT @id, @kind, @schedule_id, h.id, h.team_id,
+    coalesce((SELECT p.organization_id FROM professionals p WHERE p.id = @lead_id), ''),
+    @lead_id, @due_at, 0, @next_step_at, @now
+FROM households h WHERE h.id = @household_id
+ON CONFLICT (id) DO NOTHING;
+
+-- name: AlertGet :one
+SELECT * FROM alerts WHERE id = @id;
+
+-- name: AlertListByHousehold :many
+SELECT * FROM alerts WHERE household_id = @household_id ORDER BY created_at DESC, id DESC LIMIT @max;
+
+-- AlertClaimDue reads the partial index alerts_next_step from its low end, like
+-- ScheduleClaimDue.
+-- name: AlertClaimDue :many
+SELECT * FROM alerts
+WHERE next_step_at IS NOT NULL AND next_step_at <= CAST(@now AS INTEGER)
+ORDER BY next_step_at, id LIMIT @max;
+
+-- name: AlertStep :exec
+UPDATE alerts SET step = @step, next_step_at = @next_step_at WHERE id = @id;
+
+-- name: AlertAcknowledge :one
+UPDATE alerts SET next_step_at = NULL,
+    acknowledged_by = CASE WHEN acknowledged_at IS NULL THEN @acknowledged_by ELSE acknowledged_by END,
+    acknowledged_at = coalesce(acknowledged_at, CAST(@now AS INTEGER))
+WHERE id = @id
+RETURNING *;
+
+-- name: AlertAcknowledgeOverdueMany :exec
+UPDATE alerts SET acknowledged_at = CAST(@now AS INTEGER), acknowledged_by = @acknowledged_by, next_step_at = NULL
+WHERE household_id IN (SELECT value FROM json_each(CAST(@household_ids AS TEXT)))
+  AND acknowledged_at IS NULL AND kind = 'overdue';

@@ -1,0 +1,12 @@
+-- name: CareTeamMemberClearLead :exec
+UPDATE care_team_members SET lead = 0 WHERE household_id = @household_id AND lead = 1;
+
+-- name: CareTeamMemberUpsert :exec
+INSERT INTO care_team_members (household_id, professional_id, lead) VALUES (@household_id, @professional_id, @lead)
+ON CONFLICT (household_id, professional_id) DO UPDATE SET lead = excluded.lead;
+
+-- name: CareTeamMemberDelete :execrows
+DELETE FROM care_team_members WHERE household_id = @household_id AND professional_id = @professional_id;
+
+-- name: CareTeamMemberList :many
+SELECT * FROM care_team_members WHERE household_id = @household_id ORDER BY professional_id;

@@ -1,0 +1,22 @@
+-- name: HouseholdInsert :exec
+INSERT INTO households (id, code, team_id, display_name, version, created_at, updated_at)
+VALUES (@id, @code, @team_id, @display_name, 1, @created_at, @created_at);
+
+-- name: HouseholdGet :one
+SELECT * FROM households WHERE id = @id;
+
+-- HouseholdBump raises one household's version. SQLite has no row locks: the write
+-- transaction's IMMEDIATE lock already serialises writers.
+-- name: HouseholdBump :one
+UPDATE households SET version = version + 1, updated_at = @now WHERE id = @id
+RETURNING version;
+
+-- name: HouseholdListVisible :many
+SELECT h.* FROM households h JOIN household_viewers v ON v.household_id = h.id
+WHERE v.professional_id = @professional_id AND h.id > @after_id
+ORDER BY h.id LIMIT @max;
+
+-- name: HouseholdCanAccess :one
+SELECT EXISTS (
+    SELECT 1 FROM household_viewers WHERE household_id = @household_id AND professional_id = @professional_id
+) AS can_access;

@@ -1,0 +1,22 @@
+-- name: PlanEntryHeaderGetMany :many
+SELECT * FROM plan_entries WHERE id IN (SELECT value FROM json_each(CAST(@ids AS TEXT)));
+
+-- name: PlanEntryHeaderUpsert :exec
+INSERT INTO plan_entries (id, household_id, section, deleted, version, created_at, updated_at, updated_by)
+VALUES (@id, @household_id, @section, @deleted, @version, @now, @now, @updated_by)
+ON CONFLICT (id) DO UPDATE SET deleted = excluded.deleted, version = excluded.version,
+    updated_at = excluded.updated_at, updated_by = excluded.updated_by;
+
+-- PlanEntryList returns one row per (entry, current non-empty field), an entry without such
+-- fields once with a NULL field.
+-- name: PlanEntryList :many
+SELECT sqlc.embed(e), f.field, f.value
+FROM plan_entries e
+LEFT JOIN field_writes f ON f.record_id = e.id AND f.is_current = 1 AND f.value <> ''
+WHERE e.household_id = @household_id
+  AND (CAST(@include_deleted AS BOOLEAN) OR e.deleted = 0)
+  AND (CAST(@entry_id AS TEXT) = '' OR e.id = @entry_id)
+ORDER BY e.id, f.field;
+
+-- name: PlanEntryListChanged :many
+SELECT * FROM plan_entries WHERE household_id = @household_id AND version > @after ORDER BY id;
