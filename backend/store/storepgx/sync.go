@@ -11,10 +11,8 @@ import (
 )
 
 // What sync stores: queries/sync.sql. Every …Many method is one statement whatever the
-// length of its slice, and none at all for an empty one.
-
-// The sync rows are generated column for column as sync/server's and sync/change's types
-// (sqlc.yaml), so they convert by a plain conversion.
+// length of its slice. Its rows are generated as sync/server's and sync/change's types
+// (sqlc.yaml), so most convert by a plain Go conversion.
 
 func syncRecord(r dbsqlc.PlanEntryListChangedRow) *store.SyncRecord {
 	return &store.SyncRecord{ID: r.ID, Section: r.Section, Deleted: r.Deleted, Version: r.Version}

@@ -9,9 +9,8 @@ import (
 	"github.com/veilig/veilig/sync/server"
 )
 
-// The sync rows are generated column for column as sync/server's and sync/change's types
-// (sqlc.yaml), so they convert by a plain conversion.
-
+// Sync rows are generated as the types of sync/server and sync/change (sqlc.yaml): most
+// convert by a plain Go conversion.
 func syncRecord(e dbsqlc.PlanEntry) *store.SyncRecord {
 	return &store.SyncRecord{ID: e.ID, Section: e.Section, Deleted: e.Deleted, Version: e.Version}
 }
