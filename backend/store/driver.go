@@ -42,6 +42,7 @@ type Driver interface {
 type Executor interface {
 	Reader
 
+	// OrganizationUpsert inserts an organization or renames it.
 	OrganizationUpsert(ctx context.Context, org Organization) error
 	// ProfessionalUpsert inserts or replaces every column but CreatedAt of an existing row.
 	ProfessionalUpsert(ctx context.Context, p Professional) error
@@ -200,14 +201,18 @@ type Executor interface {
 // Reader holds the reads the core serves as they are: DB embeds the driver's Reader, so each
 // is a method of DB (and of Store) with the same contract.
 type Reader interface {
+	// OrganizationGet returns one organization; a missing one is ErrNotFound (so are all the
+	// …Get methods' missing rows).
 	OrganizationGet(ctx context.Context, id string) (*Organization, error)
 	// OrganizationList is ordered by id.
 	OrganizationList(ctx context.Context) ([]*Organization, error)
+	// ProfessionalGet returns one professional.
 	ProfessionalGet(ctx context.Context, id string) (*Professional, error)
 	// ProfessionalListByOrganization is ordered by id.
 	ProfessionalListByOrganization(ctx context.Context, organizationID string) ([]*Professional, error)
 	// ProfessionalListByRole is ordered by id.
 	ProfessionalListByRole(ctx context.Context, role Role) ([]*Professional, error)
+	// TeamGet returns one team.
 	TeamGet(ctx context.Context, id string) (*Team, error)
 	// TeamList is ordered by id.
 	TeamList(ctx context.Context) ([]*Team, error)
@@ -215,6 +220,7 @@ type Reader interface {
 	TeamListByProfessional(ctx context.Context, professionalID string) ([]*Team, error)
 	// TeamMemberList lists a team's member professionals, by id.
 	TeamMemberList(ctx context.Context, teamID string) ([]*Professional, error)
+	// HouseholdGet returns one household with its current version.
 	HouseholdGet(ctx context.Context, id string) (*Household, error)
 	// HouseholdListVisible lists, ordered by id, the households the professional may see
 	// (household_viewers), at most Limit after AfterID ("" for the first page).
@@ -233,6 +239,7 @@ type Reader interface {
 	ScheduleGet(ctx context.Context, id string) (*Schedule, error)
 	// ScheduleListByHousehold is ordered by id.
 	ScheduleListByHousehold(ctx context.Context, householdID string) ([]*Schedule, error)
+	// AlertGet returns one alert.
 	AlertGet(ctx context.Context, id string) (*Alert, error)
 	// AlertListByHousehold lists alerts newest first (created_at, then id, descending), at
 	// most limit.
@@ -245,6 +252,7 @@ type Reader interface {
 	DeviceListByProfessional(ctx context.Context, professionalID string) ([]*Device, error)
 	// EscalationPolicyList is ordered by scope id.
 	EscalationPolicyList(ctx context.Context) ([]*EscalationPolicy, error)
+	// LinkGetByTokenHash returns the link with that token hash, whatever its state.
 	LinkGetByTokenHash(ctx context.Context, tokenHash string) (*Link, error)
 	// LinkListByHousehold lists links newest first (created_at, then id, descending).
 	LinkListByHousehold(ctx context.Context, householdID string) ([]*Link, error)

@@ -7,43 +7,20 @@ import (
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/backend/store/storepgx/internal/dbsqlc"
 	"github.com/veilig/veilig/sync/change"
-	"github.com/veilig/veilig/sync/hlc"
 	"github.com/veilig/veilig/sync/server"
 )
 
 // What sync stores: queries/sync.sql. Every …Many method is one statement whatever the
-// length of its slice, and none at all for an empty one.
-
-func mutationResult(r dbsqlc.MutationLogGetManyRow) change.Result {
-	return change.Result{MutationID: r.ID, Outcome: change.Outcome(r.Outcome), Reason: change.Reason(r.Reason), Detail: r.Detail}
-}
-
-func planEntryHeader(r dbsqlc.PlanEntryHeaderGetManyRow) server.Record {
-	return server.Record{ID: r.ID, HouseholdID: r.HouseholdID, Section: change.Section(r.Section), Deleted: r.Deleted,
-		Version: r.Version, UpdatedBy: r.UpdatedBy}
-}
+// length of its slice. Its rows are generated as sync/server's and sync/change's types
+// (sqlc.yaml), so most convert by a plain Go conversion.
 
 func syncRecord(r dbsqlc.PlanEntryListChangedRow) *store.SyncRecord {
-	return &store.SyncRecord{ID: r.ID, Section: change.Section(r.Section), Deleted: r.Deleted, Version: r.Version}
+	return &store.SyncRecord{ID: r.ID, Section: r.Section, Deleted: r.Deleted, Version: r.Version}
 }
 
-func fieldWrite(r dbsqlc.FieldWrite) server.WriteRow {
-	return server.WriteRow{HouseholdID: r.HouseholdID, RecordID: r.RecordID, Field: r.Field, MutationID: r.MutationID,
-		Value: r.Value, Stamp: hlc.FromInt64(r.Stamp), Seen: hlc.FromInt64(r.Seen), DeviceID: r.DeviceID,
-		AuthorID: r.AuthorID, Current: r.IsCurrent, Version: r.Version}
-}
+func fieldWrite(r dbsqlc.FieldWrite) server.WriteRow { return server.WriteRow(r) }
 
-func recordDelete(r dbsqlc.RecordDelete) server.DeleteRow {
-	return server.DeleteRow{MutationID: r.MutationID, HouseholdID: r.HouseholdID, RecordID: r.RecordID,
-		Stamp: hlc.FromInt64(r.Stamp), Seen: hlc.FromInt64(r.Seen), DeviceID: r.DeviceID, AuthorID: r.AuthorID,
-		Version: r.Version}
-}
-
-func conflict(r dbsqlc.Conflict) *change.Conflict {
-	return &change.Conflict{ID: r.ID, HouseholdID: r.HouseholdID, RecordID: r.RecordID, Field: r.Field,
-		MutationID: r.MutationID, Value: r.Value, Stamp: hlc.FromInt64(r.Stamp), DeviceID: r.DeviceID,
-		AuthorID: r.AuthorID, OverwrittenBy: r.OverwrittenBy, Resolved: r.Resolved, Version: r.Version}
-}
+func conflict(r dbsqlc.Conflict) *change.Conflict { c := change.Conflict(r); return &c }
 
 // planEntries folds the rows of PlanEntryList, one per current field, into entries.
 func planEntries(rows []dbsqlc.PlanEntryListRow) []*store.PlanEntry {
@@ -62,7 +39,7 @@ func planEntries(rows []dbsqlc.PlanEntryListRow) []*store.PlanEntry {
 }
 
 func (e executor) MutationLogGetMany(ctx context.Context, ids []string) ([]change.Result, error) {
-	return store.All(res, "read mutation log", mutationResult)(q.MutationLogGetMany(ctx, e.db, ids))
+	return store.All(res, "read mutation log", func(r dbsqlc.MutationLogGetManyRow) change.Result { return change.Result(r) })(q.MutationLogGetMany(ctx, e.db, ids))
 }
 
 func (e executor) MutationLogInsertMany(ctx context.Context, rows []server.MutationRow) error {
@@ -79,7 +56,7 @@ func (e executor) MutationLogInsertMany(ctx context.Context, rows []server.Mutat
 }
 
 func (e executor) PlanEntryHeaderGetMany(ctx context.Context, ids []string) ([]server.Record, error) {
-	return store.All(res, "load plan entry headers", planEntryHeader)(q.PlanEntryHeaderGetMany(ctx, e.db, ids))
+	return store.All(res, "load plan entry headers", func(r dbsqlc.PlanEntryHeaderGetManyRow) server.Record { return server.Record(r) })(q.PlanEntryHeaderGetMany(ctx, e.db, ids))
 }
 
 func (e executor) PlanEntryHeaderUpsertMany(ctx context.Context, p store.PlanEntryHeaderUpsertManyParams) error {
@@ -125,7 +102,7 @@ func (e executor) FieldWriteInsertMany(ctx context.Context, rows []server.WriteR
 		Seen:        store.Column(rows, func(r server.WriteRow) int64 { return r.Seen.Int64() }),
 		DeviceID:    store.Column(rows, func(r server.WriteRow) string { return r.DeviceID }),
 		AuthorID:    store.Column(rows, func(r server.WriteRow) string { return r.AuthorID }),
-		IsCurrent:   store.Column(rows, func(r server.WriteRow) bool { return r.Current }),
+		Current:     store.Column(rows, func(r server.WriteRow) bool { return r.Current }),
 		Version:     store.Column(rows, func(r server.WriteRow) int64 { return r.Version }),
 	}))
 }
@@ -144,7 +121,7 @@ func (e executor) FieldWriteReviveMany(ctx context.Context, recordIDs []string) 
 }
 
 func (e executor) RecordDeleteListByRecords(ctx context.Context, recordIDs []string) ([]server.DeleteRow, error) {
-	return store.All(res, "load deletes", recordDelete)(q.RecordDeleteListByRecords(ctx, e.db, recordIDs))
+	return store.All(res, "load deletes", func(r dbsqlc.RecordDelete) server.DeleteRow { return server.DeleteRow(r) })(q.RecordDeleteListByRecords(ctx, e.db, recordIDs))
 }
 
 func (e executor) RecordDeleteInsertMany(ctx context.Context, rows []server.DeleteRow) error {

@@ -6,64 +6,43 @@ import (
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/backend/store/storesqlite/internal/dbsqlc"
 	"github.com/veilig/veilig/sync/change"
-	"github.com/veilig/veilig/sync/hlc"
 	"github.com/veilig/veilig/sync/server"
 )
 
-func result(m dbsqlc.SyncMutation) change.Result {
-	return change.Result{MutationID: m.ID, Outcome: change.Outcome(m.Outcome), Reason: change.Reason(m.Reason), Detail: m.Detail}
-}
-
-func record(e dbsqlc.PlanEntry) server.Record {
-	return server.Record{ID: e.ID, HouseholdID: e.HouseholdID, Section: change.Section(e.Section), Deleted: e.Deleted,
-		Version: e.Version, UpdatedBy: e.UpdatedBy}
-}
-
+// Sync rows are generated as the types of sync/server and sync/change (sqlc.yaml): most
+// convert by a plain Go conversion.
 func syncRecord(e dbsqlc.PlanEntry) *store.SyncRecord {
-	return &store.SyncRecord{ID: e.ID, Section: change.Section(e.Section), Deleted: e.Deleted, Version: e.Version}
+	return &store.SyncRecord{ID: e.ID, Section: e.Section, Deleted: e.Deleted, Version: e.Version}
 }
 
-func writeRow(w dbsqlc.FieldWrite) server.WriteRow {
-	return server.WriteRow{HouseholdID: w.HouseholdID, RecordID: w.RecordID, Field: w.Field, MutationID: w.MutationID,
-		Value: w.Value, Stamp: hlc.Timestamp(w.Stamp), Seen: hlc.Timestamp(w.Seen), DeviceID: w.DeviceID,
-		AuthorID: w.AuthorID, Current: w.IsCurrent, Version: w.Version}
-}
+func conflict(c dbsqlc.Conflict) *change.Conflict { x := change.Conflict(c); return &x }
 
-func deleteRow(d dbsqlc.RecordDelete) server.DeleteRow {
-	return server.DeleteRow{MutationID: d.MutationID, HouseholdID: d.HouseholdID, RecordID: d.RecordID,
-		Stamp: hlc.Timestamp(d.Stamp), Seen: hlc.Timestamp(d.Seen), DeviceID: d.DeviceID, AuthorID: d.AuthorID, Version: d.Version}
-}
-
-func conflict(c dbsqlc.Conflict) *change.Conflict {
-	return &change.Conflict{ID: c.ID, HouseholdID: c.HouseholdID, RecordID: c.RecordID, Field: c.Field, MutationID: c.MutationID,
-		Value: c.Value, Stamp: hlc.Timestamp(c.Stamp), DeviceID: c.DeviceID, AuthorID: c.AuthorID,
-		OverwrittenBy: c.OverwrittenBy, Resolved: c.Resolved, Version: c.Version}
-}
+func writeRow(w dbsqlc.FieldWrite) server.WriteRow { return server.WriteRow(w) }
 
 // MutationLogGetMany implements store.Executor.
 func (e *executor) MutationLogGetMany(ctx context.Context, ids []string) ([]change.Result, error) {
-	return store.All(res, "read mutation log", result)(e.q.MutationLogGetMany(ctx, jsonList(ids)))
+	return store.All(res, "read mutation log", func(r dbsqlc.MutationLogGetManyRow) change.Result { return change.Result(r) })(e.q.MutationLogGetMany(ctx, jsonList(ids)))
 }
 
 // MutationLogInsertMany implements store.Executor.
 func (e *executor) MutationLogInsertMany(ctx context.Context, rows []server.MutationRow) error {
 	return each("append mutation log", rows, func(m server.MutationRow) error {
 		return e.q.MutationLogInsert(ctx, dbsqlc.MutationLogInsertParams{ID: m.MutationID, HouseholdID: m.HouseholdID,
-			DeviceID: m.DeviceID, ProfessionalID: m.ProfessionalID, Outcome: int64(m.Outcome), Reason: int64(m.Reason),
+			DeviceID: m.DeviceID, ProfessionalID: m.ProfessionalID, Outcome: m.Outcome, Reason: m.Reason,
 			Detail: m.Detail, Version: m.Version})
 	})
 }
 
 // PlanEntryHeaderGetMany implements store.Executor.
 func (e *executor) PlanEntryHeaderGetMany(ctx context.Context, ids []string) ([]server.Record, error) {
-	return store.All(res, "read plan entry headers", record)(e.q.PlanEntryHeaderGetMany(ctx, jsonList(ids)))
+	return store.All(res, "read plan entry headers", func(r dbsqlc.PlanEntryHeaderGetManyRow) server.Record { return server.Record(r) })(e.q.PlanEntryHeaderGetMany(ctx, jsonList(ids)))
 }
 
 // PlanEntryHeaderUpsertMany implements store.Executor.
 func (e *executor) PlanEntryHeaderUpsertMany(ctx context.Context, p store.PlanEntryHeaderUpsertManyParams) error {
 	return each("upsert plan entry header", p.Records, func(r server.Record) error {
 		return e.q.PlanEntryHeaderUpsert(ctx, dbsqlc.PlanEntryHeaderUpsertParams{ID: r.ID, HouseholdID: r.HouseholdID,
-			Section: string(r.Section), Deleted: r.Deleted, Version: r.Version, Now: micros(p.Now), UpdatedBy: r.UpdatedBy})
+			Section: r.Section, Deleted: r.Deleted, Version: r.Version, Now: micros(p.Now), UpdatedBy: r.UpdatedBy})
 	})
 }
 
@@ -113,9 +92,7 @@ func (e *executor) FieldWriteListChanged(ctx context.Context, p store.ChangedPar
 // FieldWriteInsertMany implements store.Executor.
 func (e *executor) FieldWriteInsertMany(ctx context.Context, rows []server.WriteRow) error {
 	return each("insert field write", rows, func(w server.WriteRow) error {
-		return e.q.FieldWriteInsert(ctx, dbsqlc.FieldWriteInsertParams{HouseholdID: w.HouseholdID, RecordID: w.RecordID,
-			Field: w.Field, MutationID: w.MutationID, Value: w.Value, Stamp: w.Stamp.Int64(), Seen: w.Seen.Int64(),
-			DeviceID: w.DeviceID, AuthorID: w.AuthorID, IsCurrent: w.Current, Version: w.Version})
+		return e.q.FieldWriteInsert(ctx, dbsqlc.FieldWriteInsertParams(w))
 	})
 }
 
@@ -134,15 +111,13 @@ func (e *executor) FieldWriteReviveMany(ctx context.Context, recordIDs []string)
 
 // RecordDeleteListByRecords implements store.Executor.
 func (e *executor) RecordDeleteListByRecords(ctx context.Context, recordIDs []string) ([]server.DeleteRow, error) {
-	return store.All(res, "read record deletes", deleteRow)(e.q.RecordDeleteListByRecords(ctx, jsonList(recordIDs)))
+	return store.All(res, "read record deletes", func(r dbsqlc.RecordDelete) server.DeleteRow { return server.DeleteRow(r) })(e.q.RecordDeleteListByRecords(ctx, jsonList(recordIDs)))
 }
 
 // RecordDeleteInsertMany implements store.Executor.
 func (e *executor) RecordDeleteInsertMany(ctx context.Context, rows []server.DeleteRow) error {
 	return each("insert record delete", rows, func(d server.DeleteRow) error {
-		return e.q.RecordDeleteInsert(ctx, dbsqlc.RecordDeleteInsertParams{MutationID: d.MutationID, HouseholdID: d.HouseholdID,
-			RecordID: d.RecordID, Stamp: d.Stamp.Int64(), Seen: d.Seen.Int64(), DeviceID: d.DeviceID, AuthorID: d.AuthorID,
-			Version: d.Version})
+		return e.q.RecordDeleteInsert(ctx, dbsqlc.RecordDeleteInsertParams(d))
 	})
 }
 
@@ -161,8 +136,6 @@ func (e *executor) ConflictListChanged(ctx context.Context, p store.ChangedParam
 // ConflictUpsertMany implements store.Executor.
 func (e *executor) ConflictUpsertMany(ctx context.Context, rows []change.Conflict) error {
 	return each("upsert conflict", rows, func(c change.Conflict) error {
-		return e.q.ConflictUpsert(ctx, dbsqlc.ConflictUpsertParams{ID: c.ID, HouseholdID: c.HouseholdID, RecordID: c.RecordID,
-			Field: c.Field, MutationID: c.MutationID, Value: c.Value, Stamp: c.Stamp.Int64(), DeviceID: c.DeviceID,
-			AuthorID: c.AuthorID, OverwrittenBy: c.OverwrittenBy, Resolved: c.Resolved, Version: c.Version})
+		return e.q.ConflictUpsert(ctx, dbsqlc.ConflictUpsertParams(c))
 	})
 }

@@ -1,5 +1,5 @@
 -- name: PlanEntryHeaderGetMany :many
-SELECT * FROM plan_entries WHERE id IN (SELECT value FROM json_each(CAST(@ids AS TEXT)));
+SELECT id, household_id, section, deleted, version, updated_by FROM plan_entries WHERE id IN (SELECT value FROM json_each(CAST(@ids AS TEXT)));
 
 -- name: PlanEntryHeaderUpsert :exec
 INSERT INTO plan_entries (id, household_id, section, deleted, version, created_at, updated_at, updated_by)

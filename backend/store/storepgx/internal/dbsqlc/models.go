@@ -6,6 +6,9 @@ package dbsqlc
 
 import (
 	"time"
+
+	"github.com/veilig/veilig/sync/change"
+	"github.com/veilig/veilig/sync/hlc"
 )
 
 type Alert struct {
@@ -75,7 +78,7 @@ type Conflict struct {
 	Field         string
 	MutationID    string
 	Value         string
-	Stamp         int64
+	Stamp         hlc.Timestamp
 	DeviceID      string
 	AuthorID      string
 	OverwrittenBy string
@@ -114,11 +117,11 @@ type FieldWrite struct {
 	Field       string
 	MutationID  string
 	Value       string
-	Stamp       int64
-	Seen        int64
+	Stamp       hlc.Timestamp
+	Seen        hlc.Timestamp
 	DeviceID    string
 	AuthorID    string
-	IsCurrent   bool
+	Current     bool
 	Version     int64
 }
 
@@ -153,7 +156,7 @@ type Organization struct {
 type PlanEntry struct {
 	ID          string
 	HouseholdID string
-	Section     string
+	Section     change.Section
 	Deleted     bool
 	Version     int64
 	CreatedAt   time.Time
@@ -193,8 +196,8 @@ type RecordDelete struct {
 	MutationID  string
 	HouseholdID string
 	RecordID    string
-	Stamp       int64
-	Seen        int64
+	Stamp       hlc.Timestamp
+	Seen        hlc.Timestamp
 	DeviceID    string
 	AuthorID    string
 	Version     int64
@@ -227,8 +230,8 @@ type SyncMutation struct {
 	HouseholdID    string
 	DeviceID       string
 	ProfessionalID string
-	Outcome        int32
-	Reason         int32
+	Outcome        change.Outcome
+	Reason         change.Reason
 	Detail         string
 	Version        int64
 }

@@ -8,6 +8,8 @@ package dbsqlc
 import (
 	"context"
 	"time"
+
+	"github.com/veilig/veilig/sync/change"
 )
 
 const conflictListByRecordsOrIDs = `-- name: ConflictListByRecordsOrIDs :many
@@ -154,7 +156,7 @@ type FieldWriteInsertManyParams struct {
 	Seen        []int64
 	DeviceID    []string
 	AuthorID    []string
-	IsCurrent   []bool
+	Current     []bool
 	Version     []int64
 }
 
@@ -169,7 +171,7 @@ func (q *Queries) FieldWriteInsertMany(ctx context.Context, db DBTX, arg FieldWr
 		arg.Seen,
 		arg.DeviceID,
 		arg.AuthorID,
-		arg.IsCurrent,
+		arg.Current,
 		arg.Version,
 	)
 	return err
@@ -198,7 +200,7 @@ func (q *Queries) FieldWriteListByRecords(ctx context.Context, db DBTX, recordId
 			&i.Seen,
 			&i.DeviceID,
 			&i.AuthorID,
-			&i.IsCurrent,
+			&i.Current,
 			&i.Version,
 		); err != nil {
 			return nil, err
@@ -241,7 +243,7 @@ func (q *Queries) FieldWriteListChanged(ctx context.Context, db DBTX, arg FieldW
 			&i.Seen,
 			&i.DeviceID,
 			&i.AuthorID,
-			&i.IsCurrent,
+			&i.Current,
 			&i.Version,
 		); err != nil {
 			return nil, err
@@ -293,14 +295,14 @@ func (q *Queries) FieldWriteSetCurrentMany(ctx context.Context, db DBTX, arg Fie
 
 const mutationLogGetMany = `-- name: MutationLogGetMany :many
 
-SELECT id, outcome, reason, detail FROM sync_mutations WHERE id = ANY($1::text[])
+SELECT id AS mutation_id, outcome, reason, detail FROM sync_mutations WHERE id = ANY($1::text[])
 `
 
 type MutationLogGetManyRow struct {
-	ID      string
-	Outcome int32
-	Reason  int32
-	Detail  string
+	MutationID string
+	Outcome    change.Outcome
+	Reason     change.Reason
+	Detail     string
 }
 
 // What offline-first sync stores: the mutation log (idempotency), plan entry headers, field
@@ -317,7 +319,7 @@ func (q *Queries) MutationLogGetMany(ctx context.Context, db DBTX, ids []string)
 	for rows.Next() {
 		var i MutationLogGetManyRow
 		if err := rows.Scan(
-			&i.ID,
+			&i.MutationID,
 			&i.Outcome,
 			&i.Reason,
 			&i.Detail,
@@ -371,7 +373,7 @@ SELECT id, household_id, section, deleted, version, updated_by FROM plan_entries
 type PlanEntryHeaderGetManyRow struct {
 	ID          string
 	HouseholdID string
-	Section     string
+	Section     change.Section
 	Deleted     bool
 	Version     int64
 	UpdatedBy   string
@@ -454,7 +456,7 @@ type PlanEntryListParams struct {
 type PlanEntryListRow struct {
 	ID          string
 	HouseholdID string
-	Section     string
+	Section     change.Section
 	Deleted     bool
 	Version     int64
 	CreatedAt   time.Time
@@ -509,7 +511,7 @@ type PlanEntryListChangedParams struct {
 
 type PlanEntryListChangedRow struct {
 	ID      string
-	Section string
+	Section change.Section
 	Deleted bool
 	Version int64
 }

@@ -7,6 +7,8 @@ package dbsqlc
 
 import (
 	"context"
+
+	"github.com/veilig/veilig/sync/hlc"
 )
 
 const conflictListByRecordsOrIDs = `-- name: ConflictListByRecordsOrIDs :many
@@ -116,7 +118,7 @@ type ConflictUpsertParams struct {
 	Field         string
 	MutationID    string
 	Value         string
-	Stamp         int64
+	Stamp         hlc.Timestamp
 	DeviceID      string
 	AuthorID      string
 	OverwrittenBy string

@@ -7,6 +7,8 @@ package dbsqlc
 
 import (
 	"context"
+
+	"github.com/veilig/veilig/sync/hlc"
 )
 
 const fieldWriteInsert = `-- name: FieldWriteInsert :exec
@@ -20,11 +22,11 @@ type FieldWriteInsertParams struct {
 	Field       string
 	MutationID  string
 	Value       string
-	Stamp       int64
-	Seen        int64
+	Stamp       hlc.Timestamp
+	Seen        hlc.Timestamp
 	DeviceID    string
 	AuthorID    string
-	IsCurrent   bool
+	Current     bool
 	Version     int64
 }
 
@@ -39,7 +41,7 @@ func (q *Queries) FieldWriteInsert(ctx context.Context, arg FieldWriteInsertPara
 		arg.Seen,
 		arg.DeviceID,
 		arg.AuthorID,
-		arg.IsCurrent,
+		arg.Current,
 		arg.Version,
 	)
 	return err
@@ -68,7 +70,7 @@ func (q *Queries) FieldWriteListByRecords(ctx context.Context, recordIds string)
 			&i.Seen,
 			&i.DeviceID,
 			&i.AuthorID,
-			&i.IsCurrent,
+			&i.Current,
 			&i.Version,
 		); err != nil {
 			return nil, err
@@ -115,7 +117,7 @@ func (q *Queries) FieldWriteListChanged(ctx context.Context, arg FieldWriteListC
 			&i.Seen,
 			&i.DeviceID,
 			&i.AuthorID,
-			&i.IsCurrent,
+			&i.Current,
 			&i.Version,
 		); err != nil {
 			return nil, err

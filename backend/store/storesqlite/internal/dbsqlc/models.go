@@ -4,6 +4,11 @@
 
 package dbsqlc
 
+import (
+	"github.com/veilig/veilig/sync/change"
+	"github.com/veilig/veilig/sync/hlc"
+)
+
 type Alert struct {
 	ID             string
 	Kind           string
@@ -71,7 +76,7 @@ type Conflict struct {
 	Field         string
 	MutationID    string
 	Value         string
-	Stamp         int64
+	Stamp         hlc.Timestamp
 	DeviceID      string
 	AuthorID      string
 	OverwrittenBy string
@@ -110,11 +115,11 @@ type FieldWrite struct {
 	Field       string
 	MutationID  string
 	Value       string
-	Stamp       int64
-	Seen        int64
+	Stamp       hlc.Timestamp
+	Seen        hlc.Timestamp
 	DeviceID    string
 	AuthorID    string
-	IsCurrent   bool
+	Current     bool
 	Version     int64
 }
 
@@ -149,7 +154,7 @@ type Organization struct {
 type PlanEntry struct {
 	ID          string
 	HouseholdID string
-	Section     string
+	Section     change.Section
 	Deleted     bool
 	Version     int64
 	CreatedAt   int64
@@ -189,8 +194,8 @@ type RecordDelete struct {
 	MutationID  string
 	HouseholdID string
 	RecordID    string
-	Stamp       int64
-	Seen        int64
+	Stamp       hlc.Timestamp
+	Seen        hlc.Timestamp
 	DeviceID    string
 	AuthorID    string
 	Version     int64
@@ -223,8 +228,8 @@ type SyncMutation struct {
 	HouseholdID    string
 	DeviceID       string
 	ProfessionalID string
-	Outcome        int64
-	Reason         int64
+	Outcome        change.Outcome
+	Reason         change.Reason
 	Detail         string
 	Version        int64
 }

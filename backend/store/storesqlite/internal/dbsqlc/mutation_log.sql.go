@@ -7,34 +7,39 @@ package dbsqlc
 
 import (
 	"context"
+
+	"github.com/veilig/veilig/sync/change"
 )
 
 const mutationLogGetMany = `-- name: MutationLogGetMany :many
 
-SELECT id, household_id, device_id, professional_id, outcome, reason, detail, version FROM sync_mutations WHERE id IN (SELECT value FROM json_each(CAST(?1 AS TEXT)))
+SELECT id AS mutation_id, outcome, reason, detail FROM sync_mutations WHERE id IN (SELECT value FROM json_each(CAST(?1 AS TEXT)))
 `
+
+type MutationLogGetManyRow struct {
+	MutationID string
+	Outcome    change.Outcome
+	Reason     change.Reason
+	Detail     string
+}
 
 // Lists of ids arrive as one JSON array parameter read with json_each: any number of ids in
 // one statement (SQLite allows at most 32766 host parameters), and the same statement text
 // whatever the length.
-func (q *Queries) MutationLogGetMany(ctx context.Context, ids string) ([]SyncMutation, error) {
+func (q *Queries) MutationLogGetMany(ctx context.Context, ids string) ([]MutationLogGetManyRow, error) {
 	rows, err := q.db.QueryContext(ctx, mutationLogGetMany, ids)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []SyncMutation
+	var items []MutationLogGetManyRow
 	for rows.Next() {
-		var i SyncMutation
+		var i MutationLogGetManyRow
 		if err := rows.Scan(
-			&i.ID,
-			&i.HouseholdID,
-			&i.DeviceID,
-			&i.ProfessionalID,
+			&i.MutationID,
 			&i.Outcome,
 			&i.Reason,
 			&i.Detail,
-			&i.Version,
 		); err != nil {
 			return nil, err
 		}
@@ -59,8 +64,8 @@ type MutationLogInsertParams struct {
 	HouseholdID    string
 	DeviceID       string
 	ProfessionalID string
-	Outcome        int64
-	Reason         int64
+	Outcome        change.Outcome
+	Reason         change.Reason
 	Detail         string
 	Version        int64
 }

@@ -7,29 +7,38 @@ package dbsqlc
 
 import (
 	"context"
+
+	"github.com/veilig/veilig/sync/change"
 )
 
 const planEntryHeaderGetMany = `-- name: PlanEntryHeaderGetMany :many
-SELECT id, household_id, section, deleted, version, created_at, updated_at, updated_by FROM plan_entries WHERE id IN (SELECT value FROM json_each(CAST(?1 AS TEXT)))
+SELECT id, household_id, section, deleted, version, updated_by FROM plan_entries WHERE id IN (SELECT value FROM json_each(CAST(?1 AS TEXT)))
 `
 
-func (q *Queries) PlanEntryHeaderGetMany(ctx context.Context, ids string) ([]PlanEntry, error) {
+type PlanEntryHeaderGetManyRow struct {
+	ID          string
+	HouseholdID string
+	Section     change.Section
+	Deleted     bool
+	Version     int64
+	UpdatedBy   string
+}
+
+func (q *Queries) PlanEntryHeaderGetMany(ctx context.Context, ids string) ([]PlanEntryHeaderGetManyRow, error) {
 	rows, err := q.db.QueryContext(ctx, planEntryHeaderGetMany, ids)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []PlanEntry
+	var items []PlanEntryHeaderGetManyRow
 	for rows.Next() {
-		var i PlanEntry
+		var i PlanEntryHeaderGetManyRow
 		if err := rows.Scan(
 			&i.ID,
 			&i.HouseholdID,
 			&i.Section,
 			&i.Deleted,
 			&i.Version,
-			&i.CreatedAt,
-			&i.UpdatedAt,
 			&i.UpdatedBy,
 		); err != nil {
 			return nil, err
@@ -55,7 +64,7 @@ ON CONFLICT (id) DO UPDATE SET deleted = excluded.deleted, version = excluded.ve
 type PlanEntryHeaderUpsertParams struct {
 	ID          string
 	HouseholdID string
-	Section     string
+	Section     change.Section
 	Deleted     bool
 	Version     int64
 	Now         int64

@@ -7,6 +7,8 @@ package dbsqlc
 
 import (
 	"context"
+
+	"github.com/veilig/veilig/sync/hlc"
 )
 
 const recordDeleteInsert = `-- name: RecordDeleteInsert :exec
@@ -18,8 +20,8 @@ type RecordDeleteInsertParams struct {
 	MutationID  string
 	HouseholdID string
 	RecordID    string
-	Stamp       int64
-	Seen        int64
+	Stamp       hlc.Timestamp
+	Seen        hlc.Timestamp
 	DeviceID    string
 	AuthorID    string
 	Version     int64
