@@ -1,14 +1,15 @@
 // Package household is the domain layer of a household's data: the care team's use cases
-// (sync push and pull, the safety plan, the care team, schedules and check-ins), each run in
-// one storage transaction together with its authorization check and its audit row, so a use
-// case is authorized, done and logged, or none of the three.
+// (sync push and pull, the safety plan, the care team, schedules and check-ins, alerts, family
+// check-in links), each run in one storage transaction together with its authorization check
+// and its audit row, so a use case is authorized, done and logged, or none of the three.
 //
 // The edge (mobile-api/careapi) decodes a request, calls one method here and maps the error
 // to a protocol code; the storage core (backend/store) runs the transaction. Who may do what
 // is decided here and nowhere else:
 //
 //   - Seeing a household: its care team and the supervisors who are members of its team
-//     (store's household_viewers). A household the actor may not see answers ErrNotFound,
+//     (store's household_viewers). A household the actor may not see answers
+//     ErrHouseholdNotFound (an alert of it, ErrAlertNotFound),
 //     exactly like one that does not exist, so existence never leaks.
 //   - Changing who is in the care team: its lead, or a supervisor who sees the household.
 //   - A schedule's lead: a member of the household's care team.
@@ -97,9 +98,10 @@ const (
 	ActionSyncPush      = "sync.push"
 	ActionSyncPull      = "sync.pull"
 	ActionAlertRead     = "alert.read"
-	ActionAlertWrite    = "alert.write"
+	ActionAlertAck      = "alert.acknowledge"
+	ActionLinkCreate    = "link.create"
 	ActionLinkRead      = "link.read"
-	ActionLinkWrite     = "link.write"
+	ActionLinkRevoke    = "link.revoke"
 )
 
 // event is the access record of one action on one household.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/veilig/veilig/sync/change"
+	"github.com/veilig/veilig/sync/hlc"
 	"github.com/veilig/veilig/sync/server"
 )
 
@@ -83,9 +84,9 @@ type Executor interface {
 	// FieldWriteListByRecords returns every stored write of the named records, in no
 	// particular order.
 	FieldWriteListByRecords(ctx context.Context, recordIDs []string) ([]server.WriteRow, error)
-	// FieldWriteListChanged lists a household's current writes whose version is above After,
-	// ordered by record id and field.
-	FieldWriteListChanged(ctx context.Context, p ChangedParams) ([]server.WriteRow, error)
+	// FieldWriteListChanged lists a household's current field values whose write's version
+	// is above After, ordered by record id and field: what a pull sends.
+	FieldWriteListChanged(ctx context.Context, p ChangedParams) ([]RecordField, error)
 	// FieldWriteInsertMany stores new writes as they are (is_current included).
 	FieldWriteInsertMany(ctx context.Context, rows []server.WriteRow) error
 	// FieldWriteSetCurrentMany makes, for each (record, field), the named mutation's write the
@@ -276,6 +277,13 @@ type HouseholdVersion struct {
 type PlanEntryHeaderUpsertManyParams struct {
 	Records []server.Record
 	Now     time.Time
+}
+
+// RecordField is a record's current field value as a pull sends it.
+type RecordField struct {
+	RecordID, Field, Value string
+	Stamp                  hlc.Timestamp
+	DeviceID               string
 }
 
 // ChangedParams selects a household's rows written after a cursor.

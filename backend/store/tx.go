@@ -56,3 +56,21 @@ func (tx *Tx) AuditAppend(ctx context.Context, events []AuditEvent) error {
 func (tx *Tx) CheckInGet(ctx context.Context, id string) (*change.CheckIn, error) {
 	return tx.ex.CheckInGet(ctx, id)
 }
+
+// AlertGet is DB.AlertGet in tx.
+func (tx *Tx) AlertGet(ctx context.Context, id string) (*Alert, error) {
+	return tx.ex.AlertGet(ctx, id)
+}
+
+// AlertAcknowledge is DB.AlertAcknowledge in tx.
+func (tx *Tx) AlertAcknowledge(ctx context.Context, p AlertAcknowledgeParams) (*Alert, error) {
+	return tx.ex.AlertAcknowledge(ctx, p)
+}
+
+// LinkCreate is DB.LinkCreate in tx.
+func (tx *Tx) LinkCreate(ctx context.Context, l Link) error { return tx.ex.LinkInsert(ctx, l) }
+
+// LinkRevoke is DB.LinkRevoke in tx.
+func (tx *Tx) LinkRevoke(ctx context.Context, p LinkRevokeParams) (*Link, error) {
+	return tx.ex.LinkRevoke(ctx, p)
+}

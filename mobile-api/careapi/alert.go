@@ -9,6 +9,7 @@ import (
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/veilig/veilig/backend/household"
 	"github.com/veilig/veilig/backend/store"
 	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
 	"github.com/veilig/veilig/proto/gen/veilig/v1/veiligv1connect"
@@ -25,22 +26,12 @@ var errAlertNotFound = connect.NewError(connect.CodeNotFound, errors.New("alert 
 
 const defaultAlertLimit = 50
 
-// loadAlert returns an alert of a household the caller may see, auditing the access.
-func (s *Service) loadAlert(ctx context.Context, c *caller, id, action string) (*store.Alert, error) {
-	a, err := s.store.AlertGet(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, errAlertNotFound
+// alertError answers a missing or invisible alert alike.
+func (s *Service) alertError(ctx context.Context, err error) error {
+	if errors.Is(err, household.ErrAlertNotFound) {
+		return errAlertNotFound
 	}
-	if err != nil {
-		return nil, s.internal(ctx, fmt.Errorf("load alert %s: %w", id, err))
-	}
-	if err := s.householdAccess(ctx, c, a.HouseholdID, action); err != nil {
-		if errors.Is(err, errHouseholdNotFound) {
-			return nil, errAlertNotFound
-		}
-		return nil, err
-	}
-	return a, nil
+	return s.storeError(ctx, err, "alert")
 }
 
 // GetAlert implements veiligv1connect.AlertServiceHandler.
@@ -49,9 +40,9 @@ func (s *Service) GetAlert(ctx context.Context, req *connect.Request[veiligv1.Ge
 	if err != nil {
 		return nil, err
 	}
-	a, err := s.loadAlert(ctx, c, req.Msg.GetAlertId(), "alert.read")
+	a, err := s.domain.GetAlert(ctx, s.actor(ctx, c), req.Msg.GetAlertId())
 	if err != nil {
-		return nil, err
+		return nil, s.alertError(ctx, err)
 	}
 	return connect.NewResponse(&veiligv1.GetAlertResponse{Alert: alertToProto(a)}), nil
 }
@@ -62,17 +53,13 @@ func (s *Service) ListAlerts(ctx context.Context, req *connect.Request[veiligv1.
 	if err != nil {
 		return nil, err
 	}
-	hid := req.Msg.GetHouseholdId()
-	if err := s.householdAccess(ctx, c, hid, "alert.read"); err != nil {
-		return nil, err
-	}
 	limit := int(req.Msg.GetLimit())
 	if limit == 0 {
 		limit = defaultAlertLimit
 	}
-	alerts, err := s.store.AlertListByHousehold(ctx, hid, limit)
+	alerts, err := s.domain.ListAlerts(ctx, s.actor(ctx, c), req.Msg.GetHouseholdId(), limit)
 	if err != nil {
-		return nil, s.storeError(ctx, fmt.Errorf("list alerts of %s: %w", hid, err), "household")
+		return nil, s.storeError(ctx, err, "household")
 	}
 	res := &veiligv1.ListAlertsResponse{}
 	for _, a := range alerts {
@@ -87,13 +74,9 @@ func (s *Service) AcknowledgeAlert(ctx context.Context, req *connect.Request[vei
 	if err != nil {
 		return nil, err
 	}
-	a, err := s.loadAlert(ctx, c, req.Msg.GetAlertId(), "alert.acknowledge")
+	a, err := s.domain.AcknowledgeAlert(ctx, s.actor(ctx, c), req.Msg.GetAlertId())
 	if err != nil {
-		return nil, err
-	}
-	a, err = s.store.AlertAcknowledge(ctx, store.AlertAcknowledgeParams{ID: a.ID, ProfessionalID: c.professional.ID, Now: utc(s.now())})
-	if err != nil {
-		return nil, s.storeError(ctx, fmt.Errorf("acknowledge alert: %w", err), "alert")
+		return nil, s.alertError(ctx, err)
 	}
 	return connect.NewResponse(&veiligv1.AcknowledgeAlertResponse{Alert: alertToProto(a)}), nil
 }

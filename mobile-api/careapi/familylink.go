@@ -3,7 +3,6 @@ package careapi
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -36,20 +35,8 @@ func (s *Service) CreateCheckInLink(ctx context.Context, req *connect.Request[ve
 	}
 	m := req.Msg
 	hid := m.GetHouseholdId()
-	if err := s.householdAccess(ctx, c, hid, "link.create"); err != nil {
-		return nil, err
-	}
 	if m.GetDuressPin() != "" && m.GetDuressPin() == m.GetPin() {
 		return nil, connect.NewError(connect.CodeInvalidArgument, errors.New("duress_pin: must differ from pin"))
-	}
-	if id := m.GetScheduleId(); id != "" {
-		sc, err := s.store.ScheduleGet(ctx, id)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && sc.HouseholdID != hid) {
-			return nil, connect.NewError(connect.CodeNotFound, errors.New("schedule not found"))
-		}
-		if err != nil {
-			return nil, s.storeError(ctx, fmt.Errorf("load schedule %s: %w", id, err), "schedule")
-		}
 	}
 	valid := defaultLinkValidity
 	if h := m.GetValidHours(); h > 0 {
@@ -65,8 +52,8 @@ func (s *Service) CreateCheckInLink(ctx context.Context, req *connect.Request[ve
 	if m.GetDuressPin() != "" {
 		l.DuressPINHash = familylink.HashPIN(l.ID, m.GetDuressPin())
 	}
-	if err := s.store.LinkCreate(ctx, l); err != nil {
-		return nil, s.storeError(ctx, fmt.Errorf("create link for %s: %w", hid, err), "link")
+	if err := s.domain.CreateLink(ctx, s.actor(ctx, c), l); err != nil {
+		return nil, s.storeError(ctx, err, "schedule")
 	}
 	return connect.NewResponse(&veiligv1.CreateCheckInLinkResponse{Link: linkToProto(&l), Url: s.publicURL + "/c/" + token}), nil
 }
@@ -77,13 +64,9 @@ func (s *Service) ListCheckInLinks(ctx context.Context, req *connect.Request[vei
 	if err != nil {
 		return nil, err
 	}
-	hid := req.Msg.GetHouseholdId()
-	if err := s.householdAccess(ctx, c, hid, "link.read"); err != nil {
-		return nil, err
-	}
-	links, err := s.store.LinkListByHousehold(ctx, hid)
+	links, err := s.domain.ListLinks(ctx, s.actor(ctx, c), req.Msg.GetHouseholdId())
 	if err != nil {
-		return nil, s.storeError(ctx, fmt.Errorf("list links of %s: %w", hid, err), "household")
+		return nil, s.storeError(ctx, err, "household")
 	}
 	res := &veiligv1.ListCheckInLinksResponse{}
 	for _, l := range links {
@@ -98,13 +81,9 @@ func (s *Service) RevokeCheckInLink(ctx context.Context, req *connect.Request[ve
 	if err != nil {
 		return nil, err
 	}
-	hid := req.Msg.GetHouseholdId()
-	if err := s.householdAccess(ctx, c, hid, "link.revoke"); err != nil {
-		return nil, err
-	}
-	l, err := s.store.LinkRevoke(ctx, store.LinkRevokeParams{ID: req.Msg.GetLinkId(), HouseholdID: hid, Now: utc(s.now())})
+	l, err := s.domain.RevokeLink(ctx, s.actor(ctx, c), req.Msg.GetHouseholdId(), req.Msg.GetLinkId())
 	if err != nil {
-		return nil, s.storeError(ctx, fmt.Errorf("revoke link: %w", err), "link")
+		return nil, s.storeError(ctx, err, "link")
 	}
 	return connect.NewResponse(&veiligv1.RevokeCheckInLinkResponse{Link: linkToProto(l)}), nil
 }

@@ -122,16 +122,6 @@ func (s *Service) actor(ctx context.Context, c *caller) household.Actor {
 	return household.Actor{Professional: c.professional, DeviceID: c.principal.DeviceID, RequestID: s.requestID(ctx)}
 }
 
-// householdAccess authorizes the caller for a household and records the access in the
-// audit log before any data is returned (the household use cases do this inside their own
-// transaction; this is for the reads and writes that are not yet use cases of the domain).
-func (s *Service) householdAccess(ctx context.Context, c *caller, householdID, action string) error {
-	if err := s.domain.Authorize(ctx, s.actor(ctx, c), householdID, action); err != nil {
-		return s.storeError(ctx, err, "household")
-	}
-	return nil
-}
-
 // errHouseholdNotFound is the one answer for a household that does not exist and for one the
 // caller may not see, so that existence does not leak.
 var errHouseholdNotFound = connect.NewError(connect.CodeNotFound, errors.New("household not found"))

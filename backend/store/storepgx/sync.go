@@ -86,8 +86,8 @@ func (e executor) FieldWriteListByRecords(ctx context.Context, recordIDs []strin
 	return store.All(res, "load field writes", fieldWrite)(q.FieldWriteListByRecords(ctx, e.db, recordIDs))
 }
 
-func (e executor) FieldWriteListChanged(ctx context.Context, p store.ChangedParams) ([]server.WriteRow, error) {
-	return store.All(res, "pull fields of "+p.HouseholdID, fieldWrite)(q.FieldWriteListChanged(ctx, e.db,
+func (e executor) FieldWriteListChanged(ctx context.Context, p store.ChangedParams) ([]store.RecordField, error) {
+	return store.All(res, "pull fields of "+p.HouseholdID, func(r dbsqlc.FieldWriteListChangedRow) store.RecordField { return store.RecordField(r) })(q.FieldWriteListChanged(ctx, e.db,
 		dbsqlc.FieldWriteListChangedParams{HouseholdID: p.HouseholdID, After: p.After}))
 }
 

@@ -6,18 +6,25 @@ import (
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/backend/store/storesqlite/internal/dbsqlc"
 	"github.com/veilig/veilig/sync/change"
+	"github.com/veilig/veilig/sync/hlc"
 	"github.com/veilig/veilig/sync/server"
 )
 
-// Sync rows are generated as the types of sync/server and sync/change (sqlc.yaml): most
-// convert by a plain Go conversion.
-func syncRecord(e dbsqlc.PlanEntry) *store.SyncRecord {
+func syncRecord(e dbsqlc.PlanEntryListChangedRow) *store.SyncRecord {
 	return &store.SyncRecord{ID: e.ID, Section: e.Section, Deleted: e.Deleted, Version: e.Version}
 }
 
-func conflict(c dbsqlc.Conflict) *change.Conflict { x := change.Conflict(c); return &x }
+func conflict(c dbsqlc.Conflict) *change.Conflict {
+	return &change.Conflict{ID: c.ID, HouseholdID: c.HouseholdID, RecordID: c.RecordID, Field: c.Field, MutationID: c.MutationID,
+		Value: c.Value, Stamp: hlc.Timestamp(c.Stamp), DeviceID: c.DeviceID, AuthorID: c.AuthorID,
+		OverwrittenBy: c.OverwrittenBy, Resolved: c.Resolved, Version: c.Version}
+}
 
-func writeRow(w dbsqlc.FieldWrite) server.WriteRow { return server.WriteRow(w) }
+func writeRow(w dbsqlc.FieldWrite) server.WriteRow {
+	return server.WriteRow{HouseholdID: w.HouseholdID, RecordID: w.RecordID, Field: w.Field, MutationID: w.MutationID,
+		Value: w.Value, Stamp: hlc.Timestamp(w.Stamp), Seen: hlc.Timestamp(w.Seen), DeviceID: w.DeviceID,
+		AuthorID: w.AuthorID, Current: w.Current, Version: w.Version}
+}
 
 // MutationLogGetMany implements store.Executor.
 func (e *executor) MutationLogGetMany(ctx context.Context, ids []string) ([]change.Result, error) {
@@ -84,15 +91,19 @@ func (e *executor) FieldWriteListByRecords(ctx context.Context, recordIDs []stri
 }
 
 // FieldWriteListChanged implements store.Executor.
-func (e *executor) FieldWriteListChanged(ctx context.Context, p store.ChangedParams) ([]server.WriteRow, error) {
-	return store.All(res, "list changed field writes", writeRow)(e.q.FieldWriteListChanged(ctx, dbsqlc.FieldWriteListChangedParams{
+func (e *executor) FieldWriteListChanged(ctx context.Context, p store.ChangedParams) ([]store.RecordField, error) {
+	return store.All(res, "list changed field writes", func(f dbsqlc.FieldWriteListChangedRow) store.RecordField {
+		return store.RecordField{RecordID: f.RecordID, Field: f.Field, Value: f.Value, Stamp: hlc.Timestamp(f.Stamp), DeviceID: f.DeviceID}
+	})(e.q.FieldWriteListChanged(ctx, dbsqlc.FieldWriteListChangedParams{
 		HouseholdID: p.HouseholdID, After: p.After}))
 }
 
 // FieldWriteInsertMany implements store.Executor.
 func (e *executor) FieldWriteInsertMany(ctx context.Context, rows []server.WriteRow) error {
 	return each("insert field write", rows, func(w server.WriteRow) error {
-		return e.q.FieldWriteInsert(ctx, dbsqlc.FieldWriteInsertParams(w))
+		return e.q.FieldWriteInsert(ctx, dbsqlc.FieldWriteInsertParams{HouseholdID: w.HouseholdID, RecordID: w.RecordID,
+			Field: w.Field, MutationID: w.MutationID, Value: w.Value, Stamp: w.Stamp.Int64(), Seen: w.Seen.Int64(),
+			DeviceID: w.DeviceID, AuthorID: w.AuthorID, Current: w.Current, Version: w.Version})
 	})
 }
 
@@ -111,13 +122,18 @@ func (e *executor) FieldWriteReviveMany(ctx context.Context, recordIDs []string)
 
 // RecordDeleteListByRecords implements store.Executor.
 func (e *executor) RecordDeleteListByRecords(ctx context.Context, recordIDs []string) ([]server.DeleteRow, error) {
-	return store.All(res, "read record deletes", func(r dbsqlc.RecordDelete) server.DeleteRow { return server.DeleteRow(r) })(e.q.RecordDeleteListByRecords(ctx, jsonList(recordIDs)))
+	return store.All(res, "read record deletes", func(d dbsqlc.RecordDelete) server.DeleteRow {
+		return server.DeleteRow{MutationID: d.MutationID, HouseholdID: d.HouseholdID, RecordID: d.RecordID,
+			Stamp: hlc.Timestamp(d.Stamp), Seen: hlc.Timestamp(d.Seen), DeviceID: d.DeviceID, AuthorID: d.AuthorID, Version: d.Version}
+	})(e.q.RecordDeleteListByRecords(ctx, jsonList(recordIDs)))
 }
 
 // RecordDeleteInsertMany implements store.Executor.
 func (e *executor) RecordDeleteInsertMany(ctx context.Context, rows []server.DeleteRow) error {
 	return each("insert record delete", rows, func(d server.DeleteRow) error {
-		return e.q.RecordDeleteInsert(ctx, dbsqlc.RecordDeleteInsertParams(d))
+		return e.q.RecordDeleteInsert(ctx, dbsqlc.RecordDeleteInsertParams{MutationID: d.MutationID, HouseholdID: d.HouseholdID,
+			RecordID: d.RecordID, Stamp: d.Stamp.Int64(), Seen: d.Seen.Int64(), DeviceID: d.DeviceID, AuthorID: d.AuthorID,
+			Version: d.Version})
 	})
 }
 
@@ -136,6 +152,8 @@ func (e *executor) ConflictListChanged(ctx context.Context, p store.ChangedParam
 // ConflictUpsertMany implements store.Executor.
 func (e *executor) ConflictUpsertMany(ctx context.Context, rows []change.Conflict) error {
 	return each("upsert conflict", rows, func(c change.Conflict) error {
-		return e.q.ConflictUpsert(ctx, dbsqlc.ConflictUpsertParams(c))
+		return e.q.ConflictUpsert(ctx, dbsqlc.ConflictUpsertParams{ID: c.ID, HouseholdID: c.HouseholdID, RecordID: c.RecordID,
+			Field: c.Field, MutationID: c.MutationID, Value: c.Value, Stamp: c.Stamp.Int64(), DeviceID: c.DeviceID,
+			AuthorID: c.AuthorID, OverwrittenBy: c.OverwrittenBy, Resolved: c.Resolved, Version: c.Version})
 	})
 }

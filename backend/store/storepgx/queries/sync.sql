@@ -41,7 +41,7 @@ WHERE household_id = @household_id AND version > @after ORDER BY id;
 SELECT * FROM field_writes WHERE record_id = ANY(@record_ids::text[]);
 
 -- name: FieldWriteListChanged :many
-SELECT * FROM field_writes
+SELECT record_id, field, value, stamp, device_id FROM field_writes
 WHERE household_id = @household_id AND version > @after AND is_current
 ORDER BY record_id, field;
 

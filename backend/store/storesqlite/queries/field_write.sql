@@ -3,7 +3,7 @@ SELECT * FROM field_writes WHERE record_id IN (SELECT value FROM json_each(CAST(
 
 -- FieldWriteListChanged reads the partial index field_writes_household_version (is_current = 1).
 -- name: FieldWriteListChanged :many
-SELECT * FROM field_writes
+SELECT record_id, field, value, stamp, device_id FROM field_writes
 WHERE household_id = @household_id AND version > @after AND is_current = 1
 ORDER BY record_id, field;
 

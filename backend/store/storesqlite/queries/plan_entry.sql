@@ -19,4 +19,4 @@ WHERE e.household_id = @household_id
 ORDER BY e.id, f.field;
 
 -- name: PlanEntryListChanged :many
-SELECT * FROM plan_entries WHERE household_id = @household_id AND version > @after ORDER BY id;
+SELECT id, section, deleted, version FROM plan_entries WHERE household_id = @household_id AND version > @after ORDER BY id;

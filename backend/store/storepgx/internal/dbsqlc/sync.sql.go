@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/veilig/veilig/sync/change"
+	"github.com/veilig/veilig/sync/hlc"
 )
 
 const conflictListByRecordsOrIDs = `-- name: ConflictListByRecordsOrIDs :many
@@ -214,7 +215,7 @@ func (q *Queries) FieldWriteListByRecords(ctx context.Context, db DBTX, recordId
 }
 
 const fieldWriteListChanged = `-- name: FieldWriteListChanged :many
-SELECT household_id, record_id, field, mutation_id, value, stamp, seen, device_id, author_id, is_current, version FROM field_writes
+SELECT record_id, field, value, stamp, device_id FROM field_writes
 WHERE household_id = $1 AND version > $2 AND is_current
 ORDER BY record_id, field
 `
@@ -224,27 +225,29 @@ type FieldWriteListChangedParams struct {
 	After       int64
 }
 
-func (q *Queries) FieldWriteListChanged(ctx context.Context, db DBTX, arg FieldWriteListChangedParams) ([]FieldWrite, error) {
+type FieldWriteListChangedRow struct {
+	RecordID string
+	Field    string
+	Value    string
+	Stamp    hlc.Timestamp
+	DeviceID string
+}
+
+func (q *Queries) FieldWriteListChanged(ctx context.Context, db DBTX, arg FieldWriteListChangedParams) ([]FieldWriteListChangedRow, error) {
 	rows, err := db.Query(ctx, fieldWriteListChanged, arg.HouseholdID, arg.After)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []FieldWrite
+	var items []FieldWriteListChangedRow
 	for rows.Next() {
-		var i FieldWrite
+		var i FieldWriteListChangedRow
 		if err := rows.Scan(
-			&i.HouseholdID,
 			&i.RecordID,
 			&i.Field,
-			&i.MutationID,
 			&i.Value,
 			&i.Stamp,
-			&i.Seen,
 			&i.DeviceID,
-			&i.AuthorID,
-			&i.Current,
-			&i.Version,
 		); err != nil {
 			return nil, err
 		}

@@ -7,8 +7,6 @@ package dbsqlc
 
 import (
 	"context"
-
-	"github.com/veilig/veilig/sync/hlc"
 )
 
 const conflictListByRecordsOrIDs = `-- name: ConflictListByRecordsOrIDs :many
@@ -118,7 +116,7 @@ type ConflictUpsertParams struct {
 	Field         string
 	MutationID    string
 	Value         string
-	Stamp         hlc.Timestamp
+	Stamp         int64
 	DeviceID      string
 	AuthorID      string
 	OverwrittenBy string

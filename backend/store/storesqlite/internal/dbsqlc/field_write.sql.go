@@ -7,8 +7,6 @@ package dbsqlc
 
 import (
 	"context"
-
-	"github.com/veilig/veilig/sync/hlc"
 )
 
 const fieldWriteInsert = `-- name: FieldWriteInsert :exec
@@ -22,8 +20,8 @@ type FieldWriteInsertParams struct {
 	Field       string
 	MutationID  string
 	Value       string
-	Stamp       hlc.Timestamp
-	Seen        hlc.Timestamp
+	Stamp       int64
+	Seen        int64
 	DeviceID    string
 	AuthorID    string
 	Current     bool
@@ -87,7 +85,7 @@ func (q *Queries) FieldWriteListByRecords(ctx context.Context, recordIds string)
 }
 
 const fieldWriteListChanged = `-- name: FieldWriteListChanged :many
-SELECT household_id, record_id, field, mutation_id, value, stamp, seen, device_id, author_id, is_current, version FROM field_writes
+SELECT record_id, field, value, stamp, device_id FROM field_writes
 WHERE household_id = ?1 AND version > ?2 AND is_current = 1
 ORDER BY record_id, field
 `
@@ -97,28 +95,30 @@ type FieldWriteListChangedParams struct {
 	After       int64
 }
 
+type FieldWriteListChangedRow struct {
+	RecordID string
+	Field    string
+	Value    string
+	Stamp    int64
+	DeviceID string
+}
+
 // FieldWriteListChanged reads the partial index field_writes_household_version (is_current = 1).
-func (q *Queries) FieldWriteListChanged(ctx context.Context, arg FieldWriteListChangedParams) ([]FieldWrite, error) {
+func (q *Queries) FieldWriteListChanged(ctx context.Context, arg FieldWriteListChangedParams) ([]FieldWriteListChangedRow, error) {
 	rows, err := q.db.QueryContext(ctx, fieldWriteListChanged, arg.HouseholdID, arg.After)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []FieldWrite
+	var items []FieldWriteListChangedRow
 	for rows.Next() {
-		var i FieldWrite
+		var i FieldWriteListChangedRow
 		if err := rows.Scan(
-			&i.HouseholdID,
 			&i.RecordID,
 			&i.Field,
-			&i.MutationID,
 			&i.Value,
 			&i.Stamp,
-			&i.Seen,
 			&i.DeviceID,
-			&i.AuthorID,
-			&i.Current,
-			&i.Version,
 		); err != nil {
 			return nil, err
 		}

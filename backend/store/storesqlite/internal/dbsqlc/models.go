@@ -6,7 +6,6 @@ package dbsqlc
 
 import (
 	"github.com/veilig/veilig/sync/change"
-	"github.com/veilig/veilig/sync/hlc"
 )
 
 type Alert struct {
@@ -76,7 +75,7 @@ type Conflict struct {
 	Field         string
 	MutationID    string
 	Value         string
-	Stamp         hlc.Timestamp
+	Stamp         int64
 	DeviceID      string
 	AuthorID      string
 	OverwrittenBy string
@@ -115,8 +114,8 @@ type FieldWrite struct {
 	Field       string
 	MutationID  string
 	Value       string
-	Stamp       hlc.Timestamp
-	Seen        hlc.Timestamp
+	Stamp       int64
+	Seen        int64
 	DeviceID    string
 	AuthorID    string
 	Current     bool
@@ -194,8 +193,8 @@ type RecordDelete struct {
 	MutationID  string
 	HouseholdID string
 	RecordID    string
-	Stamp       hlc.Timestamp
-	Seen        hlc.Timestamp
+	Stamp       int64
+	Seen        int64
 	DeviceID    string
 	AuthorID    string
 	Version     int64

@@ -143,7 +143,7 @@ func (q *Queries) PlanEntryList(ctx context.Context, arg PlanEntryListParams) ([
 }
 
 const planEntryListChanged = `-- name: PlanEntryListChanged :many
-SELECT id, household_id, section, deleted, version, created_at, updated_at, updated_by FROM plan_entries WHERE household_id = ?1 AND version > ?2 ORDER BY id
+SELECT id, section, deleted, version FROM plan_entries WHERE household_id = ?1 AND version > ?2 ORDER BY id
 `
 
 type PlanEntryListChangedParams struct {
@@ -151,24 +151,27 @@ type PlanEntryListChangedParams struct {
 	After       int64
 }
 
-func (q *Queries) PlanEntryListChanged(ctx context.Context, arg PlanEntryListChangedParams) ([]PlanEntry, error) {
+type PlanEntryListChangedRow struct {
+	ID      string
+	Section change.Section
+	Deleted bool
+	Version int64
+}
+
+func (q *Queries) PlanEntryListChanged(ctx context.Context, arg PlanEntryListChangedParams) ([]PlanEntryListChangedRow, error) {
 	rows, err := q.db.QueryContext(ctx, planEntryListChanged, arg.HouseholdID, arg.After)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []PlanEntry
+	var items []PlanEntryListChangedRow
 	for rows.Next() {
-		var i PlanEntry
+		var i PlanEntryListChangedRow
 		if err := rows.Scan(
 			&i.ID,
-			&i.HouseholdID,
 			&i.Section,
 			&i.Deleted,
 			&i.Version,
-			&i.CreatedAt,
-			&i.UpdatedAt,
-			&i.UpdatedBy,
 		); err != nil {
 			return nil, err
 		}

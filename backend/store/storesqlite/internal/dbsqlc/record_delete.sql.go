@@ -7,8 +7,6 @@ package dbsqlc
 
 import (
 	"context"
-
-	"github.com/veilig/veilig/sync/hlc"
 )
 
 const recordDeleteInsert = `-- name: RecordDeleteInsert :exec
@@ -20,8 +18,8 @@ type RecordDeleteInsertParams struct {
 	MutationID  string
 	HouseholdID string
 	RecordID    string
-	Stamp       hlc.Timestamp
-	Seen        hlc.Timestamp
+	Stamp       int64
+	Seen        int64
 	DeviceID    string
 	AuthorID    string
 	Version     int64
