@@ -226,8 +226,11 @@ type Reader interface {
 	// HouseholdListVisible lists, ordered by id, the households the professional may see
 	// (household_viewers), at most Limit after AfterID ("" for the first page).
 	HouseholdListVisible(ctx context.Context, p HouseholdListVisibleParams) ([]*Household, error)
-	// HouseholdCanAccess reports whether (householdID, professionalID) is in household_viewers.
-	HouseholdCanAccess(ctx context.Context, professionalID, householdID string) (bool, error)
+	// HouseholdRelationList lists how a professional stands to a household: "care_team" or
+	// "lead" (one row for a care-team member, "lead" for the lead), and "team_supervisor" for a
+	// supervisor who is a member of its team (household_supervisors). No rows: the
+	// professional does not see the household (household_viewers is these two, united).
+	HouseholdRelationList(ctx context.Context, professionalID, householdID string) ([]string, error)
 	// CareTeamMemberList is ordered by professional id.
 	CareTeamMemberList(ctx context.Context, householdID string) ([]*CareTeamMember, error)
 	// PlanEntryList lists a household's plan entries with their current non-empty field

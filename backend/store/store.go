@@ -170,4 +170,7 @@ type AuditEvent struct {
 	Action         string // e.g. "household.read", "plan.write"
 	HouseholdID    string
 	RequestID      string
+	// SubjectID is the professional a grant is about (added to or removed from a care
+	// team, given a role), empty for other actions.
+	SubjectID string
 }

@@ -35,6 +35,7 @@ type AuditEvent struct {
 	Action         string
 	HouseholdID    string
 	RequestID      string
+	SubjectID      string
 }
 
 type CareTeamMember struct {
@@ -133,6 +134,17 @@ type Household struct {
 	Version     int64
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+}
+
+type HouseholdCareTeam struct {
+	HouseholdID    string
+	ProfessionalID string
+	Lead           bool
+}
+
+type HouseholdSupervisor struct {
+	HouseholdID    string
+	ProfessionalID string
 }
 
 type HouseholdViewer struct {

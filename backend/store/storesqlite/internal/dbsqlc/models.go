@@ -32,6 +32,7 @@ type AuditEvent struct {
 	Action         string
 	HouseholdID    string
 	RequestID      string
+	SubjectID      string
 }
 
 type CareTeamMember struct {
@@ -130,6 +131,17 @@ type Household struct {
 	Version     int64
 	CreatedAt   int64
 	UpdatedAt   int64
+}
+
+type HouseholdCareTeam struct {
+	HouseholdID    string
+	ProfessionalID string
+	Lead           int64
+}
+
+type HouseholdSupervisor struct {
+	HouseholdID    string
+	ProfessionalID string
 }
 
 type HouseholdViewer struct {
