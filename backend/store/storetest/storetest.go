@@ -250,6 +250,31 @@ func testVisibility(t *testing.T, s *store.DB) {
 	for _, h := range []string{"h1", "h3", "h4", "h9"} {
 		must(t, s.CareTeamMemberSet(ctx(), store.CareTeamMemberSetParams{Member: store.CareTeamMember{HouseholdID: h, ProfessionalID: "p-care"}, Now: t0}))
 	}
+	// A supervisor who leads a household of their own team, and an admin listed in a care team
+	// (admins hold no relation to households: household_care_team leaves them out).
+	must(t, s.CareTeamMemberSet(ctx(), store.CareTeamMemberSetParams{Member: store.CareTeamMember{HouseholdID: "h2", ProfessionalID: "p-super", Lead: true}, Now: t0}))
+	must(t, s.CareTeamMemberSet(ctx(), store.CareTeamMemberSetParams{Member: store.CareTeamMember{HouseholdID: "h2", ProfessionalID: "p-admin"}, Now: t0}))
+	t.Run("relations", func(t *testing.T) {
+		for _, tt := range []struct {
+			pro, h string
+			want   []string
+		}{
+			{"p-care", "h1", []string{"care_team"}},
+			{"p-care", "h2", nil},
+			{"p-super", "h1", []string{"team_supervisor"}},
+			{"p-super", "h2", []string{"lead", "team_supervisor"}},
+			{"p-other-super", "h1", nil},
+			{"p-other-super", "h9", []string{"team_supervisor"}},
+			{"p-colleague", "h1", nil},
+			{"p-admin", "h2", nil},
+			{"p-care", "h-missing", nil},
+		} {
+			got, err := s.HouseholdRelationList(ctx(), tt.pro, tt.h)
+			must(t, err)
+			slices.Sort(got)
+			equal(t, tt.pro+" to "+tt.h, fmt.Sprint(got), fmt.Sprint(tt.want))
+		}
+	})
 	list := func(pro, after string, limit int) []string {
 		hs, err := s.HouseholdListVisible(ctx(), store.HouseholdListVisibleParams{ProfessionalID: pro, AfterID: after, Limit: limit})
 		must(t, err)
