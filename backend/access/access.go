@@ -200,7 +200,8 @@ signed-in professional; and **anyone** needs no token.
 
 A caller is signed in when the token verifies, has not expired, lived no longer than the cap,
 comes from an identity provider bound to the professional's organization, and names a
-professional in the directory. Otherwise every RPC answers ` + "`unauthenticated`" + ` (bad or expired
+professional in the directory: by the provider's (issuer, subject) binding, or, for a subject
+with no binding, by the professional's id. Otherwise every RPC answers ` + "`unauthenticated`" + ` (bad or expired
 token) or ` + "`permission_denied`" + ` (valid token, no access to Veilig).
 
 A caller who may not see a household is answered ` + "`not_found`" + `, as if it did not exist; one who

@@ -545,3 +545,39 @@ func TestCareTeamIsManagedByLeadOrTeamSupervisor(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestProfessionalFoundByIssuerAndSubject: an identity provider's own subjects name
+// professionals through their binding, and the issuer must still be bound to the
+// professional's organization: a binding cannot let provider P sign in as someone of O.
+func TestProfessionalFoundByIssuerAndSubject(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := newMatrix()
+	idpO := newIDP(t, "https://login.organisatie-o.example")
+	idpP := newIDP(t, "https://login.organisatie-p.example")
+	b := setupWith(t, options{seed: func(st *store.DB) {
+		m.seed(t, st)
+		for _, id := range []store.ProfessionalIdentity{
+			{Issuer: idpO.issuer, Subject: "alice@organisatie-o", ProfessionalID: m.member},
+			{Issuer: idpP.issuer, Subject: "mallory", ProfessionalID: m.lead},
+		} {
+			if err := st.ProfessionalIdentityUpsert(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}, issuers: func(*store.DB, *demo.Region) []auth.IssuerConfig {
+		return []auth.IssuerConfig{idpO.config(m.orgO), idpP.config(m.orgP)}
+	}})
+	me, err := b.directory.GetMe(ctx, as(idpO.token(t, "alice@organisatie-o", time.Hour), &veiligv1.GetMeRequest{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if me.Msg.GetProfessional().GetId() != m.member {
+		t.Fatalf("signed in as %s, want the bound professional", me.Msg.GetProfessional().GetId())
+	}
+	_, err = b.directory.GetMe(ctx, as(idpP.token(t, "mallory", time.Hour), &veiligv1.GetMeRequest{}))
+	wantCode(t, err, connect.CodePermissionDenied)
+	if !strings.Contains(b.logs.String(), "bound to another organization") {
+		t.Fatal("the refusal is not logged")
+	}
+}

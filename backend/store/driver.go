@@ -47,6 +47,9 @@ type Executor interface {
 	OrganizationUpsert(ctx context.Context, org Organization) error
 	// ProfessionalUpsert inserts or replaces every column but CreatedAt of an existing row.
 	ProfessionalUpsert(ctx context.Context, p Professional) error
+	// ProfessionalIdentityUpsert binds (Issuer, Subject) to a professional, replacing an
+	// earlier binding of the pair; an unknown professional is an error.
+	ProfessionalIdentityUpsert(ctx context.Context, id ProfessionalIdentity) error
 	// TeamUpsert inserts a team or renames it.
 	TeamUpsert(ctx context.Context, team Team) error
 	// TeamMemberInsert does nothing when the membership exists.
@@ -209,6 +212,9 @@ type Reader interface {
 	OrganizationList(ctx context.Context) ([]*Organization, error)
 	// ProfessionalGet returns one professional.
 	ProfessionalGet(ctx context.Context, id string) (*Professional, error)
+	// ProfessionalGetByIdentity returns the professional an identity provider's subject is
+	// bound to; an unbound (issuer, subject) is ErrNotFound.
+	ProfessionalGetByIdentity(ctx context.Context, issuer, subject string) (*Professional, error)
 	// ProfessionalListByOrganization is ordered by id.
 	ProfessionalListByOrganization(ctx context.Context, organizationID string) ([]*Professional, error)
 	// ProfessionalListByRole is ordered by id.

@@ -184,6 +184,24 @@ func testProfessionals(t *testing.T, s *store.DB) {
 	list, err = s.ProfessionalListByOrganization(ctx(), "org-none")
 	must(t, err)
 	equal(t, "professionals of an unknown organization", len(list), 0)
+
+	// Identities: (issuer, subject) names one professional; rebinding the pair moves it.
+	const iss = "https://login.org-1.example"
+	_, err = s.ProfessionalGetByIdentity(ctx(), iss, "anna")
+	wantErr(t, err, store.ErrNotFound)
+	must(t, s.ProfessionalIdentityUpsert(ctx(), store.ProfessionalIdentity{Issuer: iss, Subject: "anna", ProfessionalID: "p-care"}))
+	p, err = s.ProfessionalGetByIdentity(ctx(), iss, "anna")
+	must(t, err)
+	equal(t, "professional by identity", p.ID, "p-care")
+	_, err = s.ProfessionalGetByIdentity(ctx(), "https://login.org-2.example", "anna")
+	wantErr(t, err, store.ErrNotFound)
+	must(t, s.ProfessionalIdentityUpsert(ctx(), store.ProfessionalIdentity{Issuer: iss, Subject: "anna", ProfessionalID: "p-super"}))
+	p, err = s.ProfessionalGetByIdentity(ctx(), iss, "anna")
+	must(t, err)
+	equal(t, "professional by identity after rebinding", p.ID, "p-super")
+	if err := s.ProfessionalIdentityUpsert(ctx(), store.ProfessionalIdentity{Issuer: iss, Subject: "x", ProfessionalID: "p-missing"}); err == nil {
+		t.Fatal("bound an identity to an unknown professional")
+	}
 }
 
 func testTeams(t *testing.T, s *store.DB) {

@@ -25,7 +25,19 @@ SELECT household_id, professional_id FROM household_supervisors;
 -- removed from a care team, given a role); empty for other actions.
 ALTER TABLE audit_events ADD COLUMN subject_id TEXT NOT NULL DEFAULT '';
 
+-- A professional signs in through their organization's identity provider, whose subjects are
+-- its own: (issuer, subject) names one professional. A token's issuer must still be bound to
+-- the professional's organization (the edge checks it).
+CREATE TABLE professional_identities (
+    issuer          TEXT NOT NULL,
+    subject         TEXT NOT NULL,
+    professional_id TEXT NOT NULL REFERENCES professionals (id),
+    PRIMARY KEY (issuer, subject)
+);
+CREATE INDEX professional_identities_professional ON professional_identities (professional_id);
+
 -- +goose Down
+DROP TABLE professional_identities;
 ALTER TABLE audit_events DROP COLUMN subject_id;
 DROP VIEW household_viewers;
 DROP VIEW household_supervisors;

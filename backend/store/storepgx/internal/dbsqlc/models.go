@@ -186,6 +186,12 @@ type Professional struct {
 	CreatedAt      time.Time
 }
 
+type ProfessionalIdentity struct {
+	Issuer         string
+	Subject        string
+	ProfessionalID string
+}
+
 type PushOutbox struct {
 	NoticeID       string
 	Token          string

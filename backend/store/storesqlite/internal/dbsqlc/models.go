@@ -183,6 +183,12 @@ type Professional struct {
 	CreatedAt      int64
 }
 
+type ProfessionalIdentity struct {
+	Issuer         string
+	Subject        string
+	ProfessionalID string
+}
+
 type PushOutbox struct {
 	NoticeID       string
 	Token          string
