@@ -141,6 +141,83 @@ func TestSyncPushRejectsPerMutationAndIsIdempotent(t *testing.T) {
 	}
 }
 
+// TestSyncMutationIDAnswersOnlyItsSender: a mutation id is the idempotency key of one
+// professional's mutation for one household. Its sender's retry is answered with the stored
+// outcome; anyone else's mutation under it (or the sender's, for another household) is
+// rejected, is not applied, and learns nothing of the first mutation's outcome.
+func TestSyncMutationIDAnswersOnlyItsSender(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	lead, super := b.token(t, b.region.LeadID), b.token(t, b.region.SupervisorID)
+	hid, rid := b.region.FirstHouseholdID, uuid.NewString()
+	now := hlc.New(testNow, 0)
+	mine := planEdit(hid, rid, "danger", now, 0, "description", "Sleutels bij de buren")
+	// A delete of a record that does not exist: rejected, with a detail that is the lead's alone.
+	gone := &veiligv1.Mutation{Id: uuid.NewString(), HouseholdId: hid, Change: &veiligv1.Mutation_Delete{Delete: &veiligv1.RecordDelete{
+		Kind: veiligv1.RecordKind_RECORD_KIND_PLAN_ENTRY, RecordId: uuid.NewString(), Stamp: uint64(now), Seen: uint64(now)}}}
+	first := b.push(t, lead, mine, gone)
+	if first[0].GetOutcome() != veiligv1.MutationOutcome_MUTATION_OUTCOME_APPLIED ||
+		first[1].GetReason() != veiligv1.RejectReason_REJECT_REASON_NOT_FOUND || first[1].GetDetail() == "" {
+		t.Fatalf("first push = %v", first)
+	}
+	before := cursorsOf(b.pull(t, super, nil))[hid]
+
+	inUse := func(what string, rs []*veiligv1.MutationResult) {
+		t.Helper()
+		for i, r := range rs {
+			if r.GetOutcome() != veiligv1.MutationOutcome_MUTATION_OUTCOME_REJECTED || r.GetReason() != veiligv1.RejectReason_REJECT_REASON_ID_IN_USE ||
+				r.GetDetail() == "" || r.GetDetail() == first[1].GetDetail() {
+				t.Errorf("%s, result %d = %v; want rejected id_in_use, with a detail of its own", what, i, r)
+			}
+		}
+	}
+	// The supervisor sees the household too, but the ids are the lead's.
+	theirs := planEdit(hid, rid, "", now+1, now, "description", "overschreven")
+	theirs.Id = mine.GetId()
+	another := planEdit(hid, uuid.NewString(), "review", now, 0, "when", "maandag")
+	another.Id = gone.GetId()
+	inUse("the supervisor's mutations under the lead's ids", b.push(t, super, theirs, another))
+	// The lead's own id, for another household the lead sees.
+	other := ""
+	for _, h := range b.region.HouseholdIDs[1:] {
+		ok, err := b.store.HouseholdCanAccess(context.Background(), b.region.LeadID, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			other = h
+			break
+		}
+	}
+	if other == "" {
+		t.Fatal("the lead sees no second household")
+	}
+	elsewhere := planEdit(other, uuid.NewString(), "danger", now, 0, "description", "x")
+	elsewhere.Id = mine.GetId()
+	inUse("the lead's id for another household", b.push(t, lead, elsewhere))
+
+	page := b.pull(t, super, nil)
+	if got := cursorsOf(page)[hid]; got != before {
+		t.Errorf("rejected re-uses moved the household from version %d to %d", before, got)
+	}
+	for _, r := range changesFor(page, hid).GetRecords() {
+		if r.GetRecordId() == rid && (len(r.GetFields()) != 1 || r.GetFields()[0].GetValue() != "Sleutels bij de buren") {
+			t.Errorf("record after rejected re-uses = %v, want the lead's value", r)
+		}
+		if r.GetRecordId() == another.GetEdit().GetRecordId() {
+			t.Errorf("a mutation under a re-used id was applied: %v", r)
+		}
+	}
+
+	// The lead's retry is answered with the stored outcomes.
+	again := b.push(t, lead, mine, gone)
+	for i := range first {
+		if !proto.Equal(again[i], first[i]) {
+			t.Errorf("retry result %d = %v, first %v", i, again[i], first[i])
+		}
+	}
+}
+
 func TestSyncClampsFutureClocks(t *testing.T) {
 	t.Parallel()
 	b := setup(t)

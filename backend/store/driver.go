@@ -71,9 +71,10 @@ type Executor interface {
 	CareTeamMemberUpsert(ctx context.Context, m CareTeamMember) error
 	// CareTeamMemberDelete deletes an assignment and reports whether it existed.
 	CareTeamMemberDelete(ctx context.Context, householdID, professionalID string) (bool, error)
-	// MutationLogGetMany returns the logged results of the given mutation ids that exist, in
-	// no particular order.
-	MutationLogGetMany(ctx context.Context, ids []string) ([]change.Result, error)
+	// MutationLogGetMany returns the log entries of the given mutation ids that exist, in no
+	// particular order: each first result with the household and professional it was logged
+	// for (the scope in which the id is a re-send).
+	MutationLogGetMany(ctx context.Context, ids []string) ([]server.Logged, error)
 	// MutationLogInsertMany appends entries to the mutation log.
 	MutationLogInsertMany(ctx context.Context, rows []server.MutationRow) error
 	// PlanEntryHeaderGetMany returns the headers of the named plan entries that exist.

@@ -82,7 +82,9 @@ type Store interface {
 	CheckInListByHousehold(ctx context.Context, householdID string, limit int) ([]*change.CheckIn, error)
 
 	// SyncPush applies a batch of sync mutations in one transaction and returns one result per
-	// mutation, in order. A mutation id applied before is answered with its first result.
+	// mutation, in order. A mutation id applied before is answered with its first result when
+	// its professional re-sends it for the same household; any other use of the id is rejected
+	// (change.ReasonIDInUse) and writes nothing.
 	SyncPush(ctx context.Context, p SyncPushParams) ([]change.Result, error)
 	// SyncMutationLog returns the recorded results of the given mutation ids (absent ids are
 	// missing from the map): the proof that an acknowledged mutation was applied.

@@ -15,7 +15,8 @@ import (
 // mutations (in id order, so concurrent pushes queue instead of deadlocking), loads what the
 // batch touches, lets package sync/server decide every outcome and row, and writes them with
 // set-based statements. Re-sent mutation ids are answered from the mutation log and bump
-// nothing.
+// nothing; an id logged for another professional or household is rejected
+// (change.ReasonIDInUse, decided by package sync/server for every engine).
 func (db *DB) SyncPush(ctx context.Context, p SyncPushParams) ([]change.Result, error) {
 	var results []change.Result
 	err := db.InTx(ctx, func(ctx context.Context, tx *Tx) (err error) {
@@ -39,7 +40,7 @@ func (tx *Tx) SyncPush(ctx context.Context, p SyncPushParams) ([]change.Result, 
 // mutations, and loads the records, writes, deletes and conflicts the batch names.
 func loadSyncState(ctx context.Context, tx Executor, muts []change.Mutation, now time.Time) (server.State, error) {
 	records, conflicts, mutations := server.Keys(muts)
-	st := server.State{Versions: map[string]int64{}, Known: map[string]change.Result{},
+	st := server.State{Versions: map[string]int64{}, Known: map[string]server.Logged{},
 		Records: map[string]server.Record{}, Conflicts: map[string]change.Conflict{}}
 	if len(mutations) == 0 {
 		return st, nil
@@ -194,7 +195,7 @@ func (db *DB) SyncMutationLog(ctx context.Context, ids []string) (map[string]cha
 			return nil, err
 		}
 		for _, r := range rs {
-			out[r.MutationID] = r
+			out[r.MutationID] = r.Result()
 		}
 	}
 	return out, nil

@@ -101,6 +101,11 @@ const (
 	ReasonForbidden
 	ReasonInvalid
 	ReasonNotFound
+	// ReasonIDInUse: the mutation id is already the idempotency key of another mutation (of
+	// another professional, or of another household). Nothing was applied, and a re-send under
+	// the same id is rejected again: ids are never shared, so the first mutation's result is
+	// never answered to anyone but its sender.
+	ReasonIDInUse
 )
 
 // Result is the outcome of one mutation. Detail never quotes submitted values.

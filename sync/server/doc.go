@@ -15,6 +15,13 @@
 //     seen earlier in the same batch is answered with its first result, even a rejection that
 //     would now apply, and writes nothing; a re-sent batch bumps no household
 //     (PendingHouseholds).
+//   - Scoped ids (TestPlanScopesMutationIDs): the first result is answered only to a re-send,
+//     by the same professional for the same household. Any other use of a known id (another
+//     professional's, or for another household) is rejected with change.ReasonIDInUse and a
+//     detail that quotes nothing of the first mutation, writes nothing and bumps nothing; the
+//     id stays the first mutation's, so that rejection is not logged and a re-send gets it
+//     again. Ids stay unique across households, which the ids of conflicts and check-ins (and
+//     the field writes' keys) rely on.
 //   - Per-mutation outcomes (TestPlanRejectsPerMutation): a mutation for an unknown household,
 //     a record of another household (OtherHousehold tells the API to answer "not found"), a
 //     changed section, a delete of an unknown record, a new record without a valid section, an

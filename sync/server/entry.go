@@ -125,13 +125,19 @@ func EntryDelete(st State, p Remove) change.Mutation {
 // the API answers such an entry id as if it did not exist.
 func OtherHousehold(r change.Result) bool { return r.Detail == detailOtherHousehold }
 
-// PendingHouseholds lists, sorted, the households of the mutations not yet applied: a push
-// bumps (and locks) only those, so a re-sent batch changes no version.
-func PendingHouseholds(muts []change.Mutation, known map[string]change.Result) []string {
-	seen := map[string]bool{}
+// PendingHouseholds lists, sorted, the households of the mutations Plan may apply: those
+// whose id is neither known nor used earlier in the batch. A push bumps (and locks) only
+// those, so a re-sent batch changes no version, and neither does a mutation that re-uses an
+// id, which Plan answers or rejects without writing.
+func PendingHouseholds(muts []change.Mutation, known map[string]Logged) []string {
+	seen, ids := map[string]bool{}, make(map[string]bool, len(muts))
 	var out []string
 	for _, m := range muts {
-		if _, done := known[m.ID]; !done && !seen[m.HouseholdID] {
+		if _, done := known[m.ID]; done || ids[m.ID] {
+			continue
+		}
+		ids[m.ID] = true
+		if !seen[m.HouseholdID] {
 			seen[m.HouseholdID] = true
 			out = append(out, m.HouseholdID)
 		}

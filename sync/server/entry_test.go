@@ -38,9 +38,13 @@ func TestKeys(t *testing.T) {
 func TestPendingHouseholds(t *testing.T) {
 	muts := []change.Mutation{in("h3", checkIn("m1", "a", 1)), in("h1", checkIn("m2", "a", 1)), in("h2", checkIn("m3", "a", 1)),
 		in("h3", checkIn("m4", "a", 1))}
-	known := map[string]change.Result{"m3": {MutationID: "m3", Outcome: change.OutcomeApplied}}
+	known := map[string]server.Logged{"m3": {MutationID: "m3", Outcome: change.OutcomeApplied, HouseholdID: "h2", ProfessionalID: "pro-a"}}
 	if got, want := server.PendingHouseholds(muts, known), []string{"h1", "h3"}; !slices.Equal(got, want) {
 		t.Fatalf("PendingHouseholds = %q, want %q: sorted (the lock order), once each, without households of known mutations only", got, want)
+	}
+	// m1 again, for h4: Plan answers or rejects a repeated id without writing, so h4 stays.
+	if got, want := server.PendingHouseholds(append(muts, in("h4", checkIn("m1", "a", 1))), known), []string{"h1", "h3"}; !slices.Equal(got, want) {
+		t.Fatalf("PendingHouseholds = %q, want %q: an id repeated within the batch bumps nothing", got, want)
 	}
 	if got := server.PendingHouseholds(muts[2:3], known); len(got) != 0 {
 		t.Fatalf("a re-sent batch bumps %q, want nothing", got)

@@ -56,11 +56,12 @@ func newStored() *stored {
 // load bumps the households with new mutations and returns what a push of muts needs.
 func (s *stored) load(muts []change.Mutation) server.State {
 	records, conflicts, mutations := server.Keys(muts)
-	st := server.State{Versions: map[string]int64{}, Known: map[string]change.Result{},
+	st := server.State{Versions: map[string]int64{}, Known: map[string]server.Logged{},
 		Records: map[string]server.Record{}, Conflicts: map[string]change.Conflict{}}
 	for _, id := range mutations {
 		if row, ok := s.log[id]; ok {
-			st.Known[id] = row.Result
+			st.Known[id] = server.Logged{MutationID: row.MutationID, Outcome: row.Outcome, Reason: row.Reason,
+				Detail: row.Detail, HouseholdID: row.HouseholdID, ProfessionalID: row.ProfessionalID}
 		}
 	}
 	for _, h := range server.PendingHouseholds(muts, st.Known) {
@@ -187,26 +188,27 @@ func (s *stored) write(st server.State, ch server.Changes) []string {
 			s.checkIns[c.ID] = c
 		}
 	}
-	rejected := map[string]bool{}
-	for _, r := range ch.Results {
-		if r.Outcome == change.OutcomeRejected {
-			rejected[r.MutationID] = true
+	// Only a mutation this push logs as applied writes rows. (By its log entry, not by its
+	// results: a batch may repeat an applied id, and the repetition may be rejected.)
+	logged := map[string]change.Outcome{}
+	for _, m := range ch.Mutations {
+		logged[m.MutationID] = m.Outcome
+	}
+	wrote := func(id, what string) {
+		if o, ok := logged[id]; !ok {
+			fail("mutation %s wrote %s but this push does not log it", id, what)
+		} else if o == change.OutcomeRejected {
+			fail("rejected mutation %s wrote %s", id, what)
 		}
 	}
 	for _, w := range ch.Writes {
-		if rejected[w.MutationID] {
-			fail("rejected mutation %s wrote field %s", w.MutationID, w.Field)
-		}
+		wrote(w.MutationID, "field "+w.Field)
 	}
 	for _, d := range ch.Deletes {
-		if rejected[d.MutationID] {
-			fail("rejected mutation %s wrote a delete", d.MutationID)
-		}
+		wrote(d.MutationID, "a delete")
 	}
 	for _, c := range ch.CheckIns {
-		if rejected[c.ID] {
-			fail("rejected mutation %s wrote a check-in", c.ID)
-		}
+		wrote(c.ID, "a check-in")
 	}
 	return append(bad, s.agreesWithMerge()...)
 }
@@ -362,7 +364,8 @@ func in(household string, m change.Mutation) change.Mutation {
 func outcomes(rs []change.Result) []string {
 	names := map[change.Outcome]string{change.OutcomeApplied: "applied", change.OutcomeMerged: "merged",
 		change.OutcomeConflictRecorded: "conflict_recorded", change.OutcomeRejected: "rejected"}
-	reasons := map[change.Reason]string{change.ReasonForbidden: " forbidden", change.ReasonInvalid: " invalid", change.ReasonNotFound: " not_found"}
+	reasons := map[change.Reason]string{change.ReasonForbidden: " forbidden", change.ReasonInvalid: " invalid", change.ReasonNotFound: " not_found",
+		change.ReasonIDInUse: " id_in_use"}
 	out := make([]string, len(rs))
 	for i, r := range rs {
 		out[i] = r.MutationID + " " + names[r.Outcome] + reasons[r.Reason]

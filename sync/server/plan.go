@@ -41,8 +41,9 @@ type DeleteRow struct {
 type State struct {
 	// Versions maps each existing household of the push to its version after the bump.
 	Versions map[string]int64
-	// Known holds the results of mutations already applied by an earlier push.
-	Known map[string]change.Result
+	// Known holds the mutation log entries of the push's ids: mutations already applied by an
+	// earlier push, with whom each id belongs to.
+	Known map[string]Logged
 	// Records, Writes and Deletes cover every record the push names.
 	Records map[string]Record
 	Writes  []WriteRow
@@ -85,8 +86,37 @@ type MutationRow struct {
 	Version                               int64
 }
 
+// Logged is a mutation log entry as a push reads it: the first result of a mutation id and
+// the professional and household it was sent by and for. Its fields are, column for column,
+// the engines' mutation log lookup, so a generated row converts to it.
+type Logged struct {
+	MutationID     string
+	Outcome        change.Outcome
+	Reason         change.Reason
+	Detail         string
+	HouseholdID    string
+	ProfessionalID string
+}
+
+// Result is the logged result.
+func (l Logged) Result() change.Result {
+	return change.Result{MutationID: l.MutationID, Outcome: l.Outcome, Reason: l.Reason, Detail: l.Detail}
+}
+
+// answer is what a mutation whose id is already taken gets: the first result when it is a
+// re-send (the same professional, for the same household), else a rejection that quotes
+// nothing of the first mutation, whose result and detail belong to someone else.
+func (l Logged) answer(m change.Mutation) change.Result {
+	if l.ProfessionalID == m.ProfessionalID && l.HouseholdID == m.HouseholdID {
+		return l.Result()
+	}
+	return reject(m, change.ReasonIDInUse, "the mutation id is already used; send the mutation under a new id")
+}
+
 // Plan decides a push. Mutations apply in request order; a mutation id seen before (in an
-// earlier push or earlier in this one) is answered with its first result and changes nothing.
+// earlier push or earlier in this one) changes nothing: a re-send by the same professional for
+// the same household is answered with its first result, any other use of the id is rejected
+// (change.ReasonIDInUse).
 func Plan(st State, muts []change.Mutation) Changes {
 	pl := planner{st: st, replicas: map[string]*merge.Replica{}, records: map[string]Record{},
 		conflicts: map[string]change.Conflict{}, touched: map[[2]string]bool{}, seen: map[string]int{}, isDirty: map[string]bool{}}
@@ -98,12 +128,15 @@ func Plan(st State, muts []change.Mutation) Changes {
 	}
 	var ch Changes
 	for _, m := range muts {
-		if r, ok := st.Known[m.ID]; ok {
-			ch.Results = append(ch.Results, r)
+		if l, ok := st.Known[m.ID]; ok {
+			ch.Results = append(ch.Results, l.answer(m))
 			continue
 		}
-		if i, ok := pl.seen[m.ID]; ok {
-			ch.Results = append(ch.Results, ch.Results[i])
+		if j, ok := pl.seen[m.ID]; ok {
+			first, r := muts[j], ch.Results[j]
+			l := Logged{MutationID: r.MutationID, Outcome: r.Outcome, Reason: r.Reason, Detail: r.Detail,
+				HouseholdID: first.HouseholdID, ProfessionalID: first.ProfessionalID}
+			ch.Results = append(ch.Results, l.answer(m))
 			continue
 		}
 		r := pl.apply(&ch, m)

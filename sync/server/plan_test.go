@@ -142,6 +142,83 @@ func TestPlanIsIdempotent(t *testing.T) {
 	})
 }
 
+func TestPlanScopesMutationIDs(t *testing.T) {
+	// Device b is professional pro-b: not the sender of m0 (pro-a).
+	foreign := edit("m0", "b", "r1", "", fw("phone", "0699", 9, 1))
+	// Household h2: not the household of m0 (h1), though the sender is the same.
+	elsewhere := in("h2", edit("m0", "a", "r9", change.SectionDanger, fw("what", "x", 9, 0)))
+	unchanged := func(t *testing.T, ch server.Changes, s *stored) {
+		t.Helper()
+		if !reflectEmpty(ch) {
+			t.Fatalf("a re-used id wrote rows: %+v", ch)
+		}
+		if got := s.current()["r1/phone"]; got != "0600" {
+			t.Fatalf("phone = %q, want m0's 0600", got)
+		}
+		// created bumped h1 from 10 once; h2 was never written.
+		if s.versions["h1"] != 11 || s.versions["h2"] != 20 {
+			t.Fatalf("versions h1 %d, h2 %d; want 11 and 20: a re-used id bumps nothing", s.versions["h1"], s.versions["h2"])
+		}
+		if row := s.log["m0"]; row.ProfessionalID != "pro-a" || row.HouseholdID != "h1" || row.Outcome != change.OutcomeApplied {
+			t.Fatalf("the log entry of m0 changed: %+v", row)
+		}
+	}
+	runPlanCases(t, []planCase{
+		{
+			name:  "a re-send by the sender, for its household, is answered with the first result",
+			given: [][]change.Mutation{created},
+			push:  created,
+			want:  []string{"m0 applied"},
+			check: unchanged,
+		},
+		{
+			name:  "another professional's id is rejected, not answered with the first result",
+			given: [][]change.Mutation{created},
+			push:  []change.Mutation{foreign},
+			want:  []string{"m0 rejected id_in_use"},
+			check: unchanged,
+		},
+		{
+			name:  "an id used for another household is rejected, even by the same professional",
+			given: [][]change.Mutation{created},
+			push:  []change.Mutation{elsewhere},
+			want:  []string{"m0 rejected id_in_use"},
+			check: unchanged,
+		},
+		{
+			name: "the rejection quotes nothing of the first mutation's result, and the rest of the batch applies",
+			// d1's first result is a rejection with a detail: it belongs to pro-a alone.
+			given: [][]change.Mutation{{del("d1", "a", "r1", 2, 1)}},
+			push:  []change.Mutation{del("d1", "b", "r1", 2, 1), in("h2", del("d1", "a", "r2", 2, 1)), ok},
+			want:  []string{"d1 rejected id_in_use", "d1 rejected id_in_use", "ok applied"},
+			check: func(t *testing.T, ch server.Changes, s *stored) {
+				first := s.log["d1"].Detail
+				for _, r := range ch.Results[:2] {
+					if first == "" || strings.Contains(r.Detail, first) || r.Detail == "" {
+						t.Fatalf("detail %q: must explain the rejection without quoting the first result's %q", r.Detail, first)
+					}
+				}
+				if len(ch.Mutations) != 1 || ch.Mutations[0].MutationID != "ok" {
+					t.Fatalf("logged %+v, want ok alone: the rejected re-uses leave d1's entry as it was", ch.Mutations)
+				}
+			},
+		},
+		{
+			name: "within a batch, an id repeated by its sender for its household is answered, any other use rejected",
+			push: []change.Mutation{created[0], elsewhere, foreign, created[0]},
+			want: []string{"m0 applied", "m0 rejected id_in_use", "m0 rejected id_in_use", "m0 applied"},
+			check: func(t *testing.T, ch server.Changes, s *stored) {
+				if len(ch.Mutations) != 1 || len(ch.Writes) != 2 || ch.Writes[0].AuthorID != "pro-a" {
+					t.Fatalf("logged %+v, wrote %+v; want m0 once, with its own two writes", ch.Mutations, ch.Writes)
+				}
+				if s.versions["h2"] != 20 {
+					t.Fatalf("h2 is at version %d, want 20: a rejected re-use bumps nothing", s.versions["h2"])
+				}
+			},
+		},
+	})
+}
+
 // reflectEmpty reports whether Changes holds results and nothing else.
 func reflectEmpty(ch server.Changes) bool {
 	return len(ch.Mutations)+len(ch.Writes)+len(ch.Current)+len(ch.Deletes)+len(ch.Records)+len(ch.Revived)+len(ch.Conflicts)+len(ch.CheckIns) == 0

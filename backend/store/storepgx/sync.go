@@ -38,8 +38,8 @@ func planEntries(rows []dbsqlc.PlanEntryListRow) []*store.PlanEntry {
 	return out
 }
 
-func (e executor) MutationLogGetMany(ctx context.Context, ids []string) ([]change.Result, error) {
-	return store.All(res, "read mutation log", func(r dbsqlc.MutationLogGetManyRow) change.Result { return change.Result(r) })(q.MutationLogGetMany(ctx, e.db, ids))
+func (e executor) MutationLogGetMany(ctx context.Context, ids []string) ([]server.Logged, error) {
+	return store.All(res, "read mutation log", func(r dbsqlc.MutationLogGetManyRow) server.Logged { return server.Logged(r) })(q.MutationLogGetMany(ctx, e.db, ids))
 }
 
 func (e executor) MutationLogInsertMany(ctx context.Context, rows []server.MutationRow) error {

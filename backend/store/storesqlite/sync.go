@@ -27,8 +27,8 @@ func writeRow(w dbsqlc.FieldWrite) server.WriteRow {
 }
 
 // MutationLogGetMany implements store.Executor.
-func (e *executor) MutationLogGetMany(ctx context.Context, ids []string) ([]change.Result, error) {
-	return store.All(res, "read mutation log", func(r dbsqlc.MutationLogGetManyRow) change.Result { return change.Result(r) })(e.q.MutationLogGetMany(ctx, jsonList(ids)))
+func (e *executor) MutationLogGetMany(ctx context.Context, ids []string) ([]server.Logged, error) {
+	return store.All(res, "read mutation log", func(r dbsqlc.MutationLogGetManyRow) server.Logged { return server.Logged(r) })(e.q.MutationLogGetMany(ctx, jsonList(ids)))
 }
 
 // MutationLogInsertMany implements store.Executor.

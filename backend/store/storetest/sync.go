@@ -151,6 +151,60 @@ func testSyncIdempotent(t *testing.T, s *store.DB) {
 	equal(t, "records", len(hc.Records), 1)
 }
 
+func testSyncMutationIDsAreScoped(t *testing.T, s *store.DB) {
+	syncFixture(t, s)
+	batch := []change.Mutation{
+		edit("m1", "h1", "e1", "phone-a", "p-care", change.SectionDanger, fw("description", "d1", 1, 0)),
+		// Rejected, with a detail that is p-care's alone.
+		{ID: "m-gone", HouseholdID: "h2", DeviceID: "phone-a", ProfessionalID: "p-care", Kind: change.KindDelete,
+			RecordID: "e-none", Stamp: stamp(2), Seen: stamp(1)},
+	}
+	first := push(t, s, batch...)
+	equalIDs(t, "first outcomes", outcomes(first), []string{"1", fmt.Sprintf("4/%d", change.ReasonNotFound)})
+	v1, v2 := version(t, s, "h1"), version(t, s, "h2")
+	inUse := fmt.Sprintf("4/%d", change.ReasonIDInUse)
+
+	// A colleague's mutations under those ids, and p-care's own m1 for another household: each
+	// rejected, none answered with the first result, nothing written, no version moved.
+	res := push(t, s,
+		edit("m1", "h1", "e1", "phone-b", "p-colleague", "", fw("description", "overwritten", 3, 1)),
+		edit("m-gone", "h1", "e2", "phone-b", "p-colleague", change.SectionReview, fw("when", "maandag", 3, 0)),
+		edit("m1", "h2", "e3", "phone-a", "p-care", change.SectionDanger, fw("description", "elsewhere", 3, 0)))
+	equalIDs(t, "re-used ids", outcomes(res), []string{inUse, inUse, inUse})
+	for _, r := range res {
+		if r.Detail == "" || r.Detail == first[1].Detail {
+			t.Errorf("rejection of a re-used id has detail %q: must explain, and never be the first result's %q", r.Detail, first[1].Detail)
+		}
+	}
+	equal(t, "h1 version after rejected re-uses", version(t, s, "h1"), v1)
+	equal(t, "h2 version after rejected re-uses", version(t, s, "h2"), v2)
+	entries, err := s.PlanEntryList(ctx(), store.PlanEntryListParams{HouseholdID: "h1"})
+	must(t, err)
+	if len(entries) != 1 || entries[0].ID != "e1" || entries[0].Fields["description"] != "d1" {
+		t.Fatalf("h1 after rejected re-uses = %+v, want e1 with m1's value alone", deref(entries))
+	}
+	if entries, err := s.PlanEntryList(ctx(), store.PlanEntryListParams{HouseholdID: "h2"}); err != nil || len(entries) != 0 {
+		t.Fatalf("h2 after rejected re-uses = %+v, %v; want nothing", deref(entries), err)
+	}
+
+	// The sender's retry is still answered with the stored outcome, exactly once.
+	again := push(t, s, batch...)
+	equalIDs(t, "retry by the sender", outcomes(again), outcomes(first))
+	equal(t, "retried detail", again[1].Detail, first[1].Detail)
+	equal(t, "h1 version after the retry", version(t, s, "h1"), v1)
+	log, err := s.SyncMutationLog(ctx(), []string{"m1", "m-gone"})
+	must(t, err)
+	if log["m1"] != first[0] || log["m-gone"] != first[1] {
+		t.Errorf("mutation log = %+v, want the first results", log)
+	}
+
+	// A rejected re-use does not hold up the rest of its batch.
+	res = push(t, s,
+		edit("m1", "h1", "e1", "phone-b", "p-colleague", "", fw("description", "overwritten", 3, 1)),
+		edit("m4", "h1", "e1", "phone-b", "p-colleague", "", fw("description", "d4", 4, 1)))
+	equalIDs(t, "re-use beside a new mutation", outcomes(res), []string{inUse, "1"})
+}
+
 func testSyncConflict(t *testing.T, s *store.DB) {
 	syncFixture(t, s)
 	push(t, s, edit("m1", "h1", "e1", "phone-a", "p-care", change.SectionCrisisContact, fw("phone", "0611", 1, 0)))

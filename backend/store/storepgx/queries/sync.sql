@@ -4,7 +4,7 @@
 -- list (every array of a statement has the same length).
 
 -- name: MutationLogGetMany :many
-SELECT id AS mutation_id, outcome, reason, detail FROM sync_mutations WHERE id = ANY(@ids::text[]);
+SELECT id AS mutation_id, outcome, reason, detail, household_id, professional_id FROM sync_mutations WHERE id = ANY(@ids::text[]);
 
 -- name: MutationLogInsertMany :exec
 INSERT INTO sync_mutations (id, household_id, device_id, professional_id, outcome, reason, detail, version)

@@ -3,7 +3,7 @@
 -- whatever the length.
 
 -- name: MutationLogGetMany :many
-SELECT id AS mutation_id, outcome, reason, detail FROM sync_mutations WHERE id IN (SELECT value FROM json_each(CAST(@ids AS TEXT)));
+SELECT id AS mutation_id, outcome, reason, detail, household_id, professional_id FROM sync_mutations WHERE id IN (SELECT value FROM json_each(CAST(@ids AS TEXT)));
 
 -- name: MutationLogInsert :exec
 INSERT INTO sync_mutations (id, household_id, device_id, professional_id, outcome, reason, detail, version)

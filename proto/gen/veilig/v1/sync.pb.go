@@ -144,6 +144,11 @@ const (
 	RejectReason_REJECT_REASON_INVALID RejectReason = 2
 	// The record to delete or the conflict to resolve does not exist.
 	RejectReason_REJECT_REASON_NOT_FOUND RejectReason = 3
+	// The mutation id is already the id of another mutation (another professional's, or one
+	// for another household): nothing was applied, and re-sending it under this id is rejected
+	// again. A mutation id answers its stored result only to the professional who sent it, for
+	// the household it named.
+	RejectReason_REJECT_REASON_ID_IN_USE RejectReason = 4
 )
 
 // Enum value maps for RejectReason.
@@ -153,12 +158,14 @@ var (
 		1: "REJECT_REASON_FORBIDDEN",
 		2: "REJECT_REASON_INVALID",
 		3: "REJECT_REASON_NOT_FOUND",
+		4: "REJECT_REASON_ID_IN_USE",
 	}
 	RejectReason_value = map[string]int32{
 		"REJECT_REASON_UNSPECIFIED": 0,
 		"REJECT_REASON_FORBIDDEN":   1,
 		"REJECT_REASON_INVALID":     2,
 		"REJECT_REASON_NOT_FOUND":   3,
+		"REJECT_REASON_ID_IN_USE":   4,
 	}
 )
 
@@ -531,7 +538,9 @@ func (x *CheckInAppend) GetStamp() uint64 {
 // Mutation is one offline edit.
 type Mutation struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Client-generated UUID: the idempotency key.
+	// Client-generated UUID: the idempotency key, scoped to the sending professional and
+	// household_id. A re-send answers the first result; an id already used by another
+	// professional or for another household is rejected (REJECT_REASON_ID_IN_USE).
 	Id          string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	HouseholdId string `protobuf:"bytes,2,opt,name=household_id,json=householdId,proto3" json:"household_id,omitempty"`
 	// Types that are valid to be assigned to Change:
@@ -1599,12 +1608,13 @@ const file_veilig_v1_sync_proto_rawDesc = "" +
 	"\x18MUTATION_OUTCOME_APPLIED\x10\x01\x12\x1b\n" +
 	"\x17MUTATION_OUTCOME_MERGED\x10\x02\x12&\n" +
 	"\"MUTATION_OUTCOME_CONFLICT_RECORDED\x10\x03\x12\x1d\n" +
-	"\x19MUTATION_OUTCOME_REJECTED\x10\x04*\x82\x01\n" +
+	"\x19MUTATION_OUTCOME_REJECTED\x10\x04*\x9f\x01\n" +
 	"\fRejectReason\x12\x1d\n" +
 	"\x19REJECT_REASON_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17REJECT_REASON_FORBIDDEN\x10\x01\x12\x19\n" +
 	"\x15REJECT_REASON_INVALID\x10\x02\x12\x1b\n" +
-	"\x17REJECT_REASON_NOT_FOUND\x10\x032\xd8\x01\n" +
+	"\x17REJECT_REASON_NOT_FOUND\x10\x03\x12\x1b\n" +
+	"\x17REJECT_REASON_ID_IN_USE\x10\x042\xd8\x01\n" +
 	"\vSyncService\x12<\n" +
 	"\x04Push\x12\x16.veilig.v1.PushRequest\x1a\x17.veilig.v1.PushResponse\"\x03\x90\x02\x02\x12<\n" +
 	"\x04Pull\x12\x16.veilig.v1.PullRequest\x1a\x17.veilig.v1.PullResponse\"\x03\x90\x02\x01\x12M\n" +

@@ -298,14 +298,16 @@ func (q *Queries) FieldWriteSetCurrentMany(ctx context.Context, db DBTX, arg Fie
 
 const mutationLogGetMany = `-- name: MutationLogGetMany :many
 
-SELECT id AS mutation_id, outcome, reason, detail FROM sync_mutations WHERE id = ANY($1::text[])
+SELECT id AS mutation_id, outcome, reason, detail, household_id, professional_id FROM sync_mutations WHERE id = ANY($1::text[])
 `
 
 type MutationLogGetManyRow struct {
-	MutationID string
-	Outcome    change.Outcome
-	Reason     change.Reason
-	Detail     string
+	MutationID     string
+	Outcome        change.Outcome
+	Reason         change.Reason
+	Detail         string
+	HouseholdID    string
+	ProfessionalID string
 }
 
 // What offline-first sync stores: the mutation log (idempotency), plan entry headers, field
@@ -326,6 +328,8 @@ func (q *Queries) MutationLogGetMany(ctx context.Context, db DBTX, ids []string)
 			&i.Outcome,
 			&i.Reason,
 			&i.Detail,
+			&i.HouseholdID,
+			&i.ProfessionalID,
 		); err != nil {
 			return nil, err
 		}

@@ -13,14 +13,16 @@ import (
 
 const mutationLogGetMany = `-- name: MutationLogGetMany :many
 
-SELECT id AS mutation_id, outcome, reason, detail FROM sync_mutations WHERE id IN (SELECT value FROM json_each(CAST(?1 AS TEXT)))
+SELECT id AS mutation_id, outcome, reason, detail, household_id, professional_id FROM sync_mutations WHERE id IN (SELECT value FROM json_each(CAST(?1 AS TEXT)))
 `
 
 type MutationLogGetManyRow struct {
-	MutationID string
-	Outcome    change.Outcome
-	Reason     change.Reason
-	Detail     string
+	MutationID     string
+	Outcome        change.Outcome
+	Reason         change.Reason
+	Detail         string
+	HouseholdID    string
+	ProfessionalID string
 }
 
 // Lists of ids arrive as one JSON array parameter read with json_each: any number of ids in
@@ -40,6 +42,8 @@ func (q *Queries) MutationLogGetMany(ctx context.Context, ids string) ([]Mutatio
 			&i.Outcome,
 			&i.Reason,
 			&i.Detail,
+			&i.HouseholdID,
+			&i.ProfessionalID,
 		); err != nil {
 			return nil, err
 		}
