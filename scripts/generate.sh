@@ -25,4 +25,6 @@ buf generate
 for cfg in backend/store/storepgx/sqlc.yaml backend/store/storesqlite/sqlc.yaml; do
   go tool -modfile=tools/go.mod sqlc generate -f "$cfg"
 done
-echo "generate: proto/gen and the engines' dbsqlc packages are up to date; buf lint is clean"
+# The written access policy is rendered from its declaration (backend/access).
+go test ./backend/access -run TestDocsMatchDeclaration -update >/dev/null
+echo "generate: docs/access.md, proto/gen and the engines' dbsqlc packages are up to date; buf lint is clean"

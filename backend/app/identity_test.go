@@ -57,7 +57,12 @@ func (p *idp) config(organizationID string) auth.IssuerConfig {
 // token signs a token for subject that lives for lifetime from a minute ago.
 func (p *idp) token(t *testing.T, subject string, lifetime time.Duration) string {
 	t.Helper()
-	iat := time.Now().Add(-time.Minute)
+	return p.tokenAt(t, subject, time.Now().Add(-time.Minute), lifetime)
+}
+
+// tokenAt signs a token for subject issued at iat that lives for lifetime.
+func (p *idp) tokenAt(t *testing.T, subject string, iat time.Time, lifetime time.Duration) string {
+	t.Helper()
 	tok := jwt.NewWithClaims(jwt.SigningMethodES256, jwt.MapClaims{
 		"iss": p.issuer, "aud": idpAudience, "sub": subject, "device_id": "phone-1",
 		"iat": iat.Unix(), "exp": iat.Add(lifetime).Unix(),

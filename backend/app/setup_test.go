@@ -70,6 +70,12 @@ type options struct {
 	// region; the dev issuer is then not trusted (it never runs beside a real issuer), though
 	// b.dev still signs tokens.
 	issuers func(st *store.DB, region *demo.Region) []auth.IssuerConfig
+	// database, when set, is the store's URL (a PostgreSQL database from pgtest); the default
+	// is a fresh embedded SQLite file.
+	database string
+	// seed, when set, writes the test's own fixture instead of the demo region (region is
+	// then nil).
+	seed func(st *store.DB)
 	// pollInterval replaces Subscribe's test poll interval of 20 ms.
 	pollInterval time.Duration
 	// streamsPerProfessional and streamsPerDevice set the stream caps; 0 keeps the defaults.
@@ -85,7 +91,11 @@ func setupWith(t *testing.T, o options) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := storeopen.Open(ctx, "sqlite://"+filepath.Join(dir, "veilig.db"))
+	url := o.database
+	if url == "" {
+		url = "sqlite://" + filepath.Join(dir, "veilig.db")
+	}
+	st, err := storeopen.Open(ctx, url)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
@@ -93,8 +103,10 @@ func setupWith(t *testing.T, o options) *bundle {
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	region, err := demo.Seed(ctx, st, testNow, nil)
-	if err != nil {
+	var region *demo.Region
+	if o.seed != nil {
+		o.seed(st)
+	} else if region, err = demo.Seed(ctx, st, testNow, nil); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
 	dev, err := auth.LoadOrCreateDevIssuer(dir)

@@ -70,7 +70,8 @@ func cursorsOf(p *veiligv1.PullResponse) map[string]int64 {
 func (b *bundle) hidden(t *testing.T, professionalID string) string {
 	t.Helper()
 	for _, h := range b.region.HouseholdIDs {
-		ok, err := b.store.HouseholdCanAccess(context.Background(), professionalID, h)
+		rels, err := b.store.HouseholdRelationList(context.Background(), professionalID, h)
+		ok := len(rels) > 0
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -21,14 +21,14 @@ func (s *Service) GetAlert(ctx context.Context, a Actor, alertID string) (*store
 		if err != nil {
 			return err
 		}
-		return alertAccess(s.access(ctx, tx, a, out.HouseholdID, ActionAlertRead, now))
+		return alertAccess(s.access(ctx, tx, a, opGetAlert, out.HouseholdID, now))
 	})
 	return out, err
 }
 
 // ListAlerts lists a household's alerts, newest first, at most limit.
 func (s *Service) ListAlerts(ctx context.Context, a Actor, householdID string, limit int) ([]*store.Alert, error) {
-	if err := s.Authorize(ctx, a, householdID, ActionAlertRead); err != nil {
+	if err := s.authorize(ctx, a, opListAlerts, householdID); err != nil {
 		return nil, err
 	}
 	return s.db.AlertListByHousehold(ctx, householdID, limit)
@@ -44,7 +44,7 @@ func (s *Service) AcknowledgeAlert(ctx context.Context, a Actor, alertID string)
 		if err != nil {
 			return err
 		}
-		if err := alertAccess(s.access(ctx, tx, a, al.HouseholdID, ActionAlertAck, now)); err != nil {
+		if err := alertAccess(s.access(ctx, tx, a, opAcknowledgeAlert, al.HouseholdID, now)); err != nil {
 			return err
 		}
 		out, err = tx.AlertAcknowledge(ctx, store.AlertAcknowledgeParams{ID: alertID, ProfessionalID: a.Professional.ID, Now: now})

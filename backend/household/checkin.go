@@ -12,7 +12,7 @@ import (
 
 // ListSchedules lists a household's schedules by id.
 func (s *Service) ListSchedules(ctx context.Context, a Actor, householdID string) ([]*store.Schedule, error) {
-	if err := s.Authorize(ctx, a, householdID, ActionScheduleRead); err != nil {
+	if err := s.authorize(ctx, a, opListSchedules, householdID); err != nil {
 		return nil, err
 	}
 	return s.db.ScheduleListByHousehold(ctx, householdID)
@@ -20,7 +20,7 @@ func (s *Service) ListSchedules(ctx context.Context, a Actor, householdID string
 
 // ListCheckIns lists a household's check-ins, newest first, at most limit.
 func (s *Service) ListCheckIns(ctx context.Context, a Actor, householdID string, limit int) ([]*change.CheckIn, error) {
-	if err := s.Authorize(ctx, a, householdID, ActionCheckInRead); err != nil {
+	if err := s.authorize(ctx, a, opListCheckIns, householdID); err != nil {
 		return nil, err
 	}
 	return s.db.CheckInListByHousehold(ctx, householdID, limit)
@@ -34,7 +34,7 @@ func (s *Service) RecordCheckIn(ctx context.Context, a Actor, c change.CheckIn) 
 	c.RecordedBy, c.RecordedAt = a.Professional.ID, now
 	var out *change.CheckIn
 	err := s.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) (err error) {
-		if err := s.access(ctx, tx, a, c.HouseholdID, ActionCheckInWrite, now); err != nil {
+		if err := s.access(ctx, tx, a, opRecordCheckIn, c.HouseholdID, now); err != nil {
 			return err
 		}
 		if c.ScheduleID != "" {
@@ -64,7 +64,7 @@ func (s *Service) UpsertSchedule(ctx context.Context, a Actor, sc store.Schedule
 	now := s.Now()
 	var out *store.Schedule
 	err := s.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) (err error) {
-		if err := s.access(ctx, tx, a, sc.HouseholdID, ActionScheduleWrite, now); err != nil {
+		if err := s.access(ctx, tx, a, opUpsertSchedule, sc.HouseholdID, now); err != nil {
 			return err
 		}
 		members, err := tx.CareTeamMemberList(ctx, sc.HouseholdID)

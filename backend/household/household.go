@@ -5,15 +5,14 @@
 //
 // The edge (mobile-api/careapi) decodes a request, calls one method here and maps the error
 // to a protocol code; the storage core (backend/store) runs the transaction. Who may do what
-// is decided here and nowhere else:
-//
-//   - Seeing a household: its care team and the supervisors who are members of its team
-//     (store's household_viewers). A household the actor may not see answers
-//     ErrHouseholdNotFound (an alert of it, ErrAlertNotFound),
-//     exactly like one that does not exist, so existence never leaks.
-//   - Changing who is in the care team: its lead, or a supervisor who sees the household.
-//   - A schedule's lead: a member of the household's care team.
-//   - A schedule id given with a household must belong to that household.
+// is decided here and nowhere else, by the rules declared in package access (rendered as
+// docs/access.md): each use case names its RPC's rule, reads how the actor stands to the
+// household inside its transaction (care team, lead, team supervisor) and applies the rule.
+// A household the actor may not see answers ErrHouseholdNotFound (an alert of it,
+// ErrAlertNotFound), exactly like one that does not exist, so existence never leaks.
+// Beside the rules: a schedule's lead must be in the household's care team, a schedule id
+// given with a household must belong to it, and an organization admin is never added to a
+// care team.
 //
 // Every access to a household's data leaves an audit record (NEN 7513: who, what, when,
 // which household, which device, which request) that commits with the write it describes;
@@ -30,8 +29,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/rs/zerolog"
 
+	"github.com/veilig/veilig/backend/access"
 	"github.com/veilig/veilig/backend/store"
+	"github.com/veilig/veilig/proto/gen/veilig/v1/veiligv1connect"
 )
 
 // Errors of the use cases; the edge maps each to one protocol code. Every error a method
@@ -110,24 +112,91 @@ func (s *Service) event(a Actor, householdID, action string, at time.Time) store
 		Action: action, HouseholdID: householdID, RequestID: a.RequestID}
 }
 
-// access authorizes the actor for a household inside tx and records the access there.
-func (s *Service) access(ctx context.Context, tx *store.Tx, a Actor, householdID, action string, at time.Time) error {
-	ok, err := tx.HouseholdCanAccess(ctx, a.Professional.ID, householdID)
-	if err != nil {
-		return fmt.Errorf("authorize household %s: %w", householdID, err)
-	}
-	if !ok {
-		return ErrHouseholdNotFound
-	}
-	return tx.AuditAppend(ctx, []store.AuditEvent{s.event(a, householdID, action, at)})
+// operation is one use case on a household: the RPC whose rule (package access) decides who
+// may run it, and the action its audit record names.
+type operation struct {
+	procedure string
+	action    string
 }
 
-// Authorize checks that the actor may see a household and records the access, in its own
+// The use cases on a household. Each names its RPC, so its rule is the one docs/access.md
+// shows and the matrix test checks.
+var (
+	opGetHousehold     = operation{veiligv1connect.HouseholdServiceGetHouseholdProcedure, ActionHouseholdRead}
+	opSetCareTeam      = operation{veiligv1connect.HouseholdServiceSetCareTeamMemberProcedure, ActionCareTeamWrite}
+	opRemoveCareTeam   = operation{veiligv1connect.HouseholdServiceRemoveCareTeamMemberProcedure, ActionCareTeamWrite}
+	opGetPlan          = operation{veiligv1connect.PlanServiceGetPlanProcedure, ActionPlanRead}
+	opUpsertPlanEntry  = operation{veiligv1connect.PlanServiceUpsertPlanEntryProcedure, ActionPlanWrite}
+	opDeletePlanEntry  = operation{veiligv1connect.PlanServiceDeletePlanEntryProcedure, ActionPlanWrite}
+	opListSchedules    = operation{veiligv1connect.CheckInServiceListSchedulesProcedure, ActionScheduleRead}
+	opListCheckIns     = operation{veiligv1connect.CheckInServiceListCheckInsProcedure, ActionCheckInRead}
+	opUpsertSchedule   = operation{veiligv1connect.CheckInServiceUpsertScheduleProcedure, ActionScheduleWrite}
+	opRecordCheckIn    = operation{veiligv1connect.CheckInServiceRecordCheckInProcedure, ActionCheckInWrite}
+	opPush             = operation{veiligv1connect.SyncServicePushProcedure, ActionSyncPush}
+	opGetAlert         = operation{veiligv1connect.AlertServiceGetAlertProcedure, ActionAlertRead}
+	opListAlerts       = operation{veiligv1connect.AlertServiceListAlertsProcedure, ActionAlertRead}
+	opAcknowledgeAlert = operation{veiligv1connect.AlertServiceAcknowledgeAlertProcedure, ActionAlertAck}
+	opCreateLink       = operation{veiligv1connect.FamilyLinkServiceCreateCheckInLinkProcedure, ActionLinkCreate}
+	opListLinks        = operation{veiligv1connect.FamilyLinkServiceListCheckInLinksProcedure, ActionLinkRead}
+	opRevokeLink       = operation{veiligv1connect.FamilyLinkServiceRevokeCheckInLinkProcedure, ActionLinkRevoke}
+)
+
+// relations reads inside tx how the actor stands to a household (package access). An admin
+// stands in no relation to any household, whatever the rows say.
+func relations(ctx context.Context, tx *store.Tx, a Actor, householdID string) ([]access.Relation, error) {
+	if a.Professional.Role == store.RoleAdmin {
+		return nil, nil
+	}
+	rows, err := tx.HouseholdRelationList(ctx, a.Professional.ID, householdID)
+	if err != nil {
+		return nil, fmt.Errorf("relations to household %s: %w", householdID, err)
+	}
+	var rels []access.Relation
+	for _, r := range rows {
+		switch access.Relation(r) {
+		case access.Lead:
+			rels = append(rels, access.Lead, access.CareTeam)
+		default:
+			rels = append(rels, access.Relation(r))
+		}
+	}
+	return rels, nil
+}
+
+// decide applies op's rule to rels: a household the actor does not see is
+// ErrHouseholdNotFound (existence never leaks), one they see but may not do op to is a
+// Refusal. A refusal is logged (ids and the procedure only).
+func decide(ctx context.Context, a Actor, op operation, householdID string, rels []access.Relation) error {
+	rule := access.For(op.procedure)
+	if rule.Allows(rels) {
+		return nil
+	}
+	zerolog.Ctx(ctx).Warn().Str("professional_id", a.Professional.ID).Str("household_id", householdID).
+		Str("procedure", op.procedure).Bool("sees_household", access.Sees(rels)).Msg("access refused by the policy")
+	if !access.Sees(rels) {
+		return ErrHouseholdNotFound
+	}
+	return refuse(ErrPermission, "the access policy does not allow this to you on this household (docs/access.md)")
+}
+
+// access authorizes op for the actor on a household inside tx and records the access there.
+func (s *Service) access(ctx context.Context, tx *store.Tx, a Actor, op operation, householdID string, at time.Time) error {
+	rels, err := relations(ctx, tx, a, householdID)
+	if err != nil {
+		return err
+	}
+	if err := decide(ctx, a, op, householdID, rels); err != nil {
+		return err
+	}
+	return tx.AuditAppend(ctx, []store.AuditEvent{s.event(a, householdID, op.action, at)})
+}
+
+// authorize checks op for the actor on a household and records the access, in its own
 // transaction, before the caller reads the household's data.
-func (s *Service) Authorize(ctx context.Context, a Actor, householdID, action string) error {
+func (s *Service) authorize(ctx context.Context, a Actor, op operation, householdID string) error {
 	now := s.Now()
 	return s.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-		return s.access(ctx, tx, a, householdID, action, now)
+		return s.access(ctx, tx, a, op, householdID, now)
 	})
 }
 

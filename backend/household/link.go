@@ -13,7 +13,7 @@ import (
 func (s *Service) CreateLink(ctx context.Context, a Actor, l store.Link) error {
 	now := s.Now()
 	return s.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-		if err := s.access(ctx, tx, a, l.HouseholdID, ActionLinkCreate, now); err != nil {
+		if err := s.access(ctx, tx, a, opCreateLink, l.HouseholdID, now); err != nil {
 			return err
 		}
 		if l.ScheduleID != "" {
@@ -27,7 +27,7 @@ func (s *Service) CreateLink(ctx context.Context, a Actor, l store.Link) error {
 
 // ListLinks lists a household's links, newest first.
 func (s *Service) ListLinks(ctx context.Context, a Actor, householdID string) ([]*store.Link, error) {
-	if err := s.Authorize(ctx, a, householdID, ActionLinkRead); err != nil {
+	if err := s.authorize(ctx, a, opListLinks, householdID); err != nil {
 		return nil, err
 	}
 	return s.db.LinkListByHousehold(ctx, householdID)
@@ -39,7 +39,7 @@ func (s *Service) RevokeLink(ctx context.Context, a Actor, householdID, linkID s
 	now := s.Now()
 	var out *store.Link
 	err := s.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) (err error) {
-		if err := s.access(ctx, tx, a, householdID, ActionLinkRevoke, now); err != nil {
+		if err := s.access(ctx, tx, a, opRevokeLink, householdID, now); err != nil {
 			return err
 		}
 		out, err = tx.LinkRevoke(ctx, store.LinkRevokeParams{ID: linkID, HouseholdID: householdID, Now: now})

@@ -10,7 +10,7 @@ import (
 // GetPlan returns a household's safety plan (its live entries) and the newest version seen,
 // so a client never goes backwards.
 func (s *Service) GetPlan(ctx context.Context, a Actor, householdID string) (int64, []*store.PlanEntry, error) {
-	if err := s.Authorize(ctx, a, householdID, ActionPlanRead); err != nil {
+	if err := s.authorize(ctx, a, opGetPlan, householdID); err != nil {
 		return 0, nil, err
 	}
 	h, err := s.db.HouseholdGet(ctx, householdID)
@@ -36,7 +36,7 @@ func (s *Service) UpsertPlanEntry(ctx context.Context, a Actor, e store.PlanEntr
 	now := s.Now()
 	var out *store.PlanEntry
 	err := s.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) (err error) {
-		if err := s.access(ctx, tx, a, e.HouseholdID, ActionPlanWrite, now); err != nil {
+		if err := s.access(ctx, tx, a, opUpsertPlanEntry, e.HouseholdID, now); err != nil {
 			return err
 		}
 		out, err = tx.PlanEntryUpsert(ctx, store.PlanEntryUpsertParams{Entry: e, UpdatedBy: a.Professional.ID, Now: now})
@@ -50,7 +50,7 @@ func (s *Service) DeletePlanEntry(ctx context.Context, a Actor, householdID, ent
 	now := s.Now()
 	var out *store.PlanEntry
 	err := s.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) (err error) {
-		if err := s.access(ctx, tx, a, householdID, ActionPlanWrite, now); err != nil {
+		if err := s.access(ctx, tx, a, opDeletePlanEntry, householdID, now); err != nil {
 			return err
 		}
 		out, err = tx.PlanEntryDelete(ctx, store.PlanEntryDeleteParams{HouseholdID: householdID, EntryID: entryID, UpdatedBy: a.Professional.ID, Now: now})

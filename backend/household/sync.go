@@ -21,18 +21,19 @@ func (s *Service) Push(ctx context.Context, a Actor, muts []change.Mutation) ([]
 		results = make([]change.Result, len(muts))
 		var accepted []change.Mutation
 		var positions []int
-		access := map[string]bool{}
+		allowed := map[string]bool{}
 		var audit []store.AuditEvent
 		for i, m := range muts {
-			ok, seen := access[m.HouseholdID]
+			ok, seen := allowed[m.HouseholdID]
 			if !seen {
-				var err error
-				if ok, err = tx.HouseholdCanAccess(ctx, a.Professional.ID, m.HouseholdID); err != nil {
-					return fmt.Errorf("authorize household %s: %w", m.HouseholdID, err)
+				rels, err := relations(ctx, tx, a, m.HouseholdID)
+				if err != nil {
+					return err
 				}
-				access[m.HouseholdID] = ok
+				ok = decide(ctx, a, opPush, m.HouseholdID, rels) == nil
+				allowed[m.HouseholdID] = ok
 				if ok {
-					audit = append(audit, s.event(a, m.HouseholdID, ActionSyncPush, now))
+					audit = append(audit, s.event(a, m.HouseholdID, opPush.action, now))
 				}
 			}
 			if !ok {

@@ -26,3 +26,9 @@ func (db *DB) TeamMemberAdd(ctx context.Context, m TeamMember) error {
 func (db *DB) TeamMemberRemove(ctx context.Context, m TeamMember) error {
 	return db.write(ctx, func(ctx context.Context, tx Executor) error { return tx.TeamMemberDelete(ctx, m) })
 }
+
+// ProfessionalIdentityUpsert binds an identity provider's subject to a professional (see
+// Executor.ProfessionalIdentityUpsert).
+func (db *DB) ProfessionalIdentityUpsert(ctx context.Context, id ProfessionalIdentity) error {
+	return db.write(ctx, func(ctx context.Context, tx Executor) error { return tx.ProfessionalIdentityUpsert(ctx, id) })
+}

@@ -47,6 +47,9 @@ type Executor interface {
 	OrganizationUpsert(ctx context.Context, org Organization) error
 	// ProfessionalUpsert inserts or replaces every column but CreatedAt of an existing row.
 	ProfessionalUpsert(ctx context.Context, p Professional) error
+	// ProfessionalIdentityUpsert binds (Issuer, Subject) to a professional, replacing an
+	// earlier binding of the pair; an unknown professional is an error.
+	ProfessionalIdentityUpsert(ctx context.Context, id ProfessionalIdentity) error
 	// TeamUpsert inserts a team or renames it.
 	TeamUpsert(ctx context.Context, team Team) error
 	// TeamMemberInsert does nothing when the membership exists.
@@ -213,6 +216,9 @@ type Reader interface {
 	OrganizationList(ctx context.Context) ([]*Organization, error)
 	// ProfessionalGet returns one professional.
 	ProfessionalGet(ctx context.Context, id string) (*Professional, error)
+	// ProfessionalGetByIdentity returns the professional an identity provider's subject is
+	// bound to; an unbound (issuer, subject) is ErrNotFound.
+	ProfessionalGetByIdentity(ctx context.Context, issuer, subject string) (*Professional, error)
 	// ProfessionalListByOrganization is ordered by id.
 	ProfessionalListByOrganization(ctx context.Context, organizationID string) ([]*Professional, error)
 	// ProfessionalListByRole is ordered by id.
@@ -230,8 +236,11 @@ type Reader interface {
 	// HouseholdListVisible lists, ordered by id, the households the professional may see
 	// (household_viewers), at most Limit after AfterID ("" for the first page).
 	HouseholdListVisible(ctx context.Context, p HouseholdListVisibleParams) ([]*Household, error)
-	// HouseholdCanAccess reports whether (householdID, professionalID) is in household_viewers.
-	HouseholdCanAccess(ctx context.Context, professionalID, householdID string) (bool, error)
+	// HouseholdRelationList lists how a professional stands to a household: "care_team" or
+	// "lead" (one row for a care-team member, "lead" for the lead), and "team_supervisor" for a
+	// supervisor who is a member of its team (household_supervisors). No rows: the
+	// professional does not see the household (household_viewers is these two, united).
+	HouseholdRelationList(ctx context.Context, professionalID, householdID string) ([]string, error)
 	// CareTeamMemberList is ordered by professional id.
 	CareTeamMemberList(ctx context.Context, householdID string) ([]*CareTeamMember, error)
 	// PlanEntryList lists a household's plan entries with their current non-empty field

@@ -49,9 +49,9 @@ type Store interface {
 	// whose care team includes them, and those of the teams they supervise (role supervisor
 	// and member of the household's team). At most limit rows after afterID ("" for first).
 	HouseholdListVisible(ctx context.Context, p HouseholdListVisibleParams) ([]*Household, error)
-	// HouseholdCanAccess reports whether a professional may see a household, by the same
-	// rule as HouseholdListVisible.
-	HouseholdCanAccess(ctx context.Context, professionalID, householdID string) (bool, error)
+	// HouseholdRelationList lists how a professional stands to a household (see Executor);
+	// no rows means they may not see it, by the same rule as HouseholdListVisible.
+	HouseholdRelationList(ctx context.Context, professionalID, householdID string) ([]string, error)
 
 	// CareTeamMemberSet adds or updates an assignment and bumps the household version. Setting
 	// Lead clears the lead flag of every other member of that household.

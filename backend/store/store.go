@@ -78,6 +78,14 @@ type Team struct {
 	CreatedAt time.Time
 }
 
+// ProfessionalIdentity binds an identity provider's subject to a professional: how a token
+// of that provider names the professional.
+type ProfessionalIdentity struct {
+	Issuer         string
+	Subject        string
+	ProfessionalID string
+}
+
 // TeamMember links a professional to a team.
 type TeamMember struct {
 	TeamID         string
@@ -170,4 +178,7 @@ type AuditEvent struct {
 	Action         string // e.g. "household.read", "plan.write"
 	HouseholdID    string
 	RequestID      string
+	// SubjectID is the professional a grant is about (added to or removed from a care
+	// team, given a role), empty for other actions.
+	SubjectID string
 }

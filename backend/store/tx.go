@@ -19,9 +19,9 @@ func (db *DB) InTx(ctx context.Context, f func(ctx context.Context, tx *Tx) erro
 	return db.d.Tx(ctx, func(ctx context.Context, ex Executor) error { return f(ctx, &Tx{ex: ex}) })
 }
 
-// HouseholdCanAccess is DB.HouseholdCanAccess in tx.
-func (tx *Tx) HouseholdCanAccess(ctx context.Context, professionalID, householdID string) (bool, error) {
-	return tx.ex.HouseholdCanAccess(ctx, professionalID, householdID)
+// HouseholdRelationList is DB.HouseholdRelationList in tx.
+func (tx *Tx) HouseholdRelationList(ctx context.Context, professionalID, householdID string) ([]string, error) {
+	return tx.ex.HouseholdRelationList(ctx, professionalID, householdID)
 }
 
 // HouseholdGet is DB.HouseholdGet in tx.
@@ -73,4 +73,9 @@ func (tx *Tx) LinkCreate(ctx context.Context, l Link) error { return tx.ex.LinkI
 // LinkRevoke is DB.LinkRevoke in tx.
 func (tx *Tx) LinkRevoke(ctx context.Context, p LinkRevokeParams) (*Link, error) {
 	return tx.ex.LinkRevoke(ctx, p)
+}
+
+// ProfessionalUpsert is DB.ProfessionalUpsert in tx.
+func (tx *Tx) ProfessionalUpsert(ctx context.Context, p Professional) error {
+	return tx.ex.ProfessionalUpsert(ctx, p)
 }

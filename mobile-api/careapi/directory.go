@@ -2,7 +2,6 @@ package careapi
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"connectrpc.com/connect"
@@ -49,24 +48,13 @@ func (s *Service) ListOrganizations(ctx context.Context, _ *connect.Request[veil
 	return connect.NewResponse(res), nil
 }
 
-// adminOf refuses callers who are not an admin of the organization.
-func adminOf(c *caller, organizationID string) error {
-	if c.professional.Role != store.RoleAdmin || c.professional.OrganizationID != organizationID {
-		return connect.NewError(connect.CodePermissionDenied, errors.New("only an admin of this organization may do this"))
-	}
-	return nil
-}
-
 // ListProfessionals implements veiligv1connect.DirectoryServiceHandler.
 func (s *Service) ListProfessionals(ctx context.Context, req *connect.Request[veiligv1.ListProfessionalsRequest]) (*connect.Response[veiligv1.ListProfessionalsResponse], error) {
 	c, err := s.callerFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := adminOf(c, req.Msg.GetOrganizationId()); err != nil {
-		return nil, err
-	}
-	ps, err := s.store.ProfessionalListByOrganization(ctx, req.Msg.GetOrganizationId())
+	ps, err := s.domain.ListProfessionals(ctx, s.actor(ctx, c), req.Msg.GetOrganizationId())
 	if err != nil {
 		return nil, s.storeError(ctx, fmt.Errorf("list professionals of %s: %w", req.Msg.GetOrganizationId(), err), "organization")
 	}
@@ -84,33 +72,18 @@ func (s *Service) UpsertProfessional(ctx context.Context, req *connect.Request[v
 		return nil, err
 	}
 	in := req.Msg.GetProfessional()
-	if err := adminOf(c, in.GetOrganizationId()); err != nil {
-		return nil, err
-	}
-	// An admin must not move a professional of another organization into their own.
-	existing, err := s.store.ProfessionalGet(ctx, in.GetId())
-	switch {
-	case err == nil && existing.OrganizationID != in.GetOrganizationId():
-		return nil, connect.NewError(connect.CodePermissionDenied, errors.New("only an admin of this organization may do this"))
-	case err != nil && !errors.Is(err, store.ErrNotFound):
-		return nil, s.storeError(ctx, fmt.Errorf("load professional %s: %w", in.GetId(), err), "professional")
-	}
-	p := store.Professional{
+	p, err := s.domain.UpsertProfessional(ctx, s.actor(ctx, c), store.Professional{
 		ID:             in.GetId(),
 		OrganizationID: in.GetOrganizationId(),
 		DisplayName:    in.GetDisplayName(),
 		Email:          in.GetEmail(),
 		Phone:          in.GetPhone(),
 		Role:           reverse(rolesToProto, in.GetRole()),
-		CreatedAt:      utc(s.now()),
+	})
+	if err != nil {
+		return nil, s.storeError(ctx, fmt.Errorf("upsert professional %s: %w", in.GetId(), err), "professional")
 	}
-	if existing != nil {
-		p.CreatedAt = existing.CreatedAt
-	}
-	if err := s.store.ProfessionalUpsert(ctx, p); err != nil {
-		return nil, s.storeError(ctx, fmt.Errorf("upsert professional %s: %w", p.ID, err), "professional")
-	}
-	return connect.NewResponse(&veiligv1.UpsertProfessionalResponse{Professional: professionalToProto(&p), CreatedAt: timestamppb.New(p.CreatedAt)}), nil
+	return connect.NewResponse(&veiligv1.UpsertProfessionalResponse{Professional: professionalToProto(p), CreatedAt: timestamppb.New(p.CreatedAt)}), nil
 }
 
 // ListTeams implements veiligv1connect.DirectoryServiceHandler.

@@ -29,7 +29,7 @@ import (
 
 // Service implements every care-team service of veilig.v1.
 type Service struct {
-	store     store.Store
+	store     *store.DB
 	domain    *household.Service
 	now       func() time.Time
 	requestID func(context.Context) string
@@ -91,17 +91,25 @@ type caller struct {
 // is never told which: the reason is in the server's log.
 var errNoAccess = connect.NewError(connect.CodePermissionDenied, errors.New("no access to Veilig for this account"))
 
-// callerFrom loads the professional behind the request's principal, and refuses it unless the
-// token's issuer vouches for the professional's organization (auth.Principal.VouchesFor):
+// callerFrom loads the professional behind the request's principal and refuses it unless
+// the token's issuer vouches for the professional's organization (auth.Principal.VouchesFor):
 // every configured issuer is bound to one organization, so an identity provider cannot sign
-// in as a professional of another. Refusals are logged with ids only, never the token or a
-// name.
+// in as a professional of another.
+//
+// The professional is found by (issuer, subject) (store.ProfessionalIdentity): an identity
+// provider's subjects are its own. A subject with no binding is taken as a professional id,
+// for issuers that put Veilig's ids into their tokens (and the dev issuer); the
+// organization check holds either way. Refusals are logged with ids only, never the token or
+// a name.
 func (s *Service) callerFrom(ctx context.Context) (*caller, error) {
 	p, ok := auth.FromContext(ctx)
 	if !ok {
 		return nil, connect.NewError(connect.CodeUnauthenticated, errors.New("missing bearer token"))
 	}
-	prof, err := s.store.ProfessionalGet(ctx, p.Subject)
+	prof, err := s.store.ProfessionalGetByIdentity(ctx, p.Issuer, p.Subject)
+	if errors.Is(err, store.ErrNotFound) {
+		prof, err = s.store.ProfessionalGet(ctx, p.Subject)
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		zerolog.Ctx(ctx).Info().Str("issuer", p.Issuer).Str("subject", p.Subject).
 			Msg("caller refused: the token's subject is not a professional in the directory")
@@ -111,7 +119,7 @@ func (s *Service) callerFrom(ctx context.Context) (*caller, error) {
 		return nil, s.internal(ctx, fmt.Errorf("load caller: %w", err))
 	}
 	if !p.VouchesFor(prof.OrganizationID) {
-		zerolog.Ctx(ctx).Warn().Str("issuer", p.Issuer).Str("subject", p.Subject).
+		zerolog.Ctx(ctx).Warn().Str("issuer", p.Issuer).Str("subject", p.Subject).Str("professional_id", prof.ID).
 			Str("issuer_organization_id", p.OrganizationID).Str("professional_organization_id", prof.OrganizationID).
 			Msg("caller refused: the token's issuer is bound to another organization than the professional's")
 		return nil, errNoAccess

@@ -13,7 +13,7 @@ import (
 
 func auditEvent(r dbsqlc.AuditEvent) *store.AuditEvent {
 	return &store.AuditEvent{ID: r.ID, At: r.At, ProfessionalID: r.ProfessionalID, DeviceID: r.DeviceID, Action: r.Action,
-		HouseholdID: r.HouseholdID, RequestID: r.RequestID}
+		HouseholdID: r.HouseholdID, RequestID: r.RequestID, SubjectID: r.SubjectID}
 }
 
 func (e executor) AuditInsertMany(ctx context.Context, events []store.AuditEvent) error {
@@ -25,6 +25,7 @@ func (e executor) AuditInsertMany(ctx context.Context, events []store.AuditEvent
 		Action:         store.Column(events, func(a store.AuditEvent) string { return a.Action }),
 		HouseholdID:    store.Column(events, func(a store.AuditEvent) string { return a.HouseholdID }),
 		RequestID:      store.Column(events, func(a store.AuditEvent) string { return a.RequestID }),
+		SubjectID:      store.Column(events, func(a store.AuditEvent) string { return a.SubjectID }),
 	}))
 }
 

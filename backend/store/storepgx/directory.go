@@ -45,6 +45,16 @@ func (e executor) ProfessionalGet(ctx context.Context, id string) (*store.Profes
 	return store.One(res, "get professional "+id, professional)(q.ProfessionalGet(ctx, e.db, id))
 }
 
+func (e executor) ProfessionalGetByIdentity(ctx context.Context, issuer, subject string) (*store.Professional, error) {
+	return store.One(res, "get professional by identity", professional)(q.ProfessionalGetByIdentity(ctx, e.db,
+		dbsqlc.ProfessionalGetByIdentityParams{Issuer: issuer, Subject: subject}))
+}
+
+func (e executor) ProfessionalIdentityUpsert(ctx context.Context, id store.ProfessionalIdentity) error {
+	return res.Err("bind identity of "+id.ProfessionalID, q.ProfessionalIdentityUpsert(ctx, e.db, dbsqlc.ProfessionalIdentityUpsertParams{
+		Issuer: id.Issuer, Subject: id.Subject, ProfessionalID: id.ProfessionalID}))
+}
+
 func (e executor) ProfessionalListByOrganization(ctx context.Context, organizationID string) ([]*store.Professional, error) {
 	return store.All(res, "list professionals of organization "+organizationID, professional)(
 		q.ProfessionalListByOrganization(ctx, e.db, organizationID))

@@ -45,9 +45,9 @@ func (e executor) HouseholdListVisible(ctx context.Context, p store.HouseholdLis
 		dbsqlc.HouseholdListVisibleParams{ProfessionalID: p.ProfessionalID, AfterID: p.AfterID, MaxRows: int32(p.Limit)}))
 }
 
-func (e executor) HouseholdCanAccess(ctx context.Context, professionalID, householdID string) (bool, error) {
-	return store.One(res, "check access to household "+householdID, store.Same[bool])(q.HouseholdCanAccess(ctx, e.db,
-		dbsqlc.HouseholdCanAccessParams{HouseholdID: householdID, ProfessionalID: professionalID}))
+func (e executor) HouseholdRelationList(ctx context.Context, professionalID, householdID string) ([]string, error) {
+	return store.All(res, "relations to household "+householdID, store.Same[string])(q.HouseholdRelationList(ctx, e.db,
+		dbsqlc.HouseholdRelationListParams{HouseholdID: householdID, ProfessionalID: professionalID}))
 }
 
 func (e executor) CareTeamMemberClearLead(ctx context.Context, householdID string) error {

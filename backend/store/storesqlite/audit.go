@@ -9,14 +9,14 @@ import (
 
 func auditEvent(a dbsqlc.AuditEvent) *store.AuditEvent {
 	return &store.AuditEvent{ID: a.ID, At: fromMicros(a.At), ProfessionalID: a.ProfessionalID, DeviceID: a.DeviceID,
-		Action: a.Action, HouseholdID: a.HouseholdID, RequestID: a.RequestID}
+		Action: a.Action, HouseholdID: a.HouseholdID, RequestID: a.RequestID, SubjectID: a.SubjectID}
 }
 
 // AuditInsertMany implements store.Executor.
 func (e *executor) AuditInsertMany(ctx context.Context, events []store.AuditEvent) error {
 	return each("append audit event", events, func(a store.AuditEvent) error {
 		return e.q.AuditInsert(ctx, dbsqlc.AuditInsertParams{ID: a.ID, At: micros(a.At), ProfessionalID: a.ProfessionalID,
-			DeviceID: a.DeviceID, Action: a.Action, HouseholdID: a.HouseholdID, RequestID: a.RequestID})
+			DeviceID: a.DeviceID, Action: a.Action, HouseholdID: a.HouseholdID, RequestID: a.RequestID, SubjectID: a.SubjectID})
 	})
 }
 

@@ -48,6 +48,18 @@ func (e *executor) ProfessionalGet(ctx context.Context, id string) (*store.Profe
 	return store.One(res, "get professional", professional)(e.q.ProfessionalGet(ctx, id))
 }
 
+// ProfessionalGetByIdentity implements store.Executor.
+func (e *executor) ProfessionalGetByIdentity(ctx context.Context, issuer, subject string) (*store.Professional, error) {
+	return store.One(res, "get professional by identity", professional)(e.q.ProfessionalGetByIdentity(ctx,
+		dbsqlc.ProfessionalGetByIdentityParams{Issuer: issuer, Subject: subject}))
+}
+
+// ProfessionalIdentityUpsert implements store.Executor.
+func (e *executor) ProfessionalIdentityUpsert(ctx context.Context, id store.ProfessionalIdentity) error {
+	return res.Err("bind identity", e.q.ProfessionalIdentityUpsert(ctx, dbsqlc.ProfessionalIdentityUpsertParams{
+		Issuer: id.Issuer, Subject: id.Subject, ProfessionalID: id.ProfessionalID}))
+}
+
 // ProfessionalListByOrganization implements store.Executor.
 func (e *executor) ProfessionalListByOrganization(ctx context.Context, organizationID string) ([]*store.Professional, error) {
 	return store.All(res, "list professionals of organization", professional)(e.q.ProfessionalListByOrganization(ctx, organizationID))

@@ -57,10 +57,10 @@ func (e *executor) HouseholdListVisible(ctx context.Context, p store.HouseholdLi
 		ProfessionalID: p.ProfessionalID, AfterID: p.AfterID, Max: int64(p.Limit)}))
 }
 
-// HouseholdCanAccess implements store.Executor.
-func (e *executor) HouseholdCanAccess(ctx context.Context, professionalID, householdID string) (bool, error) {
-	ok, err := e.q.HouseholdCanAccess(ctx, dbsqlc.HouseholdCanAccessParams{HouseholdID: householdID, ProfessionalID: professionalID})
-	return ok, res.Err("check household access", err)
+// HouseholdRelationList implements store.Executor.
+func (e *executor) HouseholdRelationList(ctx context.Context, professionalID, householdID string) ([]string, error) {
+	return store.All(res, "relations to household", store.Same[string])(e.q.HouseholdRelationList(ctx,
+		dbsqlc.HouseholdRelationListParams{HouseholdID: householdID, ProfessionalID: professionalID}))
 }
 
 // CareTeamMemberClearLead implements store.Executor.

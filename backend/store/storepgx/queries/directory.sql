@@ -49,3 +49,11 @@ WHERE m.professional_id = @professional_id ORDER BY t.id;
 -- name: TeamMemberList :many
 SELECT p.* FROM professionals p JOIN team_members m ON m.professional_id = p.id
 WHERE m.team_id = @team_id ORDER BY p.id;
+
+-- name: ProfessionalIdentityUpsert :exec
+INSERT INTO professional_identities (issuer, subject, professional_id) VALUES (@issuer, @subject, @professional_id)
+ON CONFLICT (issuer, subject) DO UPDATE SET professional_id = excluded.professional_id;
+
+-- name: ProfessionalGetByIdentity :one
+SELECT p.* FROM professional_identities i JOIN professionals p ON p.id = i.professional_id
+WHERE i.issuer = @issuer AND i.subject = @subject;

@@ -16,7 +16,8 @@ SELECT h.* FROM households h JOIN household_viewers v ON v.household_id = h.id
 WHERE v.professional_id = @professional_id AND h.id > @after_id
 ORDER BY h.id LIMIT @max;
 
--- name: HouseholdCanAccess :one
-SELECT EXISTS (
-    SELECT 1 FROM household_viewers WHERE household_id = @household_id AND professional_id = @professional_id
-) AS can_access;
+-- name: HouseholdRelationList :many
+SELECT CAST(CASE WHEN lead THEN 'lead' ELSE 'care_team' END AS TEXT) AS relation FROM household_care_team c
+WHERE c.household_id = @household_id AND c.professional_id = @professional_id
+UNION ALL
+SELECT CAST('team_supervisor' AS TEXT) FROM household_supervisors s WHERE s.household_id = @household_id AND s.professional_id = @professional_id;

@@ -12,9 +12,9 @@ import (
 
 const auditInsertMany = `-- name: AuditInsertMany :exec
 
-INSERT INTO audit_events (id, at, professional_id, device_id, action, household_id, request_id)
+INSERT INTO audit_events (id, at, professional_id, device_id, action, household_id, request_id, subject_id)
 SELECT unnest($1::text[]), unnest($2::timestamptz[]), unnest($3::text[]), unnest($4::text[]),
-    unnest($5::text[]), unnest($6::text[]), unnest($7::text[])
+    unnest($5::text[]), unnest($6::text[]), unnest($7::text[]), unnest($8::text[])
 `
 
 type AuditInsertManyParams struct {
@@ -25,6 +25,7 @@ type AuditInsertManyParams struct {
 	Action         []string
 	HouseholdID    []string
 	RequestID      []string
+	SubjectID      []string
 }
 
 // Access records: who read or changed which household's data, and when.
@@ -37,12 +38,13 @@ func (q *Queries) AuditInsertMany(ctx context.Context, db DBTX, arg AuditInsertM
 		arg.Action,
 		arg.HouseholdID,
 		arg.RequestID,
+		arg.SubjectID,
 	)
 	return err
 }
 
 const auditListByHousehold = `-- name: AuditListByHousehold :many
-SELECT id, at, professional_id, device_id, action, household_id, request_id FROM audit_events WHERE household_id = $1 ORDER BY at, id
+SELECT id, at, professional_id, device_id, action, household_id, request_id, subject_id FROM audit_events WHERE household_id = $1 ORDER BY at, id
 `
 
 func (q *Queries) AuditListByHousehold(ctx context.Context, db DBTX, householdID string) ([]AuditEvent, error) {
@@ -62,6 +64,7 @@ func (q *Queries) AuditListByHousehold(ctx context.Context, db DBTX, householdID
 			&i.Action,
 			&i.HouseholdID,
 			&i.RequestID,
+			&i.SubjectID,
 		); err != nil {
 			return nil, err
 		}

@@ -82,6 +82,47 @@ func (q *Queries) ProfessionalGet(ctx context.Context, db DBTX, id string) (Prof
 	return i, err
 }
 
+const professionalGetByIdentity = `-- name: ProfessionalGetByIdentity :one
+SELECT p.id, p.organization_id, p.display_name, p.email, p.phone, p.role, p.created_at FROM professional_identities i JOIN professionals p ON p.id = i.professional_id
+WHERE i.issuer = $1 AND i.subject = $2
+`
+
+type ProfessionalGetByIdentityParams struct {
+	Issuer  string
+	Subject string
+}
+
+func (q *Queries) ProfessionalGetByIdentity(ctx context.Context, db DBTX, arg ProfessionalGetByIdentityParams) (Professional, error) {
+	row := db.QueryRow(ctx, professionalGetByIdentity, arg.Issuer, arg.Subject)
+	var i Professional
+	err := row.Scan(
+		&i.ID,
+		&i.OrganizationID,
+		&i.DisplayName,
+		&i.Email,
+		&i.Phone,
+		&i.Role,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const professionalIdentityUpsert = `-- name: ProfessionalIdentityUpsert :exec
+INSERT INTO professional_identities (issuer, subject, professional_id) VALUES ($1, $2, $3)
+ON CONFLICT (issuer, subject) DO UPDATE SET professional_id = excluded.professional_id
+`
+
+type ProfessionalIdentityUpsertParams struct {
+	Issuer         string
+	Subject        string
+	ProfessionalID string
+}
+
+func (q *Queries) ProfessionalIdentityUpsert(ctx context.Context, db DBTX, arg ProfessionalIdentityUpsertParams) error {
+	_, err := db.Exec(ctx, professionalIdentityUpsert, arg.Issuer, arg.Subject, arg.ProfessionalID)
+	return err
+}
+
 const professionalListByOrganization = `-- name: ProfessionalListByOrganization :many
 SELECT id, organization_id, display_name, email, phone, role, created_at FROM professionals WHERE organization_id = $1 ORDER BY id
 `

@@ -120,22 +120,6 @@ func (q *Queries) HouseholdBump(ctx context.Context, db DBTX, arg HouseholdBumpP
 	return items, nil
 }
 
-const householdCanAccess = `-- name: HouseholdCanAccess :one
-SELECT EXISTS (SELECT 1 FROM household_viewers WHERE household_id = $1 AND professional_id = $2)
-`
-
-type HouseholdCanAccessParams struct {
-	HouseholdID    string
-	ProfessionalID string
-}
-
-func (q *Queries) HouseholdCanAccess(ctx context.Context, db DBTX, arg HouseholdCanAccessParams) (bool, error) {
-	row := db.QueryRow(ctx, householdCanAccess, arg.HouseholdID, arg.ProfessionalID)
-	var exists bool
-	err := row.Scan(&exists)
-	return exists, err
-}
-
 const householdGet = `-- name: HouseholdGet :one
 SELECT id, code, team_id, display_name, version, created_at, updated_at FROM households WHERE id = $1
 `
@@ -231,4 +215,36 @@ SELECT id FROM households WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE
 func (q *Queries) HouseholdLock(ctx context.Context, db DBTX, ids []string) error {
 	_, err := db.Exec(ctx, householdLock, ids)
 	return err
+}
+
+const householdRelationList = `-- name: HouseholdRelationList :many
+SELECT (CASE WHEN lead THEN 'lead' ELSE 'care_team' END)::text AS relation FROM household_care_team c
+WHERE c.household_id = $1 AND c.professional_id = $2
+UNION ALL
+SELECT 'team_supervisor'::text FROM household_supervisors s WHERE s.household_id = $1 AND s.professional_id = $2
+`
+
+type HouseholdRelationListParams struct {
+	HouseholdID    string
+	ProfessionalID string
+}
+
+func (q *Queries) HouseholdRelationList(ctx context.Context, db DBTX, arg HouseholdRelationListParams) ([]string, error) {
+	rows, err := db.Query(ctx, householdRelationList, arg.HouseholdID, arg.ProfessionalID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var relation string
+		if err := rows.Scan(&relation); err != nil {
+			return nil, err
+		}
+		items = append(items, relation)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

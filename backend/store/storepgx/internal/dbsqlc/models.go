@@ -35,6 +35,7 @@ type AuditEvent struct {
 	Action         string
 	HouseholdID    string
 	RequestID      string
+	SubjectID      string
 }
 
 type CareTeamMember struct {
@@ -135,6 +136,17 @@ type Household struct {
 	UpdatedAt   time.Time
 }
 
+type HouseholdCareTeam struct {
+	HouseholdID    string
+	ProfessionalID string
+	Lead           bool
+}
+
+type HouseholdSupervisor struct {
+	HouseholdID    string
+	ProfessionalID string
+}
+
 type HouseholdViewer struct {
 	HouseholdID    string
 	ProfessionalID string
@@ -172,6 +184,12 @@ type Professional struct {
 	Phone          string
 	Role           string
 	CreatedAt      time.Time
+}
+
+type ProfessionalIdentity struct {
+	Issuer         string
+	Subject        string
+	ProfessionalID string
 }
 
 type PushOutbox struct {

@@ -10,8 +10,8 @@ import (
 )
 
 const auditInsert = `-- name: AuditInsert :exec
-INSERT INTO audit_events (id, at, professional_id, device_id, action, household_id, request_id)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+INSERT INTO audit_events (id, at, professional_id, device_id, action, household_id, request_id, subject_id)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
 `
 
 type AuditInsertParams struct {
@@ -22,6 +22,7 @@ type AuditInsertParams struct {
 	Action         string
 	HouseholdID    string
 	RequestID      string
+	SubjectID      string
 }
 
 func (q *Queries) AuditInsert(ctx context.Context, arg AuditInsertParams) error {
@@ -33,12 +34,13 @@ func (q *Queries) AuditInsert(ctx context.Context, arg AuditInsertParams) error 
 		arg.Action,
 		arg.HouseholdID,
 		arg.RequestID,
+		arg.SubjectID,
 	)
 	return err
 }
 
 const auditListByHousehold = `-- name: AuditListByHousehold :many
-SELECT id, at, professional_id, device_id, "action", household_id, request_id FROM audit_events WHERE household_id = ?1 ORDER BY at, id
+SELECT id, at, professional_id, device_id, "action", household_id, request_id, subject_id FROM audit_events WHERE household_id = ?1 ORDER BY at, id
 `
 
 func (q *Queries) AuditListByHousehold(ctx context.Context, householdID string) ([]AuditEvent, error) {
@@ -58,6 +60,7 @@ func (q *Queries) AuditListByHousehold(ctx context.Context, householdID string) 
 			&i.Action,
 			&i.HouseholdID,
 			&i.RequestID,
+			&i.SubjectID,
 		); err != nil {
 			return nil, err
 		}

@@ -28,24 +28,6 @@ func (q *Queries) HouseholdBump(ctx context.Context, arg HouseholdBumpParams) (i
 	return version, err
 }
 
-const householdCanAccess = `-- name: HouseholdCanAccess :one
-SELECT EXISTS (
-    SELECT 1 FROM household_viewers WHERE household_id = ?1 AND professional_id = ?2
-) AS can_access
-`
-
-type HouseholdCanAccessParams struct {
-	HouseholdID    string
-	ProfessionalID string
-}
-
-func (q *Queries) HouseholdCanAccess(ctx context.Context, arg HouseholdCanAccessParams) (bool, error) {
-	row := q.db.QueryRowContext(ctx, householdCanAccess, arg.HouseholdID, arg.ProfessionalID)
-	var can_access bool
-	err := row.Scan(&can_access)
-	return can_access, err
-}
-
 const householdGet = `-- name: HouseholdGet :one
 SELECT id, code, team_id, display_name, version, created_at, updated_at FROM households WHERE id = ?1
 `
@@ -122,6 +104,41 @@ func (q *Queries) HouseholdListVisible(ctx context.Context, arg HouseholdListVis
 			return nil, err
 		}
 		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const householdRelationList = `-- name: HouseholdRelationList :many
+SELECT CAST(CASE WHEN lead THEN 'lead' ELSE 'care_team' END AS TEXT) AS relation FROM household_care_team c
+WHERE c.household_id = ?1 AND c.professional_id = ?2
+UNION ALL
+SELECT CAST('team_supervisor' AS TEXT) FROM household_supervisors s WHERE s.household_id = ?1 AND s.professional_id = ?2
+`
+
+type HouseholdRelationListParams struct {
+	HouseholdID    string
+	ProfessionalID string
+}
+
+func (q *Queries) HouseholdRelationList(ctx context.Context, arg HouseholdRelationListParams) ([]string, error) {
+	rows, err := q.db.QueryContext(ctx, householdRelationList, arg.HouseholdID, arg.ProfessionalID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var relation string
+		if err := rows.Scan(&relation); err != nil {
+			return nil, err
+		}
+		items = append(items, relation)
 	}
 	if err := rows.Close(); err != nil {
 		return nil, err

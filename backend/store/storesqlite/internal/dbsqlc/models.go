@@ -32,6 +32,7 @@ type AuditEvent struct {
 	Action         string
 	HouseholdID    string
 	RequestID      string
+	SubjectID      string
 }
 
 type CareTeamMember struct {
@@ -132,6 +133,17 @@ type Household struct {
 	UpdatedAt   int64
 }
 
+type HouseholdCareTeam struct {
+	HouseholdID    string
+	ProfessionalID string
+	Lead           int64
+}
+
+type HouseholdSupervisor struct {
+	HouseholdID    string
+	ProfessionalID string
+}
+
 type HouseholdViewer struct {
 	HouseholdID    string
 	ProfessionalID string
@@ -169,6 +181,12 @@ type Professional struct {
 	Phone          string
 	Role           string
 	CreatedAt      int64
+}
+
+type ProfessionalIdentity struct {
+	Issuer         string
+	Subject        string
+	ProfessionalID string
 }
 
 type PushOutbox struct {

@@ -1,0 +1,229 @@
+// Package access is Veilig's access policy, declared once: for every RPC of the API, and for
+// the endpoints beside it (the family page, health, reflection, metrics), who may call it on
+// which object, and why.
+//
+// Three things are made from this one declaration, so they cannot disagree:
+//
+//   - the enforcement: the domain layer (package backend/household, and the directory's use
+//     cases in the edge) asks Allows with the relations the caller has to the object, read
+//     inside the use case's transaction;
+//   - the written policy, docs/access.md, rendered by Markdown (a test fails when the file
+//     differs; `scripts/generate.sh` rewrites it);
+//   - the authorization matrix test (backend/app), which calls every RPC of the service
+//     descriptors as every kind of caller and checks each answer against Rules.
+//
+// The rules rest on three decisions, each with its reason:
+//
+//   - A household is seen by its care team and by the supervisors of its team, nobody else:
+//     not an organization admin, not a supervisor of another team. Whoever may not see a
+//     household is told it does not exist, so existence never leaks.
+//   - The care team is changed by its lead or by a supervisor of the household's team. A
+//     supervisor who is merely in the care team (of a household of another team) may not make
+//     themselves lead: supervision is over one's own team.
+//   - Roles are granted by an organization's admins, to professionals of their own
+//     organization only, and an admin holds no relation to any household: an admin is never
+//     in a care team (adding one is refused; an admin already listed in one is treated as
+//     not there). So the chain "admin grants supervisor, supervisor adds the admin to a care
+//     team, admin reads the plan" ends at its second step. Every grant is recorded in the
+//     access log.
+package access
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/veilig/veilig/proto/gen/veilig/v1/veiligv1connect"
+)
+
+// Relation is how a caller stands to the object of a call. A caller may hold several (a lead
+// is in the care team too).
+type Relation string
+
+// The relations a rule may allow.
+const (
+	// Anyone: no token needed (the family page, health checks).
+	Anyone Relation = "anyone"
+	// Professional: any signed-in professional, on their own data or on a list filtered to
+	// what they may see.
+	Professional Relation = "professional"
+	// CareTeam: a member of the household's care team (the lead included). Never an admin.
+	CareTeam Relation = "care_team"
+	// Lead: the lead professional of the household's care team.
+	Lead Relation = "lead"
+	// TeamSupervisor: a supervisor who is a member of the household's team.
+	TeamSupervisor Relation = "team_supervisor"
+	// OrganizationAdmin: an admin of the organization the call names.
+	OrganizationAdmin Relation = "organization_admin"
+)
+
+// Object is what a call acts on; it says which relations can be read for it.
+type Object string
+
+// The objects of calls.
+const (
+	// Household: a household's data, named by a household id (or, for alerts, through the
+	// alert's household). Refused callers who may not see it get NotFound.
+	Household Object = "household"
+	// Visible: every household the caller may see; the answer is filtered, never refused.
+	Visible Object = "visible households"
+	// Self: the caller's own profile, teams and devices.
+	Self Object = "self"
+	// Organization: an organization's directory, named by an organization id.
+	Organization Object = "organization"
+	// Directory: the list of organizations (names only, for the phone's pickers).
+	Directory Object = "directory"
+	// Link: a family check-in link, named by its token.
+	Link Object = "link"
+	// Deployment: the server itself.
+	Deployment Object = "deployment"
+)
+
+// Rule is who may do one thing.
+type Rule struct {
+	// Procedure is the Connect procedure ("/veilig.v1.PlanService/GetPlan"), or for an
+	// endpoint outside the API its path ("/c/{token}").
+	Procedure string
+	// Object is what the call acts on.
+	Object Object
+	// Allow lists the relations any one of which permits the call.
+	Allow []Relation
+	// Why is the reason, for the written policy.
+	Why string
+}
+
+// Allows reports whether a caller holding rels may make the call. Anyone permits every
+// caller; Professional permits every signed-in professional (rels need not name it).
+func (r Rule) Allows(rels []Relation) bool {
+	for _, a := range r.Allow {
+		if a == Anyone || a == Professional || slices.Contains(rels, a) {
+			return true
+		}
+	}
+	return false
+}
+
+// Sees reports whether rels let a caller see a household at all (care team or team
+// supervisor); a caller who does not is answered as if the household did not exist.
+func Sees(rels []Relation) bool {
+	return slices.Contains(rels, CareTeam) || slices.Contains(rels, TeamSupervisor)
+}
+
+// viewers may read and write a household's data; managers change who is in its care team.
+var (
+	viewers  = []Relation{CareTeam, TeamSupervisor}
+	managers = []Relation{Lead, TeamSupervisor}
+	self     = []Relation{Professional}
+)
+
+const (
+	whyData     = "the care team works on the household; its team's supervisors oversee it"
+	whyFiltered = "the answer holds only households the caller may see"
+	whySelf     = "a professional's own profile, teams and devices"
+)
+
+// Rules is the policy of every RPC of the API, in the order of docs/access.md. A procedure
+// without a rule is refused (For reports it missing); the matrix test fails for one.
+var Rules = []Rule{
+	{veiligv1connect.DirectoryServiceGetMeProcedure, Self, self, whySelf},
+	{veiligv1connect.DirectoryServiceListOrganizationsProcedure, Directory, self,
+		"organization names are not personal data; the phone shows them beside colleagues"},
+	{veiligv1connect.DirectoryServiceListTeamsProcedure, Self, self, "the caller's own teams"},
+	{veiligv1connect.DirectoryServiceListProfessionalsProcedure, Organization, []Relation{OrganizationAdmin},
+		"contact details of an organization's people are for its own admins"},
+	{veiligv1connect.DirectoryServiceUpsertProfessionalProcedure, Organization, []Relation{OrganizationAdmin},
+		"roles are granted by the organization's admins, to its own people only, and recorded"},
+	{veiligv1connect.HouseholdServiceListHouseholdsProcedure, Visible, self, whyFiltered},
+	{veiligv1connect.HouseholdServiceGetHouseholdProcedure, Household, viewers, whyData},
+	{veiligv1connect.HouseholdServiceSetCareTeamMemberProcedure, Household, managers,
+		"who works on a household is decided by its lead or its team's supervisors, and recorded"},
+	{veiligv1connect.HouseholdServiceRemoveCareTeamMemberProcedure, Household, managers,
+		"who works on a household is decided by its lead or its team's supervisors, and recorded"},
+	{veiligv1connect.PlanServiceGetPlanProcedure, Household, viewers, whyData},
+	{veiligv1connect.PlanServiceUpsertPlanEntryProcedure, Household, viewers, whyData},
+	{veiligv1connect.PlanServiceDeletePlanEntryProcedure, Household, viewers, whyData},
+	{veiligv1connect.CheckInServiceListSchedulesProcedure, Household, viewers, whyData},
+	{veiligv1connect.CheckInServiceListCheckInsProcedure, Household, viewers, whyData},
+	{veiligv1connect.CheckInServiceUpsertScheduleProcedure, Household, viewers, whyData},
+	{veiligv1connect.CheckInServiceRecordCheckInProcedure, Household, viewers, whyData},
+	{veiligv1connect.SyncServicePushProcedure, Household, viewers,
+		"each mutation is checked against its own household; the others of the batch still apply"},
+	{veiligv1connect.SyncServicePullProcedure, Visible, self, whyFiltered},
+	{veiligv1connect.SyncServiceSubscribeProcedure, Visible, self, whyFiltered},
+	{veiligv1connect.AlertServiceGetAlertProcedure, Household, viewers, "an alert is part of its household's data"},
+	{veiligv1connect.AlertServiceListAlertsProcedure, Household, viewers, "an alert is part of its household's data"},
+	{veiligv1connect.AlertServiceAcknowledgeAlertProcedure, Household, viewers,
+		"whoever sees the household may take the alert on; the acknowledgement names them"},
+	{veiligv1connect.DeviceServiceRegisterDeviceProcedure, Self, self, whySelf},
+	{veiligv1connect.DeviceServiceUnregisterDeviceProcedure, Self, self, whySelf},
+	{veiligv1connect.FamilyLinkServiceCreateCheckInLinkProcedure, Household, viewers, whyData},
+	{veiligv1connect.FamilyLinkServiceListCheckInLinksProcedure, Household, viewers, whyData},
+	{veiligv1connect.FamilyLinkServiceRevokeCheckInLinkProcedure, Household, viewers, whyData},
+}
+
+// Endpoints is the policy of what is served beside the API. They are outside the domain
+// layer: the server enforces them by what it mounts where.
+var Endpoints = []Rule{
+	{"/c/{token}", Link, []Relation{Anyone},
+		"a family answers without an app or an account; the unguessable token (and the PIN, when set) is the key, and answers are limited"},
+	{"/grpc.health.v1.Health/", Deployment, []Relation{Anyone}, "load balancers probe it; it says serving or not, nothing else"},
+	{"/grpc.reflection.v1.ServerReflection/, v1alpha", Deployment, []Relation{Anyone},
+		"the API's schema is public (it is in the repository); it holds no data"},
+	{"/metrics", Deployment, []Relation{Anyone},
+		"Prometheus counts by route and status only, never an id or personal data; an ingress should keep it inside the operator's network"},
+}
+
+// For returns the rule of a procedure. It panics for a procedure without one: a use case that
+// asks for an undeclared rule is a programming error, caught by the matrix test.
+func For(procedure string) Rule {
+	for _, r := range Rules {
+		if r.Procedure == procedure {
+			return r
+		}
+	}
+	panic(fmt.Sprintf("access: no rule for %s", procedure))
+}
+
+// Markdown renders the policy as docs/access.md.
+func Markdown() string {
+	var b strings.Builder
+	b.WriteString(`# Access policy
+
+Generated from ` + "`backend/access`" + ` by ` + "`scripts/generate.sh`" + `; do not edit. The domain layer enforces
+these rules and the authorization matrix test (` + "`backend/app/access_test.go`" + `) checks every cell of them
+over the wire, on SQLite and PostgreSQL.
+
+Relations: **care_team** is a member of the household's care team (the lead included);
+**lead** its lead; **team_supervisor** a supervisor who is a member of the household's team;
+**organization_admin** an admin of the organization the call names; **professional** any
+signed-in professional; and **anyone** needs no token.
+
+A caller is signed in when the token verifies, has not expired, lived no longer than the cap,
+comes from an identity provider bound to the professional's organization, and names a
+professional in the directory: by the provider's (issuer, subject) binding, or, for a subject
+with no binding, by the professional's id. Otherwise every RPC answers ` + "`unauthenticated`" + ` (bad or expired
+token) or ` + "`permission_denied`" + ` (valid token, no access to Veilig).
+
+A caller who may not see a household is answered ` + "`not_found`" + `, as if it did not exist; one who
+sees it but may not do this gets ` + "`permission_denied`" + `. An organization admin holds no relation
+to any household and is never added to a care team.
+
+| RPC | Object | Who may | Why |
+|---|---|---|---|
+`)
+	row := func(r Rule) {
+		var who []string
+		for _, a := range r.Allow {
+			who = append(who, string(a))
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", r.Procedure, r.Object, strings.Join(who, ", "), r.Why)
+	}
+	for _, r := range Rules {
+		row(r)
+	}
+	b.WriteString("\n## Beside the API\n\n| Endpoint | Object | Who may | Why |\n|---|---|---|---|\n")
+	for _, r := range Endpoints {
+		row(r)
+	}
+	return b.String()
+}
