@@ -38,6 +38,13 @@ type Config struct {
 	Logger zerolog.Logger
 	// PollInterval is how often SyncService.Subscribe looks for changes; 0 means 2 s.
 	PollInterval time.Duration
+	// StreamsPerProfessional and StreamsPerDevice cap the concurrent SyncService.Subscribe
+	// streams of one professional and of one of their devices, in this process
+	// (careapi.WithStreamLimits); 0 means careapi.DefaultStreamsPerProfessional and
+	// careapi.DefaultStreamsPerDevice. Negative values are a programming error (Services
+	// panics): veilig serve validates its flags before.
+	StreamsPerProfessional int
+	StreamsPerDevice       int
 	// PublicURL is the base of family check-in links (https://veilig.example.org); empty
 	// makes them relative.
 	PublicURL string
@@ -75,6 +82,14 @@ func Services(cfg Config) []server.Service {
 	if cfg.PollInterval > 0 {
 		svcOpts = append(svcOpts, careapi.WithPollInterval(cfg.PollInterval))
 	}
+	perProfessional, perDevice := cfg.StreamsPerProfessional, cfg.StreamsPerDevice
+	if perProfessional == 0 {
+		perProfessional = careapi.DefaultStreamsPerProfessional
+	}
+	if perDevice == 0 {
+		perDevice = careapi.DefaultStreamsPerDevice
+	}
+	svcOpts = append(svcOpts, careapi.WithStreamLimits(perProfessional, perDevice))
 	svc := careapi.New(cfg.Store, svcOpts...)
 
 	var out []server.Service

@@ -76,6 +76,10 @@ type options struct {
 	// seed, when set, writes the test's own fixture instead of the demo region (region is
 	// then nil).
 	seed func(st *store.DB)
+	// pollInterval replaces Subscribe's test poll interval of 20 ms.
+	pollInterval time.Duration
+	// streamsPerProfessional and streamsPerDevice set the stream caps; 0 keeps the defaults.
+	streamsPerProfessional, streamsPerDevice int
 }
 
 func setup(t *testing.T) *bundle {
@@ -120,9 +124,14 @@ func setupWith(t *testing.T, o options) *bundle {
 	}
 	logs := &syncBuffer{}
 	log := zerolog.New(logs).Level(zerolog.DebugLevel)
+	poll := 20 * time.Millisecond
+	if o.pollInterval > 0 {
+		poll = o.pollInterval
+	}
 	srv := server.New(server.Config{Logger: log}, app.Services(app.Config{
 		Store: st, Verifier: verifier, Now: func() time.Time { return testNow }, Logger: log,
-		MaxRequestBytes: 64 << 10, PollInterval: 20 * time.Millisecond, LinkSecret: []byte("test secret for family page form tokens, 32+ bytes"),
+		MaxRequestBytes: 64 << 10, PollInterval: poll, LinkSecret: []byte("test secret for family page form tokens, 32+ bytes"),
+		StreamsPerProfessional: o.streamsPerProfessional, StreamsPerDevice: o.streamsPerDevice,
 	}))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -210,9 +210,19 @@ func (db *DB) SyncPokeDrain(ctx context.Context, p SyncPokeDrainParams) (int, er
 	return taken, err
 }
 
-// DeviceRegister implements Store.
+// DeviceRegister implements Store: the driver's one statement decides who holds the token,
+// and a holder other than d.ProfessionalID is the refusal.
 func (db *DB) DeviceRegister(ctx context.Context, d Device) error {
-	return db.write(ctx, func(ctx context.Context, tx Executor) error { return tx.DeviceUpsert(ctx, d) })
+	return db.write(ctx, func(ctx context.Context, tx Executor) error {
+		holder, err := tx.DeviceUpsert(ctx, d)
+		if err != nil {
+			return err
+		}
+		if holder != d.ProfessionalID {
+			return &DeviceHeldError{ProfessionalID: d.ProfessionalID, HolderID: holder}
+		}
+		return nil
+	})
 }
 
 // DeviceUnregister implements Store.

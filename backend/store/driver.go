@@ -170,8 +170,12 @@ type Executor interface {
 	// result's Attempt: status, next_attempt_at (NextAttemptAt for a pending result, Now
 	// otherwise), last_error = Reason, finished_at (NULL for pending, Now otherwise).
 	OutboxFinishMany(ctx context.Context, p OutboxCompleteParams) error
-	// DeviceUpsert stores a token or moves it to another professional.
-	DeviceUpsert(ctx context.Context, d Device) error
+	// DeviceUpsert stores d's token for d.ProfessionalID, or, when that professional holds
+	// it already, sets its platform and updated_at. A token another professional holds is
+	// left unchanged: never moved. It returns the token's holder after the statement
+	// (d.ProfessionalID unless another professional holds it), in one statement, so that of
+	// two registrations of a new token at once exactly one becomes its holder.
+	DeviceUpsert(ctx context.Context, d Device) (holderID string, err error)
 	// DeviceDelete deletes a professional's token; another's token is left alone.
 	DeviceDelete(ctx context.Context, professionalID, token string) error
 	// DeviceDeleteByTokens deletes the named tokens, whoever holds them.

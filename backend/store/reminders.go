@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -15,8 +16,12 @@ import (
 // it. A replica that dies mid-batch rolls the whole batch back; a replica that races another
 // inserts nothing twice.
 type Reminders interface {
-	// DeviceRegister stores or moves a device token to a professional (a token belongs to one
-	// app installation; re-registering it under another professional moves it).
+	// DeviceRegister stores a device token for a professional. Registering a token the
+	// professional holds already is idempotent: it updates the platform and UpdatedAt. A
+	// token another professional holds is refused with a *DeviceHeldError (errors.Is
+	// ErrConflict) and left as it is: moving it silently would send that professional's
+	// urgent pushes to someone else's phone and leave them with none. Of two registrations of
+	// one new token at once, exactly one succeeds.
 	DeviceRegister(ctx context.Context, d Device) error
 	// DeviceUnregister removes a professional's token; an unknown token, or one registered to
 	// someone else, is left alone without an error.
@@ -83,6 +88,22 @@ type Device struct {
 	Platform       string // "android" or "ios"
 	UpdatedAt      time.Time
 }
+
+// DeviceHeldError is DeviceRegister's refusal of a token another professional holds. It
+// unwraps to ErrConflict. HolderID is for the server's log: a client must not be told who
+// holds a token.
+type DeviceHeldError struct {
+	// ProfessionalID is who asked to register the token; HolderID is who holds it.
+	ProfessionalID, HolderID string
+}
+
+// Error names both professionals by id, never the token.
+func (e *DeviceHeldError) Error() string {
+	return fmt.Sprintf("register device of %s: the token is registered to professional %s", e.ProfessionalID, e.HolderID)
+}
+
+// Unwrap makes errors.Is(err, ErrConflict) hold.
+func (e *DeviceHeldError) Unwrap() error { return ErrConflict }
 
 // EscalationPolicy says how fast an unacknowledged alert climbs. A team's policy overrides its
 // organization's; without either, DefaultEscalationPolicy applies.

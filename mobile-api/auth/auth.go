@@ -28,6 +28,7 @@ package auth
 import (
 	"context"
 	"strings"
+	"time"
 )
 
 // Principal is the authenticated caller.
@@ -42,6 +43,11 @@ type Principal struct {
 	OrganizationID string
 	// DeviceID is the token's optional device_id claim, for the audit log.
 	DeviceID string
+	// ExpiresAt is the token's exp claim, in UTC: the instant the token stops vouching for
+	// the caller. Every token the Verifier accepts has one. A request ends long before it,
+	// but a stream (SyncService.Subscribe) outlives it unless it is ended at that instant;
+	// the zero value means the expiry is unknown, and a stream must then not start.
+	ExpiresAt time.Time
 }
 
 // VouchesFor reports whether the principal's issuer may vouch for a professional of

@@ -420,7 +420,8 @@ func TestVerifierExternalIssuer(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := v.Verify(tt.token)
 			if tt.want != "" {
-				if err != nil || got != (auth.Principal{Subject: tt.want, Issuer: rsaIssuer, OrganizationID: rsaOrganization, DeviceID: "tablet-3"}) {
+				if err != nil || got != (auth.Principal{Subject: tt.want, Issuer: rsaIssuer, OrganizationID: rsaOrganization, DeviceID: "tablet-3",
+					ExpiresAt: expiryOf(t, tt.token)}) {
 					t.Fatalf("Verify = %+v, %v; want subject %q", got, err, tt.want)
 				}
 				return
@@ -509,7 +510,7 @@ func TestDevIssuerKeyFile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p, err := v.Verify(tok); err != nil || p != (auth.Principal{Subject: "prof-1", Issuer: auth.DevIssuerName, DeviceID: "phone-1"}) {
+		if p, err := v.Verify(tok); err != nil || p != (auth.Principal{Subject: "prof-1", Issuer: auth.DevIssuerName, DeviceID: "phone-1", ExpiresAt: expiryOf(t, tok)}) {
 			t.Fatalf("a token of the first load, verified with the second: %+v, %v", p, err)
 		}
 	})

@@ -196,7 +196,10 @@ func (v *Verifier) verify(token string) (Principal, *refusal) {
 	if lifetime := c.ExpiresAt.Sub(c.IssuedAt.Time); lifetime > v.maxLifetime {
 		return refuse(fmt.Sprintf("token lifetime %v exceeds the maximum of %v", lifetime, v.maxLifetime))
 	}
-	return Principal{Subject: c.Subject, Issuer: c.Issuer, OrganizationID: iss.cfg.OrganizationID, DeviceID: c.DeviceID}, nil
+	// The expiry travels with the principal so that a stream, which outlives the check made
+	// here at its start, can end when the token does (exp is required above, so it is set).
+	return Principal{Subject: c.Subject, Issuer: c.Issuer, OrganizationID: iss.cfg.OrganizationID, DeviceID: c.DeviceID,
+		ExpiresAt: c.ExpiresAt.UTC()}, nil
 }
 
 // reasonOf names a jwt error class without echoing token content.

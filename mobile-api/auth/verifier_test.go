@@ -71,6 +71,16 @@ func sign(t *testing.T, method jwt.SigningMethod, key any, kid string, c jwt.Map
 	return s
 }
 
+// expiryOf is the exp claim of token, read without verifying it, as the Principal carries it.
+func expiryOf(t *testing.T, token string) time.Time {
+	t.Helper()
+	var c jwt.RegisteredClaims
+	if _, _, err := jwt.NewParser().ParseUnverified(token, &c); err != nil || c.ExpiresAt == nil {
+		t.Fatalf("the token has no readable exp claim: %v", err)
+	}
+	return c.ExpiresAt.UTC()
+}
+
 func TestVerifier(t *testing.T) {
 	now := time.Now().Truncate(time.Second)
 	p := newIDP(t)
@@ -133,7 +143,8 @@ func TestVerifier(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := v.Verify(tt.token)
 			if tt.subject != "" {
-				want := auth.Principal{Subject: tt.subject, Issuer: idpIssuer, OrganizationID: idpOrganization, DeviceID: "phone-7"}
+				want := auth.Principal{Subject: tt.subject, Issuer: idpIssuer, OrganizationID: idpOrganization, DeviceID: "phone-7",
+					ExpiresAt: expiryOf(t, tt.token)}
 				if err != nil || got != want {
 					t.Fatalf("Verify = %+v, %v; want %+v", got, err, want)
 				}

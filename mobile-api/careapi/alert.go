@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/rs/zerolog"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/veilig/veilig/backend/household"
@@ -113,7 +114,20 @@ func alertToProto(a *store.Alert) *veiligv1.Alert {
 
 var platforms = map[veiligv1.Platform]string{veiligv1.Platform_PLATFORM_ANDROID: "android", veiligv1.Platform_PLATFORM_IOS: "ios"}
 
-// RegisterDevice implements veiligv1connect.DeviceServiceHandler.
+// errDeviceHeld answers the registration of a push token another professional holds. It is
+// FailedPrecondition, not AlreadyExists: clients commonly treat AlreadyExists from a create as
+// "it is there, fine", and this app would then believe it receives pushes that go to somebody
+// else's account. FailedPrecondition says the request cannot succeed until the state changes:
+// the app gets a new token from Firebase (deleting the old one) and registers that, or the
+// holder unregisters. The message does not say who holds the token.
+var errDeviceHeld = connect.NewError(connect.CodeFailedPrecondition,
+	errors.New("this push token is registered to another account; get a new token from Firebase and register that"))
+
+// RegisterDevice implements veiligv1connect.DeviceServiceHandler. Registering one's own token
+// again is idempotent (it refreshes the platform). A token another professional holds is
+// refused with FailedPrecondition and left with its holder, whose urgent pushes would
+// otherwise silently go to the caller's phone; the refusal is logged at warn with both
+// professionals' ids, never the token.
 func (s *Service) RegisterDevice(ctx context.Context, req *connect.Request[veiligv1.RegisterDeviceRequest]) (*connect.Response[veiligv1.RegisterDeviceResponse], error) {
 	c, err := s.callerFrom(ctx)
 	if err != nil {
@@ -121,6 +135,12 @@ func (s *Service) RegisterDevice(ctx context.Context, req *connect.Request[veili
 	}
 	err = s.store.DeviceRegister(ctx, store.Device{Token: req.Msg.GetToken(), ProfessionalID: c.professional.ID,
 		Platform: platforms[req.Msg.GetPlatform()], UpdatedAt: utc(s.now())})
+	var held *store.DeviceHeldError
+	if errors.As(err, &held) {
+		zerolog.Ctx(ctx).Warn().Str("professional_id", held.ProfessionalID).Str("holder_professional_id", held.HolderID).
+			Str("device_id", c.principal.DeviceID).Msg("device registration refused: the push token is registered to another professional")
+		return nil, errDeviceHeld
+	}
 	if err != nil {
 		return nil, s.storeError(ctx, fmt.Errorf("register device: %w", err), "device")
 	}
@@ -128,7 +148,8 @@ func (s *Service) RegisterDevice(ctx context.Context, req *connect.Request[veili
 }
 
 // UnregisterDevice implements veiligv1connect.DeviceServiceHandler. Only the caller's own
-// token is removed; someone else's is left alone without saying so.
+// token is removed; someone else's is left alone without saying so (the answer is the same
+// as for an unknown token, so it tells nobody whether a token is registered, or to whom).
 func (s *Service) UnregisterDevice(ctx context.Context, req *connect.Request[veiligv1.UnregisterDeviceRequest]) (*connect.Response[veiligv1.UnregisterDeviceResponse], error) {
 	c, err := s.callerFrom(ctx)
 	if err != nil {

@@ -36,6 +36,7 @@ type Service struct {
 	pollEvery time.Duration
 	stopping  func(context.Context) <-chan struct{}
 	publicURL string
+	streams   *streamLimiter // open Subscribe streams, capped (WithStreamLimits)
 }
 
 var (
@@ -69,7 +70,8 @@ func WithPollInterval(d time.Duration) Option { return func(s *Service) { s.poll
 // New returns a Service backed by the storage core db.
 func New(db *store.DB, opts ...Option) *Service {
 	s := &Service{store: db, now: time.Now, requestID: func(context.Context) string { return "" }, pollEvery: 2 * time.Second,
-		stopping: func(context.Context) <-chan struct{} { return nil }}
+		stopping: func(context.Context) <-chan struct{} { return nil },
+		streams:  newStreamLimiter(DefaultStreamsPerProfessional, DefaultStreamsPerDevice)}
 	for _, o := range opts {
 		o(s)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"buf.build/go/protovalidate"
 	"connectrpc.com/connect"
+	"github.com/rs/zerolog"
 
 	"github.com/veilig/veilig/backend/store"
 	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
@@ -185,14 +186,56 @@ func householdChangesToProto(hc *store.HouseholdChanges) *veiligv1.HouseholdChan
 	return out
 }
 
+// errTokenExpired ends a stream whose token expired.
+var errTokenExpired = errors.New("token expired; subscribe again with a fresh token")
+
 // Subscribe implements veiligv1connect.SyncServiceHandler: it polls the versions of the
 // caller's households (one indexed query per interval; no LISTEN/NOTIFY, which CockroachDB
 // lacks) and names the households that changed.
+//
+// A stream lives no longer than the token it was opened with: at the token's exp it ends with
+// Unauthenticated (errTokenExpired) and the client subscribes again with a fresh token.
+// Without that, an expired token (a stolen one, or one of a professional who has since left)
+// would go on learning which households change, for as long as the connection holds. It ends
+// at exp itself, not exp + auth.Leeway: the leeway forgives clock skew when a token is
+// checked, it does not lengthen the token's life.
+//
+// Concurrent streams are capped per professional and per device (WithStreamLimits): a stream
+// over a cap is refused with ResourceExhausted and logged at warn with ids only. Its slot is
+// given back when the stream ends, whichever way it ends.
 func (s *Service) Subscribe(ctx context.Context, _ *connect.Request[veiligv1.SubscribeRequest], stream *connect.ServerStream[veiligv1.SubscribeResponse]) error {
 	c, err := s.callerFrom(ctx)
 	if err != nil {
 		return err
 	}
+	// The expiry is judged on the real clock, as the verifier judged the token and as timers
+	// run (the service's clock, WithClock, stamps data and may be fixed in tests).
+	expiry := c.principal.ExpiresAt
+	if expiry.IsZero() {
+		// Every verified token has an expiry; a principal without one was not made by the
+		// verifier, and a stream that could never end is refused rather than allowed.
+		return connect.NewError(connect.CodeUnauthenticated, errors.New("token without expiry; subscribe with a token that has one"))
+	}
+	if !time.Now().Before(expiry) {
+		return connect.NewError(connect.CodeUnauthenticated, errTokenExpired)
+	}
+	release, refused := s.streams.acquire(c.professional.ID, c.principal.DeviceID)
+	if refused != nil {
+		zerolog.Ctx(ctx).Warn().Str("professional_id", c.professional.ID).Str("device_id", c.principal.DeviceID).
+			Str("cap", refused.scope).Int("limit", refused.limit).Msg("stream refused: too many concurrent Subscribe streams")
+		what := "this account"
+		if refused.scope == "device" {
+			what = "this device"
+		}
+		return connect.NewError(connect.CodeResourceExhausted,
+			fmt.Errorf("too many open Subscribe streams for %s (at most %d): close one before subscribing again", what, refused.limit))
+	}
+	defer release()
+	// The stream's context ends at the expiry: a timer that fires whatever the stream is doing
+	// (polling, or waiting for the next tick), so that the end does not wait for a tick.
+	ctx, cancel := context.WithDeadlineCause(ctx, expiry, errTokenExpired)
+	defer cancel()
+	expired := func() bool { return errors.Is(context.Cause(ctx), errTokenExpired) }
 	// The first message, empty, confirms the subscription at once (a client waits for the
 	// response headers); after it, every message names changed households.
 	if err := stream.Send(&veiligv1.SubscribeResponse{}); err != nil {
@@ -205,6 +248,10 @@ func (s *Service) Subscribe(ctx context.Context, _ *connect.Request[veiligv1.Sub
 	for {
 		versions, err := s.visibleVersions(ctx, c.professional.ID)
 		if err != nil {
+			// A poll cut short by the expiry is the expiry, not a store failure to log.
+			if expired() {
+				return connect.NewError(connect.CodeUnauthenticated, errTokenExpired)
+			}
 			return s.storeError(ctx, err, "household")
 		}
 		if last != nil {
@@ -224,7 +271,10 @@ func (s *Service) Subscribe(ctx context.Context, _ *connect.Request[veiligv1.Sub
 		last = versions
 		select {
 		case <-ctx.Done():
-			return nil
+			if expired() {
+				return connect.NewError(connect.CodeUnauthenticated, errTokenExpired)
+			}
+			return nil // the client went away
 		case <-stopping:
 			return connect.NewError(connect.CodeUnavailable, errors.New("server shutting down; subscribe again"))
 		case <-ticker.C:

@@ -14,6 +14,7 @@ import (
 	"github.com/veilig/veilig/backend/server"
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/mobile-api/auth"
+	"github.com/veilig/veilig/mobile-api/careapi"
 )
 
 func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
@@ -26,6 +27,10 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	tlsKey := fs.String("tls-key", envDefault("TLS_KEY", ""), "TLS private key file (VEILIG_TLS_KEY)")
 	devIssuer := fs.String("dev-issuer", envDefault("DEV_ISSUER", "auto"), "trust tokens from 'veilig token', for demos and tests: on, off, or auto (on only with no --issuer, the embedded database and a loopback-only --addr); on with --issuer is an error (VEILIG_DEV_ISSUER)")
 	maxLifetime, err := maxTokenLifetime(fs)
+	if err != nil {
+		return err
+	}
+	streamsPerProfessional, streamsPerDevice, err := streamLimits(fs)
 	if err != nil {
 		return err
 	}
@@ -58,6 +63,9 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	}
 
 	if err := checkMaxTokenLifetime(*maxLifetime); err != nil {
+		return err
+	}
+	if err := checkStreamLimits(*streamsPerProfessional, *streamsPerDevice); err != nil {
 		return err
 	}
 	devOn, why, err := auth.DevIssuerWanted(*devIssuer, auth.Deployment{Issuers: len(issuers), EmbeddedDatabase: c.embedded(), ListenAddr: *addr})
@@ -112,12 +120,14 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 		Logger:          log,
 		ShutdownTimeout: *shutdown,
 	}, app.Services(app.Config{Store: st, Verifier: verifier, MaxRequestBytes: *maxBytes, Logger: log,
-		PublicURL: lf.publicURL, LinkSecret: linkSecret, TrustProxy: lf.trustProxy == "on"}))
+		PublicURL: lf.publicURL, LinkSecret: linkSecret, TrustProxy: lf.trustProxy == "on",
+		StreamsPerProfessional: *streamsPerProfessional, StreamsPerDevice: *streamsPerDevice}))
 	engine := "postgres"
 	if c.embedded() {
 		engine = "sqlite"
 	}
-	log.Info().Str("addr", *addr).Str("database", engine).Str("max_token_lifetime", maxLifetime.String()).Str("version", version).Msg("veilig serving")
+	log.Info().Str("addr", *addr).Str("database", engine).Str("max_token_lifetime", maxLifetime.String()).
+		Int("max_streams_per_professional", *streamsPerProfessional).Int("max_streams_per_device", *streamsPerDevice).Str("version", version).Msg("veilig serving")
 	if *runScheduler == "off" {
 		return srv.Run(ctx)
 	}
@@ -139,4 +149,45 @@ func envInt(name string, def int) int {
 		return v
 	}
 	return def
+}
+
+// streamLimits registers --max-streams-per-professional and --max-streams-per-device
+// (VEILIG_MAX_STREAMS_PER_PROFESSIONAL, VEILIG_MAX_STREAMS_PER_DEVICE): the caps on concurrent
+// SyncService.Subscribe streams of one professional and of one of their devices, per server
+// process. A malformed environment value is an error, not a silent default: without a cap one
+// account can tie up a server.
+func streamLimits(fs *flag.FlagSet) (perProfessional, perDevice *int, err error) {
+	def := func(name string, d int) (int, error) {
+		v, ok := os.LookupEnv("VEILIG_" + name)
+		if !ok {
+			return d, nil
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return 0, fmt.Errorf("VEILIG_%s: want a whole number such as %d: %w", name, d, err)
+		}
+		return n, nil
+	}
+	p, err := def("MAX_STREAMS_PER_PROFESSIONAL", careapi.DefaultStreamsPerProfessional)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := def("MAX_STREAMS_PER_DEVICE", careapi.DefaultStreamsPerDevice)
+	if err != nil {
+		return nil, nil, err
+	}
+	perProfessional = fs.Int("max-streams-per-professional", p, "most concurrent SyncService/Subscribe streams of one professional on this server; more are refused (VEILIG_MAX_STREAMS_PER_PROFESSIONAL)")
+	perDevice = fs.Int("max-streams-per-device", d, "most concurrent SyncService/Subscribe streams of one device (the token's device_id) on this server; more are refused (VEILIG_MAX_STREAMS_PER_DEVICE)")
+	return perProfessional, perDevice, nil
+}
+
+// checkStreamLimits validates the parsed stream caps: a cap below 1 would refuse every stream.
+func checkStreamLimits(perProfessional, perDevice int) error {
+	if perProfessional < 1 {
+		return fmt.Errorf("--max-streams-per-professional: want at least 1, got %d", perProfessional)
+	}
+	if perDevice < 1 {
+		return fmt.Errorf("--max-streams-per-device: want at least 1, got %d", perDevice)
+	}
+	return nil
 }

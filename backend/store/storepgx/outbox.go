@@ -72,8 +72,8 @@ func (e executor) OutboxList(ctx context.Context, noticeID string) ([]*store.Out
 	return store.All(res, "list pushes of "+noticeID, outboxItem)(q.OutboxList(ctx, e.db, noticeID))
 }
 
-func (e executor) DeviceUpsert(ctx context.Context, d store.Device) error {
-	return res.Err("register device of "+d.ProfessionalID, q.DeviceUpsert(ctx, e.db, dbsqlc.DeviceUpsertParams{
+func (e executor) DeviceUpsert(ctx context.Context, d store.Device) (string, error) {
+	return store.One(res, "register device of "+d.ProfessionalID, store.Same[string])(q.DeviceUpsert(ctx, e.db, dbsqlc.DeviceUpsertParams{
 		Token: d.Token, ProfessionalID: d.ProfessionalID, Platform: d.Platform, UpdatedAt: d.UpdatedAt}))
 }
 

@@ -67,9 +67,9 @@ func (e *executor) OutboxList(ctx context.Context, noticeID string) ([]*store.Ou
 }
 
 // DeviceUpsert implements store.Executor.
-func (e *executor) DeviceUpsert(ctx context.Context, d store.Device) error {
-	return res.Err("upsert device", e.q.DeviceUpsert(ctx, dbsqlc.DeviceUpsertParams{Token: d.Token, ProfessionalID: d.ProfessionalID,
-		Platform: d.Platform, UpdatedAt: micros(d.UpdatedAt)}))
+func (e *executor) DeviceUpsert(ctx context.Context, d store.Device) (string, error) {
+	return store.One(res, "upsert device", store.Same[string])(e.q.DeviceUpsert(ctx, dbsqlc.DeviceUpsertParams{Token: d.Token,
+		ProfessionalID: d.ProfessionalID, Platform: d.Platform, UpdatedAt: micros(d.UpdatedAt)}))
 }
 
 // DeviceDelete implements store.Executor.

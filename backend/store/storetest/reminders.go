@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ var remindersTests = []struct {
 	run  func(*testing.T, *store.DB)
 }{
 	{"reminders: devices", testDevices},
+	{"reminders: concurrent registrations of one token: one wins", testDevicesConcurrent},
 	{"reminders: escalation policies and supervisors", testPolicies},
 	{"reminders: a missed occurrence is noticed once and pushed to the lead", testDetect},
 	{"reminders: a check-in satisfies the occurrence and stops the chain", testDetectCheckIn},
@@ -70,20 +73,90 @@ func testDevices(t *testing.T, s *store.DB) {
 	seedDirectory(t, s)
 	register(t, s, "tok-b", "p-care")
 	register(t, s, "tok-a", "p-care")
-	register(t, s, "tok-a", "p-care") // idempotent
+	// Registering one's own token again is idempotent, and refreshes platform and time.
+	later := t0.Add(time.Hour)
+	must(t, s.DeviceRegister(ctx(), store.Device{Token: "tok-a", ProfessionalID: "p-care", Platform: "ios", UpdatedAt: later}))
 	list, err := s.DeviceListByProfessional(ctx(), "p-care")
 	must(t, err)
 	equalIDs(t, "devices", ids(list, func(d *store.Device) string { return d.Token }), []string{"tok-a", "tok-b"})
-	register(t, s, "tok-b", "p-super")                    // a token moves with its installation
-	must(t, s.DeviceUnregister(ctx(), "p-care", "tok-b")) // p-super's now: left alone
-	must(t, s.DeviceUnregister(ctx(), "p-care", "tok-a"))
-	must(t, s.DeviceUnregister(ctx(), "p-care", "tok-unknown"))
-	moved, err := s.DeviceListByProfessional(ctx(), "p-super")
+	if len(list) == 2 {
+		equal(t, "re-registered platform", list[0].Platform, "ios")
+		equal(t, "re-registered updated at", list[0].UpdatedAt, later)
+	}
+
+	// Another professional's token is refused, not moved: its holder keeps its pushes.
+	err = s.DeviceRegister(ctx(), store.Device{Token: "tok-b", ProfessionalID: "p-super", Platform: "ios", UpdatedAt: later})
+	wantErr(t, err, store.ErrConflict)
+	var held *store.DeviceHeldError
+	if !errors.As(err, &held) || held.HolderID != "p-care" || held.ProfessionalID != "p-super" {
+		t.Errorf("refusal = %#v, want a *store.DeviceHeldError naming holder p-care and caller p-super", err)
+	}
+	stolen, err := s.DeviceListByProfessional(ctx(), "p-super")
 	must(t, err)
-	equalIDs(t, "another professional's token is not removed", ids(moved, func(d *store.Device) string { return d.Token }), []string{"tok-b"})
+	equal(t, "devices of the refused professional", len(stolen), 0)
+	list, err = s.DeviceListByProfessional(ctx(), "p-care")
+	must(t, err)
+	if len(list) != 2 || list[1].Token != "tok-b" || list[1].Platform != "android" || !list[1].UpdatedAt.Equal(t0) {
+		t.Errorf("the holder's token after a refused takeover = %+v, want tok-b unchanged (android, %v)", deref(list), t0)
+	}
+
+	must(t, s.DeviceUnregister(ctx(), "p-super", "tok-b")) // p-care's: left alone, no error
+	must(t, s.DeviceUnregister(ctx(), "p-care", "tok-unknown"))
+	list, err = s.DeviceListByProfessional(ctx(), "p-care")
+	must(t, err)
+	equalIDs(t, "another professional's token is not removed", ids(list, func(d *store.Device) string { return d.Token }), []string{"tok-a", "tok-b"})
+	must(t, s.DeviceUnregister(ctx(), "p-care", "tok-a"))
+	must(t, s.DeviceUnregister(ctx(), "p-care", "tok-b"))
 	list, err = s.DeviceListByProfessional(ctx(), "p-care")
 	must(t, err)
 	equal(t, "devices left", len(list), 0)
+	// An unregistered token is free again: anyone may register it.
+	register(t, s, "tok-b", "p-super")
+}
+
+// testDevicesConcurrent registers one new token for several professionals at once, many
+// times: exactly one becomes its holder each time, and every other registration is refused.
+func testDevicesConcurrent(t *testing.T, s *store.DB) {
+	seedDirectory(t, s)
+	people := []string{"p-care", "p-colleague", "p-super", "p-other-super"}
+	for round := range 5 {
+		token := fmt.Sprintf("tok-race-%d", round)
+		errs := make([]error, len(people))
+		var wg sync.WaitGroup
+		for i, p := range people {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = s.DeviceRegister(ctx(), store.Device{Token: token, ProfessionalID: p, Platform: "android", UpdatedAt: t0})
+			}()
+		}
+		wg.Wait()
+		winner := ""
+		for i, err := range errs {
+			switch {
+			case err == nil && winner != "":
+				t.Errorf("round %d: %s and %s both registered the token", round, winner, people[i])
+			case err == nil:
+				winner = people[i]
+			case !errors.Is(err, store.ErrConflict):
+				t.Errorf("round %d: %s: %v, want ErrConflict", round, people[i], err)
+			}
+		}
+		if winner == "" {
+			t.Fatalf("round %d: nobody registered the token: %v", round, errs)
+		}
+		for i, p := range people {
+			list, err := s.DeviceListByProfessional(ctx(), p)
+			must(t, err)
+			if holds := slices.Contains(ids(list, func(d *store.Device) string { return d.Token }), token); holds != (p == winner) {
+				t.Errorf("round %d: %s holds the token: %v; the winner is %s", round, p, holds, winner)
+			}
+			var held *store.DeviceHeldError
+			if errs[i] != nil && (!errors.As(errs[i], &held) || held.HolderID != winner) {
+				t.Errorf("round %d: %s's refusal %v does not name the holder %s", round, p, errs[i], winner)
+			}
+		}
+	}
 }
 
 func testDetect(t *testing.T, s *store.DB) {

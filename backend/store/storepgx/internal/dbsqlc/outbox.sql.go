@@ -62,10 +62,12 @@ func (q *Queries) DeviceListByProfessional(ctx context.Context, db DBTX, profess
 	return items, nil
 }
 
-const deviceUpsert = `-- name: DeviceUpsert :exec
+const deviceUpsert = `-- name: DeviceUpsert :one
 INSERT INTO devices (token, professional_id, platform, updated_at) VALUES ($1, $2, $3, $4)
-ON CONFLICT (token) DO UPDATE SET professional_id = excluded.professional_id, platform = excluded.platform,
-    updated_at = excluded.updated_at
+ON CONFLICT (token) DO UPDATE SET
+    platform = CASE WHEN devices.professional_id = excluded.professional_id THEN excluded.platform ELSE devices.platform END,
+    updated_at = CASE WHEN devices.professional_id = excluded.professional_id THEN excluded.updated_at ELSE devices.updated_at END
+RETURNING professional_id
 `
 
 type DeviceUpsertParams struct {
@@ -75,14 +77,22 @@ type DeviceUpsertParams struct {
 	UpdatedAt      time.Time
 }
 
-func (q *Queries) DeviceUpsert(ctx context.Context, db DBTX, arg DeviceUpsertParams) error {
-	_, err := db.Exec(ctx, deviceUpsert,
+// DeviceUpsert registers a token to a professional, or refreshes the platform and updated_at
+// of a token that professional holds already. A token another professional holds is left as
+// it is (each CASE keeps the stored value), and RETURNING names its holder, so that the core
+// refuses the takeover. It is one statement so that two registrations of one token at once
+// cannot both win: the second waits on the first's row (or, under SERIALIZABLE, is retried)
+// and sees its holder.
+func (q *Queries) DeviceUpsert(ctx context.Context, db DBTX, arg DeviceUpsertParams) (string, error) {
+	row := db.QueryRow(ctx, deviceUpsert,
 		arg.Token,
 		arg.ProfessionalID,
 		arg.Platform,
 		arg.UpdatedAt,
 	)
-	return err
+	var professional_id string
+	err := row.Scan(&professional_id)
+	return professional_id, err
 }
 
 const outboxClaim = `-- name: OutboxClaim :many

@@ -64,10 +64,12 @@ func (q *Queries) DeviceListByProfessional(ctx context.Context, professionalID s
 	return items, nil
 }
 
-const deviceUpsert = `-- name: DeviceUpsert :exec
+const deviceUpsert = `-- name: DeviceUpsert :one
 INSERT INTO devices (token, professional_id, platform, updated_at) VALUES (?1, ?2, ?3, ?4)
-ON CONFLICT (token) DO UPDATE SET professional_id = excluded.professional_id, platform = excluded.platform,
-    updated_at = excluded.updated_at
+ON CONFLICT (token) DO UPDATE SET
+    platform = CASE WHEN devices.professional_id = excluded.professional_id THEN excluded.platform ELSE devices.platform END,
+    updated_at = CASE WHEN devices.professional_id = excluded.professional_id THEN excluded.updated_at ELSE devices.updated_at END
+RETURNING professional_id
 `
 
 type DeviceUpsertParams struct {
@@ -77,12 +79,20 @@ type DeviceUpsertParams struct {
 	UpdatedAt      int64
 }
 
-func (q *Queries) DeviceUpsert(ctx context.Context, arg DeviceUpsertParams) error {
-	_, err := q.db.ExecContext(ctx, deviceUpsert,
+// DeviceUpsert registers a token to a professional, or refreshes the platform and updated_at
+// of a token that professional holds already. A token another professional holds is left as
+// it is (each CASE keeps the stored value), and RETURNING names its holder, so that the core
+// refuses the takeover. It is one statement, as on PostgreSQL, so that two registrations of
+// one token at once cannot both win; here write transactions also run one at a time, so the
+// second sees the first's row and its holder.
+func (q *Queries) DeviceUpsert(ctx context.Context, arg DeviceUpsertParams) (string, error) {
+	row := q.db.QueryRowContext(ctx, deviceUpsert,
 		arg.Token,
 		arg.ProfessionalID,
 		arg.Platform,
 		arg.UpdatedAt,
 	)
-	return err
+	var professional_id string
+	err := row.Scan(&professional_id)
+	return professional_id, err
 }

@@ -43,8 +43,11 @@ const (
 
 // DeviceServiceClient is a client for the veilig.v1.DeviceService service.
 type DeviceServiceClient interface {
-	// RegisterDevice stores the caller's FCM registration token. Registering a token again
-	// (it rotates) or from another account moves it to the caller.
+	// RegisterDevice stores the caller's FCM registration token. Registering one's own token
+	// again is idempotent (it refreshes the platform). A token registered to another account
+	// is refused with FAILED_PRECONDITION and stays with that account (moving it would send
+	// that account's urgent pushes to this phone): get a new token from Firebase and register
+	// that.
 	RegisterDevice(context.Context, *connect.Request[v1.RegisterDeviceRequest]) (*connect.Response[v1.RegisterDeviceResponse], error)
 	// UnregisterDevice removes one of the caller's tokens (sign-out).
 	UnregisterDevice(context.Context, *connect.Request[v1.UnregisterDeviceRequest]) (*connect.Response[v1.UnregisterDeviceResponse], error)
@@ -96,8 +99,11 @@ func (c *deviceServiceClient) UnregisterDevice(ctx context.Context, req *connect
 
 // DeviceServiceHandler is an implementation of the veilig.v1.DeviceService service.
 type DeviceServiceHandler interface {
-	// RegisterDevice stores the caller's FCM registration token. Registering a token again
-	// (it rotates) or from another account moves it to the caller.
+	// RegisterDevice stores the caller's FCM registration token. Registering one's own token
+	// again is idempotent (it refreshes the platform). A token registered to another account
+	// is refused with FAILED_PRECONDITION and stays with that account (moving it would send
+	// that account's urgent pushes to this phone): get a new token from Firebase and register
+	// that.
 	RegisterDevice(context.Context, *connect.Request[v1.RegisterDeviceRequest]) (*connect.Response[v1.RegisterDeviceResponse], error)
 	// UnregisterDevice removes one of the caller's tokens (sign-out).
 	UnregisterDevice(context.Context, *connect.Request[v1.UnregisterDeviceRequest]) (*connect.Response[v1.UnregisterDeviceResponse], error)

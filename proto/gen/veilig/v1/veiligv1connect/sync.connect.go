@@ -51,7 +51,10 @@ type SyncServiceClient interface {
 	// Pull returns the changes committed after the device's cursors, page by page.
 	Pull(context.Context, *connect.Request[v1.PullRequest]) (*connect.Response[v1.PullResponse], error)
 	// Subscribe pokes a foreground app whenever one of its households changes, so that it pulls
-	// at once. It carries household ids only, never data.
+	// at once. It carries household ids only, never data. A stream ends with UNAUTHENTICATED
+	// when the token it was opened with expires (subscribe again with a fresh token), and with
+	// UNAVAILABLE when the server shuts down. Concurrent streams per account and per device
+	// are capped; one over a cap is refused with RESOURCE_EXHAUSTED.
 	Subscribe(context.Context, *connect.Request[v1.SubscribeRequest]) (*connect.ServerStreamForClient[v1.SubscribeResponse], error)
 }
 
@@ -122,7 +125,10 @@ type SyncServiceHandler interface {
 	// Pull returns the changes committed after the device's cursors, page by page.
 	Pull(context.Context, *connect.Request[v1.PullRequest]) (*connect.Response[v1.PullResponse], error)
 	// Subscribe pokes a foreground app whenever one of its households changes, so that it pulls
-	// at once. It carries household ids only, never data.
+	// at once. It carries household ids only, never data. A stream ends with UNAUTHENTICATED
+	// when the token it was opened with expires (subscribe again with a fresh token), and with
+	// UNAVAILABLE when the server shuts down. Concurrent streams per account and per device
+	// are capped; one over a cap is refused with RESOURCE_EXHAUSTED.
 	Subscribe(context.Context, *connect.Request[v1.SubscribeRequest], *connect.ServerStream[v1.SubscribeResponse]) error
 }
 
