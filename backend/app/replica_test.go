@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"path/filepath"
 	"reflect"
@@ -14,6 +13,7 @@ import (
 	"github.com/veilig/veilig/sync/client"
 	"github.com/veilig/veilig/sync/client/clientconnect"
 	"github.com/veilig/veilig/sync/client/clientsqlite"
+	"github.com/veilig/veilig/sync/client/mobile"
 	"github.com/veilig/veilig/sync/hlc"
 )
 
@@ -181,30 +181,24 @@ func TestReplicaResendsAfterALostAnswer(t *testing.T) {
 	}
 }
 
-// TestPhoneLoopAndMobileFace drives the gomobile face of a replica and its sync loop: a poke
-// makes the loop sync at once.
+// TestPhoneLoopAndMobileFace drives the phone SDK (package mobile) beside a Go replica's sync
+// loop: a poke makes the loop sync at once, and the SDK's phone sees what the loop pushed.
 func TestPhoneLoopAndMobileFace(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	hid := b.region.FirstHouseholdID
 	tok := b.token(t, b.region.LeadID)
-	phone, err := client.NewPhone("phone-9", &client.MemoryStorage{}, clientconnect.New(b.http, b.baseURL, func() string { return tok }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := phone.Sync(10); err != nil {
-		t.Fatal(err)
-	}
-	rid := phone.NewRecordID()
+	phone := b.phoneApp(t, b.region.LeadID)
+	phone.sync(t)
+	rid := mobile.NewRecordID()
 	if _, err := phone.SetField(hid, rid, "safety_goal", "description", "Elke avond rustig"); err != nil {
 		t.Fatal(err)
 	}
-	var entries map[string]map[string]string
-	if err := json.Unmarshal(phone.EntriesJSON(hid), &entries); err != nil || entries[rid]["description"] != "Elke avond rustig" {
-		t.Fatalf("a local edit is not in EntriesJSON: %v %v", entries[rid], err)
+	if got := phone.entries(t, hid)[rid].Fields; got["description"] != "Elke avond rustig" {
+		t.Fatalf("a local edit is not in EntriesJSON: %v", got)
 	}
-	if err := phone.Sync(10); err != nil || phone.Pending() != 0 {
-		t.Fatalf("sync: %v, pending %d", err, phone.Pending())
+	if res := phone.sync(t); res.Pending != 0 {
+		t.Fatalf("pending %d after a sync", res.Pending)
 	}
 
 	// The loop: an hour between syncs, but a poke syncs now.
@@ -234,10 +228,8 @@ func TestPhoneLoopAndMobileFace(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("a poke did not make the loop sync")
 	}
-	if err := phone.Sync(10); err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(phone.EntriesJSON(hid), &entries); err != nil || entries[rid]["who"] != "Moeder en oma" || entries[rid]["description"] != "Elke avond rustig" || phone.Pending() != 0 {
-		t.Fatalf("after the poke the other phone sees %v (pending %d, rejected %v)", entries[rid], phone.Pending(), r.Rejected())
+	phone.sync(t)
+	if got := phone.entries(t, hid)[rid].Fields; got["who"] != "Moeder en oma" || got["description"] != "Elke avond rustig" || phone.Pending() != 0 {
+		t.Fatalf("after the poke the other phone sees %v (pending %d, rejected %v)", got, phone.Pending(), r.Rejected())
 	}
 }

@@ -5,28 +5,40 @@ import (
 	"time"
 )
 
-func TestBackoffGrowsWithJitterAndStaysBounded(t *testing.T) {
+func TestBackoffIsFullJitterUpToTheCap(t *testing.T) {
 	tests := []struct {
 		failures int
-		lo, hi   time.Duration
+		limit    time.Duration
 	}{
-		{1, 500 * time.Millisecond, time.Second},
-		{2, time.Second, 2 * time.Second},
-		{5, 8 * time.Second, 16 * time.Second},
-		{9, 128 * time.Second, 256 * time.Second},
-		{50, 128 * time.Second, 256 * time.Second},
+		{0, time.Second}, // treated as the first failure
+		{1, time.Second},
+		{2, 2 * time.Second},
+		{5, 16 * time.Second},
+		{9, 256 * time.Second},
+		{10, MaxBackoff}, // 512 s capped
+		{64, MaxBackoff}, // no overflow of the shift
+		{1 << 30, MaxBackoff},
 	}
 	for _, tt := range tests {
 		seen := map[time.Duration]bool{}
-		for range 200 {
+		var lowHalf int
+		for range 400 {
 			d := Backoff(tt.failures)
-			if d < tt.lo || d > tt.hi {
-				t.Fatalf("Backoff(%d) = %v, want within [%v, %v]", tt.failures, d, tt.lo, tt.hi)
+			if d < 0 || d > tt.limit {
+				t.Fatalf("Backoff(%d) = %v, want within [0, %v]", tt.failures, d, tt.limit)
+			}
+			if d < tt.limit/2 {
+				lowHalf++
 			}
 			seen[d] = true
 		}
-		if len(seen) < 50 {
-			t.Errorf("Backoff(%d) has little jitter: %d distinct waits in 200", tt.failures, len(seen))
+		if len(seen) < 100 {
+			t.Errorf("Backoff(%d) has little jitter: %d distinct waits in 400", tt.failures, len(seen))
+		}
+		// Full jitter spreads over the whole window: about half the waits fall in its lower
+		// half (an "equal jitter" of limit/2 + rand(limit/2) puts none there).
+		if lowHalf < 120 || lowHalf > 280 {
+			t.Errorf("Backoff(%d): %d of 400 waits below half the window, want about 200", tt.failures, lowHalf)
 		}
 	}
 }

@@ -35,13 +35,11 @@
 //
 // # Embedding in an app
 //
-// Phone is the face for gomobile (`gomobile bind ./sync/client` gives an Android AAR and an
-// iOS framework): its methods use only strings, integers, booleans, byte slices (JSON) and
-// errors. The app implements Storage on its platform store (or uses the SQLite one in package
-// clientsqlite) and Transport on its HTTP stack (or uses clientconnect), runs Loop (or
-// calls Sync) when it gains connectivity, comes to the foreground or receives a push or
-// Subscribe poke, and renders EntriesJSON, ConflictsJSON and RejectedJSON. gomobile itself
-// needs the Android NDK or Xcode, which the build machines lack: the binding was not run here.
+// An app does not use this package directly: package mobile (sync/client/mobile) is its face
+// for gomobile, with the SQLite storage, the Connect transport, a Subscribe stream and the
+// phone's schedule view wired in, and an API of strings, integers and callbacks that gobind
+// binds for Java/Kotlin and Objective-C/Swift (docs/mobile.md). Go programs (the simulator,
+// tests) use Replica with their own Storage and Transport.
 package client
 
 import (
@@ -307,6 +305,45 @@ func (r *Replica) Households() []string {
 	return ids
 }
 
+// Code returns a household's opaque code ("" for a household the device does not hold).
+func (r *Replica) Code(household string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if h := r.st.Households[household]; h != nil {
+		return h.Code
+	}
+	return ""
+}
+
+// CheckIns lists the ids of a household's check-ins the server has confirmed, each once, in
+// the order they arrived.
+func (r *Replica) CheckIns(household string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if h := r.st.Households[household]; h != nil {
+		return slices.Clone(h.CheckIns)
+	}
+	return nil
+}
+
+// Section returns the section of a plan entry in the local view: the server's, or for an
+// entry created on this device and not yet pulled back, the one its first edit named.
+func (r *Replica) Section(household, record string) change.Section {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if h := r.st.Households[household]; h != nil {
+		if rec := h.Records[record]; rec != nil && rec.Section != "" {
+			return rec.Section
+		}
+	}
+	for _, m := range r.local() {
+		if m.HouseholdID == household && m.RecordID == record && m.Section != "" {
+			return m.Section
+		}
+	}
+	return ""
+}
+
 // Records lists the live plan entries of a household as the server holds them, sorted.
 func (r *Replica) Records(household string) []string {
 	r.mu.Lock()
@@ -497,7 +534,14 @@ func (r *Replica) apply(ctx context.Context, page *PullPage) error {
 		for _, c := range hc.Conflicts {
 			h.Conflicts[c.ID] = c
 		}
-		h.CheckIns = append(h.CheckIns, hc.CheckInIDs...)
+		// A check-in is a fact that a pull may bring more than once (a household pulled from
+		// an older cursor after a restore, a page sent again after a lost answer): it is
+		// kept once.
+		for _, id := range hc.CheckInIDs {
+			if !slices.Contains(h.CheckIns, id) {
+				h.CheckIns = append(h.CheckIns, id)
+			}
+		}
 		for _, sc := range hc.Schedules {
 			if h.Schedules == nil {
 				h.Schedules = map[string]Schedule{}

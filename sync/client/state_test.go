@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/veilig/veilig/sync/change"
+	"github.com/veilig/veilig/sync/hlc"
 )
 
 // savedBeforeSharedTypes is a state as the replica saved it while it had its own Kind,
@@ -65,5 +66,35 @@ func TestStateSavedBeforeTheSharedTypesStillLoads(t *testing.T) {
 	defer r.mu.Unlock()
 	if !reflect.DeepEqual(again.st, r.st) {
 		t.Errorf("a save and load changed the state:\n%+v\n%+v", again.st, r.st)
+	}
+}
+
+// repeatingServer answers every pull with the same household and the same check-ins, as a
+// server does for a device that pulls again from an older cursor.
+type repeatingServer struct{}
+
+func (repeatingServer) Push(context.Context, []Mutation) ([]change.Result, hlc.Timestamp, error) {
+	return nil, 0, nil
+}
+
+func (repeatingServer) Pull(context.Context, map[string]int64, int) (*PullPage, error) {
+	return &PullPage{Households: []HouseholdChanges{{HouseholdID: "h1", Code: "HH-1", Version: 1, CheckInIDs: []string{"c1", "c2", "c1"}}}}, nil
+}
+
+func TestACheckInPulledTwiceIsHeldOnce(t *testing.T) {
+	r, err := Open(context.Background(), "phone-1", &MemoryStorage{}, repeatingServer{}, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := r.Sync(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := r.CheckIns("h1"); !reflect.DeepEqual(got, []string{"c1", "c2"}) {
+		t.Fatalf("check-ins %v, want each once", got)
+	}
+	if r.Code("h1") != "HH-1" {
+		t.Fatalf("code %q", r.Code("h1"))
 	}
 }
