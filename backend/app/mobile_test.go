@@ -147,7 +147,7 @@ func (a *phoneApp) conflicts(t *testing.T, hid string) []conflictJSON {
 // token, and lock, unlock and erase.
 func TestMobileSDKAsAnAppUsesIt(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := setupWith(t, options{now: time.Now}) // the phones' clock: see options.now
 	hid := b.region.FirstHouseholdID
 	lead := b.phoneApp(t, b.region.LeadID)
 	super := b.phoneApp(t, b.region.SupervisorID)
@@ -324,5 +324,50 @@ func TestMobileSDKAsAnAppUsesIt(t *testing.T) {
 	}
 	if err := lead.Unlock(lead.key); !errors.Is(err, mobile.ErrErased) {
 		t.Fatalf("an erased replica unlocked: %v", err)
+	}
+}
+
+// lockingListener locks its replica from inside the first OnSync, as an app does that locks
+// when a sync tells it the device must be re-authorized.
+type lockingListener struct {
+	r      *mobile.Replica
+	once   sync.Once
+	locked chan error
+}
+
+func (l *lockingListener) OnSync(*mobile.SyncResult) {
+	l.once.Do(func() { l.locked <- l.r.Lock() })
+}
+func (l *lockingListener) OnSyncError(string) {}
+
+// TestMobileSDKLocksFromACallbackWhileSubscribed pins that Lock may be called from a Listener
+// callback, which runs on the Subscribe stream's own goroutine, without a deadlock, and that
+// it ends the stream.
+func TestMobileSDKLocksFromACallbackWhileSubscribed(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.phoneApp(t, b.region.LeadID)
+	l := &lockingListener{r: a.Replica, locked: make(chan error, 1)}
+	a.SetListener(l)
+	if err := a.Subscribe(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-l.locked:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Lock from a callback did not return")
+	}
+	if !a.IsLocked() {
+		t.Fatal("not locked")
+	}
+	a.Unsubscribe() // the stream is already gone: returns at once
+	if err := a.Unlock(a.key); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.HouseholdsJSON(); err != nil {
+		t.Fatal(err)
 	}
 }

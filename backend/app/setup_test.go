@@ -80,6 +80,10 @@ type options struct {
 	pollInterval time.Duration
 	// streamsPerProfessional and streamsPerDevice set the stream caps; 0 keeps the defaults.
 	streamsPerProfessional, streamsPerDevice int
+	// now, when set, replaces the server's fixed clock (testNow), for tests whose phones
+	// stamp edits with the wall clock: a server far behind them clamps every stamp to one
+	// ceiling, which hides which value an author had seen.
+	now func() time.Time
 }
 
 func setup(t *testing.T) *bundle {
@@ -128,8 +132,12 @@ func setupWith(t *testing.T, o options) *bundle {
 	if o.pollInterval > 0 {
 		poll = o.pollInterval
 	}
+	now := func() time.Time { return testNow }
+	if o.now != nil {
+		now = o.now
+	}
 	srv := server.New(server.Config{Logger: log}, app.Services(app.Config{
-		Store: st, Verifier: verifier, Now: func() time.Time { return testNow }, Logger: log,
+		Store: st, Verifier: verifier, Now: now, Logger: log,
 		MaxRequestBytes: 64 << 10, PollInterval: poll, LinkSecret: []byte("test secret for family page form tokens, 32+ bytes"),
 		StreamsPerProfessional: o.streamsPerProfessional, StreamsPerDevice: o.streamsPerDevice,
 	}))

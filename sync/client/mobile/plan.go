@@ -1,7 +1,6 @@
 package mobile
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -20,10 +19,11 @@ type household struct {
 // [{"id": "…", "code": "…"}]. A household has an opaque code, never a name: the app shows
 // the code outside the household's own screens.
 func (m *Replica) HouseholdsJSON() (string, error) {
-	r, err := m.replica()
+	r, _, release, err := m.acquire()
 	if err != nil {
 		return "", err
 	}
+	defer release()
 	out := []household{}
 	for _, id := range r.Households() {
 		out = append(out, household{ID: id, Code: r.Code(id)})
@@ -42,10 +42,11 @@ type entry struct {
 // included, sorted by id: [{"id": "…", "section": "agreement", "fields": {"name": "value"}}].
 // Deleted entries and empty fields are left out. An unknown household gives [].
 func (m *Replica) EntriesJSON(householdID string) (string, error) {
-	r, err := m.replica()
+	r, _, release, err := m.acquire()
 	if err != nil {
 		return "", err
 	}
+	defer release()
 	out := []entry{}
 	for id, fields := range r.Entries(householdID) {
 		out = append(out, entry{ID: id, Section: string(r.Section(householdID, id)), Fields: fields})
@@ -69,10 +70,11 @@ type conflict struct {
 // value a concurrent edit overwrote; the entry's current value is in EntriesJSON. The app
 // shows both until a person decides (edit the entry if needed, then ResolveConflict).
 func (m *Replica) ConflictsJSON(householdID string) (string, error) {
-	r, err := m.replica()
+	r, _, release, err := m.acquire()
 	if err != nil {
 		return "", err
 	}
+	defer release()
 	out := []conflict{}
 	for _, c := range r.Conflicts(householdID) {
 		out = append(out, conflict{ID: c.ID, RecordID: c.RecordID, Field: c.Field, LosingValue: c.Value, AuthorID: c.AuthorID, OverwrittenBy: c.OverwrittenBy})
@@ -83,10 +85,11 @@ func (m *Replica) ConflictsJSON(householdID string) (string, error) {
 // CheckInIDsJSON lists the ids of a household's check-ins the server has confirmed, each
 // once, as a JSON array of strings.
 func (m *Replica) CheckInIDsJSON(householdID string) (string, error) {
-	r, err := m.replica()
+	r, _, release, err := m.acquire()
 	if err != nil {
 		return "", err
 	}
+	defer release()
 	ids := r.CheckIns(householdID)
 	if ids == nil {
 		ids = []string{}
@@ -98,10 +101,11 @@ func (m *Replica) CheckInIDsJSON(householdID string) (string, error) {
 // [{"mutationId", "reason", "detail"}], so the app can tell its user which edit did not go
 // through (reason is a word such as "forbidden" or "invalid").
 func (m *Replica) RejectedJSON() (string, error) {
-	r, err := m.replica()
+	r, _, release, err := m.acquire()
 	if err != nil {
 		return "", err
 	}
+	defer release()
 	type rejected struct {
 		MutationID string `json:"mutationId"`
 		Reason     string `json:"reason"`
@@ -116,10 +120,11 @@ func (m *Replica) RejectedJSON() (string, error) {
 
 // Pending is the number of local edits not yet answered by the server (0 when locked).
 func (m *Replica) Pending() int {
-	r, err := m.replica()
+	r, _, release, err := m.acquire()
 	if err != nil {
 		return 0
 	}
+	defer release()
 	return r.Pending()
 }
 
@@ -140,10 +145,11 @@ func mustFieldsJSON(field, value string) string {
 // EditEntry sets several fields of a plan entry at once, given as a JSON object
 // {"field": "value"}, and returns the edit's id; see SetField.
 func (m *Replica) EditEntry(householdID, recordID, section, fieldsJSON string) (string, error) {
-	r, err := m.replica()
+	r, ctx, release, err := m.acquire()
 	if err != nil {
 		return "", err
 	}
+	defer release()
 	var fields map[string]string
 	if err := json.Unmarshal([]byte(fieldsJSON), &fields); err != nil {
 		return "", fmt.Errorf("edit: fields are not a JSON object of strings: %w", err)
@@ -151,44 +157,47 @@ func (m *Replica) EditEntry(householdID, recordID, section, fieldsJSON string) (
 	if section != "" && !change.Section(section).Valid() {
 		return "", fmt.Errorf("edit: unknown section %q", section)
 	}
-	return r.Edit(context.Background(), householdID, recordID, change.Section(section), fields)
+	return r.Edit(ctx, householdID, recordID, change.Section(section), fields)
 }
 
 // DeleteEntry deletes a plan entry and returns the delete's id. A concurrent edit by a
 // colleague that this device had not seen keeps the entry (edit beats delete).
 func (m *Replica) DeleteEntry(householdID, recordID string) (string, error) {
-	r, err := m.replica()
+	r, ctx, release, err := m.acquire()
 	if err != nil {
 		return "", err
 	}
-	return r.Delete(context.Background(), householdID, recordID)
+	defer release()
+	return r.Delete(ctx, householdID, recordID)
 }
 
 // ResolveConflict marks a conflict handled, for the whole care team, and returns the
 // resolution's id.
 func (m *Replica) ResolveConflict(householdID, conflictID string) (string, error) {
-	r, err := m.replica()
+	r, ctx, release, err := m.acquire()
 	if err != nil {
 		return "", err
 	}
-	return r.Resolve(context.Background(), householdID, conflictID)
+	defer release()
+	return r.Resolve(ctx, householdID, conflictID)
 }
 
 // CheckIn records a check-in of a household, offline if need be, and returns its id.
 // channel is "home_visit", "phone_call" or "family_link"; outcome is "safe", "concerns",
 // "unsafe" or "no_contact". scheduleID may be empty for a check-in outside a schedule.
 func (m *Replica) CheckIn(householdID, scheduleID, channel, outcome, note string) (string, error) {
-	r, err := m.replica()
+	r, ctx, release, err := m.acquire()
 	if err != nil {
 		return "", err
 	}
+	defer release()
 	if !slices.Contains(channels, channel) {
 		return "", fmt.Errorf("check-in: unknown channel %q", channel)
 	}
 	if !slices.Contains(outcomes, outcome) {
 		return "", fmt.Errorf("check-in: unknown outcome %q", outcome)
 	}
-	return r.RecordCheckIn(context.Background(), householdID, client.CheckIn{ScheduleID: scheduleID, Channel: channel, Outcome: outcome, Note: note})
+	return r.RecordCheckIn(ctx, householdID, client.CheckIn{ScheduleID: scheduleID, Channel: channel, Outcome: outcome, Note: note})
 }
 
 var (

@@ -62,26 +62,36 @@ type SyncResult struct {
 // methods block on disk and (Sync, RegisterPushToken) on the network, so the app calls them
 // off the main thread.
 type Replica struct {
-	mu       sync.Mutex
 	path     string
 	deviceID string
-	storage  *clientsqlite.Storage
-	r        *client.Replica // nil while locked or erased
-	erased   bool
-	// set by SetServer
+	http     *http.Client
+	now      func() time.Time
+
+	// ops is held shared by every call that uses the open replica and exclusively by Lock,
+	// Unlock and Erase, so that once Lock returns no call still reads or writes the file.
+	ops sync.RWMutex
+
+	mu sync.Mutex // guards the fields below
+	// The open replica: nil while locked or erased. session is cancelled when Lock or Erase
+	// begins, so that a sync in flight stops at once instead of making Lock wait for its
+	// timeout.
+	storage    *clientsqlite.Storage
+	r          *client.Replica
+	session    context.Context
+	endSession context.CancelFunc
+	erased     bool
+	// Set by SetServer and SetListener.
 	baseURL  string
 	tokens   TokenSource
-	http     *http.Client
 	listener Listener
-	// the Subscribe stream, if any: cancel stops it, done closes when it has stopped
+	// The Subscribe stream, if any: cancelStream stops it, streamDone closes when it has.
 	cancelStream context.CancelFunc
 	streamDone   chan struct{}
-	now          func() time.Time
 }
 
 // Open opens the replica at path (a file in the app's private storage), creating it when
-// absent, encrypted with key (KeySize bytes). deviceID names this installation in the audit
-// log and in conflicts; keep it stable across app starts. A file written with another key, or
+// absent, encrypted with key (KeySize bytes). deviceID names this installation in the
+// replica's own records; keep it stable across app starts. A file written with another key, or
 // a key of the wrong size, is an error: the app must not then start afresh over it, because it
 // may hold edits not yet sent.
 func Open(path string, key []byte, deviceID string) (*Replica, error) {
@@ -92,41 +102,37 @@ func Open(path string, key []byte, deviceID string) (*Replica, error) {
 	return m, nil
 }
 
+// unlock opens the file and the replica; m.ops is held exclusively, or m is not shared yet.
 func (m *Replica) unlock(key []byte) error {
 	ctx := context.Background()
 	st, err := clientsqlite.Open(ctx, m.path, clientsqlite.WithKey(key))
 	if err != nil {
 		return fmt.Errorf("open replica: %w", err)
 	}
-	r, err := client.Open(ctx, m.deviceID, st, m.transportLocked(), m.now)
+	r, err := client.Open(ctx, m.deviceID, st, &lazyTransport{m: m}, m.now)
 	if err != nil {
 		st.Close()
 		return fmt.Errorf("open replica: %w", err)
 	}
-	m.storage, m.r = st, r
+	session, end := context.WithCancel(context.Background())
+	m.mu.Lock()
+	m.storage, m.r, m.session, m.endSession = st, r, session, end
+	m.mu.Unlock()
 	return nil
 }
 
-// transportLocked is the Connect transport to the server set by SetServer; every call asks
-// the TokenSource for the token. Without a server it fails every call with ErrNoServer.
-func (m *Replica) transportLocked() client.Transport { return &lazyTransport{m: m} }
-
-// lazyTransport reads the server settings at each call, so SetServer may come after Open and
-// change them later (another environment, a new sign-in).
+// lazyTransport is the Connect transport to the server that SetServer set, read at each call
+// so that SetServer may come after Open and change it later (another environment, a new
+// sign-in); each call asks the TokenSource for a token. Without a server every call fails
+// with ErrNoServer.
 type lazyTransport struct{ m *Replica }
 
 func (t *lazyTransport) connect() (*clientconnect.Transport, error) {
-	t.m.mu.Lock()
-	base, tokens, hc := t.m.baseURL, t.m.tokens, t.m.http
-	t.m.mu.Unlock()
-	if base == "" || tokens == nil {
-		return nil, ErrNoServer
-	}
-	tok, err := tokens.Token()
+	base, tok, err := t.m.credentials()
 	if err != nil {
-		return nil, fmt.Errorf("token: %w", err)
+		return nil, err
 	}
-	return clientconnect.New(hc, base, func() string { return tok }), nil
+	return clientconnect.New(t.m.http, base, func() string { return tok }), nil
 }
 
 func (t *lazyTransport) Push(ctx context.Context, batch []client.Mutation) ([]change.Result, hlc.Timestamp, error) {
@@ -145,47 +151,78 @@ func (t *lazyTransport) Pull(ctx context.Context, cursors map[string]int64, maxB
 	return c.Pull(ctx, cursors, maxBytes)
 }
 
-// replica returns the open client.Replica, or why there is none.
-func (m *Replica) replica() (*client.Replica, error) {
+// acquire returns the open replica and the context of its session, or why there is none. The
+// caller must call release when done; until then Lock and Erase wait.
+func (m *Replica) acquire() (r *client.Replica, ctx context.Context, release func(), err error) {
+	m.ops.RLock()
 	m.mu.Lock()
-	defer m.mu.Unlock()
+	r, ctx, erased := m.r, m.session, m.erased
+	m.mu.Unlock()
 	switch {
-	case m.erased:
-		return nil, ErrErased
-	case m.r == nil:
-		return nil, ErrLocked
+	case erased:
+		m.ops.RUnlock()
+		return nil, nil, nil, ErrErased
+	case r == nil:
+		m.ops.RUnlock()
+		return nil, nil, nil, ErrLocked
 	}
-	return m.r, nil
+	return r, ctx, m.ops.RUnlock, nil
 }
 
-// Lock stops the Subscribe stream, closes the file and drops every household from memory.
-// Call it when the app goes to the background for longer than its policy allows, or when the
-// user signs out without erasing. Locking a locked replica does nothing.
-func (m *Replica) Lock() error {
-	m.stopStream()
+// shutdown begins a Lock or Erase: it stops the stream (without waiting for it, so that a
+// Listener callback, which runs on the stream's goroutine, may call Lock) and cancels the
+// session, so that a sync in flight ends now.
+func (m *Replica) shutdown() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.r == nil {
+	if m.cancelStream != nil {
+		m.cancelStream()
+		m.cancelStream, m.streamDone = nil, nil
+	}
+	if m.endSession != nil {
+		m.endSession()
+	}
+}
+
+// closeFile closes the open replica, if any; m.ops is held exclusively.
+func (m *Replica) closeFile() error {
+	m.mu.Lock()
+	st := m.storage
+	m.storage, m.r, m.session, m.endSession = nil, nil, nil, nil
+	m.mu.Unlock()
+	if st == nil {
 		return nil
 	}
-	m.r = nil
-	st := m.storage
-	m.storage = nil
-	if err := st.Close(); err != nil {
+	return st.Close()
+}
+
+// Lock stops the Subscribe stream, ends a sync in flight, closes the file and drops every
+// household from memory; it returns when no call uses the replica any more. Call it when the
+// app goes to the background for longer than its policy allows. Locking a locked replica does
+// nothing. A Listener callback may call it.
+func (m *Replica) Lock() error {
+	m.shutdown()
+	m.ops.Lock()
+	defer m.ops.Unlock()
+	if err := m.closeFile(); err != nil {
 		return fmt.Errorf("lock replica: %w", err)
 	}
 	return nil
 }
 
 // Unlock opens a locked replica again with its key. Unlocking an open replica does nothing;
-// a wrong key is an error and leaves it locked.
+// a wrong key is an error and leaves it locked. A stream that Lock stopped is not restarted:
+// call Subscribe again.
 func (m *Replica) Unlock(key []byte) error {
+	m.ops.Lock()
+	defer m.ops.Unlock()
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.erased {
+	erased, open := m.erased, m.r != nil
+	m.mu.Unlock()
+	switch {
+	case erased:
 		return ErrErased
-	}
-	if m.r != nil {
+	case open:
 		return nil
 	}
 	return m.unlock(key)
@@ -198,25 +235,22 @@ func (m *Replica) IsLocked() bool {
 	return m.r == nil
 }
 
-// Erase deletes the replica from the device: it stops the stream, closes the file and removes
-// it with its log, unsent edits included. Use it on sign-out, when the server revokes the
-// device, or for a remote wipe. The Replica cannot be used afterwards (ErrErased); erasing
-// twice does nothing.
+// Erase deletes the replica from the device: it stops the stream, ends a sync in flight,
+// closes the file and removes it with its log, unsent edits included. Use it on sign-out,
+// when the server revokes the device, or for a remote wipe. The Replica cannot be used
+// afterwards (ErrErased); erasing twice does nothing. A Listener callback may call it.
 func (m *Replica) Erase() error {
-	m.stopStream()
+	m.shutdown()
+	m.ops.Lock()
+	defer m.ops.Unlock()
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	if m.erased {
+		m.mu.Unlock()
 		return nil
 	}
-	m.erased, m.r = true, nil
-	var errs []error
-	if m.storage != nil {
-		errs = append(errs, m.storage.Close())
-		m.storage = nil
-	}
-	errs = append(errs, clientsqlite.Remove(m.path))
-	if err := errors.Join(errs...); err != nil {
+	m.erased = true
+	m.mu.Unlock()
+	if err := errors.Join(m.closeFile(), clientsqlite.Remove(m.path)); err != nil {
 		return fmt.Errorf("erase replica: %w", err)
 	}
 	return nil

@@ -35,11 +35,12 @@ func (m *Replica) SetListener(l Listener) {
 // answered, and the next sync continues. A household the user may no longer see is deleted
 // from the device by it.
 func (m *Replica) Sync(timeoutSeconds int) (*SyncResult, error) {
-	r, err := m.replica()
+	r, ctx, release, err := m.acquire()
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(max(timeoutSeconds, 1))*time.Second)
+	defer release()
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(max(timeoutSeconds, 1))*time.Second)
 	defer cancel()
 	rep, err := r.Sync(ctx)
 	res := &SyncResult{Pushed: rep.Pushed, Pulled: rep.Pulled, Evicted: rep.Evicted, Pending: r.Pending()}
@@ -87,14 +88,16 @@ func (m *Replica) RegisterPushToken(token, platform string) error {
 	if !ok {
 		return fmt.Errorf("register push token: unknown platform %q", platform)
 	}
-	if _, err := m.replica(); err != nil {
+	_, ctx, release, err := m.acquire()
+	if err != nil {
 		return err
 	}
+	defer release()
 	base, tok, err := m.credentials()
 	if err != nil {
 		return fmt.Errorf("register push token: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	req := connect.NewRequest(&veiligv1.RegisterDeviceRequest{Token: token, Platform: p})
 	req.Header().Set("Authorization", "Bearer "+tok)
@@ -126,9 +129,11 @@ func (m *Replica) credentials() (base, token string, err error) {
 // Unsubscribe when the app goes to the background (FCM pushes take over then). Subscribing
 // twice keeps the first stream.
 func (m *Replica) Subscribe() error {
-	if _, err := m.replica(); err != nil {
+	_, session, release, err := m.acquire()
+	if err != nil {
 		return err
 	}
+	defer release()
 	if _, _, err := m.credentials(); err != nil {
 		return fmt.Errorf("subscribe: %w", err)
 	}
@@ -137,7 +142,8 @@ func (m *Replica) Subscribe() error {
 	if m.cancelStream != nil {
 		return nil
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	// The stream belongs to the session: Lock and Erase end it with the session.
+	ctx, cancel := context.WithCancel(session)
 	done := make(chan struct{})
 	m.cancelStream, m.streamDone = cancel, done
 	go func() {
@@ -147,7 +153,8 @@ func (m *Replica) Subscribe() error {
 	return nil
 }
 
-// Unsubscribe closes the Subscribe stream and waits until its goroutine has stopped.
+// Unsubscribe closes the Subscribe stream and waits until its goroutine has stopped. It must
+// not be called from a Listener callback, which runs on that goroutine (Lock and Erase may be).
 func (m *Replica) Unsubscribe() { m.stopStream() }
 
 func (m *Replica) stopStream() {

@@ -42,10 +42,11 @@ type occurrence struct {
 // schedule has no upcoming occurrences; so has one the phone cannot read (a rule or zone from
 // a newer server), which is shown rather than dropped.
 func (m *Replica) SchedulesJSON(householdID string, count int) (string, error) {
-	r, err := m.replica()
+	r, _, release, err := m.acquire()
 	if err != nil {
 		return "", err
 	}
+	defer release()
 	count = min(max(count, 1), 50)
 	now := m.now()
 	out := []scheduleJSON{}
