@@ -11,8 +11,8 @@
 // Structured reads (a household's plan, its conflicts, its schedules) are returned as JSON
 // strings whose shape is documented on each method, so that no Go type leaks into the app.
 // CI runs gobind for Java and Objective-C on this package and fails when it skips a symbol,
-// and compiles the Java with javac (scripts/mobile-bind.sh, run by .ci/run), so a Go change that a phone cannot
-// call fails before an app team sees it.
+// and compiles the Java with javac (scripts/mobile-bind.sh, run by .ci/run), so a Go change
+// that a phone cannot call fails before an app team sees it.
 //
 // # What it wires
 //
