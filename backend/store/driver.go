@@ -205,7 +205,8 @@ type Executor interface {
 	// LinkPINFailed counts a wrong PIN and locks the link (locked_at = Now) when the count
 	// reaches Limit and it was not locked; it returns the link as stored.
 	LinkPINFailed(ctx context.Context, p LinkPINFailedParams) (*Link, error)
-	// LinkUsed resets failed_pins and sets last_used_at.
+	// LinkUsed sets last_used_at. It leaves failed_pins alone: a correct answer must not
+	// wipe the count of wrong PINs before it (issue 13, point 3).
 	LinkUsed(ctx context.Context, id string, now time.Time) error
 	// AuditInsertMany appends access records.
 	AuditInsertMany(ctx context.Context, events []AuditEvent) error
