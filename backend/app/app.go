@@ -71,6 +71,7 @@ func Services(cfg Config) []server.Service {
 	}
 	opts := []connect.HandlerOption{
 		connect.WithInterceptors(
+			server.CodeInterceptor(), // outermost: the access log sees every refusal's code
 			auth.NewInterceptor(cfg.Verifier),
 			validate.NewInterceptor(),
 		),
