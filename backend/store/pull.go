@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"math"
 	"slices"
 )
 
@@ -189,4 +190,19 @@ func (db *DB) householdChanges(ctx context.Context, h *Household, after, upTo in
 		return nil, err
 	}
 	return hc, nil
+}
+
+// HouseholdSize estimates what a first pull of the household would send (Size's allowances),
+// from the size query, without loading its rows: the measure of the per-household storage
+// quota. It reads every current row's length, so callers cache it.
+func (db *DB) HouseholdSize(ctx context.Context, householdID string) (int64, error) {
+	sizes, err := db.read().ChangeSizeList(ctx, ChangedParams{HouseholdID: householdID, After: 0, UpTo: math.MaxInt64})
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, s := range sizes {
+		n += s.Bytes
+	}
+	return n, nil
 }

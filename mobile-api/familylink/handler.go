@@ -44,7 +44,8 @@ type Config struct {
 	Secret []byte
 	// Log receives neutral events only; the zero Logger discards them.
 	Log zerolog.Logger
-	// MaxPINFailures is how many wrong PINs lock a link (default 5).
+	// MaxPINFailures is how many wrong PINs, over the link's life, lock it
+	// (DefaultMaxPINFailures).
 	MaxPINFailures int32
 	// PerLinkRate and PerAddressRate limit requests per link token and per client address
 	// (zero: DefaultPerLinkRate, DefaultPerAddressRate).
@@ -60,6 +61,10 @@ type Config struct {
 	// be keeping the family out (zero: DefaultBlockAlert).
 	BlockAlert BlockAlert
 }
+
+// DefaultMaxPINFailures is Config.MaxPINFailures's default: a family may mistype a few
+// times; guessing a 4-digit PIN needs thousands.
+const DefaultMaxPINFailures = 5
 
 // DefaultAnswerFloor is Config.AnswerFloor's default: well above what raising an alert
 // adds on a healthy database, and short enough not to bother a family.
@@ -155,7 +160,7 @@ func New(cfg Config) *Handler {
 		cfg.Now = time.Now
 	}
 	if cfg.MaxPINFailures <= 0 {
-		cfg.MaxPINFailures = 5
+		cfg.MaxPINFailures = DefaultMaxPINFailures
 	}
 	if cfg.PerLinkRate.PerMinute <= 0 || cfg.PerLinkRate.Burst <= 0 {
 		cfg.PerLinkRate = DefaultPerLinkRate
