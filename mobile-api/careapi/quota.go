@@ -36,10 +36,14 @@ type Quotas struct {
 // thousand after a week offline. A household's plan is a few dozen short entries, kilobytes;
 // 16 MiB is thousands of times that.
 const (
-	DefaultMutationsPerPush   = 1000
+	// DefaultMutationsPerPush is Quotas.MutationsPerPush's default.
+	DefaultMutationsPerPush = 1000
+	// DefaultMutationsPerMinute is Quotas.MutationsPerMinute's default: three full pushes.
 	DefaultMutationsPerMinute = 3000
+	// DefaultPushBytesPerMinute is Quotas.PushBytesPerMinute's default.
 	DefaultPushBytesPerMinute = 8 << 20
-	DefaultHouseholdBytes     = 16 << 20
+	// DefaultHouseholdBytes is Quotas.HouseholdBytes's default.
+	DefaultHouseholdBytes = 16 << 20
 )
 
 // WithQuotas sets the push and household quotas; zero fields keep their defaults. The rates
