@@ -126,8 +126,10 @@ func Services(cfg Config) []server.Service {
 		secret = make([]byte, 32)
 		rand.Read(secret) // never fails (crypto/rand)
 	}
-	add("", "/c/", familylink.New(familylink.Config{Store: cfg.Store, Now: now, Secret: secret, Log: cfg.Logger, TrustProxy: cfg.TrustProxy,
+	family := familylink.New(familylink.Config{Store: cfg.Store, Now: now, Secret: secret, Log: cfg.Logger, TrustProxy: cfg.TrustProxy,
 		PerLinkRate: cfg.FamilyPerLinkRate, PerAddressRate: cfg.FamilyPerAddressRate, MaxPINFailures: cfg.FamilyMaxPINFailures,
-		BlockAlert: cfg.FamilyBlockAlert}))
+		BlockAlert: cfg.FamilyBlockAlert})
+	// Its urgent alerts are raised after the answer's page; shutdown waits for them.
+	out = append(out, server.Service{Path: "/c/", Handler: family, Drain: family.Wait})
 	return out
 }

@@ -23,6 +23,10 @@ const (
 	DefaultBodyTimeout = 30 * time.Second
 	// DefaultIdleTimeout is how long a keep-alive connection may sit idle between requests.
 	DefaultIdleTimeout = 120 * time.Second
+	// DefaultWriteTimeout bounds writing the response of a request that is not a stream: a
+	// 4 MiB pull page reaches a slow phone well within it, and a client that reads its
+	// answer a byte at a time cannot hold an in-flight slot for longer.
+	DefaultWriteTimeout = 60 * time.Second
 	// DefaultMaxConnections caps open client connections: more wait in the listen backlog.
 	DefaultMaxConnections = 4096
 	// DefaultMaxInFlight caps requests being handled at once, long-lived streams aside
@@ -119,6 +123,21 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 		b.once.Do(b.lift)
 	}
 	return n, err
+}
+
+// withWriteDeadline bounds the time to answer each request that is not one of streams (those
+// live as long as their token; http.Server's WriteTimeout would end them).
+func withWriteDeadline(d time.Duration, streams map[string]bool, next http.Handler) http.Handler {
+	if d <= 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !streams[r.URL.Path] {
+			// Not every ResponseWriter supports deadlines (httptest's does not).
+			_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(d))
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // errBusy is the answer over MaxInFlight. It names the limit, so an operator reading a

@@ -210,3 +210,33 @@ func TestRapidResetIsSampledAndCanceled(t *testing.T) {
 	}
 	t.Logf("%d streams sent in %v: %d log lines, %d suppressed", sent, elapsed, lines, suppressed)
 }
+
+// A client that reads its answer slowly is cut at the write deadline, so it cannot hold an
+// in-flight slot; the bound is generous.
+func TestSlowReaderIsCutAtTheWriteDeadline(t *testing.T) {
+	h := serve(t, server.Config{Registry: prometheus.NewRegistry(), WriteTimeout: 300 * time.Millisecond}, nil, map[string]http.HandlerFunc{
+		"/big": func(w http.ResponseWriter, r *http.Request) {
+			chunk := make([]byte, 1<<20)
+			for range 64 {
+				if _, err := w.Write(chunk); err != nil {
+					return
+				}
+			}
+		},
+	})
+	conn, err := net.Dial("tcp", h.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if tc, ok := conn.(*net.TCPConn); ok {
+		tc.SetReadBuffer(4 << 10)
+	}
+	fmt.Fprintf(conn, "GET /big HTTP/1.1\r\nHost: veilig.test\r\n\r\n")
+	time.Sleep(time.Second) // not reading: the server's writes block, then hit the deadline
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	n, _ := io.Copy(io.Discard, conn)
+	if n >= 64<<20 {
+		t.Errorf("a slow reader got the whole %d-byte answer", n)
+	}
+}

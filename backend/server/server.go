@@ -40,6 +40,10 @@ type Service struct {
 	Name    string
 	Path    string
 	Handler http.Handler
+	// Drain, when set, is called once the server has stopped serving at shutdown, within
+	// ShutdownTimeout: for work a handler started that outlives its requests (the family
+	// page's urgent alerts).
+	Drain func(ctx context.Context) error
 }
 
 // Config configures a Server. The zero value serves on :8080 with a no-op logger.
@@ -62,6 +66,8 @@ type Config struct {
 	BodyTimeout time.Duration
 	// IdleTimeout closes keep-alive connections idle this long (DefaultIdleTimeout).
 	IdleTimeout time.Duration
+	// WriteTimeout bounds answering a request that is not a stream (DefaultWriteTimeout).
+	WriteTimeout time.Duration
 	// MaxConnections caps open client connections (DefaultMaxConnections).
 	MaxConnections int
 	// MaxInFlight caps requests handled at once, streams aside (DefaultMaxInFlight).
@@ -95,6 +101,7 @@ type Server struct {
 	procedures map[string]bool
 	streams    map[string]bool
 	failureLog *logSampler
+	drains     []func(ctx context.Context) error
 }
 
 // New builds a server for services.
@@ -108,6 +115,7 @@ func New(cfg Config, services []Service) *Server {
 	cfg.ReadHeaderTimeout = orDefault(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout)
 	cfg.BodyTimeout = orDefault(cfg.BodyTimeout, DefaultBodyTimeout)
 	cfg.IdleTimeout = orDefault(cfg.IdleTimeout, DefaultIdleTimeout)
+	cfg.WriteTimeout = orDefault(cfg.WriteTimeout, DefaultWriteTimeout)
 	cfg.MaxConnections = orDefault(cfg.MaxConnections, DefaultMaxConnections)
 	cfg.MaxInFlight = orDefault(cfg.MaxInFlight, DefaultMaxInFlight)
 	cfg.MaxConcurrentStreams = orDefault(cfg.MaxConcurrentStreams, DefaultMaxConcurrentStreams)
@@ -127,6 +135,9 @@ func New(cfg Config, services []Service) *Server {
 	names := []string{grpchealth.HealthV1ServiceName}
 	for _, svc := range services {
 		s.Handle(svc.Path, svc.Handler)
+		if svc.Drain != nil {
+			s.drains = append(s.drains, svc.Drain)
+		}
 		if svc.Name == "" {
 			continue // a plain HTTP mount (the family page), not a Connect service
 		}
@@ -180,8 +191,8 @@ func (s *Server) route(r *http.Request) string {
 
 // Handler is the full handler chain, for tests that serve it themselves.
 func (s *Server) Handler() http.Handler {
-	return withBodyDeadline(s.cfg.BodyTimeout,
-		s.withRequestID(s.withAccessLog(withInFlightLimit(s.cfg.MaxInFlight, s.streams, s.withRecovery(s.mux)))))
+	return withBodyDeadline(s.cfg.BodyTimeout, withWriteDeadline(s.cfg.WriteTimeout, s.streams,
+		s.withRequestID(s.withAccessLog(withInFlightLimit(s.cfg.MaxInFlight, s.streams, s.withRecovery(s.mux))))))
 }
 
 // Addr returns the bound address once the server listens.
@@ -247,6 +258,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	for _, drain := range s.drains {
+		if err := drain(sctx); err != nil {
+			return fmt.Errorf("shutdown: %w", err)
+		}
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)

@@ -19,6 +19,7 @@ import (
 // a limit that quietly falls back is a limit nobody set.
 type limitFlags struct {
 	readHeaderTimeout, bodyTimeout, idleTimeout         time.Duration
+	writeTimeout                                        time.Duration
 	maxConnections, maxInFlight, maxHTTP2Streams        int
 	logFailuresPerSecond                                int
 	mutationsPerPush, mutationsPerMinute, pushBytesPerM int
@@ -60,6 +61,8 @@ func (l *limitFlags) register(fs *flag.FlagSet) {
 		"longest time to read a request's body, on every route; a trickled body is cut (VEILIG_BODY_TIMEOUT)")
 	fs.DurationVar(&l.idleTimeout, "idle-timeout", l.envDuration("IDLE_TIMEOUT", server.DefaultIdleTimeout),
 		"how long an idle keep-alive connection stays open (VEILIG_IDLE_TIMEOUT)")
+	fs.DurationVar(&l.writeTimeout, "write-timeout", l.envDuration("WRITE_TIMEOUT", server.DefaultWriteTimeout),
+		"longest time to answer a request that is not a stream; a client reading its answer slowly is cut (VEILIG_WRITE_TIMEOUT)")
 	fs.IntVar(&l.maxConnections, "max-connections", l.envInt("MAX_CONNECTIONS", server.DefaultMaxConnections),
 		"most open client connections; more wait to be accepted (VEILIG_MAX_CONNECTIONS)")
 	fs.IntVar(&l.maxInFlight, "max-in-flight", l.envInt("MAX_IN_FLIGHT", server.DefaultMaxInFlight),
@@ -91,7 +94,8 @@ func (l *limitFlags) check() error {
 	if l.err != nil {
 		return l.err
 	}
-	for name, d := range map[string]time.Duration{"--read-header-timeout": l.readHeaderTimeout, "--body-timeout": l.bodyTimeout, "--idle-timeout": l.idleTimeout} {
+	for name, d := range map[string]time.Duration{"--read-header-timeout": l.readHeaderTimeout, "--body-timeout": l.bodyTimeout, "--idle-timeout": l.idleTimeout,
+		"--write-timeout": l.writeTimeout} {
 		if d <= 0 {
 			return fmt.Errorf("%s: want a positive duration, got %s", name, d)
 		}
@@ -112,6 +116,7 @@ func (l *limitFlags) check() error {
 // serverConfig sets the server's limits in cfg.
 func (l *limitFlags) serverConfig(cfg server.Config) server.Config {
 	cfg.ReadHeaderTimeout, cfg.BodyTimeout, cfg.IdleTimeout = l.readHeaderTimeout, l.bodyTimeout, l.idleTimeout
+	cfg.WriteTimeout = l.writeTimeout
 	cfg.MaxConnections, cfg.MaxInFlight, cfg.MaxConcurrentStreams = l.maxConnections, l.maxInFlight, l.maxHTTP2Streams
 	cfg.FailureLogRate = l.logFailuresPerSecond
 	return cfg
