@@ -55,6 +55,13 @@ type Config struct {
 	// TrustProxy takes the family page's client address from X-Forwarded-For (behind a
 	// trusted load balancer) for rate limiting.
 	TrustProxy bool
+	// Quotas bound pushes per device and the size of a household (careapi.WithQuotas);
+	// zero fields are the defaults.
+	Quotas careapi.Quotas
+	// The family page's limits (familylink.Config); zero values are its defaults.
+	FamilyPerLinkRate, FamilyPerAddressRate familylink.Limit
+	FamilyMaxPINFailures                    int32
+	FamilyBlockAlert                        familylink.BlockAlert
 }
 
 // Services returns every Connect service of the backend, wrapped in authentication (first,
@@ -71,6 +78,7 @@ func Services(cfg Config) []server.Service {
 	}
 	opts := []connect.HandlerOption{
 		connect.WithInterceptors(
+			server.CodeInterceptor(), // outermost: the access log sees every refusal's code
 			auth.NewInterceptor(cfg.Verifier),
 			validate.NewInterceptor(),
 		),
@@ -89,7 +97,7 @@ func Services(cfg Config) []server.Service {
 	if perDevice == 0 {
 		perDevice = careapi.DefaultStreamsPerDevice
 	}
-	svcOpts = append(svcOpts, careapi.WithStreamLimits(perProfessional, perDevice))
+	svcOpts = append(svcOpts, careapi.WithStreamLimits(perProfessional, perDevice), careapi.WithQuotas(cfg.Quotas))
 	svc := careapi.New(cfg.Store, svcOpts...)
 
 	var out []server.Service
@@ -118,6 +126,10 @@ func Services(cfg Config) []server.Service {
 		secret = make([]byte, 32)
 		rand.Read(secret) // never fails (crypto/rand)
 	}
-	add("", "/c/", familylink.New(familylink.Config{Store: cfg.Store, Now: now, Secret: secret, Log: cfg.Logger, TrustProxy: cfg.TrustProxy}))
+	family := familylink.New(familylink.Config{Store: cfg.Store, Now: now, Secret: secret, Log: cfg.Logger, TrustProxy: cfg.TrustProxy,
+		PerLinkRate: cfg.FamilyPerLinkRate, PerAddressRate: cfg.FamilyPerAddressRate, MaxPINFailures: cfg.FamilyMaxPINFailures,
+		BlockAlert: cfg.FamilyBlockAlert})
+	// Its urgent alerts are raised after the answer's page; shutdown waits for them.
+	out = append(out, server.Service{Path: "/c/", Handler: family, Drain: family.Wait})
 	return out
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/backend/store/storeopen"
 	"github.com/veilig/veilig/mobile-api/auth"
+	"github.com/veilig/veilig/mobile-api/careapi"
 	"github.com/veilig/veilig/proto/gen/veilig/v1/veiligv1connect"
 )
 
@@ -84,6 +85,8 @@ type options struct {
 	// stamp edits with the wall clock: a server far behind them clamps every stamp to one
 	// ceiling, which hides which value an author had seen.
 	now func() time.Time
+	// quotas set the push and household quotas; zero fields keep the defaults.
+	quotas careapi.Quotas
 }
 
 func setup(t *testing.T) *bundle {
@@ -139,7 +142,7 @@ func setupWith(t *testing.T, o options) *bundle {
 	srv := server.New(server.Config{Logger: log}, app.Services(app.Config{
 		Store: st, Verifier: verifier, Now: now, Logger: log,
 		MaxRequestBytes: 64 << 10, PollInterval: poll, LinkSecret: []byte("test secret for family page form tokens, 32+ bytes"),
-		StreamsPerProfessional: o.streamsPerProfessional, StreamsPerDevice: o.streamsPerDevice,
+		StreamsPerProfessional: o.streamsPerProfessional, StreamsPerDevice: o.streamsPerDevice, Quotas: o.quotas,
 	}))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -1,9 +1,14 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
+
+	"connectrpc.com/connect"
+	"golang.org/x/time/rate"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
@@ -65,19 +70,32 @@ func (r *recorder) Flush() {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-// withAccessLog writes one line per request: method, route, status, duration, size. Never
-// headers, bodies, query strings or unknown paths. A gRPC error travels in a trailer with
-// HTTP status 200, so the status here is the HTTP one; Connect errors show as 4xx/5xx.
+// withAccessLog writes one line per request: method, route, status, the RPC's Connect code
+// (for gRPC an error travels in a trailer under HTTP status 200, so the HTTP status alone
+// would say 200 for every failure), duration, size. Never headers, bodies, query strings or
+// unknown paths. A request whose client went away before anything was written is logged with
+// status 499 and code canceled, not as a 200. Failure lines are sampled per (route, code):
+// at most FailureLogRate a second each, the rest counted in the next line's suppressed field,
+// so a flood of failures (an HTTP/2 rapid reset, a credential-stuffing run) cannot fill the
+// disk.
 func (s *Server) withAccessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &recorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r)
+		out := &rpcOutcome{}
+		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), rpcOutcomeKey{}, out)))
 		if rec.status == 0 {
 			rec.status = http.StatusOK
+			if r.Context().Err() != nil && rec.bytes == 0 {
+				rec.status = statusClientClosed
+			}
 		}
 		route := s.route(r)
 		took := time.Since(start)
+		code := ""
+		if s.procedures[r.URL.Path] {
+			code = out.codeOf(r, rec)
+		}
 		s.metrics.requests.WithLabelValues(route, strconv.Itoa(rec.status)).Inc()
 		s.metrics.latency.WithLabelValues(route).Observe(took.Seconds())
 		if route == "/metrics" {
@@ -87,8 +105,170 @@ func (s *Server) withAccessLog(next http.Handler) http.Handler {
 		if rec.status >= 500 {
 			lvl = zerolog.ErrorLevel
 		}
-		zerolog.Ctx(r.Context()).WithLevel(lvl).
-			Str("method", r.Method).Str("route", route).Int("status", rec.status).
-			Dur("took", took).Int64("bytes", rec.bytes).Msg("request")
+		failed := rec.status >= 400 || (code != "" && code != "ok")
+		suppressed := 0
+		if failed {
+			var ok bool
+			if ok, suppressed = s.failureLog.allow(route+"\x00"+code+"\x00"+strconv.Itoa(rec.status), start); !ok {
+				return
+			}
+		}
+		ev := zerolog.Ctx(r.Context()).WithLevel(lvl).
+			Str("method", r.Method).Str("route", route).Int("status", rec.status)
+		if code != "" {
+			ev = ev.Str("code", code)
+		}
+		if suppressed > 0 {
+			ev = ev.Int("suppressed", suppressed)
+		}
+		ev.Dur("took", took).Int64("bytes", rec.bytes).Msg("request")
 	})
+}
+
+// statusClientClosed is the access log's status for a request whose client went away before
+// an answer was written (nginx's 499).
+const statusClientClosed = 499
+
+type rpcOutcomeKey struct{}
+
+// rpcOutcome carries an RPC's Connect code from CodeInterceptor to the access log.
+type rpcOutcome struct {
+	mu   sync.Mutex
+	code string
+}
+
+func (o *rpcOutcome) set(err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if err == nil {
+		o.code = "ok"
+		return
+	}
+	o.code = connect.CodeOf(err).String()
+}
+
+// codeOf is the RPC's code: as CodeInterceptor saw it, else (errors raised before the
+// interceptors run, such as an undecodable or oversized message) from the gRPC status or the
+// Connect protocol's HTTP status.
+func (o *rpcOutcome) codeOf(r *http.Request, rec *recorder) string {
+	o.mu.Lock()
+	code := o.code
+	o.mu.Unlock()
+	if code != "" {
+		return code
+	}
+	if rec.status == statusClientClosed {
+		return connect.CodeCanceled.String()
+	}
+	h := rec.Header()
+	if gs := firstNonEmpty(h.Get("Grpc-Status"), h.Get(http.TrailerPrefix+"Grpc-Status")); gs != "" {
+		if n, err := strconv.Atoi(gs); err == nil {
+			if n == 0 {
+				return "ok"
+			}
+			return connect.Code(n).String()
+		}
+	}
+	if c, ok := connectCodeOfStatus[rec.status]; ok {
+		return c.String()
+	}
+	if rec.status < 400 {
+		return "ok"
+	}
+	return connect.CodeUnknown.String()
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// connectCodeOfStatus reads the Connect protocol's HTTP status of an error back into its
+// code, where the mapping is one to one enough to be useful in a log.
+var connectCodeOfStatus = map[int]connect.Code{
+	http.StatusBadRequest:            connect.CodeInvalidArgument,
+	http.StatusUnauthorized:          connect.CodeUnauthenticated,
+	http.StatusForbidden:             connect.CodePermissionDenied,
+	http.StatusNotFound:              connect.CodeNotFound,
+	http.StatusConflict:              connect.CodeAborted,
+	http.StatusRequestEntityTooLarge: connect.CodeResourceExhausted,
+	http.StatusTooManyRequests:       connect.CodeResourceExhausted,
+	http.StatusNotImplemented:        connect.CodeUnimplemented,
+	http.StatusServiceUnavailable:    connect.CodeUnavailable,
+	http.StatusGatewayTimeout:        connect.CodeDeadlineExceeded,
+	http.StatusInternalServerError:   connect.CodeInternal,
+}
+
+// CodeInterceptor records each RPC's outcome (its Connect code, or ok) for the access log.
+// It must be the outermost interceptor, so that it also sees what authentication refuses.
+func CodeInterceptor() connect.Interceptor { return codeInterceptor{} }
+
+type codeInterceptor struct{}
+
+func (codeInterceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
+	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+		res, err := next(ctx, req)
+		if o, ok := ctx.Value(rpcOutcomeKey{}).(*rpcOutcome); ok {
+			o.set(err)
+		}
+		return res, err
+	}
+}
+
+func (codeInterceptor) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
+	return next
+}
+
+func (codeInterceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
+	return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
+		err := next(ctx, conn)
+		if o, ok := ctx.Value(rpcOutcomeKey{}).(*rpcOutcome); ok {
+			o.set(err)
+		}
+		return err
+	}
+}
+
+// logSampler lets through, per key, at most rate lines a second (burst rate) and counts the
+// rest. Keys are route names, codes and statuses: a bounded set.
+type logSampler struct {
+	rate    int
+	mu      sync.Mutex
+	buckets map[string]*sampleBucket
+}
+
+type sampleBucket struct {
+	lim        *rate.Limiter
+	suppressed int
+}
+
+func newLogSampler(perSecond int) *logSampler {
+	return &logSampler{rate: perSecond, buckets: make(map[string]*sampleBucket)}
+}
+
+// allow reports whether a line for key may be written at now, and how many were suppressed
+// since the last one that was.
+func (l *logSampler) allow(key string, now time.Time) (bool, int) {
+	if l == nil || l.rate <= 0 {
+		return true, 0
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.buckets[key]
+	if b == nil {
+		if len(l.buckets) >= 10_000 {
+			clear(l.buckets) // cannot happen with bounded keys; a safety net for memory
+		}
+		b = &sampleBucket{lim: rate.NewLimiter(rate.Limit(l.rate), l.rate)}
+		l.buckets[key] = b
+	}
+	if !b.lim.AllowN(now, 1) {
+		b.suppressed++
+		return false, 0
+	}
+	n := b.suppressed
+	b.suppressed = 0
+	return true, n
 }

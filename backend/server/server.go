@@ -40,6 +40,10 @@ type Service struct {
 	Name    string
 	Path    string
 	Handler http.Handler
+	// Drain, when set, is called once the server has stopped serving at shutdown, within
+	// ShutdownTimeout: for work a handler started that outlives its requests (the family
+	// page's urgent alerts).
+	Drain func(ctx context.Context) error
 }
 
 // Config configures a Server. The zero value serves on :8080 with a no-op logger.
@@ -52,6 +56,35 @@ type Config struct {
 	// Registry receives the server's metrics; nil means a new registry with the Go and
 	// process collectors.
 	Registry *prometheus.Registry
+
+	// Resource limits (issue 13, point 5); zero means the Default of each, negative none
+	// (for tests).
+
+	// ReadHeaderTimeout bounds reading a request's headers (DefaultReadHeaderTimeout).
+	ReadHeaderTimeout time.Duration
+	// BodyTimeout bounds reading a request's body on every route (DefaultBodyTimeout).
+	BodyTimeout time.Duration
+	// IdleTimeout closes keep-alive connections idle this long (DefaultIdleTimeout).
+	IdleTimeout time.Duration
+	// WriteTimeout bounds answering a request that is not a stream (DefaultWriteTimeout).
+	WriteTimeout time.Duration
+	// MaxConnections caps open client connections (DefaultMaxConnections).
+	MaxConnections int
+	// MaxInFlight caps requests handled at once, streams aside (DefaultMaxInFlight).
+	MaxInFlight int
+	// MaxConcurrentStreams caps the HTTP/2 streams of one connection
+	// (DefaultMaxConcurrentStreams).
+	MaxConcurrentStreams int
+	// FailureLogRate caps failure lines a second per route and code (DefaultFailureLogRate).
+	FailureLogRate int
+}
+
+// orDefault returns v, or def when v is zero; negative stays (none).
+func orDefault[T int | time.Duration](v, def T) T {
+	if v == 0 {
+		return def
+	}
+	return v
 }
 
 // Server is the backend's HTTP server.
@@ -63,8 +96,12 @@ type Server struct {
 	addr    chan net.Addr
 
 	// procedures are the method paths of the mounted services, the only paths below a
-	// service prefix that reach logs and metrics.
+	// service prefix that reach logs and metrics; streams are those of them that stream
+	// (not counted against MaxInFlight).
 	procedures map[string]bool
+	streams    map[string]bool
+	failureLog *logSampler
+	drains     []func(ctx context.Context) error
 }
 
 // New builds a server for services.
@@ -75,11 +112,20 @@ func New(cfg Config, services []Service) *Server {
 	if cfg.ShutdownTimeout == 0 {
 		cfg.ShutdownTimeout = 15 * time.Second
 	}
+	cfg.ReadHeaderTimeout = orDefault(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	cfg.BodyTimeout = orDefault(cfg.BodyTimeout, DefaultBodyTimeout)
+	cfg.IdleTimeout = orDefault(cfg.IdleTimeout, DefaultIdleTimeout)
+	cfg.WriteTimeout = orDefault(cfg.WriteTimeout, DefaultWriteTimeout)
+	cfg.MaxConnections = orDefault(cfg.MaxConnections, DefaultMaxConnections)
+	cfg.MaxInFlight = orDefault(cfg.MaxInFlight, DefaultMaxInFlight)
+	cfg.MaxConcurrentStreams = orDefault(cfg.MaxConcurrentStreams, DefaultMaxConcurrentStreams)
+	cfg.FailureLogRate = orDefault(cfg.FailureLogRate, DefaultFailureLogRate)
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 		cfg.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registry), addr: make(chan net.Addr, 1)}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registry), addr: make(chan net.Addr, 1),
+		streams: map[string]bool{"/" + grpchealth.HealthV1ServiceName + "/Watch": true}, failureLog: newLogSampler(cfg.FailureLogRate)}
 	s.procedures = map[string]bool{
 		"/" + grpchealth.HealthV1ServiceName + "/Check":                       true,
 		"/" + grpchealth.HealthV1ServiceName + "/Watch":                       true,
@@ -89,6 +135,9 @@ func New(cfg Config, services []Service) *Server {
 	names := []string{grpchealth.HealthV1ServiceName}
 	for _, svc := range services {
 		s.Handle(svc.Path, svc.Handler)
+		if svc.Drain != nil {
+			s.drains = append(s.drains, svc.Drain)
+		}
 		if svc.Name == "" {
 			continue // a plain HTTP mount (the family page), not a Connect service
 		}
@@ -96,7 +145,11 @@ func New(cfg Config, services []Service) *Server {
 		if d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(svc.Name)); err == nil {
 			if sd, ok := d.(protoreflect.ServiceDescriptor); ok {
 				for i := range sd.Methods().Len() {
-					s.procedures["/"+svc.Name+"/"+string(sd.Methods().Get(i).Name())] = true
+					m := sd.Methods().Get(i)
+					s.procedures["/"+svc.Name+"/"+string(m.Name())] = true
+					if m.IsStreamingClient() || m.IsStreamingServer() {
+						s.streams["/"+svc.Name+"/"+string(m.Name())] = true
+					}
 				}
 			}
 		}
@@ -138,7 +191,8 @@ func (s *Server) route(r *http.Request) string {
 
 // Handler is the full handler chain, for tests that serve it themselves.
 func (s *Server) Handler() http.Handler {
-	return s.withRequestID(s.withAccessLog(s.withRecovery(s.mux)))
+	return withBodyDeadline(s.cfg.BodyTimeout, withWriteDeadline(s.cfg.WriteTimeout, s.streams,
+		s.withRequestID(s.withAccessLog(withInFlightLimit(s.cfg.MaxInFlight, s.streams, s.withRecovery(s.mux))))))
 }
 
 // Addr returns the bound address once the server listens.
@@ -164,13 +218,19 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	protocols.SetHTTP1(true)
 	protocols.SetUnencryptedHTTP2(true)
 	protocols.SetHTTP2(true)
+	// No ReadTimeout or WriteTimeout: both would end SyncService.Subscribe streams. The
+	// body deadline (withBodyDeadline) bounds what ReadTimeout would, per request.
 	hs := &http.Server{
 		Handler:           s.Handler(),
 		Protocols:         protocols,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: max(s.cfg.ReadHeaderTimeout, 0),
+		IdleTimeout:       max(s.cfg.IdleTimeout, 0),
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          nil,
+		HTTP2:             &http.HTTP2Config{MaxConcurrentStreams: max(s.cfg.MaxConcurrentStreams, 0)},
+	}
+	if s.cfg.MaxConnections > 0 {
+		ln = newLimitListener(ln, s.cfg.MaxConnections)
 	}
 	// Streams (SyncService.Subscribe) never end by themselves; they watch this channel so
 	// that a shutdown ends them instead of waiting out ShutdownTimeout.
@@ -198,6 +258,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	for _, drain := range s.drains {
+		if err := drain(sctx); err != nil {
+			return fmt.Errorf("shutdown: %w", err)
+		}
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)

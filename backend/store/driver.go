@@ -82,14 +82,18 @@ type Executor interface {
 	// PlanEntryHeaderUpsertMany inserts headers (created_at = updated_at = Now) or updates
 	// deleted, version, updated_at and updated_by of existing ones.
 	PlanEntryHeaderUpsertMany(ctx context.Context, p PlanEntryHeaderUpsertManyParams) error
-	// PlanEntryListChanged lists the headers of a household's entries whose version is above
-	// After, ordered by id, without fields.
+	// ChangeSizeList estimates, per version in (After, UpTo], the bytes a pull sends for the
+	// rows of that version (the allowances of Size), ordered by version.
+	ChangeSizeList(ctx context.Context, p ChangedParams) ([]VersionSize, error)
+	// PlanEntryListChanged lists the headers of a household's entries whose version is in
+	// (After, UpTo], and of those with a current field in that range, ordered by id, without
+	// fields.
 	PlanEntryListChanged(ctx context.Context, p ChangedParams) ([]*SyncRecord, error)
 	// FieldWriteListByRecords returns every stored write of the named records, in no
 	// particular order.
 	FieldWriteListByRecords(ctx context.Context, recordIDs []string) ([]server.WriteRow, error)
 	// FieldWriteListChanged lists a household's current field values whose write's version
-	// is above After, ordered by record id and field: what a pull sends.
+	// is in (After, UpTo], ordered by record id and field: what a pull sends.
 	FieldWriteListChanged(ctx context.Context, p ChangedParams) ([]RecordField, error)
 	// FieldWriteInsertMany stores new writes as they are (is_current included).
 	FieldWriteInsertMany(ctx context.Context, rows []server.WriteRow) error
@@ -107,7 +111,7 @@ type Executor interface {
 	// ConflictListByRecordsOrIDs returns the conflicts of the named records and the conflicts
 	// with the named ids, ordered by id.
 	ConflictListByRecordsOrIDs(ctx context.Context, recordIDs, ids []string) ([]*change.Conflict, error)
-	// ConflictListChanged lists a household's conflicts whose version is above After, by id.
+	// ConflictListChanged lists a household's conflicts whose version is in (After, UpTo], by id.
 	ConflictListChanged(ctx context.Context, p ChangedParams) ([]*change.Conflict, error)
 	// ConflictUpsertMany inserts conflicts or updates overwritten_by, resolved and version.
 	ConflictUpsertMany(ctx context.Context, rows []change.Conflict) error
@@ -115,14 +119,14 @@ type Executor interface {
 	CheckInGet(ctx context.Context, id string) (*change.CheckIn, error)
 	// CheckInInsertMany inserts check-ins; an id that exists is left as it is.
 	CheckInInsertMany(ctx context.Context, rows []change.CheckIn) error
-	// CheckInListChanged lists a household's check-ins whose version is above After, ordered
+	// CheckInListChanged lists a household's check-ins whose version is in (After, UpTo], ordered
 	// by version, then id.
 	CheckInListChanged(ctx context.Context, p ChangedParams) ([]*change.CheckIn, error)
 	// ScheduleUpsert inserts or replaces a schedule (every column but id, household_id,
 	// created_at and last_check_in_at; a new row's last_check_in_at is the household's latest
 	// check-in) with the given version, created_at/updated_at = Now, and returns it as stored.
 	ScheduleUpsert(ctx context.Context, p ScheduleUpsertRowParams) (*Schedule, error)
-	// ScheduleListChanged lists a household's schedules whose version is above After, ordered
+	// ScheduleListChanged lists a household's schedules whose version is in (After, UpTo], ordered
 	// by version, then id.
 	ScheduleListChanged(ctx context.Context, p ChangedParams) ([]*Schedule, error)
 	// ScheduleClaimDue returns, lowest overdue_at first, up to Limit schedules whose
@@ -201,7 +205,8 @@ type Executor interface {
 	// LinkPINFailed counts a wrong PIN and locks the link (locked_at = Now) when the count
 	// reaches Limit and it was not locked; it returns the link as stored.
 	LinkPINFailed(ctx context.Context, p LinkPINFailedParams) (*Link, error)
-	// LinkUsed resets failed_pins and sets last_used_at.
+	// LinkUsed sets last_used_at. It leaves failed_pins alone: a correct answer must not
+	// wipe the count of wrong PINs before it (issue 13, point 3).
 	LinkUsed(ctx context.Context, id string, now time.Time) error
 	// AuditInsertMany appends access records.
 	AuditInsertMany(ctx context.Context, events []AuditEvent) error
@@ -300,10 +305,18 @@ type RecordField struct {
 	DeviceID               string
 }
 
-// ChangedParams selects a household's rows written after a cursor.
+// ChangedParams selects a household's rows written after a cursor and at or before UpTo: the
+// version range (After, UpTo] of one pull page.
 type ChangedParams struct {
 	HouseholdID string
 	After       int64
+	UpTo        int64
+}
+
+// VersionSize is the estimated pull size of the rows one household version wrote.
+type VersionSize struct {
+	Version int64
+	Bytes   int64
 }
 
 // ScheduleUpsertRowParams writes one schedule row.

@@ -18,8 +18,9 @@ type SyncPullParams struct {
 	ProfessionalID string
 	// Cursors maps household id to the version the device holds.
 	Cursors map[string]int64
-	// MaxBytes bounds the page; a household is never split, so one household larger than the
-	// bound makes a page of its own.
+	// MaxBytes bounds the page (estimated by Size); a household larger than the bound is paged
+	// by version, and only a single write transaction larger than the bound makes a larger
+	// page, alone.
 	MaxBytes int
 }
 

@@ -37,6 +37,7 @@ type Service struct {
 	stopping  func(context.Context) <-chan struct{}
 	publicURL string
 	streams   *streamLimiter // open Subscribe streams, capped (WithStreamLimits)
+	quotas    *quotaGuard    // push rates and household sizes (WithQuotas)
 }
 
 var (
@@ -71,7 +72,7 @@ func WithPollInterval(d time.Duration) Option { return func(s *Service) { s.poll
 func New(db *store.DB, opts ...Option) *Service {
 	s := &Service{store: db, now: time.Now, requestID: func(context.Context) string { return "" }, pollEvery: 2 * time.Second,
 		stopping: func(context.Context) <-chan struct{} { return nil },
-		streams:  newStreamLimiter(DefaultStreamsPerProfessional, DefaultStreamsPerDevice)}
+		streams:  newStreamLimiter(DefaultStreamsPerProfessional, DefaultStreamsPerDevice), quotas: newQuotaGuard(Quotas{})}
 	for _, o := range opts {
 		o(s)
 	}

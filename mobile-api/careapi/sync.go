@@ -21,9 +21,6 @@ import (
 
 var _ veiligv1connect.SyncServiceHandler = (*Service)(nil)
 
-// maxPushMutations bounds one push; the phone sends a longer outbox in several pushes.
-const maxPushMutations = 1000
-
 // maxPullBytes caps the page size a device may ask for.
 const maxPullBytes = 4 << 20
 
@@ -36,10 +33,14 @@ func (s *Service) Push(ctx context.Context, req *connect.Request[veiligv1.PushRe
 		return nil, err
 	}
 	muts := req.Msg.GetMutations()
-	if len(muts) == 0 || len(muts) > maxPushMutations {
-		return nil, connect.NewError(connect.CodeInvalidArgument, fmt.Errorf("a push carries 1 to %d mutations, not %d", maxPushMutations, len(muts)))
+	if len(muts) == 0 {
+		return nil, connect.NewError(connect.CodeInvalidArgument, errors.New("a push carries at least one mutation"))
 	}
 	now := s.now()
+	if len(muts) > s.quotas.q.MutationsPerPush {
+		// Refused before converting a single one of them.
+		return nil, s.quotas.admitPush("", len(muts), 0, now)
+	}
 	results := make([]change.Result, len(muts))
 	var accepted []change.Mutation
 	var positions []int
@@ -51,6 +52,17 @@ func (s *Service) Push(ctx context.Context, req *connect.Request[veiligv1.PushRe
 		}
 		accepted = append(accepted, sm)
 		positions = append(positions, i)
+	}
+	pushBytes := 0
+	for _, m := range accepted {
+		pushBytes += mutationBytes(m)
+	}
+	if err := s.quotas.admitPush(c.professional.ID+"\x00"+c.principal.DeviceID, len(muts), pushBytes, now); err != nil {
+		return nil, err
+	}
+	accepted, positions, err = s.householdQuota(ctx, c, accepted, positions, results, now)
+	if err != nil {
+		return nil, err
 	}
 	if len(accepted) > 0 {
 		stored, err := s.domain.Push(ctx, s.actor(ctx, c), accepted)
@@ -67,6 +79,55 @@ func (s *Service) Push(ctx context.Context, req *connect.Request[veiligv1.PushRe
 			Reason: veiligv1.RejectReason(r.Reason), Detail: r.Detail})
 	}
 	return connect.NewResponse(out), nil
+}
+
+// householdQuota rejects the edits that would take a household the caller may see past its
+// quota (Quotas.HouseholdBytes), filling their results, and returns the mutations left.
+// Households the caller may not see are left to the domain layer, which refuses them as it
+// always does: their size must not show in an answer.
+func (s *Service) householdQuota(ctx context.Context, c *caller, accepted []change.Mutation, positions []int,
+	results []change.Result, now time.Time) ([]change.Mutation, []int, error) {
+	growing := false
+	for _, m := range accepted {
+		growing = growing || mutationBytes(m) > 0
+	}
+	if !growing {
+		return accepted, positions, nil
+	}
+	visible, err := s.visibleVersions(ctx, c.professional.ID)
+	if err != nil {
+		return nil, nil, s.storeError(ctx, err, "household")
+	}
+	var mine []change.Mutation
+	var at []int
+	for j, m := range accepted {
+		if _, ok := visible[m.HouseholdID]; ok {
+			mine, at = append(mine, m), append(at, j)
+		}
+	}
+	over, err := s.quotas.overQuota(ctx, mine, now, s.store.HouseholdSize)
+	if err != nil {
+		return nil, nil, s.storeError(ctx, err, "household")
+	}
+	if len(over) == 0 {
+		return accepted, positions, nil
+	}
+	drop := make(map[int]bool, len(over))
+	for k, res := range over {
+		j := at[k]
+		results[positions[j]] = res
+		drop[j] = true
+	}
+	var keep []change.Mutation
+	var keepAt []int
+	for j, m := range accepted {
+		if !drop[j] {
+			keep, keepAt = append(keep, m), append(keepAt, positions[j])
+		}
+	}
+	zerolog.Ctx(ctx).Warn().Int("rejected", len(over)).Str("professional_id", c.professional.ID).
+		Msg("push edits rejected: household storage quota")
+	return keep, keepAt, nil
 }
 
 var validator = func() protovalidate.Validator {

@@ -2,8 +2,10 @@ package familylink
 
 import (
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -16,26 +18,35 @@ const FormTokenTTL = 2 * time.Hour
 // formTokenSkew tolerates clocks of several replicas disagreeing a little.
 const formTokenSkew = time.Minute
 
-// maxFormTokenLen bounds what verifyFormToken looks at: "<unix seconds>.<43 chars>" is far
-// shorter.
+// maxFormTokenLen bounds what verifyFormToken looks at: "<unix seconds>.<22 chars>.<43
+// chars>" is far shorter.
 const maxFormTokenLen = 128
 
-// formTokenMAC binds a form token to one link (its token hash) and its issue time, so that a
-// token from one link's page cannot answer another, and an old page cannot answer forever.
-// The form token is stateless (no session, no cookie), so any replica can check it.
-func formTokenMAC(secret []byte, tokenHash string, issued int64) []byte {
+// formTokenMAC binds a form token to one link (its token hash), its issue time and a random
+// nonce, so that a token from one link's page cannot answer another, an old page cannot
+// answer forever, and two pages of one link are never given the same token (each answers
+// once: a stranger loading the link must not get, and use up, the family's token). The
+// form token needs no session or cookie, so any replica can check it.
+func formTokenMAC(secret []byte, tokenHash string, issued int64, nonce string) []byte {
 	m := hmac.New(sha256.New, secret)
-	m.Write([]byte("veilig familylink form v1\x00"))
+	m.Write([]byte("veilig familylink form v2\x00"))
 	m.Write([]byte(tokenHash))
 	m.Write([]byte{0})
 	m.Write([]byte(strconv.FormatInt(issued, 10)))
+	m.Write([]byte{0})
+	m.Write([]byte(nonce))
 	return m.Sum(nil)
 }
 
-// newFormToken returns "<issued unix seconds>.<base64url HMAC>".
+// newFormToken returns "<issued unix seconds>.<base64url nonce>.<base64url HMAC>".
 func newFormToken(secret []byte, tokenHash string, now time.Time) string {
 	issued := now.Unix()
-	return strconv.FormatInt(issued, 10) + "." + base64.RawURLEncoding.EncodeToString(formTokenMAC(secret, tokenHash, issued))
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("familylink: no randomness: %v", err))
+	}
+	nonce := base64.RawURLEncoding.EncodeToString(b)
+	return strconv.FormatInt(issued, 10) + "." + nonce + "." + base64.RawURLEncoding.EncodeToString(formTokenMAC(secret, tokenHash, issued, nonce))
 }
 
 // verifyFormToken reports whether ft was issued by newFormToken for tokenHash within
@@ -44,8 +55,12 @@ func verifyFormToken(secret []byte, tokenHash, ft string, now time.Time) bool {
 	if len(ft) > maxFormTokenLen {
 		return false
 	}
-	ts, mac, ok := strings.Cut(ft, ".")
+	ts, rest, ok := strings.Cut(ft, ".")
 	if !ok || ts == "" || len(ts) > 12 || strings.TrimLeft(ts, "0123456789") != "" {
+		return false
+	}
+	nonce, mac, ok := strings.Cut(rest, ".")
+	if !ok || len(nonce) != 22 {
 		return false
 	}
 	issued, err := strconv.ParseInt(ts, 10, 64)
@@ -54,7 +69,7 @@ func verifyFormToken(secret []byte, tokenHash, ft string, now time.Time) bool {
 	}
 	// Comparing the encoded MAC (not decoding the posted one) leaves one spelling: base64
 	// decoders skip newlines and ignore stray low bits.
-	want := base64.RawURLEncoding.EncodeToString(formTokenMAC(secret, tokenHash, issued))
+	want := base64.RawURLEncoding.EncodeToString(formTokenMAC(secret, tokenHash, issued, nonce))
 	if !hmac.Equal([]byte(mac), []byte(want)) {
 		return false
 	}

@@ -44,7 +44,8 @@ type Config struct {
 	Secret []byte
 	// Log receives neutral events only; the zero Logger discards them.
 	Log zerolog.Logger
-	// MaxPINFailures is how many wrong PINs lock a link (default 5).
+	// MaxPINFailures is how many wrong PINs, over the link's life, lock it
+	// (DefaultMaxPINFailures).
 	MaxPINFailures int32
 	// PerLinkRate and PerAddressRate limit requests per link token and per client address
 	// (zero: DefaultPerLinkRate, DefaultPerAddressRate).
@@ -52,11 +53,18 @@ type Config struct {
 	// TrustProxy takes the client address from the last X-Forwarded-For hop. Set it only
 	// behind a proxy that appends that header; otherwise clients choose their own address.
 	TrustProxy bool
-	// AnswerFloor is the least time a recorded answer takes before its thank-you page is
-	// written, so that an answer that raises an alert (contact, duress) does not answer
-	// visibly later than "all is well". Zero means DefaultAnswerFloor, negative none.
+	// AnswerFloor is the least time an answer (recorded, or a wrong PIN) takes before its
+	// page is written, so that no answer path shows in the timing. Zero means
+	// DefaultAnswerFloor, negative none.
 	AnswerFloor time.Duration
+	// BlockAlert says when refused requests for one link raise an urgent alert: someone may
+	// be keeping the family out (zero: DefaultBlockAlert).
+	BlockAlert BlockAlert
 }
+
+// DefaultMaxPINFailures is Config.MaxPINFailures's default: a family may mistype a few
+// times; guessing a 4-digit PIN needs thousands.
+const DefaultMaxPINFailures = 5
 
 // DefaultAnswerFloor is Config.AnswerFloor's default: well above what raising an alert
 // adds on a healthy database, and short enough not to bother a family.
@@ -66,6 +74,11 @@ const DefaultAnswerFloor = 400 * time.Millisecond
 const (
 	// maxBodyBytes bounds a form post: ours is under 200 bytes.
 	maxBodyBytes = 4 << 10
+	// bodyTimeout bounds reading a form post: ours arrives in one packet, and a body
+	// trickled in a byte at a time must not hold a connection (issue 13, point 5).
+	bodyTimeout = 5 * time.Second
+	// formLedgerMax bounds the single-use ledger of answered form tokens.
+	formLedgerMax = 100_000
 	// maxPINLen bounds a PIN before it is stretched, so that a long one costs no more.
 	maxPINLen = 16
 	// writeTimeout bounds the store work of one answer. The work runs detached from the
@@ -82,16 +95,60 @@ const (
 	channel         = "family_link"
 )
 
-type handler struct {
-	cfg    Config
-	byLink *limiter
-	byAddr *limiter
+// Handler is the public page /c/<token>. Besides answering requests it owns the
+// goroutines that raise urgent alerts after an answer's page is decided; Wait waits for
+// them.
+type Handler struct {
+	cfg     Config
+	byLink  *limiter // keyed by link and client address: one address cannot use up another's
+	byAddr  *limiter
+	forms   *formLedger
+	blocked *blockWatch
+	pending pending
+}
+
+// pending counts running background work. Unlike sync.WaitGroup it may be waited on while
+// new work starts (requests keep coming while a test, or shutdown, waits).
+type pending struct {
+	mu   sync.Mutex
+	n    int
+	idle chan struct{} // closed when n drops to zero
+}
+
+func (p *pending) add() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.n == 0 {
+		p.idle = make(chan struct{})
+	}
+	p.n++
+}
+
+func (p *pending) done() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.n--
+	if p.n == 0 {
+		close(p.idle)
+	}
+}
+
+// wait returns a channel closed once no work is running.
+func (p *pending) wait() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.n == 0 {
+		c := make(chan struct{})
+		close(c)
+		return c
+	}
+	return p.idle
 }
 
 // New returns the handler of the public page /c/<token>. It panics when cfg lacks a Store
 // or a Secret of at least 32 bytes: that is a deployment mistake to fail on at start-up,
 // not a request error.
-func New(cfg Config) http.Handler {
+func New(cfg Config) *Handler {
 	if cfg.Store == nil {
 		panic("familylink: Config.Store is required")
 	}
@@ -103,7 +160,7 @@ func New(cfg Config) http.Handler {
 		cfg.Now = time.Now
 	}
 	if cfg.MaxPINFailures <= 0 {
-		cfg.MaxPINFailures = 5
+		cfg.MaxPINFailures = DefaultMaxPINFailures
 	}
 	if cfg.PerLinkRate.PerMinute <= 0 || cfg.PerLinkRate.Burst <= 0 {
 		cfg.PerLinkRate = DefaultPerLinkRate
@@ -114,10 +171,26 @@ func New(cfg Config) http.Handler {
 	if cfg.AnswerFloor == 0 {
 		cfg.AnswerFloor = DefaultAnswerFloor
 	}
-	return &handler{
-		cfg:    cfg,
-		byLink: newLimiter(cfg.PerLinkRate, limiterMaxEntries),
-		byAddr: newLimiter(cfg.PerAddressRate, limiterMaxEntries),
+	if cfg.BlockAlert.Refusals <= 0 || cfg.BlockAlert.Window <= 0 || cfg.BlockAlert.Every <= 0 {
+		cfg.BlockAlert = DefaultBlockAlert
+	}
+	return &Handler{
+		cfg:     cfg,
+		byLink:  newLimiter(cfg.PerLinkRate, limiterMaxEntries),
+		byAddr:  newLimiter(cfg.PerAddressRate, limiterMaxEntries),
+		forms:   newFormLedger(formLedgerMax),
+		blocked: newBlockWatch(cfg.BlockAlert, limiterMaxEntries),
+	}
+}
+
+// Wait waits until the alerts that answers have started are raised (each is bounded by
+// writeTimeout), or ctx ends. Call it at shutdown, after the server stopped serving.
+func (h *Handler) Wait(ctx context.Context) error {
+	select {
+	case <-h.pending.wait():
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("familylink: alerts still pending: %w", ctx.Err())
 	}
 }
 
@@ -147,7 +220,7 @@ type request struct {
 }
 
 // ServeHTTP answers /c/<token>: the form on GET, the answer on POST.
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := &request{w: w, r: r, start: time.Now(), now: h.cfg.Now(), nonce: newNonce(),
 		lang: chooseLang(queryLang(r), r.Header.Get("Accept-Language"))}
 	switch r.Method {
@@ -158,19 +231,36 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Rate limits come before anything else, the database included, so that refusing a
-	// guesser costs a map lookup.
-	if !h.byAddr.allow(clientAddress(r, h.cfg.TrustProxy), q.now) {
-		h.message(q, http.StatusTooManyRequests, texts[q.lang].Later)
-		return
+	// guesser costs a map lookup. The per-link bucket is keyed by link and address, so a
+	// stranger who knows the link uses up only their own (issue 13, point 2).
+	addr := clientAddress(r, h.cfg.TrustProxy)
+	token, wellFormed := tokenFromPath(r.URL.Path)
+	if wellFormed {
+		q.tokenHash = HashToken(token)
 	}
-	token, ok := tokenFromPath(r.URL.Path)
-	if !ok {
+	allowed := h.byAddr.allow(addr, q.now)
+	if allowed && wellFormed {
+		allowed = h.byLink.allow(q.tokenHash+"\x00"+addr, q.now)
+	}
+	if !allowed {
+		if !wellFormed {
+			h.message(q, http.StatusTooManyRequests, texts[q.lang].Later)
+			return
+		}
+		if h.blocked.refused(q.tokenHash, q.now) {
+			h.alertBlocked(q)
+		}
+		// A post that carries a fresh form token of this link answers anyway: the form came
+		// from a request that was let through, and the token answers once, so this lets
+		// through at most one post per allowed page while the family's answer is never the
+		// one refused.
+		if r.Method != http.MethodPost || !h.formPass(q) {
+			h.message(q, http.StatusTooManyRequests, texts[q.lang].Later)
+			return
+		}
+	}
+	if !wellFormed {
 		h.gone(q)
-		return
-	}
-	q.tokenHash = HashToken(token)
-	if !h.byLink.allow(q.tokenHash, q.now) {
-		h.message(q, http.StatusTooManyRequests, texts[q.lang].Later)
 		return
 	}
 	if r.Method == http.MethodPost {
@@ -200,8 +290,11 @@ func queryLang(r *http.Request) string {
 }
 
 // usableLink returns the link of q.tokenHash if it may be answered now, else nil: unknown,
-// expired, revoked and locked links are all "no link", so they all get one answer.
-func (h *handler) usableLink(ctx context.Context, q *request) (*store.Link, error) {
+// expired and revoked links are all "no link", so they all get one answer. A locked link is
+// answered as if it were not locked (issue 13, point 3): the lock must not show to the
+// person at the screen, and its duress PIN must keep working; record decides what a locked
+// link's answers mean.
+func (h *Handler) usableLink(ctx context.Context, q *request) (*store.Link, error) {
 	link, err := h.cfg.Store.LinkGetByTokenHash(ctx, q.tokenHash)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
@@ -209,22 +302,101 @@ func (h *handler) usableLink(ctx context.Context, q *request) (*store.Link, erro
 	if err != nil {
 		return nil, err
 	}
-	if !link.Usable(q.now) {
+	if link.RevokedAt != nil || !q.now.Before(link.ExpiresAt) {
 		return nil, nil
 	}
 	return link, nil
 }
 
+// readForm parses a post's form, bounded in size and in time.
+func (h *Handler) readForm(q *request) error {
+	if q.r.PostForm != nil {
+		return nil
+	}
+	// Not every ResponseWriter supports deadlines (httptest's does not); the server's own
+	// read timeout bounds those.
+	_ = http.NewResponseController(q.w).SetReadDeadline(time.Now().Add(bodyTimeout))
+	q.r.Body = http.MaxBytesReader(q.w, q.r.Body, maxBodyBytes)
+	if err := q.r.ParseForm(); err != nil {
+		return fmt.Errorf("read form: %w", err)
+	}
+	return nil
+}
+
+// formPass reports whether a rate-limited post carries a valid, unanswered form token of its
+// link. It costs a bounded read and an HMAC, no database.
+func (h *Handler) formPass(q *request) bool {
+	if crossSite(q.r, h.cfg.TrustProxy) || h.readForm(q) != nil {
+		return false
+	}
+	ft := q.r.PostForm.Get("ft")
+	return verifyFormToken(h.cfg.Secret, q.tokenHash, ft, q.now) && !h.forms.seen(ft)
+}
+
+// alertBlocked raises, off the request, an urgent alert for the link of q.tokenHash, if it is
+// a link: its requests are refused again and again, so someone may be keeping the family
+// out. One lookup per alert (blockWatch bounds them), never on the refused request's time.
+func (h *Handler) alertBlocked(q *request) {
+	tokenHash, now := q.tokenHash, q.now
+	h.background(func(ctx context.Context) {
+		link, err := h.cfg.Store.LinkGetByTokenHash(ctx, tokenHash)
+		if errors.Is(err, store.ErrNotFound) {
+			return
+		}
+		if err != nil {
+			h.logError("load blocked link", err, nil, tokenHash)
+			return
+		}
+		key := "blocked:" + link.ID + ":" + strconv.FormatInt(now.Truncate(h.cfg.BlockAlert.Every).Unix(), 10)
+		if h.raise(ctx, link, key, now) {
+			h.cfg.Log.Warn().Str("link_id", link.ID).Msg("family link blocked by refused requests")
+		}
+	})
+}
+
+// background runs fn detached from any request, bounded by writeTimeout, owned by h (Wait).
+func (h *Handler) background(fn func(ctx context.Context)) {
+	h.pending.add()
+	go func() {
+		defer h.pending.done()
+		ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+		defer cancel()
+		fn(ctx)
+	}()
+}
+
+// raise raises an urgent alert for link under key, retrying a failed write until ctx ends:
+// the answer that asked for it has been recorded and its page is on its way. It reports
+// whether this call raised it.
+func (h *Handler) raise(ctx context.Context, link *store.Link, key string, now time.Time) bool {
+	for delay := 50 * time.Millisecond; ; delay *= 2 {
+		_, raised, err := reminders.RaiseUrgent(ctx, h.cfg.Store, reminders.UrgentParams{HouseholdID: link.HouseholdID,
+			ScheduleID: link.ScheduleID, Key: key, Now: now})
+		if err == nil {
+			return raised
+		}
+		if ctx.Err() != nil {
+			h.logError("raise urgent alert", err, link, "")
+			return false
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+		}
+	}
+}
+
 // post handles an answer.
-func (h *handler) post(q *request) {
+func (h *Handler) post(q *request) {
 	r := q.r
 	if crossSite(r, h.cfg.TrustProxy) {
 		h.cfg.Log.Info().Msg("family link cross-site post refused")
 		h.message(q, http.StatusForbidden, texts[q.lang].Gone)
 		return
 	}
-	r.Body = http.MaxBytesReader(q.w, r.Body, maxBodyBytes)
-	if err := r.ParseForm(); err != nil {
+	if err := h.readForm(q); err != nil {
 		status := http.StatusBadRequest
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -236,7 +408,10 @@ func (h *handler) post(q *request) {
 	if l := exactLang(r.PostForm.Get("lang")); l != "" {
 		q.lang = l
 	}
-	formOK := verifyFormToken(h.cfg.Secret, q.tokenHash, r.PostForm.Get("ft"), q.now)
+	// A form token answers once, whatever the answer (issue 13, point 6); a refused one
+	// gets a fresh form.
+	ft := r.PostForm.Get("ft")
+	formOK := verifyFormToken(h.cfg.Secret, q.tokenHash, ft, q.now) && h.forms.use(ft, q.now)
 	link, err := h.usableLink(r.Context(), q)
 	if err != nil {
 		h.failed(q, "load link", err, nil)
@@ -267,6 +442,13 @@ func (h *handler) post(q *request) {
 		return
 	}
 	h.record(ctx, q, link, answer, duress)
+}
+
+// floor waits until the answer floor has passed since the request began.
+func (h *Handler) floor(q *request) {
+	if h.cfg.AnswerFloor > 0 {
+		wait(q.r.Context(), q.start.Add(h.cfg.AnswerFloor))
+	}
 }
 
 // crossSite reports whether a post shows that it comes from another site. Sec-Fetch-Site is
@@ -339,69 +521,76 @@ func checkPINs(link *store.Link, pin string) (duress, ok bool) {
 	return false, false
 }
 
-// wrongPIN counts a wrong PIN. At the limit the link locks and the care team gets an urgent
-// alert: someone may be trying to answer for the family. The alert is keyed per link, so
-// concurrent last guesses raise it once.
-func (h *handler) wrongPIN(ctx context.Context, q *request, link *store.Link) {
+// wrongPIN counts a wrong PIN. Failures count over the link's life, and an answer in between
+// does not reset them (issue 13, point 3), so guessing cannot be spread around correct
+// answers. At the limit the link locks and the care team gets an urgent alert: someone may be
+// trying to answer for the family. The lock does not show: the page stays the same (see
+// record). The alert is keyed per link, so concurrent last guesses raise it once.
+//
+// Timing: like an answer, a wrong PIN does one write before the floor, and the alert is
+// raised off the request, so the three paths take the same time (BenchmarkAnswerPaths).
+func (h *Handler) wrongPIN(ctx context.Context, q *request, link *store.Link) {
 	updated, err := h.cfg.Store.LinkPINFailed(ctx, store.LinkPINFailedParams{ID: link.ID, Limit: h.cfg.MaxPINFailures, Now: q.now})
 	if err != nil {
 		h.failed(q, "count wrong PIN", err, link)
 		return
 	}
-	if updated.LockedAt == nil {
-		h.cfg.Log.Info().Str("link_id", link.ID).Msg("family link PIN wrong")
-		h.form(q, http.StatusOK, link, texts[q.lang].WrongPIN)
-		return
+	h.cfg.Log.Info().Str("link_id", link.ID).Msg("family link PIN wrong")
+	if updated.LockedAt != nil && link.LockedAt == nil {
+		now := q.now
+		h.background(func(ctx context.Context) {
+			if h.raise(ctx, updated, "locked:"+link.ID, now) {
+				h.cfg.Log.Warn().Str("link_id", link.ID).Msg("family link PIN locked")
+			}
+		})
 	}
-	_, raised, err := reminders.RaiseUrgent(ctx, h.cfg.Store, reminders.UrgentParams{HouseholdID: link.HouseholdID,
-		ScheduleID: link.ScheduleID, Key: "locked:" + link.ID, Now: q.now})
-	if err != nil {
-		h.failed(q, "raise alert for locked link", err, link)
-		return
-	}
-	if raised {
-		h.cfg.Log.Warn().Str("link_id", link.ID).Msg("family link PIN locked")
-	}
-	h.gone(q)
+	h.floor(q)
+	h.form(q, http.StatusOK, link, texts[q.lang].WrongPIN)
 }
 
 // record stores an answer and writes the thank-you page. The page does not depend on the
-// answer: every branch below ends in the same bytes (apart from the nonce), and the floor
-// evens out the time the alert takes.
-func (h *handler) record(ctx context.Context, q *request, link *store.Link, answer string, duress bool) {
+// answer: every branch below ends in the same bytes (apart from the nonce). Every branch does
+// the same work before the floor, one check-in write; the urgent alert of contact and
+// duress, and the bookkeeping of the link's last use, run after it off the request, so that
+// the time to the page tells nothing even under load (issue 13, point 4).
+//
+// On a locked link the page is the same too, and the duress PIN and "contact me" raise
+// their alerts as ever. "All is well" cannot be trusted from a locked link (someone guessed
+// PINs, and may have found one), so it is recorded as concerns under the lock's alert key:
+// the care team, already alerted by the lock, gets no second alert, and the household is
+// not taken as safe.
+func (h *Handler) record(ctx context.Context, q *request, link *store.Link, answer string, duress bool) {
 	checkInID := uuid.NewString()
-	outcome, urgent := outcomeSafe, false
+	outcome, urgent, key := outcomeSafe, false, checkInID
 	switch {
 	case duress:
 		outcome, urgent = outcomeUnsafe, true
 	case answer == "contact":
 		outcome, urgent = outcomeConcerns, true
-	}
-	var errs []error
-	if urgent {
-		// The alert first: if anything fails after it, the care team still hears.
-		if _, _, err := reminders.RaiseUrgent(ctx, h.cfg.Store, reminders.UrgentParams{HouseholdID: link.HouseholdID,
-			ScheduleID: link.ScheduleID, Key: checkInID, Now: q.now}); err != nil {
-			errs = append(errs, fmt.Errorf("raise alert: %w", err))
-		}
+	case link.LockedAt != nil:
+		outcome, urgent, key = outcomeConcerns, true, "locked:"+link.ID
 	}
 	if _, err := h.cfg.Store.CheckInAppend(ctx, change.CheckIn{ID: checkInID, HouseholdID: link.HouseholdID,
 		ScheduleID: link.ScheduleID, Channel: channel, Outcome: outcome, RecordedAt: q.now}); err != nil {
-		errs = append(errs, fmt.Errorf("append check-in: %w", err))
-	}
-	if err := errors.Join(errs...); err != nil {
-		h.failed(q, "record answer", err, link)
+		if urgent {
+			// The care team must hear even when the check-in could not be written.
+			h.background(func(ctx context.Context) { h.raise(ctx, link, key, q.now) })
+		}
+		h.failed(q, "record answer", fmt.Errorf("append check-in: %w", err), link)
 		return
 	}
-	if err := h.cfg.Store.LinkUsed(ctx, link.ID, q.now); err != nil {
-		// The answer is recorded; only the wrong-PIN count was not reset. The family must
-		// not be told otherwise, nor answer twice.
-		h.logError("record link use", err, link, q.tokenHash)
-	}
+	now := q.now
+	h.background(func(ctx context.Context) {
+		if urgent {
+			h.raise(ctx, link, key, now)
+		}
+		if err := h.cfg.Store.LinkUsed(ctx, link.ID, now); err != nil {
+			// The answer is recorded; only "last used" is not.
+			h.logError("record link use", err, link, "")
+		}
+	})
 	h.cfg.Log.Info().Str("link_id", link.ID).Msg("family link answered")
-	if h.cfg.AnswerFloor > 0 {
-		wait(q.r.Context(), q.start.Add(h.cfg.AnswerFloor))
-	}
+	h.floor(q)
 	h.write(q, http.StatusOK, page{Kind: kindThanks})
 }
 
@@ -420,29 +609,29 @@ func wait(ctx context.Context, deadline time.Time) {
 }
 
 // form writes the form page with a fresh form token.
-func (h *handler) form(q *request, status int, link *store.Link, notice string) {
+func (h *Handler) form(q *request, status int, link *store.Link, notice string) {
 	h.write(q, status, page{Kind: kindForm, Notice: notice, FormToken: newFormToken(h.cfg.Secret, q.tokenHash, q.now),
 		PIN: link.PINHash != "" || link.DuressPINHash != ""})
 }
 
 // gone writes the one page for every link that cannot be answered, with one status.
-func (h *handler) gone(q *request) {
+func (h *Handler) gone(q *request) {
 	h.message(q, http.StatusNotFound, texts[q.lang].Gone)
 }
 
-func (h *handler) message(q *request, status int, text string) {
+func (h *Handler) message(q *request, status int, text string) {
 	h.write(q, status, page{Kind: kindMessage, Notice: text})
 }
 
 // failed logs a store error without personal data and writes a neutral error page.
-func (h *handler) failed(q *request, op string, err error, link *store.Link) {
+func (h *Handler) failed(q *request, op string, err error, link *store.Link) {
 	h.logError(op, err, link, q.tokenHash)
 	h.message(q, http.StatusInternalServerError, texts[q.lang].Failed)
 }
 
 // logError logs err with the household id and token hash cut out: store errors name the
 // household they were about, and a log line must not.
-func (h *handler) logError(op string, err error, link *store.Link, tokenHash string) {
+func (h *Handler) logError(op string, err error, link *store.Link, tokenHash string) {
 	msg := err.Error()
 	if tokenHash != "" {
 		msg = strings.ReplaceAll(msg, tokenHash, "[token hash]")
@@ -462,7 +651,7 @@ func (h *handler) logError(op string, err error, link *store.Link, tokenHash str
 const fallbackPage = "<!doctype html><html lang=\"nl\"><meta charset=\"utf-8\"><title>Bericht</title><p>Er ging iets mis.</p></html>\n"
 
 // write renders p and writes it with the headers every response carries.
-func (h *handler) write(q *request, status int, p page) {
+func (h *Handler) write(q *request, status int, p page) {
 	p.Lang, p.Nonce = q.lang, q.nonce
 	body, err := render(p)
 	if err != nil {

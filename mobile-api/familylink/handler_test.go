@@ -127,9 +127,6 @@ func TestUnusableLinksLookAlike(t *testing.T) {
 	revoked, revokedID := e.link(linkOpts{})
 	_, err := e.st.LinkRevoke(ctx, store.LinkRevokeParams{ID: revokedID, HouseholdID: "h1", Now: t0})
 	must(t, err)
-	locked, lockedID := e.link(linkOpts{pin: "1234"})
-	_, err = e.st.LinkPINFailed(ctx, store.LinkPINFailedParams{ID: lockedID, Limit: 1, Now: t0})
-	must(t, err)
 	e.clock.Add(2 * time.Minute)
 	random, _ := NewToken()
 	off := []byte(real)
@@ -152,7 +149,6 @@ func TestUnusableLinksLookAlike(t *testing.T) {
 		{"one character off", "/c/" + string(off), true},
 		{"expired", "/c/" + expired, true},
 		{"revoked", "/c/" + revoked, true},
-		{"locked", "/c/" + locked, true},
 		{"very long", "/c/" + strings.Repeat("A", 10_000), false},
 		{"SQL", "/c/" + url.PathEscape("' OR 1=1 --"), false},
 		{"SQL token-length", "/c/" + url.PathEscape("'OR'1'='1'--"+strings.Repeat("a", 31)), false},
@@ -234,15 +230,16 @@ func TestRateLimits(t *testing.T) {
 			t.Errorf("a minute later: status %d", w.Code)
 		}
 	})
-	t.Run("per link", func(t *testing.T) {
+	t.Run("per link and address", func(t *testing.T) {
 		token, _ := e.link(linkOpts{})
+		const stranger = "203.0.113.7:1"
 		for i := range DefaultPerLinkRate.Burst {
-			if w := e.do(req{target: "/c/" + token, addr: fmt.Sprintf("203.0.113.%d:1", i+1)}); w.Code != http.StatusOK {
+			if w := e.do(req{target: "/c/" + token, addr: stranger}); w.Code != http.StatusOK {
 				t.Fatalf("request %d: status %d", i, w.Code)
 			}
 		}
 		before := e.st.lookups.Load()
-		w := e.do(req{method: http.MethodPost, target: "/c/" + token, addr: "203.0.113.99:1",
+		w := e.do(req{method: http.MethodPost, target: "/c/" + token, addr: stranger,
 			form: url.Values{"answer": {"ok"}}})
 		if w.Code != http.StatusTooManyRequests {
 			t.Fatalf("after the burst: status %d, want 429", w.Code)
@@ -252,6 +249,10 @@ func TestRateLimits(t *testing.T) {
 		}
 		if outs := checkIns(t, e, "h1"); len(outs) != 0 {
 			t.Errorf("check-ins %v", outs)
+		}
+		// The family, elsewhere, is not kept out by the stranger's refusals (issue 13.2).
+		if w := e.do(req{target: "/c/" + token, addr: "198.51.100.20:1"}); w.Code != http.StatusOK {
+			t.Errorf("the family after the stranger's burst: status %d", w.Code)
 		}
 	})
 	t.Run("proxy", func(t *testing.T) {
@@ -335,7 +336,8 @@ func TestPagesInEveryLanguage(t *testing.T) {
 					strings.Contains(body, "@import") || strings.Contains(body, "<script") {
 					t.Errorf("%s page refers to something outside", kind)
 				}
-				low := strings.ToLower(body)
+				// The form token and the nonce are random: a word inside them is chance.
+				low := strings.ToLower(nonceAttr.ReplaceAllString(ftPattern.ReplaceAllString(body, ""), ""))
 				for _, word := range []string{"veilig", "safe", "safety", "violence", "geweld", "abuse", "mishandeling",
 					"familie", "household", "huishouden", "hh-", "p-lead", "team", "org"} {
 					if strings.Contains(low, word) {
@@ -441,42 +443,70 @@ func TestWrongPINLocks(t *testing.T) {
 			}
 			continue
 		}
-		if w.Code != http.StatusNotFound || !strings.Contains(w.Body.String(), texts["nl"].Gone) {
-			t.Fatalf("fifth wrong PIN: status %d", w.Code)
+		// The fifth locks the link, and the page does not show it (issue 13.3).
+		if w.Code != http.StatusOK || normalized(t, w) != wrongPage {
+			t.Fatalf("fifth wrong PIN: status %d, page differs", w.Code)
 		}
 	}
 	list := alerts(t, e, "h2")
 	if len(list) != 1 {
 		t.Fatalf("%d alerts, want 1", len(list))
 	}
-	// Once locked, the link is gone, for the right PIN and the duress PIN too.
-	if w := e.do(req{target: "/c/" + token}); w.Code != http.StatusNotFound {
-		t.Errorf("GET a locked link: %d", w.Code)
-	}
-	post := e.do(req{method: http.MethodPost, target: "/c/" + token, form: url.Values{"answer": {"ok"}, "pin": {"1234"},
-		"ft": {newFormToken(testSecret, HashToken(token), e.clock.Now())}}})
-	if post.Code != http.StatusNotFound {
-		t.Errorf("POST to a locked link: %d", post.Code)
-	}
-	if outs := checkIns(t, e, "h2"); len(outs) != 0 {
-		t.Errorf("check-ins %v", outs)
-	}
-	if n := len(alerts(t, e, "h2")); n != 1 {
-		t.Errorf("%d alerts after more tries", n)
-	}
 	l, err := e.st.LinkGetByTokenHash(context.Background(), HashToken(token))
 	must(t, err)
 	if l.ID != id || l.LockedAt == nil || l.FailedPINs != 5 {
 		t.Errorf("link: locked %v, %d failures", l.LockedAt, l.FailedPINs)
 	}
-	// A correct PIN resets the count.
-	tok2, id2 := e.link(linkOpts{household: "h3", pin: "1234"})
-	e.answer(tok2, "ok", "0000", nil)
-	e.answer(tok2, "ok", "1234", nil)
-	l, err = e.st.LinkGetByTokenHash(context.Background(), HashToken(tok2))
+	// Once locked, the link looks the same: the form, the wrong-PIN page, the thank-you page.
+	if w := e.do(req{target: "/c/" + token}); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `name="pin"`) {
+		t.Errorf("GET a locked link: %d", w.Code)
+	}
+	if w := e.answer(token, "ok", "0007", nil); w.Code != http.StatusOK || normalized(t, w) != wrongPage {
+		t.Errorf("wrong PIN on a locked link: %d, page differs", w.Code)
+	}
+	okPage := e.answer(token, "ok", "1234", nil)
+	duressPage := e.answer(token, "ok", "9999", nil)
+	if okPage.Code != http.StatusOK || duressPage.Code != http.StatusOK || normalized(t, okPage) != normalized(t, duressPage) ||
+		!strings.Contains(okPage.Body.String(), texts["nl"].Thanks) {
+		t.Errorf("locked link: right PIN %d, duress %d, pages differ or are no thank-you page", okPage.Code, duressPage.Code)
+	}
+	// The duress PIN still raises its urgent alert; "all is well" from a locked link is not
+	// taken as safe, and adds no alert beside the lock's.
+	if outs := checkInsSorted(t, e, "h2"); !slices.Equal(outs, []string{"concerns", "unsafe"}) {
+		t.Errorf("check-ins on the locked link %v, want concerns and unsafe", outs)
+	}
+	if n := len(alerts(t, e, "h2")); n != 2 {
+		t.Errorf("%d alerts, want the lock's and the duress answer's", n)
+	}
+}
+
+func checkInsSorted(t *testing.T, e *env, household string) []string {
+	t.Helper()
+	out := checkIns(t, e, household)
+	slices.Sort(out)
+	return out
+}
+
+// Wrong PINs count whatever answers come in between (issue 13.3: 3 × 4 wrong PINs with a
+// right one between each never locked).
+func TestWrongPINsCountAcrossRightAnswers(t *testing.T) {
+	e := newEnv(t, nil)
+	token, _ := e.link(linkOpts{household: "h3", pin: "1234"})
+	for round := range 3 {
+		for i := range 4 {
+			e.answer(token, "ok", fmt.Sprintf("%d%03d", 5+round, i), nil)
+		}
+		if w := e.answer(token, "ok", "1234", nil); w.Code != http.StatusOK {
+			t.Fatalf("round %d: right PIN: status %d", round, w.Code)
+		}
+	}
+	l, err := e.st.LinkGetByTokenHash(context.Background(), HashToken(token))
 	must(t, err)
-	if l.ID != id2 || l.FailedPINs != 0 || l.LastUsedAt == nil {
-		t.Errorf("after a right PIN: %d failures, used %v", l.FailedPINs, l.LastUsedAt)
+	if l.LockedAt == nil || l.FailedPINs != 12 || l.LastUsedAt == nil {
+		t.Errorf("after 12 wrong PINs between right ones: locked %v, %d failures, used %v", l.LockedAt, l.FailedPINs, l.LastUsedAt)
+	}
+	if n := len(alerts(t, e, "h3")); n != 1 {
+		t.Errorf("%d alerts, want 1", n)
 	}
 }
 
@@ -538,13 +568,17 @@ func TestForgedPostsRefused(t *testing.T) {
 		t.Fatalf("no fresh form:\n%s", w.Body)
 	}
 	// Our own posts: same origin, Origin "null" (what no-referrer makes of it), or no header.
-	for _, h := range []map[string]string{
+	for i, h := range []map[string]string{
 		{"Sec-Fetch-Site": "same-origin", "Origin": "null"},
 		{"Origin": "null"},
 		{"Origin": "http://veilig.test"},
 		nil,
 	} {
-		w := e.do(req{method: http.MethodPost, target: "/c/" + token, form: url.Values{"answer": {"ok"}, "ft": {ft[1]}}, headers: h})
+		f := ft[1]
+		if i > 0 {
+			f = e.formToken(token)
+		}
+		w := e.do(req{method: http.MethodPost, target: "/c/" + token, form: url.Values{"answer": {"ok"}, "ft": {f}}, headers: h})
 		if w.Code != http.StatusOK {
 			t.Errorf("headers %v: status %d", h, w.Code)
 		}
@@ -720,13 +754,16 @@ func TestNewRefusesBadConfig(t *testing.T) {
 func TestConcurrentWrongPINsRaiseOneAlert(t *testing.T) {
 	e := newEnv(t, nil)
 	token, _ := e.link(linkOpts{household: "h2", pin: "1234"})
-	ft := e.formToken(token)
 	var wg sync.WaitGroup
 	codes := make([]int, 8)
+	fts := make([]string, len(codes))
+	for i := range fts {
+		fts[i] = e.formToken(token)
+	}
 	for i := range codes {
 		wg.Go(func() {
 			w := e.do(req{method: http.MethodPost, target: "/c/" + token,
-				form: url.Values{"ft": {ft}, "answer": {"ok"}, "pin": {fmt.Sprint(5000 + i)}}})
+				form: url.Values{"ft": {fts[i]}, "answer": {"ok"}, "pin": {fmt.Sprint(5000 + i)}}})
 			codes[i] = w.Code
 		})
 	}
@@ -734,8 +771,10 @@ func TestConcurrentWrongPINsRaiseOneAlert(t *testing.T) {
 	if n := len(alerts(t, e, "h2")); n != 1 {
 		t.Errorf("%d alerts, want 1 (statuses %v)", n, codes)
 	}
-	if w := e.do(req{target: "/c/" + token}); w.Code != http.StatusNotFound {
-		t.Errorf("not locked: %d", w.Code)
+	l, err := e.st.LinkGetByTokenHash(context.Background(), HashToken(token))
+	must(t, err)
+	if l.LockedAt == nil {
+		t.Errorf("not locked (statuses %v)", codes)
 	}
 }
 
@@ -751,5 +790,79 @@ func TestAnswerFloor(t *testing.T) {
 		if took := time.Since(start); w.Code != http.StatusOK || took < floor {
 			t.Errorf("PIN %s: status %d in %v, want at least %v", pin, w.Code, took, floor)
 		}
+	}
+}
+
+var nonceAttr = regexp.MustCompile(`nonce="[^"]*"`)
+
+// Issue 13, point 6: a form token answers once. Replaying it records nothing and offers a
+// fresh form, so the family can still answer.
+func TestFormTokenAnswersOnce(t *testing.T) {
+	e := newEnv(t, nil)
+	token, _ := e.link(linkOpts{})
+	ft := e.formToken(token)
+	post := func() *httptest.ResponseRecorder {
+		return e.do(req{method: http.MethodPost, target: "/c/" + token, form: url.Values{"answer": {"ok"}, "ft": {ft}},
+			headers: map[string]string{"Sec-Fetch-Site": "same-origin"}})
+	}
+	if w := post(); w.Code != http.StatusOK {
+		t.Fatalf("first answer: status %d", w.Code)
+	}
+	for i := range 14 {
+		w := post()
+		if w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), texts["nl"].Retry) || ftPattern.FindString(w.Body.String()) == "" {
+			t.Fatalf("replay %d: status %d, want 403 with a fresh form", i+1, w.Code)
+		}
+	}
+	if outs := checkIns(t, e, "h1"); len(outs) != 1 {
+		t.Errorf("check-ins %v, want 1", outs)
+	}
+	// Two pages of one link, loaded in the same second, never share a token.
+	if a, b := e.formToken(token), e.formToken(token); a == b {
+		t.Error("two pages got the same form token")
+	}
+}
+
+// Issue 13, point 2: a stranger who knows the link and floods it from the family's own
+// address (one home network) does not keep the family's answer out, and the sustained
+// refusals raise one urgent alert to the care team.
+func TestStrangerCannotKeepFamilyOut(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.PerLinkRate, c.PerAddressRate = DefaultPerLinkRate, DefaultPerAddressRate })
+	token, _ := e.link(linkOpts{schedule: "s1"})
+	const home = "192.0.2.44:5000"
+	ft := e.formToken(token) // the family opened the page before the flood
+	refused := 0
+	for range 2 * DefaultBlockAlert.Refusals {
+		// One request every 6 s, the pace of the report: slow enough for any global limit.
+		e.clock.Add(6 * time.Second)
+		for range 2 {
+			if w := e.do(req{target: "/c/" + token, addr: home}); w.Code == http.StatusTooManyRequests {
+				refused++
+			}
+		}
+	}
+	if refused < DefaultBlockAlert.Refusals {
+		t.Fatalf("the flood was refused %d times; the test needs at least %d", refused, DefaultBlockAlert.Refusals)
+	}
+	// The family's own answer gets through the limited address, and counts.
+	w := e.do(req{method: http.MethodPost, target: "/c/" + token, addr: home, form: url.Values{"answer": {"ok"}, "ft": {ft}},
+		headers: map[string]string{"Sec-Fetch-Site": "same-origin"}})
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), texts["nl"].Thanks) {
+		t.Fatalf("the family's answer under the flood: status %d", w.Code)
+	}
+	if outs := checkIns(t, e, "h1"); !slices.Equal(outs, []string{"safe"}) {
+		t.Errorf("check-ins %v, want the family's safe", outs)
+	}
+	// A replay of the same token is refused: the way through is one post per served page.
+	w = e.do(req{method: http.MethodPost, target: "/c/" + token, addr: home, form: url.Values{"answer": {"ok"}, "ft": {ft}},
+		headers: map[string]string{"Sec-Fetch-Site": "same-origin"}})
+	if w.Code != http.StatusTooManyRequests {
+		t.Errorf("replayed token under the flood: status %d, want 429", w.Code)
+	}
+	if list := alerts(t, e, "h1"); len(list) != 1 {
+		t.Errorf("%d alerts for the blocked link, want 1", len(list))
+	}
+	if !strings.Contains(e.log.String(), "family link blocked by refused requests") || strings.Contains(e.log.String(), token) {
+		t.Error("the block is not logged, or the log holds the token")
 	}
 }

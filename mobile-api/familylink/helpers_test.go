@@ -66,7 +66,7 @@ type env struct {
 	t     testing.TB
 	st    *countingStore
 	clock *clock
-	h     http.Handler
+	h     *Handler
 	log   *syncBuffer
 }
 
@@ -180,6 +180,8 @@ func (e *env) do(q req) *httptest.ResponseRecorder {
 	}
 	w := httptest.NewRecorder()
 	e.h.ServeHTTP(w, r)
+	// Alerts are raised off the request; tests look at them as soon as a request is done.
+	must(e.t, e.h.Wait(context.Background()))
 	return w
 }
 

@@ -41,6 +41,8 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	sf.register(fs)
 	var lf linkFlags
 	lf.register(fs)
+	var limits limitFlags
+	limits.register(fs)
 	var issuers issuerList
 	if v := os.Getenv("VEILIG_ISSUERS"); v != "" {
 		if err := issuers.Set(v); err != nil {
@@ -66,6 +68,9 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 		return err
 	}
 	if err := checkStreamLimits(*streamsPerProfessional, *streamsPerDevice); err != nil {
+		return err
+	}
+	if err := limits.check(); err != nil {
 		return err
 	}
 	devOn, why, err := auth.DevIssuerWanted(*devIssuer, auth.Deployment{Issuers: len(issuers), EmbeddedDatabase: c.embedded(), ListenAddr: *addr})
@@ -113,15 +118,15 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 		return err
 	}
 
-	srv := server.New(server.Config{
+	srv := server.New(limits.serverConfig(server.Config{
 		Addr:            *addr,
 		TLSCertFile:     *tlsCert,
 		TLSKeyFile:      *tlsKey,
 		Logger:          log,
 		ShutdownTimeout: *shutdown,
-	}, app.Services(app.Config{Store: st, Verifier: verifier, MaxRequestBytes: *maxBytes, Logger: log,
+	}), app.Services(limits.appConfig(app.Config{Store: st, Verifier: verifier, MaxRequestBytes: *maxBytes, Logger: log,
 		PublicURL: lf.publicURL, LinkSecret: linkSecret, TrustProxy: lf.trustProxy == "on",
-		StreamsPerProfessional: *streamsPerProfessional, StreamsPerDevice: *streamsPerDevice}))
+		StreamsPerProfessional: *streamsPerProfessional, StreamsPerDevice: *streamsPerDevice})))
 	engine := "postgres"
 	if c.embedded() {
 		engine = "sqlite"

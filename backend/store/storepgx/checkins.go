@@ -42,5 +42,5 @@ func (e executor) CheckInListByHousehold(ctx context.Context, householdID string
 
 func (e executor) CheckInListChanged(ctx context.Context, p store.ChangedParams) ([]*change.CheckIn, error) {
 	return store.All(res, "pull check-ins of "+p.HouseholdID, checkIn)(q.CheckInListChanged(ctx, e.db,
-		dbsqlc.CheckInListChangedParams{HouseholdID: p.HouseholdID, After: p.After}))
+		dbsqlc.CheckInListChangedParams{HouseholdID: p.HouseholdID, After: p.After, UpTo: p.UpTo}))
 }

@@ -38,7 +38,7 @@ func (e executor) ScheduleListByHousehold(ctx context.Context, householdID strin
 
 func (e executor) ScheduleListChanged(ctx context.Context, p store.ChangedParams) ([]*store.Schedule, error) {
 	return store.All(res, "pull schedules of "+p.HouseholdID, schedule)(q.ScheduleListChanged(ctx, e.db,
-		dbsqlc.ScheduleListChangedParams{HouseholdID: p.HouseholdID, After: p.After}))
+		dbsqlc.ScheduleListChangedParams{HouseholdID: p.HouseholdID, After: p.After, UpTo: p.UpTo}))
 }
 
 func (e executor) ScheduleClaimDue(ctx context.Context, p store.ClaimParams) ([]*store.Schedule, error) {

@@ -79,7 +79,7 @@ func (e executor) PlanEntryList(ctx context.Context, p store.PlanEntryListParams
 
 func (e executor) PlanEntryListChanged(ctx context.Context, p store.ChangedParams) ([]*store.SyncRecord, error) {
 	return store.All(res, "pull records of "+p.HouseholdID, syncRecord)(q.PlanEntryListChanged(ctx, e.db,
-		dbsqlc.PlanEntryListChangedParams{HouseholdID: p.HouseholdID, After: p.After}))
+		dbsqlc.PlanEntryListChangedParams{HouseholdID: p.HouseholdID, After: p.After, UpTo: p.UpTo}))
 }
 
 func (e executor) FieldWriteListByRecords(ctx context.Context, recordIDs []string) ([]server.WriteRow, error) {
@@ -88,7 +88,7 @@ func (e executor) FieldWriteListByRecords(ctx context.Context, recordIDs []strin
 
 func (e executor) FieldWriteListChanged(ctx context.Context, p store.ChangedParams) ([]store.RecordField, error) {
 	return store.All(res, "pull fields of "+p.HouseholdID, func(r dbsqlc.FieldWriteListChangedRow) store.RecordField { return store.RecordField(r) })(q.FieldWriteListChanged(ctx, e.db,
-		dbsqlc.FieldWriteListChangedParams{HouseholdID: p.HouseholdID, After: p.After}))
+		dbsqlc.FieldWriteListChangedParams{HouseholdID: p.HouseholdID, After: p.After, UpTo: p.UpTo}))
 }
 
 func (e executor) FieldWriteInsertMany(ctx context.Context, rows []server.WriteRow) error {
@@ -144,7 +144,7 @@ func (e executor) ConflictListByRecordsOrIDs(ctx context.Context, recordIDs, ids
 
 func (e executor) ConflictListChanged(ctx context.Context, p store.ChangedParams) ([]*change.Conflict, error) {
 	return store.All(res, "pull conflicts of "+p.HouseholdID, conflict)(q.ConflictListChanged(ctx, e.db,
-		dbsqlc.ConflictListChangedParams{HouseholdID: p.HouseholdID, After: p.After}))
+		dbsqlc.ConflictListChangedParams{HouseholdID: p.HouseholdID, After: p.After, UpTo: p.UpTo}))
 }
 
 func (e executor) ConflictUpsertMany(ctx context.Context, rows []change.Conflict) error {
@@ -162,4 +162,9 @@ func (e executor) ConflictUpsertMany(ctx context.Context, rows []change.Conflict
 		Resolved:      store.Column(rows, func(c change.Conflict) bool { return c.Resolved }),
 		Version:       store.Column(rows, func(c change.Conflict) int64 { return c.Version }),
 	}))
+}
+
+func (e executor) ChangeSizeList(ctx context.Context, p store.ChangedParams) ([]store.VersionSize, error) {
+	return store.All(res, "size the changes of "+p.HouseholdID, func(r dbsqlc.ChangeSizeListRow) store.VersionSize { return store.VersionSize(r) })(q.ChangeSizeList(ctx, e.db,
+		dbsqlc.ChangeSizeListParams{HouseholdID: p.HouseholdID, After: p.After, UpTo: p.UpTo}))
 }

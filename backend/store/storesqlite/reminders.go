@@ -56,7 +56,7 @@ func (e *executor) ScheduleListByHousehold(ctx context.Context, householdID stri
 // ScheduleListChanged implements store.Executor.
 func (e *executor) ScheduleListChanged(ctx context.Context, p store.ChangedParams) ([]*store.Schedule, error) {
 	return store.All(res, "list changed schedules", schedule)(e.q.ScheduleListChanged(ctx, dbsqlc.ScheduleListChangedParams{
-		HouseholdID: p.HouseholdID, After: p.After}))
+		HouseholdID: p.HouseholdID, After: p.After, UpTo: p.UpTo}))
 }
 
 // ScheduleClaimDue implements store.Executor.
@@ -103,7 +103,7 @@ func (e *executor) CheckInListByHousehold(ctx context.Context, householdID strin
 // CheckInListChanged implements store.Executor.
 func (e *executor) CheckInListChanged(ctx context.Context, p store.ChangedParams) ([]*change.CheckIn, error) {
 	return store.All(res, "list changed check-ins", checkIn)(e.q.CheckInListChanged(ctx, dbsqlc.CheckInListChangedParams{
-		HouseholdID: p.HouseholdID, After: p.After}))
+		HouseholdID: p.HouseholdID, After: p.After, UpTo: p.UpTo}))
 }
 
 // AlertInsertMany implements store.Executor.

@@ -58,6 +58,9 @@ func Open(ctx context.Context, path string) (*Driver, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create database folder: %w", err)
 	}
+	if err := ownerOnly(path); err != nil {
+		return nil, err
+	}
 	dsn := func(extra string) string {
 		return "file:" + (&url.URL{Path: path}).EscapedPath() +
 			"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)" + extra
@@ -79,6 +82,36 @@ func Open(ctx context.Context, path string) (*Driver, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// ownerOnly makes the database file, and its WAL and shared-memory files when they exist,
+// readable by the owner only (issue 13, point 6). The file is created here, mode 0600,
+// before SQLite opens it: SQLite creates a new database with 0644 (less the umask), whatever
+// the folder's mode, and gives its -wal and -shm files the database file's mode. Files left
+// more open by an earlier version are narrowed.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("create database file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("create database file: %w", err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("check database file mode: %w", err)
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, fi.Mode().Perm()&0o700); err != nil {
+				return fmt.Errorf("make database file private: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 // Executor implements store.Driver: reads on the read pool.

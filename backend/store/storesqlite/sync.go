@@ -82,7 +82,7 @@ func planEntry(e dbsqlc.PlanEntry) *store.PlanEntry {
 // PlanEntryListChanged implements store.Executor.
 func (e *executor) PlanEntryListChanged(ctx context.Context, p store.ChangedParams) ([]*store.SyncRecord, error) {
 	return store.All(res, "list changed plan entries", syncRecord)(e.q.PlanEntryListChanged(ctx, dbsqlc.PlanEntryListChangedParams{
-		HouseholdID: p.HouseholdID, After: p.After}))
+		HouseholdID: p.HouseholdID, After: p.After, UpTo: p.UpTo}))
 }
 
 // FieldWriteListByRecords implements store.Executor.
@@ -95,7 +95,7 @@ func (e *executor) FieldWriteListChanged(ctx context.Context, p store.ChangedPar
 	return store.All(res, "list changed field writes", func(f dbsqlc.FieldWriteListChangedRow) store.RecordField {
 		return store.RecordField{RecordID: f.RecordID, Field: f.Field, Value: f.Value, Stamp: hlc.Timestamp(f.Stamp), DeviceID: f.DeviceID}
 	})(e.q.FieldWriteListChanged(ctx, dbsqlc.FieldWriteListChangedParams{
-		HouseholdID: p.HouseholdID, After: p.After}))
+		HouseholdID: p.HouseholdID, After: p.After, UpTo: p.UpTo}))
 }
 
 // FieldWriteInsertMany implements store.Executor.
@@ -146,7 +146,7 @@ func (e *executor) ConflictListByRecordsOrIDs(ctx context.Context, recordIDs, id
 // ConflictListChanged implements store.Executor.
 func (e *executor) ConflictListChanged(ctx context.Context, p store.ChangedParams) ([]*change.Conflict, error) {
 	return store.All(res, "list changed conflicts", conflict)(e.q.ConflictListChanged(ctx, dbsqlc.ConflictListChangedParams{
-		HouseholdID: p.HouseholdID, After: p.After}))
+		HouseholdID: p.HouseholdID, After: p.After, UpTo: p.UpTo}))
 }
 
 // ConflictUpsertMany implements store.Executor.
@@ -156,4 +156,10 @@ func (e *executor) ConflictUpsertMany(ctx context.Context, rows []change.Conflic
 			Field: c.Field, MutationID: c.MutationID, Value: c.Value, Stamp: c.Stamp.Int64(), DeviceID: c.DeviceID,
 			AuthorID: c.AuthorID, OverwrittenBy: c.OverwrittenBy, Resolved: c.Resolved, Version: c.Version})
 	})
+}
+
+// ChangeSizeList implements store.Executor.
+func (e *executor) ChangeSizeList(ctx context.Context, p store.ChangedParams) ([]store.VersionSize, error) {
+	return store.All(res, "size changes", func(r dbsqlc.ChangeSizeListRow) store.VersionSize { return store.VersionSize(r) })(e.q.ChangeSizeList(ctx, dbsqlc.ChangeSizeListParams{
+		HouseholdID: p.HouseholdID, After: p.After, UpTo: p.UpTo}))
 }

@@ -53,6 +53,7 @@ func Exercise(t *testing.T, open func(t testing.TB) store.Driver) {
 		{"sync: bad mutations are rejected alone", testSyncRejections},
 		{"sync: losing access evicts", testSyncEviction},
 		{"sync: pull pages are bounded in bytes", testSyncPaging},
+		{"sync: one large household is paged within the asked size, skipping nothing", testSyncLargeHouseholdPaged},
 	}
 	tests = append(tests, remindersTests...)
 	for _, tt := range tests {

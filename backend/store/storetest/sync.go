@@ -330,3 +330,85 @@ func testSyncPaging(t *testing.T, s *store.DB) {
 		t.Errorf("1500-byte pages of %d 500-byte households took %d pages", n, pages)
 	}
 }
+
+// testSyncLargeHouseholdPaged pins issue 13, point 1: one household far larger than the asked
+// page size comes in pages within that size, and the pages together hold every change,
+// including a field whose record header was written again in a later page's range.
+func testSyncLargeHouseholdPaged(t *testing.T, s *store.DB) {
+	syncFixture(t, s)
+	const pushes, perPush, maxBytes = 30, 8, 4000
+	want := map[string]map[string]string{}
+	set := func(record, field, value string) {
+		if want[record] == nil {
+			want[record] = map[string]string{}
+		}
+		want[record][field] = value
+	}
+	n := 0
+	for i := range pushes {
+		var batch []change.Mutation
+		for range perPush {
+			n++
+			record := fmt.Sprintf("e%03d", n)
+			value := fmt.Sprintf("%0200d", n)
+			batch = append(batch, edit(fmt.Sprintf("m%03d", n), "h1", record, "phone-a", "p-care", change.SectionAgreement, fw("text", value, n, 0)))
+			set(record, "text", value)
+		}
+		if i == pushes-1 {
+			// The first record's header moves to the last version; its first field stays in the
+			// first page's range.
+			batch = append(batch, edit("m-late", "h1", "e001", "phone-a", "p-care", "", fw("owner", "late", n+1, 0)))
+			set("e001", "owner", "late")
+		}
+		push(t, s, batch...)
+	}
+
+	got := map[string]map[string]string{}
+	cursors := map[string]int64{}
+	pages := 0
+	for {
+		page := pull(t, s, "p-care", cursors, maxBytes)
+		pages++
+		size := 0
+		for _, hc := range page.Households {
+			size += store.Size(hc)
+			if hc.Household.Version <= cursors[hc.Household.ID] {
+				t.Fatalf("page %d: cursor of %s went from %d to %d", pages, hc.Household.ID, cursors[hc.Household.ID], hc.Household.Version)
+			}
+			cursors[hc.Household.ID] = hc.Household.Version
+			if hc.Household.ID != "h1" {
+				continue
+			}
+			for _, r := range hc.Records {
+				for _, f := range r.Fields {
+					if got[r.ID] == nil {
+						got[r.ID] = map[string]string{}
+					}
+					got[r.ID][f.Field] = f.Value
+				}
+			}
+		}
+		if size > maxBytes {
+			t.Errorf("page %d is %d bytes, asked %d", pages, size, maxBytes)
+		}
+		if !page.HasMore {
+			break
+		}
+		if len(page.Households) == 0 || pages > pushes*2 {
+			t.Fatalf("paging makes no progress after %d pages", pages)
+		}
+	}
+	if pages < 10 {
+		t.Errorf("a household of about %d bytes came in %d pages of %d bytes", pushes*perPush*300, pages, maxBytes)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("pulled %d records, want %d", len(got), len(want))
+	}
+	for record, fields := range want {
+		for field, value := range fields {
+			if got[record][field] != value {
+				t.Errorf("record %s field %s = %q, want %q", record, field, got[record][field], value)
+			}
+		}
+	}
+}

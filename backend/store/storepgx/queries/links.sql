@@ -25,4 +25,4 @@ WHERE id = @id
 RETURNING *;
 
 -- name: LinkUsed :exec
-UPDATE check_in_links SET failed_pins = 0, last_used_at = @now::timestamptz WHERE id = @id;
+UPDATE check_in_links SET last_used_at = @now::timestamptz WHERE id = @id;

@@ -32,7 +32,7 @@ RETURNING *;
 SELECT * FROM schedules WHERE household_id = @household_id ORDER BY id;
 
 -- name: ScheduleListChanged :many
-SELECT * FROM schedules WHERE household_id = @household_id AND version > @after ORDER BY version, id;
+SELECT * FROM schedules WHERE household_id = @household_id AND version > @after AND version <= @up_to ORDER BY version, id;
 
 -- Detection reads schedules_overdue from its low end: the cost grows with what is due.
 -- name: ScheduleClaimDue :many

@@ -34,15 +34,22 @@ WHERE e.household_id = @household_id AND (@include_deleted::bool OR NOT e.delete
 ORDER BY e.id, f.field;
 
 -- name: PlanEntryListChanged :many
-SELECT id, section, deleted, version FROM plan_entries
-WHERE household_id = @household_id AND version > @after ORDER BY id;
+-- A header comes along when one of its current fields is in the range, even when the header's
+-- own version is later: the core drops fields whose header is missing, and a later page starts
+-- after the range, so without it that field would never be sent.
+SELECT e.id, e.section, e.deleted, e.version FROM plan_entries AS e
+WHERE e.household_id = @household_id AND (
+    (e.version > @after AND e.version <= @up_to)
+    OR e.id IN (SELECT f.record_id FROM field_writes AS f WHERE f.household_id = @household_id
+        AND f.version > @after AND f.version <= @up_to AND f.is_current))
+ORDER BY id;
 
 -- name: FieldWriteListByRecords :many
 SELECT * FROM field_writes WHERE record_id = ANY(@record_ids::text[]);
 
 -- name: FieldWriteListChanged :many
 SELECT record_id, field, value, stamp, device_id FROM field_writes
-WHERE household_id = @household_id AND version > @after AND is_current
+WHERE household_id = @household_id AND version > @after AND version <= @up_to AND is_current
 ORDER BY record_id, field;
 
 -- name: FieldWriteInsertMany :exec
@@ -77,7 +84,7 @@ SELECT unnest(@mutation_id::text[]), unnest(@household_id::text[]), unnest(@reco
 SELECT * FROM conflicts WHERE record_id = ANY(@record_ids::text[]) OR id = ANY(@ids::text[]) ORDER BY id;
 
 -- name: ConflictListChanged :many
-SELECT * FROM conflicts WHERE household_id = @household_id AND version > @after ORDER BY id;
+SELECT * FROM conflicts WHERE household_id = @household_id AND version > @after AND version <= @up_to ORDER BY id;
 
 -- name: ConflictUpsertMany :exec
 INSERT INTO conflicts (id, household_id, record_id, field, mutation_id, value, stamp, device_id, author_id,
@@ -87,3 +94,26 @@ SELECT unnest(@id::text[]), unnest(@household_id::text[]), unnest(@record_id::te
     unnest(@author_id::text[]), unnest(@overwritten_by::text[]), unnest(@resolved::bool[]), unnest(@version::bigint[])
 ON CONFLICT (id) DO UPDATE SET overwritten_by = excluded.overwritten_by, resolved = excluded.resolved,
     version = excluded.version;
+
+-- ChangeSizeList estimates, per household version in (after, up_to], the bytes a pull would
+-- send for it (the same allowances as store.Size), so a pull can choose how far one page
+-- reaches inside a household without loading it. It reads only the (household_id, version)
+-- indexes' ranges and returns one row per write transaction.
+-- name: ChangeSizeList :many
+SELECT c.version, CAST(SUM(c.bytes) AS BIGINT) AS bytes FROM (
+    SELECT version, 48 + octet_length(id) + octet_length(section) AS bytes FROM plan_entries AS pe
+    WHERE pe.household_id = @household_id AND pe.version > @after AND pe.version <= @up_to
+    UNION ALL
+    SELECT version, 24 + octet_length(field) + octet_length(value) + octet_length(device_id) FROM field_writes AS fw
+    WHERE fw.household_id = @household_id AND fw.version > @after AND fw.version <= @up_to AND fw.is_current
+    UNION ALL
+    SELECT version, 64 + octet_length(id) + octet_length(record_id) + octet_length(field) + octet_length(value) + octet_length(device_id) + octet_length(author_id) + octet_length(overwritten_by) FROM conflicts AS co
+    WHERE co.household_id = @household_id AND co.version > @after AND co.version <= @up_to
+    UNION ALL
+    SELECT version, 64 + octet_length(id) + octet_length(schedule_id) + octet_length(note) + octet_length(recorded_by) FROM check_ins AS ci
+    WHERE ci.household_id = @household_id AND ci.version > @after AND ci.version <= @up_to
+    UNION ALL
+    SELECT version, 96 + octet_length(id) + octet_length(rule) + octet_length(time_zone) + octet_length(channel) + octet_length(lead_professional_id) FROM schedules AS sc
+    WHERE sc.household_id = @household_id AND sc.version > @after AND sc.version <= @up_to
+) AS c
+GROUP BY c.version ORDER BY c.version;

@@ -10,4 +10,4 @@ ON CONFLICT (id) DO NOTHING;
 SELECT * FROM check_ins WHERE household_id = @household_id ORDER BY recorded_at DESC, id DESC LIMIT @max;
 
 -- name: CheckInListChanged :many
-SELECT * FROM check_ins WHERE household_id = @household_id AND version > @after ORDER BY version, id;
+SELECT * FROM check_ins WHERE household_id = @household_id AND version > @after AND version <= @up_to ORDER BY version, id;

@@ -5,7 +5,7 @@ WHERE record_id IN (SELECT value FROM json_each(CAST(@record_ids AS TEXT)))
 ORDER BY id;
 
 -- name: ConflictListChanged :many
-SELECT * FROM conflicts WHERE household_id = @household_id AND version > @after ORDER BY id;
+SELECT * FROM conflicts WHERE household_id = @household_id AND version > @after AND version <= @up_to ORDER BY id;
 
 -- name: ConflictUpsert :exec
 INSERT INTO conflicts (id, household_id, record_id, field, mutation_id, value, stamp, device_id, author_id, overwritten_by, resolved, version)

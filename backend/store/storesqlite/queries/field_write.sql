@@ -4,7 +4,7 @@ SELECT * FROM field_writes WHERE record_id IN (SELECT value FROM json_each(CAST(
 -- FieldWriteListChanged reads the partial index field_writes_household_version (is_current = 1).
 -- name: FieldWriteListChanged :many
 SELECT record_id, field, value, stamp, device_id FROM field_writes
-WHERE household_id = @household_id AND version > @after AND is_current = 1
+WHERE household_id = @household_id AND version > @after AND version <= @up_to AND is_current = 1
 ORDER BY record_id, field;
 
 -- name: FieldWriteInsert :exec
@@ -22,3 +22,26 @@ WHERE record_id = @record_id AND field = @field;
 -- name: FieldWriteReviveMany :exec
 UPDATE field_writes SET version = (SELECT e.version FROM plan_entries e WHERE e.id = field_writes.record_id)
 WHERE record_id IN (SELECT value FROM json_each(CAST(@record_ids AS TEXT))) AND is_current = 1;
+
+-- ChangeSizeList estimates, per household version in (after, up_to], the bytes a pull would
+-- send for it (the same allowances as store.Size), so a pull can choose how far one page
+-- reaches inside a household without loading it. It reads only the (household_id, version)
+-- indexes' ranges and returns one row per write transaction.
+-- name: ChangeSizeList :many
+SELECT c.version, CAST(SUM(c.bytes) AS BIGINT) AS bytes FROM (
+    SELECT version, 48 + length(CAST(id AS BLOB)) + length(CAST(section AS BLOB)) AS bytes FROM plan_entries AS pe
+    WHERE pe.household_id = @household_id AND pe.version > @after AND pe.version <= @up_to
+    UNION ALL
+    SELECT version, 24 + length(CAST(field AS BLOB)) + length(CAST(value AS BLOB)) + length(CAST(device_id AS BLOB)) FROM field_writes AS fw
+    WHERE fw.household_id = @household_id AND fw.version > @after AND fw.version <= @up_to AND fw.is_current = 1
+    UNION ALL
+    SELECT version, 64 + length(CAST(id AS BLOB)) + length(CAST(record_id AS BLOB)) + length(CAST(field AS BLOB)) + length(CAST(value AS BLOB)) + length(CAST(device_id AS BLOB)) + length(CAST(author_id AS BLOB)) + length(CAST(overwritten_by AS BLOB)) FROM conflicts AS co
+    WHERE co.household_id = @household_id AND co.version > @after AND co.version <= @up_to
+    UNION ALL
+    SELECT version, 64 + length(CAST(id AS BLOB)) + length(CAST(schedule_id AS BLOB)) + length(CAST(note AS BLOB)) + length(CAST(recorded_by AS BLOB)) FROM check_ins AS ci
+    WHERE ci.household_id = @household_id AND ci.version > @after AND ci.version <= @up_to
+    UNION ALL
+    SELECT version, 96 + length(CAST(id AS BLOB)) + length(CAST(rule AS BLOB)) + length(CAST(time_zone AS BLOB)) + length(CAST(channel AS BLOB)) + length(CAST(lead_professional_id AS BLOB)) FROM schedules AS sc
+    WHERE sc.household_id = @household_id AND sc.version > @after AND sc.version <= @up_to
+) AS c
+GROUP BY c.version ORDER BY c.version;

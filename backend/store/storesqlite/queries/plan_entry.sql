@@ -19,4 +19,12 @@ WHERE e.household_id = @household_id
 ORDER BY e.id, f.field;
 
 -- name: PlanEntryListChanged :many
-SELECT id, section, deleted, version FROM plan_entries WHERE household_id = @household_id AND version > @after ORDER BY id;
+-- A header comes along when one of its current fields is in the range, even when the header's
+-- own version is later: the core drops fields whose header is missing, and a later page starts
+-- after the range, so without it that field would never be sent.
+SELECT e.id, e.section, e.deleted, e.version FROM plan_entries AS e
+WHERE e.household_id = @household_id AND (
+    (e.version > @after AND e.version <= @up_to)
+    OR e.id IN (SELECT f.record_id FROM field_writes AS f WHERE f.household_id = @household_id
+        AND f.version > @after AND f.version <= @up_to AND f.is_current = 1))
+ORDER BY id;

@@ -22,7 +22,7 @@ RETURNING *;
 SELECT * FROM schedules WHERE household_id = @household_id ORDER BY id;
 
 -- name: ScheduleListChanged :many
-SELECT * FROM schedules WHERE household_id = @household_id AND version > @after ORDER BY version, id;
+SELECT * FROM schedules WHERE household_id = @household_id AND version > @after AND version <= @up_to ORDER BY version, id;
 
 -- ScheduleClaimDue reads the partial index schedules_overdue from its low end, so its cost
 -- grows with what is due. No FOR UPDATE: the write transaction holds SQLite's only write lock.

@@ -178,7 +178,7 @@ func (q *Queries) LinkRevoke(ctx context.Context, db DBTX, arg LinkRevokeParams)
 }
 
 const linkUsed = `-- name: LinkUsed :exec
-UPDATE check_in_links SET failed_pins = 0, last_used_at = $1::timestamptz WHERE id = $2
+UPDATE check_in_links SET last_used_at = $1::timestamptz WHERE id = $2
 `
 
 type LinkUsedParams struct {

@@ -190,16 +190,17 @@ func (q *Queries) ScheduleListByHousehold(ctx context.Context, db DBTX, househol
 }
 
 const scheduleListChanged = `-- name: ScheduleListChanged :many
-SELECT id, household_id, rule, time_zone, local_time, grace_minutes, channel, lead_professional_id, paused, start_date, end_date, next_due_at, version, created_at, updated_at, overdue_at, opens_at, last_check_in_at, window_end FROM schedules WHERE household_id = $1 AND version > $2 ORDER BY version, id
+SELECT id, household_id, rule, time_zone, local_time, grace_minutes, channel, lead_professional_id, paused, start_date, end_date, next_due_at, version, created_at, updated_at, overdue_at, opens_at, last_check_in_at, window_end FROM schedules WHERE household_id = $1 AND version > $2 AND version <= $3 ORDER BY version, id
 `
 
 type ScheduleListChangedParams struct {
 	HouseholdID string
 	After       int64
+	UpTo        int64
 }
 
 func (q *Queries) ScheduleListChanged(ctx context.Context, db DBTX, arg ScheduleListChangedParams) ([]Schedule, error) {
-	rows, err := db.Query(ctx, scheduleListChanged, arg.HouseholdID, arg.After)
+	rows, err := db.Query(ctx, scheduleListChanged, arg.HouseholdID, arg.After, arg.UpTo)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,61 @@ import (
 	"github.com/veilig/veilig/sync/hlc"
 )
 
+const changeSizeList = `-- name: ChangeSizeList :many
+SELECT c.version, CAST(SUM(c.bytes) AS BIGINT) AS bytes FROM (
+    SELECT version, 48 + octet_length(id) + octet_length(section) AS bytes FROM plan_entries AS pe
+    WHERE pe.household_id = $1 AND pe.version > $2 AND pe.version <= $3
+    UNION ALL
+    SELECT version, 24 + octet_length(field) + octet_length(value) + octet_length(device_id) FROM field_writes AS fw
+    WHERE fw.household_id = $1 AND fw.version > $2 AND fw.version <= $3 AND fw.is_current
+    UNION ALL
+    SELECT version, 64 + octet_length(id) + octet_length(record_id) + octet_length(field) + octet_length(value) + octet_length(device_id) + octet_length(author_id) + octet_length(overwritten_by) FROM conflicts AS co
+    WHERE co.household_id = $1 AND co.version > $2 AND co.version <= $3
+    UNION ALL
+    SELECT version, 64 + octet_length(id) + octet_length(schedule_id) + octet_length(note) + octet_length(recorded_by) FROM check_ins AS ci
+    WHERE ci.household_id = $1 AND ci.version > $2 AND ci.version <= $3
+    UNION ALL
+    SELECT version, 96 + octet_length(id) + octet_length(rule) + octet_length(time_zone) + octet_length(channel) + octet_length(lead_professional_id) FROM schedules AS sc
+    WHERE sc.household_id = $1 AND sc.version > $2 AND sc.version <= $3
+) AS c
+GROUP BY c.version ORDER BY c.version
+`
+
+type ChangeSizeListParams struct {
+	HouseholdID string
+	After       int64
+	UpTo        int64
+}
+
+type ChangeSizeListRow struct {
+	Version int64
+	Bytes   int64
+}
+
+// ChangeSizeList estimates, per household version in (after, up_to], the bytes a pull would
+// send for it (the same allowances as store.Size), so a pull can choose how far one page
+// reaches inside a household without loading it. It reads only the (household_id, version)
+// indexes' ranges and returns one row per write transaction.
+func (q *Queries) ChangeSizeList(ctx context.Context, db DBTX, arg ChangeSizeListParams) ([]ChangeSizeListRow, error) {
+	rows, err := db.Query(ctx, changeSizeList, arg.HouseholdID, arg.After, arg.UpTo)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ChangeSizeListRow
+	for rows.Next() {
+		var i ChangeSizeListRow
+		if err := rows.Scan(&i.Version, &i.Bytes); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const conflictListByRecordsOrIDs = `-- name: ConflictListByRecordsOrIDs :many
 SELECT id, household_id, record_id, field, mutation_id, value, stamp, device_id, author_id, overwritten_by, resolved, version FROM conflicts WHERE record_id = ANY($1::text[]) OR id = ANY($2::text[]) ORDER BY id
 `
@@ -56,16 +111,17 @@ func (q *Queries) ConflictListByRecordsOrIDs(ctx context.Context, db DBTX, arg C
 }
 
 const conflictListChanged = `-- name: ConflictListChanged :many
-SELECT id, household_id, record_id, field, mutation_id, value, stamp, device_id, author_id, overwritten_by, resolved, version FROM conflicts WHERE household_id = $1 AND version > $2 ORDER BY id
+SELECT id, household_id, record_id, field, mutation_id, value, stamp, device_id, author_id, overwritten_by, resolved, version FROM conflicts WHERE household_id = $1 AND version > $2 AND version <= $3 ORDER BY id
 `
 
 type ConflictListChangedParams struct {
 	HouseholdID string
 	After       int64
+	UpTo        int64
 }
 
 func (q *Queries) ConflictListChanged(ctx context.Context, db DBTX, arg ConflictListChangedParams) ([]Conflict, error) {
-	rows, err := db.Query(ctx, conflictListChanged, arg.HouseholdID, arg.After)
+	rows, err := db.Query(ctx, conflictListChanged, arg.HouseholdID, arg.After, arg.UpTo)
 	if err != nil {
 		return nil, err
 	}
@@ -216,13 +272,14 @@ func (q *Queries) FieldWriteListByRecords(ctx context.Context, db DBTX, recordId
 
 const fieldWriteListChanged = `-- name: FieldWriteListChanged :many
 SELECT record_id, field, value, stamp, device_id FROM field_writes
-WHERE household_id = $1 AND version > $2 AND is_current
+WHERE household_id = $1 AND version > $2 AND version <= $3 AND is_current
 ORDER BY record_id, field
 `
 
 type FieldWriteListChangedParams struct {
 	HouseholdID string
 	After       int64
+	UpTo        int64
 }
 
 type FieldWriteListChangedRow struct {
@@ -234,7 +291,7 @@ type FieldWriteListChangedRow struct {
 }
 
 func (q *Queries) FieldWriteListChanged(ctx context.Context, db DBTX, arg FieldWriteListChangedParams) ([]FieldWriteListChangedRow, error) {
-	rows, err := db.Query(ctx, fieldWriteListChanged, arg.HouseholdID, arg.After)
+	rows, err := db.Query(ctx, fieldWriteListChanged, arg.HouseholdID, arg.After, arg.UpTo)
 	if err != nil {
 		return nil, err
 	}
@@ -507,13 +564,18 @@ func (q *Queries) PlanEntryList(ctx context.Context, db DBTX, arg PlanEntryListP
 }
 
 const planEntryListChanged = `-- name: PlanEntryListChanged :many
-SELECT id, section, deleted, version FROM plan_entries
-WHERE household_id = $1 AND version > $2 ORDER BY id
+SELECT e.id, e.section, e.deleted, e.version FROM plan_entries AS e
+WHERE e.household_id = $1 AND (
+    (e.version > $2 AND e.version <= $3)
+    OR e.id IN (SELECT f.record_id FROM field_writes AS f WHERE f.household_id = $1
+        AND f.version > $2 AND f.version <= $3 AND f.is_current))
+ORDER BY id
 `
 
 type PlanEntryListChangedParams struct {
 	HouseholdID string
 	After       int64
+	UpTo        int64
 }
 
 type PlanEntryListChangedRow struct {
@@ -523,8 +585,11 @@ type PlanEntryListChangedRow struct {
 	Version int64
 }
 
+// A header comes along when one of its current fields is in the range, even when the header's
+// own version is later: the core drops fields whose header is missing, and a later page starts
+// after the range, so without it that field would never be sent.
 func (q *Queries) PlanEntryListChanged(ctx context.Context, db DBTX, arg PlanEntryListChangedParams) ([]PlanEntryListChangedRow, error) {
-	rows, err := db.Query(ctx, planEntryListChanged, arg.HouseholdID, arg.After)
+	rows, err := db.Query(ctx, planEntryListChanged, arg.HouseholdID, arg.After, arg.UpTo)
 	if err != nil {
 		return nil, err
 	}

@@ -106,16 +106,17 @@ func (q *Queries) CheckInListByHousehold(ctx context.Context, arg CheckInListByH
 }
 
 const checkInListChanged = `-- name: CheckInListChanged :many
-SELECT id, household_id, schedule_id, channel, outcome, note, recorded_by, recorded_at, version FROM check_ins WHERE household_id = ?1 AND version > ?2 ORDER BY version, id
+SELECT id, household_id, schedule_id, channel, outcome, note, recorded_by, recorded_at, version FROM check_ins WHERE household_id = ?1 AND version > ?2 AND version <= ?3 ORDER BY version, id
 `
 
 type CheckInListChangedParams struct {
 	HouseholdID string
 	After       int64
+	UpTo        int64
 }
 
 func (q *Queries) CheckInListChanged(ctx context.Context, arg CheckInListChangedParams) ([]CheckIn, error) {
-	rows, err := q.db.QueryContext(ctx, checkInListChanged, arg.HouseholdID, arg.After)
+	rows, err := q.db.QueryContext(ctx, checkInListChanged, arg.HouseholdID, arg.After, arg.UpTo)
 	if err != nil {
 		return nil, err
 	}

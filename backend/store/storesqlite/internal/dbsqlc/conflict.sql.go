@@ -58,16 +58,17 @@ func (q *Queries) ConflictListByRecordsOrIDs(ctx context.Context, arg ConflictLi
 }
 
 const conflictListChanged = `-- name: ConflictListChanged :many
-SELECT id, household_id, record_id, field, mutation_id, value, stamp, device_id, author_id, overwritten_by, resolved, version FROM conflicts WHERE household_id = ?1 AND version > ?2 ORDER BY id
+SELECT id, household_id, record_id, field, mutation_id, value, stamp, device_id, author_id, overwritten_by, resolved, version FROM conflicts WHERE household_id = ?1 AND version > ?2 AND version <= ?3 ORDER BY id
 `
 
 type ConflictListChangedParams struct {
 	HouseholdID string
 	After       int64
+	UpTo        int64
 }
 
 func (q *Queries) ConflictListChanged(ctx context.Context, arg ConflictListChangedParams) ([]Conflict, error) {
-	rows, err := q.db.QueryContext(ctx, conflictListChanged, arg.HouseholdID, arg.After)
+	rows, err := q.db.QueryContext(ctx, conflictListChanged, arg.HouseholdID, arg.After, arg.UpTo)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,64 @@ import (
 	"context"
 )
 
+const changeSizeList = `-- name: ChangeSizeList :many
+SELECT c.version, CAST(SUM(c.bytes) AS BIGINT) AS bytes FROM (
+    SELECT version, 48 + length(CAST(id AS BLOB)) + length(CAST(section AS BLOB)) AS bytes FROM plan_entries AS pe
+    WHERE pe.household_id = ?1 AND pe.version > ?2 AND pe.version <= ?3
+    UNION ALL
+    SELECT version, 24 + length(CAST(field AS BLOB)) + length(CAST(value AS BLOB)) + length(CAST(device_id AS BLOB)) FROM field_writes AS fw
+    WHERE fw.household_id = ?1 AND fw.version > ?2 AND fw.version <= ?3 AND fw.is_current = 1
+    UNION ALL
+    SELECT version, 64 + length(CAST(id AS BLOB)) + length(CAST(record_id AS BLOB)) + length(CAST(field AS BLOB)) + length(CAST(value AS BLOB)) + length(CAST(device_id AS BLOB)) + length(CAST(author_id AS BLOB)) + length(CAST(overwritten_by AS BLOB)) FROM conflicts AS co
+    WHERE co.household_id = ?1 AND co.version > ?2 AND co.version <= ?3
+    UNION ALL
+    SELECT version, 64 + length(CAST(id AS BLOB)) + length(CAST(schedule_id AS BLOB)) + length(CAST(note AS BLOB)) + length(CAST(recorded_by AS BLOB)) FROM check_ins AS ci
+    WHERE ci.household_id = ?1 AND ci.version > ?2 AND ci.version <= ?3
+    UNION ALL
+    SELECT version, 96 + length(CAST(id AS BLOB)) + length(CAST(rule AS BLOB)) + length(CAST(time_zone AS BLOB)) + length(CAST(channel AS BLOB)) + length(CAST(lead_professional_id AS BLOB)) FROM schedules AS sc
+    WHERE sc.household_id = ?1 AND sc.version > ?2 AND sc.version <= ?3
+) AS c
+GROUP BY c.version ORDER BY c.version
+`
+
+type ChangeSizeListParams struct {
+	HouseholdID string
+	After       int64
+	UpTo        int64
+}
+
+type ChangeSizeListRow struct {
+	Version int64
+	Bytes   int64
+}
+
+// ChangeSizeList estimates, per household version in (after, up_to], the bytes a pull would
+// send for it (the same allowances as store.Size), so a pull can choose how far one page
+// reaches inside a household without loading it. It reads only the (household_id, version)
+// indexes' ranges and returns one row per write transaction.
+func (q *Queries) ChangeSizeList(ctx context.Context, arg ChangeSizeListParams) ([]ChangeSizeListRow, error) {
+	rows, err := q.db.QueryContext(ctx, changeSizeList, arg.HouseholdID, arg.After, arg.UpTo)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ChangeSizeListRow
+	for rows.Next() {
+		var i ChangeSizeListRow
+		if err := rows.Scan(&i.Version, &i.Bytes); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const fieldWriteInsert = `-- name: FieldWriteInsert :exec
 INSERT INTO field_writes (household_id, record_id, field, mutation_id, value, stamp, seen, device_id, author_id, is_current, version)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
@@ -86,13 +144,14 @@ func (q *Queries) FieldWriteListByRecords(ctx context.Context, recordIds string)
 
 const fieldWriteListChanged = `-- name: FieldWriteListChanged :many
 SELECT record_id, field, value, stamp, device_id FROM field_writes
-WHERE household_id = ?1 AND version > ?2 AND is_current = 1
+WHERE household_id = ?1 AND version > ?2 AND version <= ?3 AND is_current = 1
 ORDER BY record_id, field
 `
 
 type FieldWriteListChangedParams struct {
 	HouseholdID string
 	After       int64
+	UpTo        int64
 }
 
 type FieldWriteListChangedRow struct {
@@ -105,7 +164,7 @@ type FieldWriteListChangedRow struct {
 
 // FieldWriteListChanged reads the partial index field_writes_household_version (is_current = 1).
 func (q *Queries) FieldWriteListChanged(ctx context.Context, arg FieldWriteListChangedParams) ([]FieldWriteListChangedRow, error) {
-	rows, err := q.db.QueryContext(ctx, fieldWriteListChanged, arg.HouseholdID, arg.After)
+	rows, err := q.db.QueryContext(ctx, fieldWriteListChanged, arg.HouseholdID, arg.After, arg.UpTo)
 	if err != nil {
 		return nil, err
 	}

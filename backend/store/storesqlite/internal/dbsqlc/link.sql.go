@@ -177,7 +177,7 @@ func (q *Queries) LinkRevoke(ctx context.Context, arg LinkRevokeParams) (CheckIn
 }
 
 const linkUsed = `-- name: LinkUsed :exec
-UPDATE check_in_links SET failed_pins = 0, last_used_at = CAST(?1 AS INTEGER) WHERE id = ?2
+UPDATE check_in_links SET last_used_at = CAST(?1 AS INTEGER) WHERE id = ?2
 `
 
 type LinkUsedParams struct {

@@ -143,12 +143,18 @@ func (q *Queries) PlanEntryList(ctx context.Context, arg PlanEntryListParams) ([
 }
 
 const planEntryListChanged = `-- name: PlanEntryListChanged :many
-SELECT id, section, deleted, version FROM plan_entries WHERE household_id = ?1 AND version > ?2 ORDER BY id
+SELECT e.id, e.section, e.deleted, e.version FROM plan_entries AS e
+WHERE e.household_id = ?1 AND (
+    (e.version > ?2 AND e.version <= ?3)
+    OR e.id IN (SELECT f.record_id FROM field_writes AS f WHERE f.household_id = ?1
+        AND f.version > ?2 AND f.version <= ?3 AND f.is_current = 1))
+ORDER BY id
 `
 
 type PlanEntryListChangedParams struct {
 	HouseholdID string
 	After       int64
+	UpTo        int64
 }
 
 type PlanEntryListChangedRow struct {
@@ -158,8 +164,11 @@ type PlanEntryListChangedRow struct {
 	Version int64
 }
 
+// A header comes along when one of its current fields is in the range, even when the header's
+// own version is later: the core drops fields whose header is missing, and a later page starts
+// after the range, so without it that field would never be sent.
 func (q *Queries) PlanEntryListChanged(ctx context.Context, arg PlanEntryListChangedParams) ([]PlanEntryListChangedRow, error) {
-	rows, err := q.db.QueryContext(ctx, planEntryListChanged, arg.HouseholdID, arg.After)
+	rows, err := q.db.QueryContext(ctx, planEntryListChanged, arg.HouseholdID, arg.After, arg.UpTo)
 	if err != nil {
 		return nil, err
 	}
