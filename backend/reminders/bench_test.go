@@ -63,9 +63,10 @@ var benchNow = time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC)
 
 func nowFunc(t time.Time) func() time.Time { return func() time.Time { return t } }
 
-// seedBench returns a migrated store holding total schedules over total/10 households, of
-// which benchDue (ids "d…") will be due after reset(i); the others (ids "s…") are due at
-// some hour in the next 30 days. reset(i) makes the due ones due at an instant unique to i.
+// seedBench returns a migrated store holding total schedules over total/10 households, each
+// led by p-lead (so every raised alert resolves its lead in the care team and queues a push,
+// as in production), of which benchDue (ids "d…") will be due after reset(i); the others
+// (ids "s…") are due at some hour in the next 30 days. reset(i) makes the due ones due at an instant unique to i.
 func seedBench(b *testing.B, engine string, total int) (*store.DB, func(int)) {
 	b.Helper()
 	households := total / 10
@@ -119,6 +120,7 @@ func seedBench(b *testing.B, engine string, total int) (*store.DB, func(int)) {
 		exec(`WITH RECURSIVE c(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM c WHERE x < ? - 1)
 			INSERT INTO households (id, code, team_id, display_name, version, created_at, updated_at)
 			SELECT printf('hb%07d', x), printf('HB%07d', x), 'team-1', 'x', 1, ?, ? FROM c`, households, micros(benchNow), micros(benchNow))
+		exec(`INSERT INTO care_team_members (household_id, professional_id, lead) SELECT id, 'p-lead', 1 FROM households WHERE id LIKE 'hb%'`)
 		exec(`WITH RECURSIVE c(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM c WHERE x < ? - 1)
 			INSERT INTO schedules (id, household_id, rule, time_zone, local_time, grace_minutes, channel, lead_professional_id, paused,
 			  start_date, end_date, next_due_at, version, created_at, updated_at, overdue_at, opens_at)
@@ -132,6 +134,7 @@ func seedBench(b *testing.B, engine string, total int) (*store.DB, func(int)) {
 		exec(`INSERT INTO households (id, code, team_id, display_name, version, created_at, updated_at)
 			SELECT 'hb' || lpad(x::TEXT, 7, '0'), 'HB' || lpad(x::TEXT, 7, '0'), 'team-1', 'x', 1, $2, $2
 			FROM generate_series(0, $1 - 1) AS g(x)`, households, benchNow)
+		exec(`INSERT INTO care_team_members (household_id, professional_id, lead) SELECT id, 'p-lead', true FROM households WHERE id LIKE 'hb%'`)
 		exec(`INSERT INTO schedules (id, household_id, rule, time_zone, local_time, grace_minutes, channel, lead_professional_id, paused,
 			  start_date, end_date, next_due_at, version, created_at, updated_at, overdue_at, opens_at)
 			SELECT CASE WHEN x < $2 THEN 'd' ELSE 's' END || lpad(x::TEXT, 7, '0'), 'hb' || lpad((x % $3)::TEXT, 7, '0'),

@@ -27,12 +27,19 @@
 //
 // # Escalation
 //
-// A missed occurrence raises an alert and reminds the lead at once (at due + grace). If nobody
+// A missed occurrence raises an alert and reminds the lead at once (at due + grace): the
+// schedule's lead if they are in the care team then, else the household's lead. If nobody
 // acknowledges it (AcknowledgeAlert, or any confirming check-in of the household) within the
 // policy's SupervisorAfter, the supervisors of the household's team are notified; after
 // OnCallAfter more, the organization's on-call professional. A team's policy overrides its
 // organization's; without either, DefaultPolicy applies. Urgent alerts (a family asking for
 // contact) climb after UrgentAfter at every step, and an ordinary check-in does not stop them.
+//
+// Reminders follow the care team: removing or replacing a household's lead re-routes its
+// schedules and open alerts to the new lead in the same transaction (store.CareTeamMemberSet
+// and CareTeamMemberRemove), with a push to the new lead and the former lead's unsent pushes
+// cancelled. A household left without a lead has nobody to remind first: its alerts go to
+// the team's supervisors at once.
 //
 // # Digests and quiet hours
 //
@@ -282,7 +289,8 @@ func PolicyFor(byScope map[string]store.EscalationPolicy, a store.Alert) store.E
 	return DefaultPolicy
 }
 
-// Step decides an alert's next escalation step at now under policy p. It is pure.
+// Step decides an alert's next escalation step at now under policy p. It is pure. An alert
+// without a lead (its household has none) climbs to the supervisors at its first visit.
 func Step(a store.Alert, p store.EscalationPolicy, urgentAfter time.Duration, now time.Time) store.AlertStep {
 	supAfter, onCallAfter := p.SupervisorAfter, p.OnCallAfter
 	if a.Kind == store.AlertUrgent {
@@ -290,7 +298,9 @@ func Step(a store.Alert, p store.EscalationPolicy, urgentAfter time.Duration, no
 	}
 	switch a.Step {
 	case store.StepLead:
-		if at := a.CreatedAt.Add(supAfter); at.After(now) {
+		// An alert without a lead (the household has none, say its lead left the care team)
+		// reminded nobody at the lead step, so the supervisors hear of it at once.
+		if at := a.CreatedAt.Add(supAfter); at.After(now) && a.LeadID != "" {
 			return store.AlertStep{Step: a.Step, NextStepAt: &at}
 		}
 		st := store.AlertStep{Step: store.StepSupervisor, Supervisors: true}

@@ -499,3 +499,72 @@ func TestSyncPokes(t *testing.T) {
 		})
 	}
 }
+
+// TestUrgentPushFollowsTheLead reproduces issue 11 point 4 end to end, through the real FCM
+// SDK: a supervisor replaces a household's lead (the new lead is flagged, the old one
+// removed). The urgent alert the family raised just before, whose push had not gone out yet,
+// and the one it raises after, reach the new lead's phone and not the removed lead's; with
+// no lead left, the next one reaches the team's supervisor at once.
+func TestUrgentPushFollowsTheLead(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			s := e.open(t)
+			start := local(2027, 6, 1, 9, 0)
+			fixture(t, s, start)
+			must(t, s.ProfessionalUpsert(bg, store.Professional{ID: "p-new", OrganizationID: "org-1", DisplayName: "Noor Bakker",
+				Role: store.RoleProfessional, CreatedAt: start}))
+			must(t, s.DeviceRegister(bg, store.Device{Token: "tok-p-new", ProfessionalID: "p-new", Platform: "ios", UpdatedAt: start}))
+			dailySchedule(t, s, "s1", start)
+			h := newHarness(t, s, start, reminders.Config{DigestTimes: []schedule.Clock{}})
+			h.at(t, start) // the fixture's sync pokes
+			h.fake.Reset()
+
+			// The family asks to be contacted; before the scheduler sends it, the lead changes.
+			before, _, err := reminders.RaiseUrgent(bg, s, reminders.UrgentParams{HouseholdID: "h1", ScheduleID: "s1", Key: "c-before", Now: start})
+			must(t, err)
+			changed := start.Add(time.Minute)
+			must(t, s.CareTeamMemberSet(bg, store.CareTeamMemberSetParams{Member: store.CareTeamMember{HouseholdID: "h1",
+				ProfessionalID: "p-new", Lead: true}, Now: changed}))
+			must(t, s.CareTeamMemberRemove(bg, store.CareTeamMemberRemoveParams{HouseholdID: "h1", ProfessionalID: "p-lead", Now: changed}))
+			after, _, err := reminders.RaiseUrgent(bg, s, reminders.UrgentParams{HouseholdID: "h1", ScheduleID: "s1", Key: "c-after", Now: changed})
+			must(t, err)
+			h.at(t, changed)
+
+			r := h.received()
+			equalSlices(t, "pushes to the removed lead", r["tok-p-lead"], nil)
+			got := slices.Clone(r["tok-p-new"])
+			slices.Sort(got)
+			want := []string{"alert:" + before, "alert:" + after}
+			slices.Sort(want)
+			equalSlices(t, "pushes to the new lead", got, want)
+			for _, m := range h.notices() {
+				if m.Android == nil || m.Android.Priority != "high" {
+					t.Errorf("an urgent push must be high priority: %s", m.Body)
+				}
+			}
+			for _, id := range []string{before, after} {
+				a, err := s.AlertGet(bg, id)
+				must(t, err)
+				equal(t, "lead of "+id, a.LeadID, "p-new")
+			}
+			sc, err := s.ScheduleGet(bg, "s1")
+			must(t, err)
+			equal(t, "the schedule's lead", sc.LeadProfessionalID, "p-new")
+
+			// With no lead left, the supervisor hears at once, not after UrgentAfter.
+			h.fake.Reset()
+			gone := changed.Add(time.Minute)
+			must(t, s.CareTeamMemberRemove(bg, store.CareTeamMemberRemoveParams{HouseholdID: "h1", ProfessionalID: "p-new", Now: gone}))
+			orphan, _, err := reminders.RaiseUrgent(bg, s, reminders.UrgentParams{HouseholdID: "h1", ScheduleID: "s1", Key: "c-orphan", Now: gone})
+			must(t, err)
+			h.at(t, gone)
+			r = h.received()
+			equalSlices(t, "pushes to the removed leads", append(r["tok-p-lead"], r["tok-p-new"]...), nil)
+			got = slices.Clone(r["tok-p-sup"])
+			slices.Sort(got)
+			want = []string{"alert:" + before, "alert:" + after, "alert:" + orphan}
+			slices.Sort(want)
+			equalSlices(t, "pushes to the supervisor", got, want)
+		})
+	}
+}

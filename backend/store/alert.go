@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -35,6 +36,9 @@ func (db *DB) ReminderDetect(ctx context.Context, p ReminderDetectParams) (claim
 			}
 		}
 		if len(alerts) > 0 {
+			if err := resolveLeads(ctx, tx, alerts); err != nil {
+				return err
+			}
 			inserted, err := tx.AlertInsertMany(ctx, AlertInsertManyParams{Alerts: alerts, Now: now})
 			if err != nil {
 				return err
@@ -93,13 +97,30 @@ func (db *DB) AlertEscalate(ctx context.Context, p AlertEscalateParams) (int, er
 	return claimed, err
 }
 
-// AlertRaise implements Store.
+// AlertRaise implements Store. The lead is resolved in the transaction that inserts the
+// alert (resolveLeads), not from a read before it.
 func (db *DB) AlertRaise(ctx context.Context, p AlertRaiseParams) (bool, error) {
-	a, now := p.Alert, p.Now.UTC()
-	a.DueAt, a.NextStepAt = now, utcPtr(a.NextStepAt)
+	now := p.Now.UTC()
 	var created bool
 	err := db.write(ctx, func(ctx context.Context, tx Executor) error {
-		inserted, err := tx.AlertInsertMany(ctx, AlertInsertManyParams{Alerts: []Alert{a}, Now: now})
+		a := p.Alert // a copy per attempt: a retried transaction reads the schedule again
+		a.DueAt, a.NextStepAt = now, utcPtr(a.NextStepAt)
+		if a.LeadID == "" && a.ScheduleID != "" {
+			sc, err := tx.ScheduleGet(ctx, a.ScheduleID)
+			if err != nil {
+				return fmt.Errorf("lead of alert %s: %w", a.ID, err)
+			}
+			if sc.HouseholdID != a.HouseholdID {
+				return fmt.Errorf("schedule %s of household %s: %w", a.ScheduleID, a.HouseholdID, ErrNotFound)
+			}
+			a.LeadID = sc.LeadProfessionalID
+		}
+		alerts := []Alert{a}
+		if err := resolveLeads(ctx, tx, alerts); err != nil {
+			return err
+		}
+		a = alerts[0]
+		inserted, err := tx.AlertInsertMany(ctx, AlertInsertManyParams{Alerts: alerts, Now: now})
 		if err != nil {
 			return err
 		}
@@ -110,6 +131,61 @@ func (db *DB) AlertRaise(ctx context.Context, p AlertRaiseParams) (bool, error) 
 		return queueNotices(ctx, tx, now, []noticeSpec{alertNotice(&a, StepLead, a.Kind == AlertUrgent, a.LeadID)})
 	})
 	return created, err
+}
+
+// resolveLeads sets each alert's LeadID to the professional it goes to, from the care teams as
+// this transaction sees them (one read for the whole batch): the given lead when they are a
+// member of the household's care team, else the household's lead (householdLead's rule),
+// else nobody, never someone who has left the care team; an alert left without a lead takes
+// the organization of the lead it was meant for. Transactions are serializable, so a
+// care-team change racing the raise is ordered against this read: either it commits first
+// and is seen here, or it commits after and re-routes the alert it finds (rerouteLead).
+func resolveLeads(ctx context.Context, tx Executor, alerts []Alert) error {
+	households := make([]string, 0, len(alerts))
+	seen := make(map[string]bool, len(alerts))
+	for _, a := range alerts {
+		if !seen[a.HouseholdID] {
+			seen[a.HouseholdID] = true
+			households = append(households, a.HouseholdID)
+		}
+	}
+	members, err := tx.CareTeamMemberListMany(ctx, households)
+	if err != nil {
+		return err
+	}
+	member := make(map[[2]string]bool, len(members))
+	lead := make(map[string]string, len(households))
+	for _, m := range members {
+		member[[2]string{m.HouseholdID, m.ProfessionalID}] = true
+		if _, ok := lead[m.HouseholdID]; m.Lead && !ok {
+			lead[m.HouseholdID] = m.ProfessionalID // the first by id, should a bug ever flag two
+		}
+	}
+	orgs := map[string]string{}
+	for i := range alerts {
+		a := &alerts[i]
+		if a.LeadID != "" && member[[2]string{a.HouseholdID, a.LeadID}] {
+			continue
+		}
+		intended := a.LeadID
+		if a.LeadID = lead[a.HouseholdID]; a.LeadID != "" || intended == "" {
+			continue
+		}
+		// Nobody leads the household: the intended lead's organization still decides the
+		// policy and on-call (they are not notified), as a re-routed alert keeps its own.
+		org, ok := orgs[intended]
+		if !ok {
+			switch p, err := tx.ProfessionalGet(ctx, intended); {
+			case err == nil:
+				org = p.OrganizationID
+			case !isNotFound(err):
+				return err
+			}
+			orgs[intended] = org
+		}
+		a.OrganizationID = org
+	}
+	return nil
 }
 
 // AlertAcknowledge implements Store.

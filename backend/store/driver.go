@@ -71,6 +71,9 @@ type Executor interface {
 	CareTeamMemberUpsert(ctx context.Context, m CareTeamMember) error
 	// CareTeamMemberDelete deletes an assignment and reports whether it existed.
 	CareTeamMemberDelete(ctx context.Context, householdID, professionalID string) (bool, error)
+	// CareTeamMemberListMany lists the care-team members of the named households, ordered by
+	// household id, then professional id.
+	CareTeamMemberListMany(ctx context.Context, householdIDs []string) ([]*CareTeamMember, error)
 	// MutationLogGetMany returns the log entries of the given mutation ids that exist, in no
 	// particular order: each first result with the household and professional it was logged
 	// for (the scope in which the id is a re-send).
@@ -135,14 +138,26 @@ type Executor interface {
 	ScheduleClaimDue(ctx context.Context, p ClaimParams) ([]*Schedule, error)
 	// ScheduleAdvanceMany sets next_due_at, overdue_at and opens_at of claimed schedules.
 	ScheduleAdvanceMany(ctx context.Context, rows []ScheduleAdvanceRow) error
+	// ScheduleLeadReroute gives the household's schedules whose lead_professional_id is set
+	// and is Former or not a member of the care team the lead Lead ('' for "the household's
+	// lead"), stamped with Version and updated_at = Now; schedules led by Lead or by '' are
+	// left as they are.
+	ScheduleLeadReroute(ctx context.Context, p LeadRerouteParams) error
 	// ScheduleCheckInMany raises last_check_in_at of every schedule of each household to the
 	// given instant where it is older or unset.
 	ScheduleCheckInMany(ctx context.Context, rows []HouseholdInstant) error
 	// AlertInsertMany inserts alerts that do not exist yet (an existing id is left as it is)
 	// with step 0 and created_at = Now, taking team_id from the household and organization_id
-	// from the lead professional ('' when unknown); alerts of unknown households are not
-	// inserted. It returns the ids it inserted.
+	// from the lead professional (the given OrganizationID when there is no such lead);
+	// alerts of unknown households are not inserted. It returns the ids it inserted.
 	AlertInsertMany(ctx context.Context, p AlertInsertManyParams) ([]string, error)
+	// AlertLeadReroute gives the household's open (unacknowledged) alerts whose lead_id is
+	// Former or is not a member of the care team ('' included) the lead Lead, unless they
+	// have it already: organization_id becomes Lead's organization (kept when Lead is '' or
+	// unknown), and an alert at step 0 re-routed to no lead gets next_step_at = Now, so that
+	// escalation takes it up at once. It returns the alerts as updated, in no particular
+	// order. Version is not used.
+	AlertLeadReroute(ctx context.Context, p LeadRerouteParams) ([]*Alert, error)
 	// AlertClaimDue returns, lowest next_step_at first, up to Limit alerts whose next_step_at
 	// is at or before Now, locked and skipping locked rows like ScheduleClaimDue.
 	AlertClaimDue(ctx context.Context, p ClaimParams) ([]*Alert, error)
@@ -166,6 +181,10 @@ type Executor interface {
 	// empty ref per device token of every professional who may see the poke's household
 	// (household_viewers), once per token. A (notice, token) that exists is left as it is.
 	OutboxInsertViewers(ctx context.Context, p OutboxInsertViewersParams) error
+	// OutboxLeadCancel finishes, with status OutboxCancelled, last_error = Reason and
+	// next_attempt_at = finished_at = Now, the pending pushes of the step-0 notices (the
+	// lead's) of the named alerts whose professional is not Keep.
+	OutboxLeadCancel(ctx context.Context, p OutboxLeadCancelParams) error
 	// OutboxClaim leases up to Limit pending pushes whose next_attempt_at is at or before Now,
 	// oldest next_attempt_at first, skipping locked rows: next_attempt_at becomes LeaseUntil
 	// and attempts goes up by one. It returns them as updated.
@@ -348,9 +367,29 @@ type HouseholdInstant struct {
 
 // AlertInsertManyParams inserts alerts.
 type AlertInsertManyParams struct {
-	// Alerts: ID, Kind, ScheduleID, HouseholdID, LeadID, DueAt and NextStepAt are used.
+	// Alerts: ID, Kind, ScheduleID, HouseholdID, LeadID, OrganizationID (used without a
+	// lead), DueAt and NextStepAt are used.
 	Alerts []Alert
 	Now    time.Time
+}
+
+// LeadRerouteParams moves what a household's lead is responsible for after a care-team change:
+// Lead is the household's lead after it (empty for none), Former the lead it replaced
+// (empty when the lead did not change), Version the household's version of the change.
+type LeadRerouteParams struct {
+	HouseholdID string
+	Former      string
+	Lead        string
+	Version     int64
+	Now         time.Time
+}
+
+// OutboxLeadCancelParams cancels lead pushes that have not gone out.
+type OutboxLeadCancelParams struct {
+	AlertIDs []string
+	Keep     string // the alerts' new lead, whose pending pushes stay
+	Reason   string
+	Now      time.Time
 }
 
 // AlertStepRow is the new step of a claimed alert.

@@ -54,9 +54,19 @@ type Store interface {
 	HouseholdRelationList(ctx context.Context, professionalID, householdID string) ([]string, error)
 
 	// CareTeamMemberSet adds or updates an assignment and bumps the household version. Setting
-	// Lead clears the lead flag of every other member of that household.
+	// Lead clears the lead flag of every other member of that household. In the same
+	// transaction it re-routes reminders to the household's lead after the change: when the
+	// lead flag moves (or the lead steps down), the schedules and open alerts the former
+	// lead led go to the new lead (none: the supervisors), and so does anything led by
+	// nobody or by someone no longer in the care team; each re-routed alert gets a re-route
+	// notice (AlertRerouteNoticeID) with a push to the new lead, and the former lead's lead
+	// pushes that have not gone out are cancelled (OutboxCancelled).
 	CareTeamMemberSet(ctx context.Context, p CareTeamMemberSetParams) error
-	// CareTeamMemberRemove removes an assignment and bumps the household version.
+	// CareTeamMemberRemove removes an assignment and bumps the household version; a
+	// professional not in the care team is ErrNotFound. It re-routes, in the same
+	// transaction and as CareTeamMemberSet does, what the removed professional led to the
+	// household's lead; a removed lead is not replaced, so what they led goes to nobody and
+	// their open alerts still at the lead step climb to the team's supervisors at once.
 	CareTeamMemberRemove(ctx context.Context, p CareTeamMemberRemoveParams) error
 	CareTeamMemberList(ctx context.Context, householdID string) ([]*CareTeamMember, error)
 

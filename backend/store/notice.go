@@ -13,6 +13,14 @@ import (
 // AlertNoticeID is the id of the notice of an alert's escalation step.
 func AlertNoticeID(alertID string, step int32) string { return fmt.Sprintf("%s#%d", alertID, step) }
 
+// AlertRerouteNoticeID is the id of the notice that a care-team change at household version
+// version gave an open alert a new lead: a lead-step notice (step 0) whose push goes to that
+// lead. The version makes every change its own notice (a lead that moves A → B → A notifies
+// A twice) and the notice the trace of the re-routing.
+func AlertRerouteNoticeID(alertID string, version int64) string {
+	return fmt.Sprintf("%s#%d@%d", alertID, StepLead, version)
+}
+
 // DigestNoticeID is the id of the notice of a supervisor's digest for one slot.
 func DigestNoticeID(professionalID string, slotAt time.Time) string {
 	return "digest:" + professionalID + "@" + slotAt.UTC().Format(time.RFC3339)

@@ -39,7 +39,10 @@ type Reminders interface {
 	// schedules_overdue index (so its cost grows with what is due, not with all schedules;
 	// rows another transaction holds are skipped), asks Advance what each one's next
 	// occurrence is, raises an alert with a step-0 notice to the lead for every occurrence that
-	// no check-in satisfied, queues the pushes, and moves the schedules on. It returns how many
+	// no check-in satisfied, queues the pushes, and moves the schedules on. An alert's lead is
+	// the schedule's lead when they are in the care team now, else the household's lead,
+	// else none (the supervisors then hear of it through escalation): never a professional
+	// who has left the care team. It returns how many
 	// schedules it claimed and how many alerts it raised; claimed < Limit means nothing more
 	// is due now.
 	ReminderDetect(ctx context.Context, p ReminderDetectParams) (claimed, raised int, err error)
@@ -48,8 +51,13 @@ type Reminders interface {
 	// notice and queues its pushes. It returns how many alerts it claimed.
 	AlertEscalate(ctx context.Context, p AlertEscalateParams) (int, error)
 	// AlertRaise records an alert raised outside detection (an urgent one: a family asks to
-	// be contacted) with its step-0 notice, once: raising the same id again is a no-op that
-	// reports false.
+	// be contacted) with its step-0 notice and the push to its lead, once: raising the same
+	// id again is a no-op that reports false. The lead is resolved inside the transaction
+	// from the care team as it is then: the given LeadID, else the schedule's lead (an
+	// unknown schedule, or one of another household, is ErrNotFound), when that professional
+	// is in the care team; else the household's lead; else none, and escalation then takes the
+	// alert to the supervisors (see ReminderDetect for detection's alerts, which resolve
+	// their schedule's lead the same way).
 	AlertRaise(ctx context.Context, p AlertRaiseParams) (bool, error)
 	// AlertGet returns one alert.
 	AlertGet(ctx context.Context, id string) (*Alert, error)
@@ -218,7 +226,9 @@ type AlertEscalateParams struct {
 
 // AlertRaiseParams raises an alert outside detection.
 type AlertRaiseParams struct {
-	Alert Alert // ID, Kind, HouseholdID, ScheduleID, LeadID, NextStepAt are used
+	// Alert: ID, Kind, HouseholdID, ScheduleID, LeadID (empty: the schedule's lead, else the
+	// household's), NextStepAt are used.
+	Alert Alert
 	Now   time.Time
 }
 
@@ -235,6 +245,10 @@ const (
 	OutboxDelivered    = "delivered"
 	OutboxUnregistered = "unregistered"
 	OutboxFailed       = "failed"
+	// OutboxCancelled: not sent, because its professional stopped being the alert's lead
+	// (a care-team change re-routed the alert) before it went out; a push leased at that
+	// moment may still arrive. The new lead's push is another notice's.
+	OutboxCancelled = "cancelled"
 )
 
 // OutboxItem is one push to one device token.

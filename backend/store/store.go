@@ -25,6 +25,10 @@
 //     them with errors.Is.
 //   - Notice ids, check-in effects, the digest threshold and the push kinds are defined here
 //     only (notice.go, push.go, alert.go).
+//   - Reminders follow the care team (household.go): a care-team change re-routes the
+//     household's schedules and open alerts to its lead in the same transaction, and an alert's
+//     lead is resolved against the care team in the transaction that inserts it (alert.go), so
+//     no alert or push goes to someone who has left the care team.
 package store
 
 import (

@@ -212,6 +212,9 @@ func seedDue(t *testing.T, st store.Store, url string, households, due int) {
 	_, err = conn.Exec(ctx, `INSERT INTO households (id, code, team_id, display_name, version, created_at, updated_at)
 		SELECT 'h' || x, 'HH' || x, 'team-1', 'x', 1, $2, $2 FROM generate_series(1, $1) AS g(x)`, households, now)
 	must(err)
+	// p-lead leads every household's care team: alerts go only to members of the care team.
+	_, err = conn.Exec(ctx, `INSERT INTO care_team_members (household_id, professional_id, lead) SELECT id, 'p-lead', true FROM households`)
+	must(err)
 	// Overdue over the last half hour, so detection takes them in several batches, oldest
 	// first. The schedules ended long ago, so each has this one occurrence whatever the time
 	// of day the test runs.

@@ -31,14 +31,15 @@ func escalationPolicy(r dbsqlc.EscalationPolicy) *store.EscalationPolicy {
 func (e executor) AlertInsertMany(ctx context.Context, p store.AlertInsertManyParams) ([]string, error) {
 	as := p.Alerts
 	return store.All(res, fmt.Sprintf("raise %d alerts", len(as)), store.Same[string])(q.AlertInsertMany(ctx, e.db, dbsqlc.AlertInsertManyParams{
-		ID:          store.Column(as, func(a store.Alert) string { return a.ID }),
-		Kind:        store.Column(as, func(a store.Alert) string { return a.Kind }),
-		ScheduleID:  store.Column(as, func(a store.Alert) string { return a.ScheduleID }),
-		HouseholdID: store.Column(as, func(a store.Alert) string { return a.HouseholdID }),
-		LeadID:      store.Column(as, func(a store.Alert) string { return a.LeadID }),
-		DueAt:       store.Column(as, func(a store.Alert) time.Time { return a.DueAt }),
-		NextStepAt:  store.Column(as, func(a store.Alert) *time.Time { return a.NextStepAt }),
-		Now:         p.Now,
+		ID:             store.Column(as, func(a store.Alert) string { return a.ID }),
+		Kind:           store.Column(as, func(a store.Alert) string { return a.Kind }),
+		ScheduleID:     store.Column(as, func(a store.Alert) string { return a.ScheduleID }),
+		HouseholdID:    store.Column(as, func(a store.Alert) string { return a.HouseholdID }),
+		LeadID:         store.Column(as, func(a store.Alert) string { return a.LeadID }),
+		OrganizationID: store.Column(as, func(a store.Alert) string { return a.OrganizationID }),
+		DueAt:          store.Column(as, func(a store.Alert) time.Time { return a.DueAt }),
+		NextStepAt:     store.Column(as, func(a store.Alert) *time.Time { return a.NextStepAt }),
+		Now:            p.Now,
 	}))
 }
 
@@ -96,4 +97,9 @@ func (e executor) EscalationPolicyUpsert(ctx context.Context, p store.Escalation
 
 func (e executor) EscalationPolicyList(ctx context.Context) ([]*store.EscalationPolicy, error) {
 	return store.All(res, "list escalation policies", escalationPolicy)(q.EscalationPolicyList(ctx, e.db))
+}
+
+func (e executor) AlertLeadReroute(ctx context.Context, p store.LeadRerouteParams) ([]*store.Alert, error) {
+	return store.All(res, "re-route alerts of "+p.HouseholdID, alert)(q.AlertLeadReroute(ctx, e.db, dbsqlc.AlertLeadRerouteParams{
+		HouseholdID: p.HouseholdID, Former: p.Former, Lead: p.Lead, Now: p.Now}))
 }

@@ -2,6 +2,7 @@ package storepgx
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/backend/store/storepgx/internal/dbsqlc"
@@ -66,4 +67,9 @@ func (e executor) CareTeamMemberDelete(ctx context.Context, householdID, profess
 
 func (e executor) CareTeamMemberList(ctx context.Context, householdID string) ([]*store.CareTeamMember, error) {
 	return store.All(res, "list care team of "+householdID, careTeamMember)(q.CareTeamMemberList(ctx, e.db, householdID))
+}
+
+func (e executor) CareTeamMemberListMany(ctx context.Context, householdIDs []string) ([]*store.CareTeamMember, error) {
+	return store.All(res, fmt.Sprintf("list care teams of %d households", len(householdIDs)), careTeamMember)(
+		q.CareTeamMemberListMany(ctx, e.db, householdIDs))
 }

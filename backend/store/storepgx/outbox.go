@@ -68,6 +68,11 @@ func (e executor) OutboxFinishMany(ctx context.Context, p store.OutboxCompletePa
 	}))
 }
 
+func (e executor) OutboxLeadCancel(ctx context.Context, p store.OutboxLeadCancelParams) error {
+	return res.Err(fmt.Sprintf("cancel lead pushes of %d alerts", len(p.AlertIDs)), q.OutboxLeadCancel(ctx, e.db,
+		dbsqlc.OutboxLeadCancelParams{AlertIDs: p.AlertIDs, Keep: p.Keep, Reason: p.Reason, Now: p.Now}))
+}
+
 func (e executor) OutboxList(ctx context.Context, noticeID string) ([]*store.OutboxItem, error) {
 	return store.All(res, "list pushes of "+noticeID, outboxItem)(q.OutboxList(ctx, e.db, noticeID))
 }

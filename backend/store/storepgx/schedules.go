@@ -55,6 +55,11 @@ func (e executor) ScheduleAdvanceMany(ctx context.Context, rows []store.Schedule
 	}))
 }
 
+func (e executor) ScheduleLeadReroute(ctx context.Context, p store.LeadRerouteParams) error {
+	return res.Err("re-route schedules of "+p.HouseholdID, q.ScheduleLeadReroute(ctx, e.db, dbsqlc.ScheduleLeadRerouteParams{
+		HouseholdID: p.HouseholdID, Former: p.Former, Lead: p.Lead, Version: p.Version, Now: p.Now}))
+}
+
 func (e executor) ScheduleCheckInMany(ctx context.Context, rows []store.HouseholdInstant) error {
 	return res.Err("record check-ins on schedules", q.ScheduleCheckInMany(ctx, e.db, dbsqlc.ScheduleCheckInManyParams{
 		HouseholdID: store.Column(rows, func(r store.HouseholdInstant) string { return r.HouseholdID }),

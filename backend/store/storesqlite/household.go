@@ -84,3 +84,8 @@ func (e *executor) CareTeamMemberDelete(ctx context.Context, householdID, profes
 func (e *executor) CareTeamMemberList(ctx context.Context, householdID string) ([]*store.CareTeamMember, error) {
 	return store.All(res, "list care team", careTeamMember)(e.q.CareTeamMemberList(ctx, householdID))
 }
+
+// CareTeamMemberListMany implements store.Executor.
+func (e *executor) CareTeamMemberListMany(ctx context.Context, householdIDs []string) ([]*store.CareTeamMember, error) {
+	return store.All(res, "list care teams", careTeamMember)(e.q.CareTeamMemberListMany(ctx, jsonList(householdIDs)))
+}

@@ -61,6 +61,12 @@ func (e *executor) OutboxFinishMany(ctx context.Context, p store.OutboxCompleteP
 	})
 }
 
+// OutboxLeadCancel implements store.Executor.
+func (e *executor) OutboxLeadCancel(ctx context.Context, p store.OutboxLeadCancelParams) error {
+	return res.Err("cancel lead pushes", e.q.OutboxLeadCancel(ctx, dbsqlc.OutboxLeadCancelParams{
+		AlertIDs: jsonList(p.AlertIDs), Keep: p.Keep, Reason: p.Reason, Now: micros(p.Now)}))
+}
+
 // OutboxList implements store.Executor.
 func (e *executor) OutboxList(ctx context.Context, noticeID string) ([]*store.OutboxItem, error) {
 	return store.All(res, "list pushes", outboxItem)(e.q.OutboxList(ctx, noticeID))

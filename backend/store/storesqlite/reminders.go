@@ -111,8 +111,8 @@ func (e *executor) AlertInsertMany(ctx context.Context, p store.AlertInsertManyP
 	var inserted []string
 	err := each("insert alert", p.Alerts, func(a store.Alert) error {
 		n, err := e.q.AlertInsert(ctx, dbsqlc.AlertInsertParams{ID: a.ID, Kind: a.Kind, ScheduleID: a.ScheduleID,
-			HouseholdID: a.HouseholdID, LeadID: a.LeadID, DueAt: micros(a.DueAt), NextStepAt: microsPtr(a.NextStepAt),
-			Now: micros(p.Now)})
+			HouseholdID: a.HouseholdID, LeadID: a.LeadID, OrganizationID: a.OrganizationID, DueAt: micros(a.DueAt),
+			NextStepAt: microsPtr(a.NextStepAt), Now: micros(p.Now)})
 		if n == 1 {
 			inserted = append(inserted, a.ID)
 		}
@@ -190,4 +190,16 @@ func escalationPolicy(p dbsqlc.EscalationPolicy) *store.EscalationPolicy {
 // EscalationPolicyList implements store.Executor.
 func (e *executor) EscalationPolicyList(ctx context.Context) ([]*store.EscalationPolicy, error) {
 	return store.All(res, "list escalation policies", escalationPolicy)(e.q.EscalationPolicyList(ctx))
+}
+
+// AlertLeadReroute implements store.Executor.
+func (e *executor) AlertLeadReroute(ctx context.Context, p store.LeadRerouteParams) ([]*store.Alert, error) {
+	return store.All(res, "re-route alerts", alert)(e.q.AlertLeadReroute(ctx, dbsqlc.AlertLeadRerouteParams{
+		HouseholdID: p.HouseholdID, Former: p.Former, Lead: p.Lead, Now: micros(p.Now)}))
+}
+
+// ScheduleLeadReroute implements store.Executor.
+func (e *executor) ScheduleLeadReroute(ctx context.Context, p store.LeadRerouteParams) error {
+	return res.Err("re-route schedules", e.q.ScheduleLeadReroute(ctx, dbsqlc.ScheduleLeadRerouteParams{
+		HouseholdID: p.HouseholdID, Former: p.Former, Lead: p.Lead, Version: p.Version, Now: micros(p.Now)}))
 }

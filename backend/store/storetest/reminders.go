@@ -27,6 +27,8 @@ var remindersTests = []struct {
 	{"reminders: the outbox leases, fences and cleans up tokens", testOutbox},
 	{"reminders: digests count and are made once", testDigest},
 	{"reminders: every household write pokes the devices that may see it", testSyncPokes},
+	{"reminders: removing the lead re-routes schedules and open alerts", testRerouteRemoveLead},
+	{"reminders: replacing the lead re-routes schedules, open alerts and unsent pushes", testRerouteReplaceLead},
 	{"family links", testLinks},
 }
 
@@ -54,6 +56,15 @@ func nextDay(now time.Time) func(store.DueSchedule) store.ScheduleAdvance {
 		}
 		return adv
 	}
+}
+
+// ledHousehold creates a household whose care team is p-care, its lead: alerts go only to
+// members of the care team.
+func ledHousehold(t testing.TB, s *store.DB, id, team string) {
+	t.Helper()
+	createHousehold(t, s, id, team)
+	must(t, s.CareTeamMemberSet(ctx(), store.CareTeamMemberSetParams{Member: store.CareTeamMember{HouseholdID: id,
+		ProfessionalID: "p-care", Lead: true}, Now: t0}))
 }
 
 func register(t testing.TB, s *store.DB, token, professional string) {
@@ -161,7 +172,7 @@ func testDevicesConcurrent(t *testing.T, s *store.DB) {
 
 func testDetect(t *testing.T, s *store.DB) {
 	seedDirectory(t, s)
-	createHousehold(t, s, "h1", "team-north")
+	ledHousehold(t, s, "h1", "team-north")
 	register(t, s, "tok-care-1", "p-care")
 	register(t, s, "tok-care-2", "p-care")
 	register(t, s, "tok-super", "p-super")
@@ -253,7 +264,7 @@ func testDetectCheckIn(t *testing.T, s *store.DB) {
 
 func testEscalate(t *testing.T, s *store.DB) {
 	seedDirectory(t, s)
-	createHousehold(t, s, "h1", "team-north")
+	ledHousehold(t, s, "h1", "team-north")
 	register(t, s, "tok-care", "p-care")
 	register(t, s, "tok-super", "p-super")
 	register(t, s, "tok-other-super", "p-other-super")
@@ -334,7 +345,7 @@ func testDetectConcurrent(t *testing.T, s *store.DB) {
 	const households, perHousehold = 10, 20
 	due := t0.Add(10 * time.Hour)
 	for h := range households {
-		createHousehold(t, s, fmt.Sprintf("h%d", h), "team-north")
+		ledHousehold(t, s, fmt.Sprintf("h%d", h), "team-north")
 		for i := range perHousehold {
 			dueSchedule(t, s, fmt.Sprintf("s%d-%d", h, i), fmt.Sprintf("h%d", h), due, due.Add(time.Hour), t0)
 		}
@@ -380,7 +391,7 @@ func testDetectConcurrent(t *testing.T, s *store.DB) {
 
 func testOutbox(t *testing.T, s *store.DB) {
 	seedDirectory(t, s)
-	createHousehold(t, s, "h1", "team-north")
+	ledHousehold(t, s, "h1", "team-north")
 	for _, tok := range []string{"tok-1", "tok-2", "tok-3", "tok-4"} {
 		register(t, s, tok, "p-care")
 	}

@@ -61,6 +61,15 @@ FROM (SELECT unnest(@notice_id::text[]) AS notice_id, unnest(@token::text[]) AS 
 WHERE push_outbox.notice_id = r.notice_id AND push_outbox.token = r.token
     AND push_outbox.attempts = r.attempt AND push_outbox.status = 'pending';
 
+-- OutboxLeadCancel finishes the lead pushes (of step-0 notices, found through notices_alert
+-- and the outbox's primary key) of re-routed alerts that have not gone out, except the new
+-- lead's.
+-- name: OutboxLeadCancel :exec
+UPDATE push_outbox SET status = 'cancelled', last_error = @reason, next_attempt_at = @now::timestamptz,
+    finished_at = @now::timestamptz
+WHERE push_outbox.status = 'pending' AND push_outbox.professional_id <> @keep::text
+    AND push_outbox.notice_id IN (SELECT n.id FROM notices n WHERE n.alert_id = ANY(@alert_ids::text[]) AND n.step = 0);
+
 -- name: OutboxList :many
 SELECT * FROM push_outbox WHERE notice_id = @notice_id ORDER BY token;
 

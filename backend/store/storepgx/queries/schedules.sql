@@ -46,6 +46,17 @@ FROM (SELECT unnest(@id::text[]) AS id, unnest(@next_due_at::TIMESTAMP WITH TIME
         unnest(@opens_at::TIMESTAMP WITH TIME ZONE[]) AS opens_at) AS u
 WHERE schedules.id = u.id;
 
+-- ScheduleLeadReroute re-routes a household's schedules after a care-team change: those led
+-- by the former lead or by someone no longer in the care team (an empty lead means "the
+-- household's lead" and stays). The version stamp makes the next pull send them.
+-- name: ScheduleLeadReroute :exec
+UPDATE schedules SET lead_professional_id = @lead::text, version = @version, updated_at = @now
+WHERE schedules.household_id = @household_id AND schedules.lead_professional_id <> ''
+    AND schedules.lead_professional_id <> @lead::text
+    AND (schedules.lead_professional_id = @former::text OR NOT EXISTS (
+        SELECT 1 FROM care_team_members m
+        WHERE m.household_id = schedules.household_id AND m.professional_id = schedules.lead_professional_id));
+
 -- name: ScheduleCheckInMany :exec
 UPDATE schedules SET last_check_in_at = c.at
 FROM (SELECT u.household_id, max(u.at) AS at

@@ -10,3 +10,9 @@ DELETE FROM care_team_members WHERE household_id = @household_id AND professiona
 
 -- name: CareTeamMemberList :many
 SELECT * FROM care_team_members WHERE household_id = @household_id ORDER BY professional_id;
+
+-- CareTeamMemberListMany reads the care teams of a batch of households (the leads of the alerts
+-- detection raises) in one statement, through the primary key.
+-- name: CareTeamMemberListMany :many
+SELECT * FROM care_team_members WHERE household_id IN (SELECT value FROM json_each(CAST(@household_ids AS TEXT)))
+ORDER BY household_id, professional_id;

@@ -41,5 +41,13 @@ UPDATE push_outbox SET status = @status,
     finished_at = CASE WHEN @status = 'pending' THEN NULL ELSE @now END
 WHERE notice_id = @notice_id AND token = @token AND attempts = @attempt AND status = 'pending';
 
+-- OutboxLeadCancel finishes the lead pushes (of step-0 notices) of re-routed alerts that have
+-- not gone out, except the new lead's.
+-- name: OutboxLeadCancel :exec
+UPDATE push_outbox SET status = 'cancelled', last_error = @reason, next_attempt_at = @now, finished_at = @now
+WHERE status = 'pending' AND professional_id <> @keep
+    AND notice_id IN (SELECT n.id FROM notices n
+        WHERE n.alert_id IN (SELECT value FROM json_each(CAST(@alert_ids AS TEXT))) AND n.step = 0);
+
 -- name: OutboxList :many
 SELECT * FROM push_outbox WHERE notice_id = @notice_id ORDER BY token;

@@ -37,3 +37,14 @@ UPDATE schedules SET next_due_at = @next_due_at, overdue_at = @overdue_at, opens
 -- name: ScheduleCheckIn :exec
 UPDATE schedules SET last_check_in_at = CAST(@at AS INTEGER)
 WHERE household_id = @household_id AND (last_check_in_at IS NULL OR last_check_in_at < @at);
+
+-- ScheduleLeadReroute re-routes a household's schedules after a care-team change: those led
+-- by the former lead or by someone no longer in the care team (an empty lead means "the
+-- household's lead" and stays). The version stamp makes the next pull send them.
+-- name: ScheduleLeadReroute :exec
+UPDATE schedules SET lead_professional_id = @lead, version = @version, updated_at = @now
+WHERE schedules.household_id = @household_id AND schedules.lead_professional_id <> ''
+    AND schedules.lead_professional_id <> @lead
+    AND (schedules.lead_professional_id = @former OR NOT EXISTS (
+        SELECT 1 FROM care_team_members m
+        WHERE m.household_id = schedules.household_id AND m.professional_id = schedules.lead_professional_id));

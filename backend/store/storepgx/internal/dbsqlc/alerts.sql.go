@@ -135,12 +135,12 @@ const alertInsertMany = `-- name: AlertInsertMany :many
 
 INSERT INTO alerts (id, kind, schedule_id, household_id, team_id, organization_id, lead_id, due_at, step,
     next_step_at, created_at)
-SELECT a.id, a.kind, a.schedule_id, a.household_id, h.team_id, COALESCE(p.organization_id, ''), a.lead_id,
-    a.due_at, 0, a.next_step_at, $1::timestamptz
+SELECT a.id, a.kind, a.schedule_id, a.household_id, h.team_id, COALESCE(p.organization_id, a.organization_id),
+    a.lead_id, a.due_at, 0, a.next_step_at, $1::timestamptz
 FROM (SELECT unnest($2::text[]) AS id, unnest($3::text[]) AS kind, unnest($4::text[]) AS schedule_id,
         unnest($5::text[]) AS household_id, unnest($6::text[]) AS lead_id,
-        unnest($7::timestamptz[]) AS due_at,
-        unnest($8::TIMESTAMP WITH TIME ZONE[]) AS next_step_at) AS a
+        unnest($7::text[]) AS organization_id, unnest($8::timestamptz[]) AS due_at,
+        unnest($9::TIMESTAMP WITH TIME ZONE[]) AS next_step_at) AS a
 JOIN households h ON h.id = a.household_id
 LEFT JOIN professionals p ON p.id = a.lead_id
 ON CONFLICT (id) DO NOTHING
@@ -148,20 +148,21 @@ RETURNING id
 `
 
 type AlertInsertManyParams struct {
-	Now         time.Time
-	ID          []string
-	Kind        []string
-	ScheduleID  []string
-	HouseholdID []string
-	LeadID      []string
-	DueAt       []time.Time
-	NextStepAt  []*time.Time
+	Now            time.Time
+	ID             []string
+	Kind           []string
+	ScheduleID     []string
+	HouseholdID    []string
+	LeadID         []string
+	OrganizationID []string
+	DueAt          []time.Time
+	NextStepAt     []*time.Time
 }
 
 // Alerts (a missed check or an urgent call), their notices (one per step: the primary key is
 // what makes noticing exactly-once) and escalation policies.
-// AlertInsertMany takes team_id from the household and organization_id from the lead; alerts of
-// unknown households are not inserted.
+// AlertInsertMany takes team_id from the household and organization_id from the lead (the given
+// one without a lead); alerts of unknown households are not inserted.
 func (q *Queries) AlertInsertMany(ctx context.Context, db DBTX, arg AlertInsertManyParams) ([]string, error) {
 	rows, err := db.Query(ctx, alertInsertMany,
 		arg.Now,
@@ -170,6 +171,7 @@ func (q *Queries) AlertInsertMany(ctx context.Context, db DBTX, arg AlertInsertM
 		arg.ScheduleID,
 		arg.HouseholdID,
 		arg.LeadID,
+		arg.OrganizationID,
 		arg.DueAt,
 		arg.NextStepAt,
 	)
@@ -184,6 +186,66 @@ func (q *Queries) AlertInsertMany(ctx context.Context, db DBTX, arg AlertInsertM
 			return nil, err
 		}
 		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const alertLeadReroute = `-- name: AlertLeadReroute :many
+UPDATE alerts SET lead_id = $1::text,
+    organization_id = COALESCE((SELECT p.organization_id FROM professionals p WHERE p.id = $1::text), alerts.organization_id),
+    next_step_at = CASE WHEN $1::text = '' AND alerts.step = 0 THEN $2::timestamptz ELSE alerts.next_step_at END
+WHERE alerts.household_id = $3 AND alerts.acknowledged_at IS NULL AND alerts.lead_id <> $1::text
+    AND (alerts.lead_id = $4::text OR NOT EXISTS (
+        SELECT 1 FROM care_team_members m WHERE m.household_id = alerts.household_id AND m.professional_id = alerts.lead_id))
+RETURNING id, kind, schedule_id, household_id, team_id, organization_id, lead_id, due_at, step, next_step_at, acknowledged_at, acknowledged_by, created_at
+`
+
+type AlertLeadRerouteParams struct {
+	Lead        string
+	Now         time.Time
+	HouseholdID string
+	Former      string
+}
+
+// AlertLeadReroute re-routes a household's open alerts after a care-team change: those led by
+// the former lead, by nobody, or by someone no longer in the care team. Re-routed to nobody,
+// an alert at the lead step becomes due for escalation now. It reads the household's alerts
+// through alerts_household.
+func (q *Queries) AlertLeadReroute(ctx context.Context, db DBTX, arg AlertLeadRerouteParams) ([]Alert, error) {
+	rows, err := db.Query(ctx, alertLeadReroute,
+		arg.Lead,
+		arg.Now,
+		arg.HouseholdID,
+		arg.Former,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Alert
+	for rows.Next() {
+		var i Alert
+		if err := rows.Scan(
+			&i.ID,
+			&i.Kind,
+			&i.ScheduleID,
+			&i.HouseholdID,
+			&i.TeamID,
+			&i.OrganizationID,
+			&i.LeadID,
+			&i.DueAt,
+			&i.Step,
+			&i.NextStepAt,
+			&i.AcknowledgedAt,
+			&i.AcknowledgedBy,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err

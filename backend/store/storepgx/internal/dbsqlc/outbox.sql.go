@@ -267,6 +267,33 @@ func (q *Queries) OutboxInsertViewers(ctx context.Context, db DBTX, arg OutboxIn
 	return err
 }
 
+const outboxLeadCancel = `-- name: OutboxLeadCancel :exec
+UPDATE push_outbox SET status = 'cancelled', last_error = $1, next_attempt_at = $2::timestamptz,
+    finished_at = $2::timestamptz
+WHERE push_outbox.status = 'pending' AND push_outbox.professional_id <> $3::text
+    AND push_outbox.notice_id IN (SELECT n.id FROM notices n WHERE n.alert_id = ANY($4::text[]) AND n.step = 0)
+`
+
+type OutboxLeadCancelParams struct {
+	Reason   string
+	Now      time.Time
+	Keep     string
+	AlertIDs []string
+}
+
+// OutboxLeadCancel finishes the lead pushes (of step-0 notices, found through notices_alert
+// and the outbox's primary key) of re-routed alerts that have not gone out, except the new
+// lead's.
+func (q *Queries) OutboxLeadCancel(ctx context.Context, db DBTX, arg OutboxLeadCancelParams) error {
+	_, err := db.Exec(ctx, outboxLeadCancel,
+		arg.Reason,
+		arg.Now,
+		arg.Keep,
+		arg.AlertIDs,
+	)
+	return err
+}
+
 const outboxList = `-- name: OutboxList :many
 SELECT notice_id, token, professional_id, kind, ref, urgent, overdue, escalated, concerns, status, attempts, next_attempt_at, last_error, created_at, finished_at FROM push_outbox WHERE notice_id = $1 ORDER BY token
 `

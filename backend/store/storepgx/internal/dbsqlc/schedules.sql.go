@@ -145,6 +145,37 @@ func (q *Queries) ScheduleGet(ctx context.Context, db DBTX, id string) (Schedule
 	return i, err
 }
 
+const scheduleLeadReroute = `-- name: ScheduleLeadReroute :exec
+UPDATE schedules SET lead_professional_id = $1::text, version = $2, updated_at = $3
+WHERE schedules.household_id = $4 AND schedules.lead_professional_id <> ''
+    AND schedules.lead_professional_id <> $1::text
+    AND (schedules.lead_professional_id = $5::text OR NOT EXISTS (
+        SELECT 1 FROM care_team_members m
+        WHERE m.household_id = schedules.household_id AND m.professional_id = schedules.lead_professional_id))
+`
+
+type ScheduleLeadRerouteParams struct {
+	Lead        string
+	Version     int64
+	Now         time.Time
+	HouseholdID string
+	Former      string
+}
+
+// ScheduleLeadReroute re-routes a household's schedules after a care-team change: those led
+// by the former lead or by someone no longer in the care team (an empty lead means "the
+// household's lead" and stays). The version stamp makes the next pull send them.
+func (q *Queries) ScheduleLeadReroute(ctx context.Context, db DBTX, arg ScheduleLeadRerouteParams) error {
+	_, err := db.Exec(ctx, scheduleLeadReroute,
+		arg.Lead,
+		arg.Version,
+		arg.Now,
+		arg.HouseholdID,
+		arg.Former,
+	)
+	return err
+}
+
 const scheduleListByHousehold = `-- name: ScheduleListByHousehold :many
 SELECT id, household_id, rule, time_zone, local_time, grace_minutes, channel, lead_professional_id, paused, start_date, end_date, next_due_at, version, created_at, updated_at, overdue_at, opens_at, last_check_in_at, window_end FROM schedules WHERE household_id = $1 ORDER BY id
 `

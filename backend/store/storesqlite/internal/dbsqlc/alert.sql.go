@@ -140,31 +140,33 @@ const alertInsert = `-- name: AlertInsert :execrows
 INSERT INTO alerts (id, kind, schedule_id, household_id, team_id, organization_id, lead_id, due_at, step,
     next_step_at, created_at)
 SELECT ?1, ?2, ?3, h.id, h.team_id,
-    coalesce((SELECT p.organization_id FROM professionals p WHERE p.id = ?4), ''),
-    ?4, ?5, 0, ?6, ?7
-FROM households h WHERE h.id = ?8
+    coalesce((SELECT p.organization_id FROM professionals p WHERE p.id = ?4), CAST(?5 AS TEXT)),
+    ?4, ?6, 0, ?7, ?8
+FROM households h WHERE h.id = ?9
 ON CONFLICT (id) DO NOTHING
 `
 
 type AlertInsertParams struct {
-	ID          string
-	Kind        string
-	ScheduleID  string
-	LeadID      string
-	DueAt       int64
-	NextStepAt  *int64
-	Now         int64
-	HouseholdID string
+	ID             string
+	Kind           string
+	ScheduleID     string
+	LeadID         string
+	OrganizationID string
+	DueAt          int64
+	NextStepAt     *int64
+	Now            int64
+	HouseholdID    string
 }
 
-// AlertInsert takes team_id from the household and organization_id from the lead (” when
-// unknown); it inserts nothing for an unknown household or an existing id.
+// AlertInsert takes team_id from the household and organization_id from the lead (the given one
+// without a lead); it inserts nothing for an unknown household or an existing id.
 func (q *Queries) AlertInsert(ctx context.Context, arg AlertInsertParams) (int64, error) {
 	result, err := q.db.ExecContext(ctx, alertInsert,
 		arg.ID,
 		arg.Kind,
 		arg.ScheduleID,
 		arg.LeadID,
+		arg.OrganizationID,
 		arg.DueAt,
 		arg.NextStepAt,
 		arg.Now,
@@ -174,6 +176,68 @@ func (q *Queries) AlertInsert(ctx context.Context, arg AlertInsertParams) (int64
 		return 0, err
 	}
 	return result.RowsAffected()
+}
+
+const alertLeadReroute = `-- name: AlertLeadReroute :many
+UPDATE alerts SET lead_id = ?1,
+    organization_id = coalesce((SELECT p.organization_id FROM professionals p WHERE p.id = ?1), alerts.organization_id),
+    next_step_at = CASE WHEN ?1 = '' AND alerts.step = 0 THEN CAST(?2 AS INTEGER) ELSE alerts.next_step_at END
+WHERE alerts.household_id = ?3 AND alerts.acknowledged_at IS NULL AND alerts.lead_id <> ?1
+    AND (alerts.lead_id = ?4 OR NOT EXISTS (
+        SELECT 1 FROM care_team_members m WHERE m.household_id = alerts.household_id AND m.professional_id = alerts.lead_id))
+RETURNING id, kind, schedule_id, household_id, team_id, organization_id, lead_id, due_at, step, next_step_at, acknowledged_at, acknowledged_by, created_at
+`
+
+type AlertLeadRerouteParams struct {
+	Lead        string
+	Now         int64
+	HouseholdID string
+	Former      string
+}
+
+// AlertLeadReroute re-routes a household's open alerts after a care-team change: those led by
+// the former lead, by nobody, or by someone no longer in the care team. Re-routed to nobody,
+// an alert at the lead step becomes due for escalation now.
+func (q *Queries) AlertLeadReroute(ctx context.Context, arg AlertLeadRerouteParams) ([]Alert, error) {
+	rows, err := q.db.QueryContext(ctx, alertLeadReroute,
+		arg.Lead,
+		arg.Now,
+		arg.HouseholdID,
+		arg.Former,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Alert
+	for rows.Next() {
+		var i Alert
+		if err := rows.Scan(
+			&i.ID,
+			&i.Kind,
+			&i.ScheduleID,
+			&i.HouseholdID,
+			&i.TeamID,
+			&i.OrganizationID,
+			&i.LeadID,
+			&i.DueAt,
+			&i.Step,
+			&i.NextStepAt,
+			&i.AcknowledgedAt,
+			&i.AcknowledgedBy,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const alertListByHousehold = `-- name: AlertListByHousehold :many

@@ -62,6 +62,36 @@ func (q *Queries) CareTeamMemberList(ctx context.Context, householdID string) ([
 	return items, nil
 }
 
+const careTeamMemberListMany = `-- name: CareTeamMemberListMany :many
+SELECT household_id, professional_id, lead FROM care_team_members WHERE household_id IN (SELECT value FROM json_each(CAST(?1 AS TEXT)))
+ORDER BY household_id, professional_id
+`
+
+// CareTeamMemberListMany reads the care teams of a batch of households (the leads of the alerts
+// detection raises) in one statement, through the primary key.
+func (q *Queries) CareTeamMemberListMany(ctx context.Context, householdIds string) ([]CareTeamMember, error) {
+	rows, err := q.db.QueryContext(ctx, careTeamMemberListMany, householdIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CareTeamMember
+	for rows.Next() {
+		var i CareTeamMember
+		if err := rows.Scan(&i.HouseholdID, &i.ProfessionalID, &i.Lead); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const careTeamMemberUpsert = `-- name: CareTeamMemberUpsert :exec
 INSERT INTO care_team_members (household_id, professional_id, lead) VALUES (?1, ?2, ?3)
 ON CONFLICT (household_id, professional_id) DO UPDATE SET lead = excluded.lead

@@ -164,6 +164,32 @@ func (q *Queries) OutboxInsertViewers(ctx context.Context, arg OutboxInsertViewe
 	return err
 }
 
+const outboxLeadCancel = `-- name: OutboxLeadCancel :exec
+UPDATE push_outbox SET status = 'cancelled', last_error = ?1, next_attempt_at = ?2, finished_at = ?2
+WHERE status = 'pending' AND professional_id <> ?3
+    AND notice_id IN (SELECT n.id FROM notices n
+        WHERE n.alert_id IN (SELECT value FROM json_each(CAST(?4 AS TEXT))) AND n.step = 0)
+`
+
+type OutboxLeadCancelParams struct {
+	Reason   string
+	Now      int64
+	Keep     string
+	AlertIDs string
+}
+
+// OutboxLeadCancel finishes the lead pushes (of step-0 notices) of re-routed alerts that have
+// not gone out, except the new lead's.
+func (q *Queries) OutboxLeadCancel(ctx context.Context, arg OutboxLeadCancelParams) error {
+	_, err := q.db.ExecContext(ctx, outboxLeadCancel,
+		arg.Reason,
+		arg.Now,
+		arg.Keep,
+		arg.AlertIDs,
+	)
+	return err
+}
+
 const outboxList = `-- name: OutboxList :many
 SELECT notice_id, token, professional_id, kind, ref, urgent, overdue, escalated, concerns, status, attempts, next_attempt_at, last_error, created_at, finished_at FROM push_outbox WHERE notice_id = ?1 ORDER BY token
 `
