@@ -104,7 +104,7 @@ func networkPhone(i int) string      { return fmt.Sprintf("+3120%07d", 5550000+i
 
 // Seed writes the demo region into st. now stamps every row. progress, if not nil, is called
 // after each household.
-func Seed(ctx context.Context, st store.Store, now time.Time, progress func(done, total int)) (*Region, error) {
+func Seed(ctx context.Context, st *store.DB, now time.Time, progress func(done, total int)) (*Region, error) {
 	now = now.UTC().Truncate(time.Microsecond)
 	r := &Region{}
 	for _, name := range Organizations {
@@ -167,7 +167,7 @@ func Seed(ctx context.Context, st store.Store, now time.Time, progress func(done
 	return r, nil
 }
 
-func seedHousehold(ctx context.Context, st store.Store, now time.Time, i int, teamID string, team []string) (string, error) {
+func seedHousehold(ctx context.Context, st *store.DB, now time.Time, i int, teamID string, team []string) (string, error) {
 	h := store.Household{
 		ID: id("household", i), Code: fmt.Sprintf("HH-%05d", 10000+i*37), TeamID: teamID,
 		DisplayName: householdName(i), Version: 1, CreatedAt: now, UpdatedAt: now,

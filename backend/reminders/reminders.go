@@ -124,7 +124,7 @@ func (c Config) withDefaults() (Config, error) {
 }
 
 // Store is what the scheduler needs of the storage (store.DB has it); each method is one
-// transaction that claims its work in the database (see store.Reminders for the contracts).
+// transaction that claims its work in the database (see store.DB for the contracts).
 type Store interface {
 	ReminderDetect(ctx context.Context, p store.ReminderDetectParams) (claimed, raised int, err error)
 	AlertEscalate(ctx context.Context, p store.AlertEscalateParams) (int, error)

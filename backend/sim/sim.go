@@ -422,7 +422,7 @@ func (p *phone) edit(ctx context.Context, h string) bool {
 func (p *phone) word() string { return fmt.Sprintf("%s-%d", p.id[len(p.id)-3:], p.rng.IntN(1_000_000)) }
 
 // professionalsWithHouseholds lists the demo professionals who see at least one household.
-func professionalsWithHouseholds(ctx context.Context, st store.Store, r *demo.Region) ([]string, error) {
+func professionalsWithHouseholds(ctx context.Context, st *store.DB, r *demo.Region) ([]string, error) {
 	var out []string
 	for _, org := range r.OrganizationIDs {
 		ps, err := st.ProfessionalListByOrganization(ctx, org)
@@ -447,7 +447,7 @@ func professionalsWithHouseholds(ctx context.Context, st store.Store, r *demo.Re
 }
 
 // removeOne takes a phone's professional off one of their households' care team.
-func removeOne(ctx context.Context, st store.Store, phones []*phone, now time.Time) (string, string, error) {
+func removeOne(ctx context.Context, st *store.DB, phones []*phone, now time.Time) (string, string, error) {
 	for _, p := range phones {
 		pro, err := st.ProfessionalGet(ctx, p.professional)
 		if err != nil {
@@ -467,7 +467,7 @@ func removeOne(ctx context.Context, st store.Store, phones []*phone, now time.Ti
 }
 
 // check compares every replica with the server and every acknowledgement with the log.
-func check(ctx context.Context, st store.Store, phones []*phone, removedPro, removedHousehold string, sum *Summary) error {
+func check(ctx context.Context, st *store.DB, phones []*phone, removedPro, removedHousehold string, sum *Summary) error {
 	serverView := map[string]map[string]map[string]string{}
 	snapshot := func(h string) (map[string]map[string]string, error) {
 		if v, ok := serverView[h]; ok {

@@ -13,7 +13,17 @@ import (
 // once. The outbox, whose work (a network call to FCM) must happen outside a transaction,
 // uses a time lease instead (next_attempt_at).
 
-// ReminderDetect implements Store.
+// ReminderDetect runs one batch of due detection in one write transaction: it claims up to
+// Limit schedules whose overdue instant has passed, lowest first, through the
+// schedules_overdue index (so its cost grows with what is due, not with all schedules;
+// rows another transaction holds are skipped), asks Advance what each one's next
+// occurrence is, raises an alert with a step-0 notice to the lead for every occurrence that
+// no check-in satisfied, queues the pushes, and moves the schedules on. An alert's lead is
+// the schedule's lead when they are in the care team now, else the household's lead,
+// else none (the supervisors then hear of it through escalation): never a professional
+// who has left the care team. It returns how many
+// schedules it claimed and how many alerts it raised; claimed < Limit means nothing more
+// is due now.
 func (db *DB) ReminderDetect(ctx context.Context, p ReminderDetectParams) (claimed, raised int, err error) {
 	now := p.Now.UTC()
 	err = db.write(ctx, func(ctx context.Context, tx Executor) error {
@@ -62,7 +72,9 @@ func (db *DB) ReminderDetect(ctx context.Context, p ReminderDetectParams) (claim
 	return claimed, raised, err
 }
 
-// AlertEscalate implements Store.
+// AlertEscalate runs one batch of escalation in one write transaction: it claims up to
+// Limit open alerts whose next step is due, asks Step what to do, records the step's
+// notice and queues its pushes. It returns how many alerts it claimed.
 func (db *DB) AlertEscalate(ctx context.Context, p AlertEscalateParams) (int, error) {
 	now := p.Now.UTC()
 	var claimed int
@@ -97,7 +109,15 @@ func (db *DB) AlertEscalate(ctx context.Context, p AlertEscalateParams) (int, er
 	return claimed, err
 }
 
-// AlertRaise implements Store. The lead is resolved in the transaction that inserts the
+// AlertRaise records an alert raised outside detection (an urgent one: a family asks to
+// be contacted) with its step-0 notice and the push to its lead, once: raising the same
+// id again is a no-op that reports false. The lead is resolved inside the transaction
+// from the care team as it is then: the given LeadID, else the schedule's lead (an
+// unknown schedule, or one of another household, is ErrNotFound), when that professional
+// is in the care team; else the household's lead; else none, and escalation then takes the
+// alert to the supervisors (see ReminderDetect for detection's alerts, which resolve
+// their schedule's lead the same way).
+// The lead is resolved in the transaction that inserts the
 // alert (resolveLeads), not from a read before it.
 func (db *DB) AlertRaise(ctx context.Context, p AlertRaiseParams) (bool, error) {
 	now := p.Now.UTC()
@@ -188,7 +208,7 @@ func resolveLeads(ctx context.Context, tx Executor, alerts []Alert) error {
 	return nil
 }
 
-// AlertAcknowledge implements Store.
+// AlertAcknowledge stops an alert's escalation. Acknowledging twice keeps the first.
 func (db *DB) AlertAcknowledge(ctx context.Context, p AlertAcknowledgeParams) (*Alert, error) {
 	var out *Alert
 	err := db.write(ctx, func(ctx context.Context, tx Executor) (err error) {
@@ -198,7 +218,9 @@ func (db *DB) AlertAcknowledge(ctx context.Context, p AlertAcknowledgeParams) (*
 	return out, err
 }
 
-// OutboxClaim implements Store.
+// OutboxClaim leases up to Limit pending pushes whose next attempt is due, oldest first:
+// their next attempt moves to Now+Lease and their attempt count goes up, so a replica that
+// dies holding them only delays them until the lease ends.
 func (db *DB) OutboxClaim(ctx context.Context, p OutboxClaimParams) ([]*OutboxItem, error) {
 	var out []*OutboxItem
 	err := db.write(ctx, func(ctx context.Context, tx Executor) (err error) {
@@ -208,7 +230,10 @@ func (db *DB) OutboxClaim(ctx context.Context, p OutboxClaimParams) ([]*OutboxIt
 	return out, err
 }
 
-// OutboxComplete implements Store.
+// OutboxComplete records the outcomes of claimed pushes in one transaction: delivered and
+// failed ones are finished, retried ones get their next attempt, unregistered tokens are
+// removed from devices. An outcome for a push whose lease was taken over (Attempt no
+// longer matches) is ignored.
 func (db *DB) OutboxComplete(ctx context.Context, p OutboxCompleteParams) error {
 	if len(p.Results) == 0 {
 		return nil
@@ -227,7 +252,10 @@ func (db *DB) OutboxComplete(ctx context.Context, p OutboxCompleteParams) error 
 	})
 }
 
-// DigestCreate implements Store. A digest with nothing to say is recorded (so the slot is
+// DigestCreate computes and records a supervisor's digest for one slot, once: the counts
+// over the supervisor's teams, and, when any count is non-zero, a notice with its push.
+// A digest already recorded for that slot is returned unchanged with created false.
+// A digest with nothing to say is recorded (so the slot is
 // done) but sends nothing.
 func (db *DB) DigestCreate(ctx context.Context, p DigestCreateParams) (*Digest, bool, error) {
 	var (
@@ -264,7 +292,11 @@ func (db *DB) DigestCreate(ctx context.Context, p DigestCreateParams) (*Digest, 
 	return out, created, err
 }
 
-// SyncPokeDrain implements Store: the pushes go to everyone who may see the household
+// SyncPokeDrain takes up to Limit households that changed since their devices were last
+// poked and, in the same transaction, queues one "please sync" data push per device of
+// every professional who may see them (the care team and the team's supervisors). A
+// household written again later is poked again. It returns how many households it took.
+// The pushes go to everyone who may see the household
 // (household_viewers), once per device.
 func (db *DB) SyncPokeDrain(ctx context.Context, p SyncPokeDrainParams) (int, error) {
 	var taken int
@@ -286,7 +318,13 @@ func (db *DB) SyncPokeDrain(ctx context.Context, p SyncPokeDrainParams) (int, er
 	return taken, err
 }
 
-// DeviceRegister implements Store: the driver's one statement decides who holds the token,
+// DeviceRegister stores a device token for a professional. Registering a token the
+// professional holds already is idempotent: it updates the platform and UpdatedAt. A
+// token another professional holds is refused with a *DeviceHeldError (errors.Is
+// ErrConflict) and left as it is: moving it silently would send that professional's
+// urgent pushes to someone else's phone and leave them with none. Of two registrations of
+// one new token at once, exactly one succeeds.
+// The driver's one statement decides who holds the token,
 // and a holder other than d.ProfessionalID is the refusal.
 func (db *DB) DeviceRegister(ctx context.Context, d Device) error {
 	return db.write(ctx, func(ctx context.Context, tx Executor) error {
@@ -301,12 +339,13 @@ func (db *DB) DeviceRegister(ctx context.Context, d Device) error {
 	})
 }
 
-// DeviceUnregister implements Store.
+// DeviceUnregister removes a professional's token; an unknown token, or one registered to
+// someone else, is left alone without an error.
 func (db *DB) DeviceUnregister(ctx context.Context, professionalID, token string) error {
 	return db.write(ctx, func(ctx context.Context, tx Executor) error { return tx.DeviceDelete(ctx, professionalID, token) })
 }
 
-// EscalationPolicySet implements Store.
+// EscalationPolicySet stores the policy of a team or an organization.
 func (db *DB) EscalationPolicySet(ctx context.Context, p EscalationPolicy) error {
 	return db.write(ctx, func(ctx context.Context, tx Executor) error { return tx.EscalationPolicyUpsert(ctx, p) })
 }

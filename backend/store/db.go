@@ -7,7 +7,9 @@ import (
 	"time"
 )
 
-// DB is the storage core: it implements Store once, on top of any engine's Driver. Each
+// DB is the storage core: the storage contract, implemented once on top of any engine's
+// Driver. Methods are named Noun+Verb, take a params struct where more than an id is needed,
+// and are safe for concurrent use; the reads are the driver's Reader, embedded. Each
 // method is one use case in one transaction, shaped the same on every engine: the household
 // row first (Executor.HouseholdLockBump), then what the use case reads and writes. The rules
 // that are not SQL live here and only here: what a sync push writes (package sync/server),
@@ -17,26 +19,24 @@ type DB struct {
 	d      Driver
 }
 
-var _ Store = (*DB)(nil)
-
 // New returns the storage core over d. The DB owns d: Close closes it.
 func New(d Driver) *DB { return &DB{Reader: d.Executor(), d: d} }
 
 // Driver returns the engine under the core, for engine-specific tooling and tests.
 func (db *DB) Driver() Driver { return db.d }
 
-// Migrate implements Store.
+// Migrate applies every pending schema migration.
 func (db *DB) Migrate(ctx context.Context) error { return db.d.Migrate(ctx) }
 
-// MigrationsPending implements Store.
+// MigrationsPending reports whether the schema lacks migrations this binary carries.
 func (db *DB) MigrationsPending(ctx context.Context) (bool, error) {
 	return db.d.MigrationsPending(ctx)
 }
 
-// Close implements Store.
+// Close releases the store's connections.
 func (db *DB) Close() error { return db.d.Close() }
 
-// Ping implements Store.
+// Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.d.Ping(ctx) }
 
 // read is the executor for reads outside a transaction.

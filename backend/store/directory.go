@@ -2,27 +2,28 @@ package store
 
 import "context"
 
-// OrganizationUpsert implements Store.
+// OrganizationUpsert inserts an organization or renames an existing one.
 func (db *DB) OrganizationUpsert(ctx context.Context, org Organization) error {
 	return db.write(ctx, func(ctx context.Context, tx Executor) error { return tx.OrganizationUpsert(ctx, org) })
 }
 
-// ProfessionalUpsert implements Store.
+// ProfessionalUpsert inserts a professional or replaces every field but CreatedAt of an
+// existing one.
 func (db *DB) ProfessionalUpsert(ctx context.Context, p Professional) error {
 	return db.write(ctx, func(ctx context.Context, tx Executor) error { return tx.ProfessionalUpsert(ctx, p) })
 }
 
-// TeamUpsert implements Store.
+// TeamUpsert inserts a team or renames an existing one.
 func (db *DB) TeamUpsert(ctx context.Context, team Team) error {
 	return db.write(ctx, func(ctx context.Context, tx Executor) error { return tx.TeamUpsert(ctx, team) })
 }
 
-// TeamMemberAdd implements Store.
+// TeamMemberAdd is idempotent.
 func (db *DB) TeamMemberAdd(ctx context.Context, m TeamMember) error {
 	return db.write(ctx, func(ctx context.Context, tx Executor) error { return tx.TeamMemberInsert(ctx, m) })
 }
 
-// TeamMemberRemove implements Store.
+// TeamMemberRemove takes a professional out of a team; one who is not in it is left alone.
 func (db *DB) TeamMemberRemove(ctx context.Context, m TeamMember) error {
 	return db.write(ctx, func(ctx context.Context, tx Executor) error { return tx.TeamMemberDelete(ctx, m) })
 }

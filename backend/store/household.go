@@ -5,12 +5,20 @@ import (
 	"fmt"
 )
 
-// HouseholdCreate implements Store.
+// HouseholdCreate inserts a household with Version 1; a duplicate Code is ErrConflict.
 func (db *DB) HouseholdCreate(ctx context.Context, h Household) error {
 	return db.write(ctx, func(ctx context.Context, tx Executor) error { return tx.HouseholdInsert(ctx, h) })
 }
 
-// CareTeamMemberSet implements Store: a household has at most one lead, so setting one
+// CareTeamMemberSet adds or updates an assignment and bumps the household version. Setting
+// Lead clears the lead flag of every other member of that household. In the same
+// transaction it re-routes reminders to the household's lead after the change: when the
+// lead flag moves (or the lead steps down), the schedules and open alerts the former
+// lead led go to the new lead (none: the supervisors), and so does anything led by
+// nobody or by someone no longer in the care team; each re-routed alert gets a re-route
+// notice (AlertRerouteNoticeID) with a push to the new lead, and the former lead's lead
+// pushes that have not gone out are cancelled (OutboxCancelled).
+// A household has at most one lead, so setting one
 // clears the others in the same transaction.
 func (db *DB) CareTeamMemberSet(ctx context.Context, p CareTeamMemberSetParams) error {
 	return db.InTx(ctx, func(ctx context.Context, tx *Tx) error { return tx.CareTeamMemberSet(ctx, p) })
@@ -48,7 +56,11 @@ func (tx *Tx) CareTeamMemberSet(ctx context.Context, p CareTeamMemberSetParams) 
 	return rerouteLead(ctx, tx.ex, LeadRerouteParams{HouseholdID: m.HouseholdID, Former: former, Lead: lead, Version: v, Now: p.Now})
 }
 
-// CareTeamMemberRemove implements Store.
+// CareTeamMemberRemove removes an assignment and bumps the household version; a
+// professional not in the care team is ErrNotFound. It re-routes, in the same
+// transaction and as CareTeamMemberSet does, what the removed professional led to the
+// household's lead; a removed lead is not replaced, so what they led goes to nobody and
+// their open alerts still at the lead step climb to the team's supervisors at once.
 func (db *DB) CareTeamMemberRemove(ctx context.Context, p CareTeamMemberRemoveParams) error {
 	return db.InTx(ctx, func(ctx context.Context, tx *Tx) error { return tx.CareTeamMemberRemove(ctx, p) })
 }

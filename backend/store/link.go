@@ -5,12 +5,13 @@ import (
 	"time"
 )
 
-// LinkCreate implements Store.
+// LinkCreate stores a new link.
 func (db *DB) LinkCreate(ctx context.Context, l Link) error {
 	return db.write(ctx, func(ctx context.Context, tx Executor) error { return tx.LinkInsert(ctx, l) })
 }
 
-// LinkRevoke implements Store.
+// LinkRevoke revokes a link of a household; revoking twice keeps the first time. A link of
+// another household is ErrNotFound.
 func (db *DB) LinkRevoke(ctx context.Context, p LinkRevokeParams) (*Link, error) {
 	var out *Link
 	err := db.write(ctx, func(ctx context.Context, tx Executor) (err error) {
@@ -20,7 +21,8 @@ func (db *DB) LinkRevoke(ctx context.Context, p LinkRevokeParams) (*Link, error)
 	return out, err
 }
 
-// LinkPINFailed implements Store.
+// LinkPINFailed counts a wrong PIN and locks the link at the limit; it returns the link
+// as updated (LockedAt set when this failure locked it).
 func (db *DB) LinkPINFailed(ctx context.Context, p LinkPINFailedParams) (*Link, error) {
 	var out *Link
 	err := db.write(ctx, func(ctx context.Context, tx Executor) (err error) {
@@ -30,7 +32,7 @@ func (db *DB) LinkPINFailed(ctx context.Context, p LinkPINFailedParams) (*Link, 
 	return out, err
 }
 
-// LinkUsed implements Store.
+// LinkUsed records a successful answer: it resets the wrong-PIN count.
 func (db *DB) LinkUsed(ctx context.Context, id string, now time.Time) error {
 	return db.write(ctx, func(ctx context.Context, tx Executor) error { return tx.LinkUsed(ctx, id, now) })
 }

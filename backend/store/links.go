@@ -1,31 +1,9 @@
 package store
 
-import (
-	"context"
-	"time"
-)
+import "time"
 
-// Links is the storage of family check-in links. A link's token is never stored: only its
-// SHA-256 (TokenHash), so a copy of the database cannot be used to answer for a family.
-type Links interface {
-	// LinkCreate stores a new link.
-	LinkCreate(ctx context.Context, l Link) error
-	// LinkGetByTokenHash returns the link with that token hash, whatever its state (the
-	// caller decides whether it is usable); a missing one is ErrNotFound.
-	LinkGetByTokenHash(ctx context.Context, tokenHash string) (*Link, error)
-	// LinkListByHousehold lists a household's links, newest first.
-	LinkListByHousehold(ctx context.Context, householdID string) ([]*Link, error)
-	// LinkRevoke revokes a link of a household; revoking twice keeps the first time. A link of
-	// another household is ErrNotFound.
-	LinkRevoke(ctx context.Context, p LinkRevokeParams) (*Link, error)
-	// LinkPINFailed counts a wrong PIN and locks the link at the limit; it returns the link
-	// as updated (LockedAt set when this failure locked it).
-	LinkPINFailed(ctx context.Context, p LinkPINFailedParams) (*Link, error)
-	// LinkUsed records a successful answer: it resets the wrong-PIN count.
-	LinkUsed(ctx context.Context, id string, now time.Time) error
-}
-
-// Link is a family check-in link.
+// Link is a family check-in link. Its token is never stored: only its SHA-256 (TokenHash), so
+// a copy of the database cannot be used to answer for a family.
 type Link struct {
 	ID          string
 	TokenHash   string // hex SHA-256 of the token

@@ -9,7 +9,8 @@ import (
 // DefaultPullBytes bounds a pull page when the device does not ask for a size.
 const DefaultPullBytes = 256 << 10
 
-// SyncPull implements Store: list the households the professional may see,
+// SyncPull returns a page of the changes of a professional's households after cursors.
+// List the households the professional may see,
 // evict the held ones that are no longer visible, and add the changes of every household whose
 // version passed its cursor until the byte budget is spent.
 //

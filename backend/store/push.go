@@ -11,7 +11,11 @@ import (
 	"github.com/veilig/veilig/sync/server"
 )
 
-// SyncPush implements Store: one transaction that locks and bumps the households of the new
+// SyncPush applies a batch of sync mutations in one transaction and returns one result per
+// mutation, in order. A mutation id applied before is answered with its first result when
+// its professional re-sends it for the same household; any other use of the id is rejected
+// (change.ReasonIDInUse) and writes nothing.
+// One transaction that locks and bumps the households of the new
 // mutations (in id order, so concurrent pushes queue instead of deadlocking), loads what the
 // batch touches, lets package sync/server decide every outcome and row, and writes them with
 // set-based statements. Re-sent mutation ids are answered from the mutation log and bump
@@ -119,7 +123,10 @@ func writeChanges(ctx context.Context, tx Executor, ch server.Changes, now time.
 	return nil
 }
 
-// PlanEntryUpsert implements Store as a sync edit by the server (package sync/server's
+// PlanEntryUpsert inserts or replaces one plan entry, bumps the household version and
+// returns the stored entry. The entry must belong to the named household: upserting an
+// existing entry id under another household is ErrNotFound.
+// As a sync edit by the server (package sync/server's
 // EntryReplace): the API's author has seen every current value, so fields absent from the
 // entry are cleared.
 func (db *DB) PlanEntryUpsert(ctx context.Context, p PlanEntryUpsertParams) (*PlanEntry, error) {
@@ -140,7 +147,8 @@ func (tx *Tx) PlanEntryUpsert(ctx context.Context, p PlanEntryUpsertParams) (*Pl
 	})
 }
 
-// PlanEntryDelete implements Store as a sync delete by the server.
+// PlanEntryDelete marks an entry deleted (a tombstone) and bumps the household version.
+// As a sync delete by the server.
 func (db *DB) PlanEntryDelete(ctx context.Context, p PlanEntryDeleteParams) (*PlanEntry, error) {
 	var out *PlanEntry
 	err := db.InTx(ctx, func(ctx context.Context, tx *Tx) (err error) {
@@ -185,7 +193,8 @@ func (tx *Tx) entryMutation(ctx context.Context, householdID, entryID string, no
 	return entries[0], nil
 }
 
-// SyncMutationLog implements Store.
+// SyncMutationLog returns the recorded results of the given mutation ids (absent ids are
+// missing from the map): the proof that an acknowledged mutation was applied.
 func (db *DB) SyncMutationLog(ctx context.Context, ids []string) (map[string]change.Result, error) {
 	out := make(map[string]change.Result, len(ids))
 	const chunk = 10000

@@ -1,93 +1,19 @@
 package store
 
-import (
-	"context"
-	"fmt"
-	"time"
-)
-
-// Reminders is the storage of the scheduler: due detection, alerts and escalation, the push
-// outbox, device tokens and digests. Every method that claims work does it in the database, so
-// any number of server replicas can run the scheduler at once.
+// The scheduler's storage (due detection, alerts and escalation, the push outbox, device
+// tokens and digests) claims its work in the database, so any number of server replicas can
+// run the scheduler at once.
 //
 // Exactly-once noticing rests on one rule: a notice's id is derived from what it is about
 // (schedule, occurrence and escalation step; or supervisor and digest slot) and is the primary
 // key of the notices table, inserted in the same transaction as the state change that caused
 // it. A replica that dies mid-batch rolls the whole batch back; a replica that races another
 // inserts nothing twice.
-type Reminders interface {
-	// DeviceRegister stores a device token for a professional. Registering a token the
-	// professional holds already is idempotent: it updates the platform and UpdatedAt. A
-	// token another professional holds is refused with a *DeviceHeldError (errors.Is
-	// ErrConflict) and left as it is: moving it silently would send that professional's
-	// urgent pushes to someone else's phone and leave them with none. Of two registrations of
-	// one new token at once, exactly one succeeds.
-	DeviceRegister(ctx context.Context, d Device) error
-	// DeviceUnregister removes a professional's token; an unknown token, or one registered to
-	// someone else, is left alone without an error.
-	DeviceUnregister(ctx context.Context, professionalID, token string) error
-	// DeviceListByProfessional lists a professional's tokens ordered by token.
-	DeviceListByProfessional(ctx context.Context, professionalID string) ([]*Device, error)
 
-	// EscalationPolicySet stores the policy of a team or an organization.
-	EscalationPolicySet(ctx context.Context, p EscalationPolicy) error
-	// EscalationPolicyList lists every stored policy, ordered by scope id.
-	EscalationPolicyList(ctx context.Context) ([]*EscalationPolicy, error)
-
-	// ReminderDetect runs one batch of due detection in one write transaction: it claims up to
-	// Limit schedules whose overdue instant has passed, lowest first, through the
-	// schedules_overdue index (so its cost grows with what is due, not with all schedules;
-	// rows another transaction holds are skipped), asks Advance what each one's next
-	// occurrence is, raises an alert with a step-0 notice to the lead for every occurrence that
-	// no check-in satisfied, queues the pushes, and moves the schedules on. An alert's lead is
-	// the schedule's lead when they are in the care team now, else the household's lead,
-	// else none (the supervisors then hear of it through escalation): never a professional
-	// who has left the care team. It returns how many
-	// schedules it claimed and how many alerts it raised; claimed < Limit means nothing more
-	// is due now.
-	ReminderDetect(ctx context.Context, p ReminderDetectParams) (claimed, raised int, err error)
-	// AlertEscalate runs one batch of escalation in one write transaction: it claims up to
-	// Limit open alerts whose next step is due, asks Step what to do, records the step's
-	// notice and queues its pushes. It returns how many alerts it claimed.
-	AlertEscalate(ctx context.Context, p AlertEscalateParams) (int, error)
-	// AlertRaise records an alert raised outside detection (an urgent one: a family asks to
-	// be contacted) with its step-0 notice and the push to its lead, once: raising the same
-	// id again is a no-op that reports false. The lead is resolved inside the transaction
-	// from the care team as it is then: the given LeadID, else the schedule's lead (an
-	// unknown schedule, or one of another household, is ErrNotFound), when that professional
-	// is in the care team; else the household's lead; else none, and escalation then takes the
-	// alert to the supervisors (see ReminderDetect for detection's alerts, which resolve
-	// their schedule's lead the same way).
-	AlertRaise(ctx context.Context, p AlertRaiseParams) (bool, error)
-	// AlertGet returns one alert.
-	AlertGet(ctx context.Context, id string) (*Alert, error)
-	// AlertListByHousehold lists a household's alerts, newest first, at most limit.
-	AlertListByHousehold(ctx context.Context, householdID string, limit int) ([]*Alert, error)
-	// AlertAcknowledge stops an alert's escalation. Acknowledging twice keeps the first.
-	AlertAcknowledge(ctx context.Context, p AlertAcknowledgeParams) (*Alert, error)
-
-	// OutboxClaim leases up to Limit pending pushes whose next attempt is due, oldest first:
-	// their next attempt moves to Now+Lease and their attempt count goes up, so a replica that
-	// dies holding them only delays them until the lease ends.
-	OutboxClaim(ctx context.Context, p OutboxClaimParams) ([]*OutboxItem, error)
-	// OutboxComplete records the outcomes of claimed pushes in one transaction: delivered and
-	// failed ones are finished, retried ones get their next attempt, unregistered tokens are
-	// removed from devices. An outcome for a push whose lease was taken over (Attempt no
-	// longer matches) is ignored.
-	OutboxComplete(ctx context.Context, p OutboxCompleteParams) error
-
-	// DigestCreate computes and records a supervisor's digest for one slot, once: the counts
-	// over the supervisor's teams, and, when any count is non-zero, a notice with its push.
-	// A digest already recorded for that slot is returned unchanged with created false.
-	DigestCreate(ctx context.Context, p DigestCreateParams) (d *Digest, created bool, err error)
-	// SyncPokeDrain takes up to Limit households that changed since their devices were last
-	// poked and, in the same transaction, queues one "please sync" data push per device of
-	// every professional who may see them (the care team and the team's supervisors). A
-	// household written again later is poked again. It returns how many households it took.
-	SyncPokeDrain(ctx context.Context, p SyncPokeDrainParams) (int, error)
-	// ProfessionalListByRole lists the professionals of a role, ordered by id.
-	ProfessionalListByRole(ctx context.Context, role Role) ([]*Professional, error)
-}
+import (
+	"fmt"
+	"time"
+)
 
 // Device is one app installation that receives pushes for a professional.
 type Device struct {

@@ -7,7 +7,8 @@ import (
 	"github.com/veilig/veilig/sync/change"
 )
 
-// ScheduleUpsert implements Store. The household is locked first, then the schedule id is
+// ScheduleUpsert inserts or replaces a schedule and bumps the household version.
+// The household is locked first, then the schedule id is
 // checked to belong to it: an id never lets one household's write touch another's schedule.
 func (db *DB) ScheduleUpsert(ctx context.Context, p ScheduleUpsertParams) (*Schedule, error) {
 	var out *Schedule
@@ -44,7 +45,9 @@ func (tx *Tx) ScheduleUpsert(ctx context.Context, p ScheduleUpsertParams) (*Sche
 	return tx.ex.ScheduleUpsert(ctx, ScheduleUpsertRowParams{Schedule: sc, Version: v, Now: p.Now})
 }
 
-// CheckInAppend implements Store. A check-in is a fact: an id recorded before is answered
+// CheckInAppend records a check-in and bumps the household version. Appending the same
+// id twice is a no-op that returns the stored check-in.
+// A check-in is a fact: an id recorded before is answered
 // with the stored check-in and changes nothing.
 func (db *DB) CheckInAppend(ctx context.Context, c change.CheckIn) (*change.CheckIn, error) {
 	var out *change.CheckIn
@@ -76,7 +79,7 @@ func (tx *Tx) CheckInAppend(ctx context.Context, c change.CheckIn) (*change.Chec
 	return tx.ex.CheckInGet(ctx, c.ID)
 }
 
-// AuditAppend implements Store.
+// AuditAppend appends access records in one statement.
 func (db *DB) AuditAppend(ctx context.Context, events []AuditEvent) error {
 	if len(events) == 0 {
 		return nil

@@ -183,7 +183,7 @@ func tail(s string, n int) string {
 // seedDue stores a team with a lead, a supervisor and an on-call professional (one phone
 // each), an escalation policy of one second per step, and `due` daily schedules over
 // `households` households, all overdue now.
-func seedDue(t *testing.T, st store.Store, url string, households, due int) {
+func seedDue(t *testing.T, st *store.DB, url string, households, due int) {
 	t.Helper()
 	ctx := context.Background()
 	now := time.Now().UTC()

@@ -63,7 +63,7 @@ func (f *schedulerFlags) sender(ctx context.Context, log zerolog.Logger) (push.S
 }
 
 // scheduler builds the scheduler on st.
-func (f *schedulerFlags) scheduler(ctx context.Context, st store.Store, log zerolog.Logger) (*reminders.Scheduler, error) {
+func (f *schedulerFlags) scheduler(ctx context.Context, st *store.DB, log zerolog.Logger) (*reminders.Scheduler, error) {
 	sender, err := f.sender(ctx, log)
 	if err != nil {
 		return nil, err
