@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -195,6 +196,16 @@ func TestSyncMutationIDAnswersOnlyItsSender(t *testing.T) {
 	elsewhere := planEdit(other, uuid.NewString(), "danger", now, 0, "description", "x")
 	elsewhere.Id = mine.GetId()
 	inUse("the lead's id for another household", b.push(t, lead, elsewhere))
+	// Each refused re-use is recorded, with ids only.
+	logged := map[any]float64{}
+	for _, line := range logLines(t, b.logs.String()) {
+		if strings.HasPrefix(fmt.Sprint(line["message"]), "push refused: mutation ids already used") {
+			logged[line["professional_id"]] += line["mutations"].(float64)
+		}
+	}
+	if logged[b.region.SupervisorID] != 2 || logged[b.region.LeadID] != 1 {
+		t.Errorf("refused re-uses logged as %v, want 2 for the supervisor and 1 for the lead", logged)
+	}
 
 	page := b.pull(t, super, nil)
 	if got := cursorsOf(page)[hid]; got != before {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/rs/zerolog"
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/sync/change"
 )
@@ -67,7 +68,26 @@ func (s *Service) Push(ctx context.Context, a Actor, muts []change.Mutation) ([]
 		}
 		return nil
 	})
+	if err == nil {
+		logReusedIDs(ctx, a, results)
+	}
 	return results, err
+}
+
+// logReusedIDs records a push that re-used mutation ids it does not own (another
+// professional's, or its own for another household): refused alone, with ids only. It runs
+// after the transaction commits, so a serialization retry does not log twice.
+func logReusedIDs(ctx context.Context, a Actor, results []change.Result) {
+	n := 0
+	for _, r := range results {
+		if r.Outcome == change.OutcomeRejected && r.Reason == change.ReasonIDInUse {
+			n++
+		}
+	}
+	if n > 0 {
+		zerolog.Ctx(ctx).Warn().Str("professional_id", a.Professional.ID).Str("device_id", a.DeviceID).Int("mutations", n).
+			Msg("push refused: mutation ids already used by another professional or for another household")
+	}
 }
 
 func reject(m change.Mutation, reason change.Reason, detail string) change.Result {
