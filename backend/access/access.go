@@ -33,6 +33,10 @@ import (
 	"slices"
 	"strings"
 
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+
+	_ "github.com/veilig/veilig/proto/gen/veilig/v1" // registers the API's descriptors for Procedures
 	"github.com/veilig/veilig/proto/gen/veilig/v1/veiligv1connect"
 )
 
@@ -171,6 +175,23 @@ var Endpoints = []Rule{
 		"the API's schema is public (it is in the repository); it holds no data"},
 	{"/metrics", Deployment, []Relation{Anyone},
 		"Prometheus counts by route and status only, never an id or personal data; an ingress should keep it inside the operator's network"},
+}
+
+// Procedures lists every RPC of the API ("/veilig.v1.PlanService/GetPlan"), sorted, from the
+// registered service descriptors: what Rules must cover, and what the matrix test calls.
+func Procedures() []string {
+	var out []string
+	protoregistry.GlobalFiles.RangeFilesByPackage("veilig.v1", func(f protoreflect.FileDescriptor) bool {
+		for i := range f.Services().Len() {
+			svc := f.Services().Get(i)
+			for j := range svc.Methods().Len() {
+				out = append(out, "/"+string(svc.FullName())+"/"+string(svc.Methods().Get(j).Name()))
+			}
+		}
+		return true
+	})
+	slices.Sort(out)
+	return out
 }
 
 // For returns the rule of a procedure. It panics for a procedure without one: a use case that
