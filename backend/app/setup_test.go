@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/jackc/pgx/v5"
 	"github.com/rs/zerolog"
 
 	"github.com/veilig/veilig/backend/app"
@@ -19,6 +20,7 @@ import (
 	"github.com/veilig/veilig/backend/server"
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/backend/store/storeopen"
+	"github.com/veilig/veilig/backend/store/storepgx"
 	"github.com/veilig/veilig/mobile-api/auth"
 	"github.com/veilig/veilig/mobile-api/careapi"
 	"github.com/veilig/veilig/proto/gen/veilig/v1/veiligv1connect"
@@ -87,6 +89,8 @@ type options struct {
 	now func() time.Time
 	// quotas set the push and household quotas; zero fields keep the defaults.
 	quotas careapi.Quotas
+	// tracer, when set with a PostgreSQL database, sees every statement the server sends.
+	tracer pgx.QueryTracer
 }
 
 func setup(t *testing.T) *bundle {
@@ -102,7 +106,15 @@ func setupWith(t *testing.T, o options) *bundle {
 	if url == "" {
 		url = "sqlite://" + filepath.Join(dir, "veilig.db")
 	}
-	st, err := storeopen.Open(ctx, url)
+	var st *store.DB
+	var err error
+	if o.tracer != nil {
+		var d *storepgx.Driver
+		d, err = storepgx.Open(ctx, url, storepgx.WithTracer(o.tracer))
+		st = store.New(d)
+	} else {
+		st, err = storeopen.Open(ctx, url)
+	}
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

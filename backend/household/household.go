@@ -153,14 +153,33 @@ func relations(ctx context.Context, tx *store.Tx, a Actor, householdID string) (
 	}
 	var rels []access.Relation
 	for _, r := range rows {
-		switch access.Relation(r) {
-		case access.Lead:
-			rels = append(rels, access.Lead, access.CareTeam)
-		default:
-			rels = append(rels, access.Relation(r))
-		}
+		rels = appendRelation(rels, r)
 	}
 	return rels, nil
+}
+
+// relationsMany is relations for several households in one statement, by household id.
+func relationsMany(ctx context.Context, tx *store.Tx, a Actor, householdIDs []string) (map[string][]access.Relation, error) {
+	out := map[string][]access.Relation{}
+	if a.Professional.Role == store.RoleAdmin {
+		return out, nil
+	}
+	rows, err := tx.HouseholdRelationListMany(ctx, a.Professional.ID, householdIDs)
+	if err != nil {
+		return nil, fmt.Errorf("relations to %d households: %w", len(householdIDs), err)
+	}
+	for _, r := range rows {
+		out[r.HouseholdID] = appendRelation(out[r.HouseholdID], r.Relation)
+	}
+	return out, nil
+}
+
+// appendRelation adds a stored relation: the lead is a member of the care team too.
+func appendRelation(rels []access.Relation, stored string) []access.Relation {
+	if access.Relation(stored) == access.Lead {
+		return append(rels, access.Lead, access.CareTeam)
+	}
+	return append(rels, access.Relation(stored))
 }
 
 // decide applies op's rule to rels: a household the actor does not see is

@@ -2,12 +2,13 @@ package household
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/rs/zerolog"
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/sync/change"
+	"github.com/veilig/veilig/sync/server"
 )
 
 // Push applies a phone's batch in one transaction: each household of the batch is
@@ -15,43 +16,45 @@ import (
 // another household) is rejected alone with a reason, the access to every other household is
 // audited, and the rest is pushed (store.Tx.SyncPush). The results are in the order of muts.
 // The mutations must be validated and their stamps clamped by the caller.
+//
+// The transaction is an InHouseholdTx: it locks the batch's households first, so the care
+// team it authorizes against is the one its writes commit under, and it takes a fixed number
+// of statements whatever the size of the batch (one per kind of row).
 func (s *Service) Push(ctx context.Context, a Actor, muts []change.Mutation) ([]change.Result, error) {
 	now := s.Now()
+	households := server.Households(muts)
 	var results []change.Result
-	err := s.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+	err := s.db.InHouseholdTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if err := tx.HouseholdLock(ctx, households); err != nil {
+			return err
+		}
+		rels, err := relationsMany(ctx, tx, a, households)
+		if err != nil {
+			return err
+		}
+		allowed := make(map[string]bool, len(households))
+		var audit []store.AuditEvent
+		for _, h := range households {
+			if allowed[h] = decide(ctx, a, opPush, h, rels[h]) == nil; allowed[h] {
+				audit = append(audit, s.event(a, h, opPush.action, now))
+			}
+		}
+		owners, err := scheduleOwners(ctx, tx, muts, allowed)
+		if err != nil {
+			return err
+		}
 		results = make([]change.Result, len(muts))
 		var accepted []change.Mutation
 		var positions []int
-		allowed := map[string]bool{}
-		var audit []store.AuditEvent
 		for i, m := range muts {
-			ok, seen := allowed[m.HouseholdID]
-			if !seen {
-				rels, err := relations(ctx, tx, a, m.HouseholdID)
-				if err != nil {
-					return err
-				}
-				ok = decide(ctx, a, opPush, m.HouseholdID, rels) == nil
-				allowed[m.HouseholdID] = ok
-				if ok {
-					audit = append(audit, s.event(a, m.HouseholdID, opPush.action, now))
-				}
-			}
-			if !ok {
+			switch {
+			case !allowed[m.HouseholdID]:
 				results[i] = reject(m, change.ReasonForbidden, "the household is not visible to you")
-				continue
+			case m.Kind == change.KindCheckIn && m.CheckIn.ScheduleID != "" && owners[m.CheckIn.ScheduleID] != m.HouseholdID:
+				results[i] = reject(m, change.ReasonNotFound, "no such schedule in this household")
+			default:
+				accepted, positions = append(accepted, m), append(positions, i)
 			}
-			if m.Kind == change.KindCheckIn && m.CheckIn.ScheduleID != "" {
-				_, err := scheduleOf(ctx, tx, m.HouseholdID, m.CheckIn.ScheduleID)
-				if errors.Is(err, store.ErrNotFound) {
-					results[i] = reject(m, change.ReasonNotFound, "no such schedule in this household")
-					continue
-				}
-				if err != nil {
-					return err
-				}
-			}
-			accepted, positions = append(accepted, m), append(positions, i)
 		}
 		if err := tx.AuditAppend(ctx, audit); err != nil {
 			return err
@@ -59,7 +62,7 @@ func (s *Service) Push(ctx context.Context, a Actor, muts []change.Mutation) ([]
 		if len(accepted) == 0 {
 			return nil
 		}
-		stored, err := tx.SyncPush(ctx, store.SyncPushParams{Mutations: accepted, Now: now})
+		stored, err := tx.SyncPush(ctx, store.SyncPushParams{Mutations: accepted, Now: now, Locked: true})
 		if err != nil {
 			return fmt.Errorf("push %d mutations: %w", len(accepted), err)
 		}
@@ -72,6 +75,26 @@ func (s *Service) Push(ctx context.Context, a Actor, muts []change.Mutation) ([]
 		logReusedIDs(ctx, a, results)
 	}
 	return results, err
+}
+
+// scheduleOwners reads, in one statement, the household of every schedule a check-in of an
+// allowed household names.
+func scheduleOwners(ctx context.Context, tx *store.Tx, muts []change.Mutation, allowed map[string]bool) (map[string]string, error) {
+	var ids []string
+	for _, m := range muts {
+		if m.Kind == change.KindCheckIn && m.CheckIn.ScheduleID != "" && allowed[m.HouseholdID] {
+			ids = append(ids, m.CheckIn.ScheduleID)
+		}
+	}
+	scs, err := tx.ScheduleListMany(ctx, slices.Compact(slices.Sorted(slices.Values(ids))))
+	if err != nil {
+		return nil, fmt.Errorf("schedules of %d check-ins: %w", len(ids), err)
+	}
+	owners := make(map[string]string, len(scs))
+	for _, sc := range scs {
+		owners[sc.ID] = sc.HouseholdID
+	}
+	return owners, nil
 }
 
 // logReusedIDs records a push that re-used mutation ids it does not own (another

@@ -25,6 +25,15 @@ type Driver interface {
 	// whole transaction, so f may run more than once and must have no effect outside it. Any
 	// other error from f rolls back and is returned as it is.
 	Tx(ctx context.Context, f func(ctx context.Context, tx Executor) error) error
+	// LockedTx runs f as Tx does (retries included), for a transaction that takes the row
+	// lock of every household it reads or writes (Executor.HouseholdLockMany) before anything
+	// else, and otherwise reads only rows found by a unique id (the storage core's push). Those
+	// locks already order every writer of a household, so PostgreSQL runs it at READ
+	// COMMITTED, where no predicate lock can fail it for rows it never shared with another
+	// household's writer; a unique violation there means another household's transaction
+	// took the same id first, and the transaction is run again to see it. CockroachDB runs it
+	// SERIALIZABLE, as every transaction; SQLite as Tx.
+	LockedTx(ctx context.Context, f func(ctx context.Context, tx Executor) error) error
 	// Migrate applies every pending schema migration.
 	Migrate(ctx context.Context) error
 	// MigrationsPending reports whether the schema lacks migrations this binary carries.
@@ -65,6 +74,13 @@ type Executor interface {
 	// raise the stored version). It returns the new versions of the households that exist,
 	// ordered by id; unknown ids are left out.
 	HouseholdLockBump(ctx context.Context, p HouseholdLockBumpParams) ([]HouseholdVersion, error)
+	// HouseholdLockMany locks the named households in the order of their ids (SELECT …
+	// ORDER BY id FOR UPDATE; nothing on SQLite, whose write transaction holds its only write
+	// lock). Unknown ids are ignored.
+	HouseholdLockMany(ctx context.Context, ids []string) error
+	// HouseholdBumpMany is HouseholdLockBump for households the transaction has locked
+	// already (HouseholdLockMany): the bump and the sync pokes, without the lock.
+	HouseholdBumpMany(ctx context.Context, p HouseholdLockBumpParams) ([]HouseholdVersion, error)
 	// CareTeamMemberClearLead clears the lead flag of every member of a household.
 	CareTeamMemberClearLead(ctx context.Context, householdID string) error
 	// CareTeamMemberUpsert inserts an assignment or sets its lead flag.
@@ -100,10 +116,9 @@ type Executor interface {
 	FieldWriteListChanged(ctx context.Context, p ChangedParams) ([]RecordField, error)
 	// FieldWriteInsertMany stores new writes as they are (is_current included).
 	FieldWriteInsertMany(ctx context.Context, rows []server.WriteRow) error
-	// FieldWriteSetCurrentMany makes, for each (record, field), the named mutation's write the
-	// only current one. A write that becomes current takes the given version; a write that
-	// was current and stays current keeps its version.
-	FieldWriteSetCurrentMany(ctx context.Context, rows []server.Current) error
+	// FieldWriteSupersedeMany marks the named stored writes, each by its primary key, no
+	// longer current (their winners are inserted current by the same push).
+	FieldWriteSupersedeMany(ctx context.Context, rows []server.WriteKey) error
 	// FieldWriteReviveMany sets the version of the current writes of the named records to the
 	// version of their record header (a revived record sends its fields again).
 	FieldWriteReviveMany(ctx context.Context, recordIDs []string) error
@@ -261,11 +276,12 @@ type Reader interface {
 	// HouseholdListVisible lists, ordered by id, the households the professional may see
 	// (household_viewers), at most Limit after AfterID ("" for the first page).
 	HouseholdListVisible(ctx context.Context, p HouseholdListVisibleParams) ([]*Household, error)
-	// HouseholdRelationList lists how a professional stands to a household: "care_team" or
-	// "lead" (one row for a care-team member, "lead" for the lead), and "team_supervisor" for a
-	// supervisor who is a member of its team (household_supervisors). No rows: the
-	// professional does not see the household (household_viewers is these two, united).
-	HouseholdRelationList(ctx context.Context, professionalID, householdID string) ([]string, error)
+	// HouseholdRelationListMany lists how a professional stands to each of the named
+	// households, ordered by household id, then relation: "care_team" or "lead" (one row for a
+	// care-team member, "lead" for the lead), and "team_supervisor" for a supervisor who is a
+	// member of its team (household_supervisors). A household without a row is one the
+	// professional does not see (household_viewers is these two, united).
+	HouseholdRelationListMany(ctx context.Context, professionalID string, householdIDs []string) ([]HouseholdRelation, error)
 	// CareTeamMemberList is ordered by professional id.
 	CareTeamMemberList(ctx context.Context, householdID string) ([]*CareTeamMember, error)
 	// PlanEntryList lists a household's plan entries with their current non-empty field
@@ -276,6 +292,8 @@ type Reader interface {
 	CheckInListByHousehold(ctx context.Context, householdID string, limit int) ([]*change.CheckIn, error)
 	// ScheduleGet returns one schedule.
 	ScheduleGet(ctx context.Context, id string) (*Schedule, error)
+	// ScheduleListMany returns the named schedules that exist, ordered by id.
+	ScheduleListMany(ctx context.Context, ids []string) ([]*Schedule, error)
 	// ScheduleListByHousehold is ordered by id.
 	ScheduleListByHousehold(ctx context.Context, householdID string) ([]*Schedule, error)
 	// AlertGet returns one alert.
@@ -303,6 +321,13 @@ type Reader interface {
 type HouseholdLockBumpParams struct {
 	IDs []string
 	Now time.Time
+}
+
+// HouseholdRelation is one way a professional stands to a household (an access.Relation's
+// name).
+type HouseholdRelation struct {
+	HouseholdID string
+	Relation    string
 }
 
 // HouseholdVersion is a household's version, after a bump or as a pending sync poke.

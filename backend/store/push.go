@@ -23,15 +23,21 @@ import (
 // (change.ReasonIDInUse, decided by package sync/server for every engine).
 func (db *DB) SyncPush(ctx context.Context, p SyncPushParams) ([]change.Result, error) {
 	var results []change.Result
-	err := db.InTx(ctx, func(ctx context.Context, tx *Tx) (err error) {
+	err := db.InHouseholdTx(ctx, func(ctx context.Context, tx *Tx) (err error) {
 		results, err = tx.SyncPush(ctx, p)
 		return err
 	})
 	return results, err
 }
 
-// SyncPush is DB.SyncPush in tx.
+// SyncPush is DB.SyncPush in tx, which may be an InHouseholdTx: it locks the households of
+// the batch (unless p.Locked) before it reads anything.
 func (tx *Tx) SyncPush(ctx context.Context, p SyncPushParams) ([]change.Result, error) {
+	if !p.Locked {
+		if err := tx.HouseholdLock(ctx, server.Households(p.Mutations)); err != nil {
+			return nil, err
+		}
+	}
 	st, err := loadSyncState(ctx, tx.ex, p.Mutations, p.Now)
 	if err != nil {
 		return nil, err
@@ -40,8 +46,11 @@ func (tx *Tx) SyncPush(ctx context.Context, p SyncPushParams) ([]change.Result, 
 	return ch.Results, writeChanges(ctx, tx.ex, ch, p.Now)
 }
 
-// loadSyncState reads the mutation log of the batch, locks and bumps the households with new
-// mutations, and loads the records, writes, deletes and conflicts the batch names.
+// loadSyncState reads the mutation log of the batch, bumps the households with new mutations
+// (locked by the caller: the log is read under the lock, so a concurrent re-send of the same
+// batch waits and then finds it logged), and loads the records the batch names with their
+// writes, deletes and conflicts. Writes and deletes are looked up only for records that
+// exist: a new record has none.
 func loadSyncState(ctx context.Context, tx Executor, muts []change.Mutation, now time.Time) (server.State, error) {
 	records, conflicts, mutations := server.Keys(muts)
 	st := server.State{Versions: map[string]int64{}, Known: map[string]server.Logged{},
@@ -57,7 +66,7 @@ func loadSyncState(ctx context.Context, tx Executor, muts []change.Mutation, now
 		st.Known[r.MutationID] = r
 	}
 	if pending := server.PendingHouseholds(muts, st.Known); len(pending) > 0 {
-		versions, err := tx.HouseholdLockBump(ctx, HouseholdLockBumpParams{IDs: pending, Now: now})
+		versions, err := tx.HouseholdBumpMany(ctx, HouseholdLockBumpParams{IDs: pending, Now: now})
 		if err != nil {
 			return st, err
 		}
@@ -70,9 +79,15 @@ func loadSyncState(ctx context.Context, tx Executor, muts []change.Mutation, now
 		if err != nil {
 			return st, err
 		}
+		existing := make([]string, 0, len(headers))
 		for _, r := range headers {
 			st.Records[r.ID] = r
+			existing = append(existing, r.ID)
 		}
+		records = existing
+	}
+	if len(records) > 0 {
+		var err error
 		if st.Writes, err = tx.FieldWriteListByRecords(ctx, records); err != nil {
 			return st, err
 		}
@@ -101,7 +116,7 @@ func writeChanges(ctx context.Context, tx Executor, ch server.Changes, now time.
 	}{
 		{len(ch.Mutations), func() error { return tx.MutationLogInsertMany(ctx, ch.Mutations) }},
 		{len(ch.Writes), func() error { return tx.FieldWriteInsertMany(ctx, ch.Writes) }},
-		{len(ch.Current), func() error { return tx.FieldWriteSetCurrentMany(ctx, ch.Current) }},
+		{len(ch.Superseded), func() error { return tx.FieldWriteSupersedeMany(ctx, ch.Superseded) }},
 		{len(ch.Deletes), func() error { return tx.RecordDeleteInsertMany(ctx, ch.Deletes) }},
 		{len(ch.Records), func() error {
 			return tx.PlanEntryHeaderUpsertMany(ctx, PlanEntryHeaderUpsertManyParams{Records: ch.Records, Now: now})
@@ -172,6 +187,9 @@ func (tx *Tx) entryMutation(ctx context.Context, householdID, entryID string, no
 	build func(server.State, string) change.Mutation) (*PlanEntry, error) {
 	mutationID := uuid.NewString()
 	probe := []change.Mutation{{ID: mutationID, HouseholdID: householdID, Kind: change.KindEdit, RecordID: entryID}}
+	if err := tx.HouseholdLock(ctx, []string{householdID}); err != nil {
+		return nil, err
+	}
 	st, err := loadSyncState(ctx, tx.ex, probe, now)
 	if err != nil {
 		return nil, err

@@ -11,6 +11,9 @@ import (
 type SyncPushParams struct {
 	Mutations []change.Mutation
 	Now       time.Time
+	// Locked says the transaction holds the lock of every household of Mutations already
+	// (Tx.HouseholdLock), so the push does not take them again.
+	Locked bool
 }
 
 // SyncPullParams asks for the changes of a professional's households after the cursors.

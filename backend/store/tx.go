@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 
 	"github.com/veilig/veilig/sync/change"
 )
@@ -19,9 +20,63 @@ func (db *DB) InTx(ctx context.Context, f func(ctx context.Context, tx *Tx) erro
 	return db.d.Tx(ctx, func(ctx context.Context, ex Executor) error { return f(ctx, &Tx{ex: ex}) })
 }
 
+// InHouseholdTx runs f in one write transaction (Driver.LockedTx) and commits it when f
+// returns nil. f must lock every household it touches (Tx.HouseholdLock) before it reads
+// anything else, and read nothing else it bases a write on but rows found by a unique id:
+// then the household locks alone order it against every other writer, and PostgreSQL runs it
+// at READ COMMITTED, without the false serialization failures of predicate locks.
+func (db *DB) InHouseholdTx(ctx context.Context, f func(ctx context.Context, tx *Tx) error) error {
+	return db.d.LockedTx(ctx, func(ctx context.Context, ex Executor) error { return f(ctx, &Tx{ex: ex}) })
+}
+
+// HouseholdLock locks the named households (any order, duplicates allowed) in the order of
+// their ids, so that concurrent writers queue instead of deadlocking. Unknown ids are ignored.
+func (tx *Tx) HouseholdLock(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return tx.ex.HouseholdLockMany(ctx, slices.Compact(slices.Sorted(slices.Values(ids))))
+}
+
 // HouseholdRelationList is DB.HouseholdRelationList in tx.
 func (tx *Tx) HouseholdRelationList(ctx context.Context, professionalID, householdID string) ([]string, error) {
-	return tx.ex.HouseholdRelationList(ctx, professionalID, householdID)
+	return relationList(ctx, tx.ex, professionalID, householdID)
+}
+
+// HouseholdRelationListMany is Executor.HouseholdRelationListMany in tx: how a professional
+// stands to each of the named households, in one statement.
+func (tx *Tx) HouseholdRelationListMany(ctx context.Context, professionalID string, householdIDs []string) ([]HouseholdRelation, error) {
+	if len(householdIDs) == 0 {
+		return nil, nil
+	}
+	return tx.ex.HouseholdRelationListMany(ctx, professionalID, householdIDs)
+}
+
+// ScheduleListMany is Executor.ScheduleListMany in tx.
+func (tx *Tx) ScheduleListMany(ctx context.Context, ids []string) ([]*Schedule, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return tx.ex.ScheduleListMany(ctx, ids)
+}
+
+// HouseholdRelationList lists how a professional stands to a household: "care_team" or
+// "lead" (one row for a care-team member, "lead" for the lead), and "team_supervisor" for a
+// supervisor who is a member of its team. No rows: the professional does not see it.
+func (db *DB) HouseholdRelationList(ctx context.Context, professionalID, householdID string) ([]string, error) {
+	return relationList(ctx, db.read(), professionalID, householdID)
+}
+
+func relationList(ctx context.Context, r Reader, professionalID, householdID string) ([]string, error) {
+	rows, err := r.HouseholdRelationListMany(ctx, professionalID, []string{householdID})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(rows))
+	for i, row := range rows {
+		out[i] = row.Relation
+	}
+	return out, nil
 }
 
 // HouseholdGet is DB.HouseholdGet in tx.

@@ -125,6 +125,19 @@ func EntryDelete(st State, p Remove) change.Mutation {
 // the API answers such an entry id as if it did not exist.
 func OtherHousehold(r change.Result) bool { return r.Detail == detailOtherHousehold }
 
+// Households lists the distinct households of a batch, in order of first appearance.
+func Households(muts []change.Mutation) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, m := range muts {
+		if !seen[m.HouseholdID] {
+			seen[m.HouseholdID] = true
+			out = append(out, m.HouseholdID)
+		}
+	}
+	return out
+}
+
 // PendingHouseholds lists, sorted, the households of the mutations Plan may apply: those
 // whose id is neither known nor used earlier in the batch. A push bumps (and locks) only
 // those, so a re-sent batch changes no version, and neither does a mutation that re-uses an

@@ -116,6 +116,7 @@ func (s *stored) write(st server.State, ch server.Changes) []string {
 		s.log[m.MutationID] = m
 	}
 	have := map[writeKey]int{}
+	stored := len(s.writes) // writes before this push: the only ones Superseded may name
 	for i, w := range s.writes {
 		have[writeKey{w.RecordID, w.Field, w.MutationID}] = i
 	}
@@ -129,20 +130,13 @@ func (s *stored) write(st server.State, ch server.Changes) []string {
 		have[k] = len(s.writes)
 		s.writes = append(s.writes, w)
 	}
-	for _, c := range ch.Current {
-		if _, ok := have[writeKey{c.RecordID, c.Field, c.MutationID}]; !ok {
-			fail("current %s/%s names %s, which is not a write of the field", c.RecordID, c.Field, c.MutationID)
+	for _, c := range ch.Superseded {
+		i, ok := have[writeKey{c.RecordID, c.Field, c.MutationID}]
+		if !ok || i >= stored || !s.writes[i].Current {
+			fail("superseded %s/%s names %s, which is not a stored current write of the field", c.RecordID, c.Field, c.MutationID)
+			continue
 		}
-		for i := range s.writes {
-			w := &s.writes[i]
-			if w.RecordID != c.RecordID || w.Field != c.Field {
-				continue
-			}
-			if w.MutationID == c.MutationID && !w.Current {
-				w.Version = c.Version
-			}
-			w.Current = w.MutationID == c.MutationID
-		}
+		s.writes[i].Current = false
 	}
 	for _, d := range ch.Deletes {
 		if slices.ContainsFunc(s.deletes, func(x server.DeleteRow) bool { return x.MutationID == d.MutationID }) {
@@ -160,9 +154,6 @@ func (s *stored) write(st server.State, ch server.Changes) []string {
 			r = old
 		}
 		s.records[r.ID] = r
-	}
-	for _, c := range ch.Current {
-		version("current "+c.RecordID+"/"+c.Field, s.records[c.RecordID].HouseholdID, c.Version)
 	}
 	for _, id := range ch.Revived {
 		for i := range s.writes {

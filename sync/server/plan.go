@@ -52,10 +52,9 @@ type State struct {
 	Conflicts map[string]change.Conflict
 }
 
-// Current names the winning write of a field after the push.
-type Current struct {
+// WriteKey names one stored write: its primary key.
+type WriteKey struct {
 	RecordID, Field, MutationID string
-	Version                     int64
 }
 
 // Changes is everything a push writes.
@@ -65,11 +64,12 @@ type Changes struct {
 	// Mutations are the new entries of the mutation log (duplicates are not repeated).
 	Mutations []MutationRow
 	Writes    []WriteRow
-	// Current lists the fields whose stored current write lost to a write of this push (which
-	// Writes inserts with its current flag set), with the winner; every other write of such a
-	// field is not current.
-	Current []Current
-	Deletes []DeleteRow
+	// Superseded names the stored current writes that lost their place to a write of this
+	// push, which Writes inserts with its current flag set: each is no longer current. It
+	// never names a write of this push, so the engines update only rows stored before it,
+	// each by its primary key.
+	Superseded []WriteKey
+	Deletes    []DeleteRow
 	// Records are the headers to insert or update.
 	Records []Record
 	// Revived records were deleted and are alive again: their current fields must be sent
@@ -119,7 +119,14 @@ func (l Logged) answer(m change.Mutation) change.Result {
 // (change.ReasonIDInUse).
 func Plan(st State, muts []change.Mutation) Changes {
 	pl := planner{st: st, replicas: map[string]*merge.Replica{}, records: map[string]Record{},
-		conflicts: map[string]change.Conflict{}, touched: map[[2]string]bool{}, seen: map[string]int{}, isDirty: map[string]bool{}}
+		conflicts: map[string]change.Conflict{}, touched: map[[2]string]bool{}, seen: map[string]int{}, isDirty: map[string]bool{},
+		writesOf: map[string][]WriteRow{}, deletesOf: map[string][]DeleteRow{}}
+	for _, w := range st.Writes {
+		pl.writesOf[w.RecordID] = append(pl.writesOf[w.RecordID], w)
+	}
+	for _, d := range st.Deletes {
+		pl.deletesOf[d.RecordID] = append(pl.deletesOf[d.RecordID], d)
+	}
 	for id, r := range st.Records {
 		pl.records[id] = r
 	}
@@ -162,6 +169,10 @@ type planner struct {
 	writes    []WriteRow
 	dirty     []string // records whose header changes, in order
 	isDirty   map[string]bool
+	// writesOf and deletesOf hold the stored history by record, so building a record's
+	// replica reads its own rows only.
+	writesOf  map[string][]WriteRow
+	deletesOf map[string][]DeleteRow
 }
 
 const detailOtherHousehold = "the record belongs to another household"
@@ -176,15 +187,11 @@ func (pl *planner) replica(record string) *merge.Replica {
 		return r
 	}
 	r = merge.NewReplica()
-	for _, w := range pl.st.Writes {
-		if w.RecordID == record {
-			r.Add(merge.Write{MutationID: w.MutationID, Record: w.RecordID, Field: w.Field, Value: w.Value, Stamp: w.Stamp, Device: w.DeviceID, Seen: w.Seen})
-		}
+	for _, w := range pl.writesOf[record] {
+		r.Add(merge.Write{MutationID: w.MutationID, Record: w.RecordID, Field: w.Field, Value: w.Value, Stamp: w.Stamp, Device: w.DeviceID, Seen: w.Seen})
 	}
-	for _, d := range pl.st.Deletes {
-		if d.RecordID == record {
-			r.AddDelete(merge.Delete{MutationID: d.MutationID, Record: d.RecordID, Stamp: d.Stamp, Device: d.DeviceID, Seen: d.Seen})
-		}
+	for _, d := range pl.deletesOf[record] {
+		r.AddDelete(merge.Delete{MutationID: d.MutationID, Record: d.RecordID, Stamp: d.Stamp, Device: d.DeviceID, Seen: d.Seen})
 	}
 	pl.replicas[record] = r
 	return r
@@ -333,7 +340,7 @@ func (pl *planner) finish(ch *Changes) {
 		// The writes this push inserts carry their current flag; only a stored current write
 		// that lost its place must be changed (a new record's fields never are).
 		if was, ok := stored[k]; ok && was != winners[k] {
-			ch.Current = append(ch.Current, Current{RecordID: k[0], Field: k[1], MutationID: winners[k], Version: pl.records[k[0]].Version})
+			ch.Superseded = append(ch.Superseded, WriteKey{RecordID: k[0], Field: k[1], MutationID: was})
 		}
 		for _, c := range st.Conflicts {
 			if c.Field != k[1] {

@@ -221,7 +221,7 @@ func TestPlanScopesMutationIDs(t *testing.T) {
 
 // reflectEmpty reports whether Changes holds results and nothing else.
 func reflectEmpty(ch server.Changes) bool {
-	return len(ch.Mutations)+len(ch.Writes)+len(ch.Current)+len(ch.Deletes)+len(ch.Records)+len(ch.Revived)+len(ch.Conflicts)+len(ch.CheckIns) == 0
+	return len(ch.Mutations)+len(ch.Writes)+len(ch.Superseded)+len(ch.Deletes)+len(ch.Records)+len(ch.Revived)+len(ch.Conflicts)+len(ch.CheckIns) == 0
 }
 
 func TestPlanRejectsPerMutation(t *testing.T) {
@@ -438,8 +438,8 @@ func TestPlanMerges(t *testing.T) {
 					t.Fatalf("records %+v, want %+v", ch.Records, want)
 				}
 				// A new record's writes are inserted current: no stored write changes.
-				if len(ch.Current) != 0 || len(ch.Writes) != 2 || !ch.Writes[0].Current || !ch.Writes[1].Current {
-					t.Fatalf("current %+v, writes %+v: want both writes inserted current and nothing to update", ch.Current, ch.Writes)
+				if len(ch.Superseded) != 0 || len(ch.Writes) != 2 || !ch.Writes[0].Current || !ch.Writes[1].Current {
+					t.Fatalf("superseded %+v, writes %+v: want both writes inserted current and nothing to update", ch.Superseded, ch.Writes)
 				}
 			},
 		},
@@ -458,8 +458,8 @@ func TestPlanMerges(t *testing.T) {
 			check: func(t *testing.T, ch server.Changes, s *stored) {
 				wantConflicts()(t, ch, s)
 				// The stored winner m3 stays current: no stored write changes.
-				if len(ch.Current) != 0 || ch.Writes[0].Current {
-					t.Fatalf("current %+v, write %+v: the winner m3 must stay current", ch.Current, ch.Writes)
+				if len(ch.Superseded) != 0 || ch.Writes[0].Current {
+					t.Fatalf("superseded %+v, write %+v: the winner m3 must stay current", ch.Superseded, ch.Writes)
 				}
 			},
 		},
@@ -496,16 +496,16 @@ func TestPlanMerges(t *testing.T) {
 			check: wantConflicts("m1/phone=0611>m2 by pro-a"),
 		},
 		{
-			name:  "two concurrent edits in one batch: the later wins, the earlier is kept, and Current names the winner once",
+			name:  "two concurrent edits in one batch: the later wins, the earlier is kept, and only the stored current write is superseded",
 			given: [][]change.Mutation{created},
 			push: []change.Mutation{edit("m1", "a", "r1", "", fw("phone", "0611", 2, 1)),
 				edit("m2", "b", "r1", "", fw("phone", "0622", 3, 1), fw("name", "Dokter", 3, 1))},
 			want: []string{"m1 applied", "m2 conflict_recorded"},
 			check: func(t *testing.T, ch server.Changes, s *stored) {
 				wantConflicts("m1/phone=0611>m2 by pro-a")(t, ch, s)
-				want := []server.Current{{RecordID: "r1", Field: "phone", MutationID: "m2", Version: 12}, {RecordID: "r1", Field: "name", MutationID: "m2", Version: 12}}
-				if !slices.Equal(ch.Current, want) {
-					t.Fatalf("current %+v\nwant %+v", ch.Current, want)
+				want := []server.WriteKey{{RecordID: "r1", Field: "phone", MutationID: "m0"}, {RecordID: "r1", Field: "name", MutationID: "m0"}}
+				if !slices.Equal(ch.Superseded, want) {
+					t.Fatalf("superseded %+v\nwant %+v", ch.Superseded, want)
 				}
 				for _, w := range ch.Writes {
 					if w.Current != (w.MutationID == "m2") {
@@ -639,7 +639,7 @@ func TestPlanStampsEveryRowWithItsHouseholdVersion(t *testing.T) {
 			if s.versions["h1"] == s.versions["h2"] {
 				t.Fatal("the households share a version: the test would not tell them apart")
 			}
-			if len(ch.Writes) == 0 || len(ch.Current) == 0 || len(ch.Deletes) == 0 || len(ch.Records) < 3 || len(ch.Revived) != 1 ||
+			if len(ch.Writes) == 0 || len(ch.Superseded) == 0 || len(ch.Deletes) == 0 || len(ch.Records) < 3 || len(ch.Revived) != 1 ||
 				len(ch.Conflicts) < 2 || len(ch.CheckIns) != 2 || len(ch.Mutations) != 8 {
 				t.Fatalf("the push does not write every kind of row: %+v", ch)
 			}

@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/cockroachdb/cockroach-go/v2/crdb"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -30,6 +32,10 @@ type Driver struct {
 	onRetry    func(error)
 	maxRetries int
 	retries    atomic.Int64
+	// cockroach is set when the server is CockroachDB, which runs every transaction
+	// SERIALIZABLE (LockedTx included).
+	cockroach bool
+	tracer    pgx.QueryTracer
 }
 
 var _ store.Driver = (*Driver)(nil)
@@ -46,6 +52,10 @@ func WithRetryHook(f func(error)) Option { return func(d *Driver) { d.onRetry = 
 // failure (default 50; 0 runs each transaction once).
 func WithMaxRetries(n int) Option { return func(d *Driver) { d.maxRetries = n } }
 
+// WithTracer traces every statement the driver sends (pgx.QueryTracer): tests count the
+// statements and commits of a use case with it.
+func WithTracer(t pgx.QueryTracer) Option { return func(d *Driver) { d.tracer = t } }
+
 // Open connects to the database at url (postgres://… or postgresql://…) and checks that it
 // answers. It does not migrate. The URL may hold a password, so it never appears in an error.
 func Open(ctx context.Context, url string, opts ...Option) (*Driver, error) {
@@ -60,18 +70,22 @@ func Open(ctx context.Context, url string, opts ...Option) (*Driver, error) {
 			Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC}})
 		return nil
 	}
+	d := &Driver{maxRetries: 50}
+	for _, o := range opts {
+		o(d)
+	}
+	cfg.ConnConfig.Tracer = d.tracer
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", interpretError(err))
 	}
-	d := &Driver{pool: pool, maxRetries: 50}
-	for _, o := range opts {
-		o(d)
-	}
-	if err := d.Ping(ctx); err != nil {
+	d.pool = pool
+	var version string
+	if err := pool.QueryRow(ctx, "SELECT version()").Scan(&version); err != nil {
 		pool.Close()
-		return nil, err
+		return nil, fmt.Errorf("ping PostgreSQL: %w", interpretError(err))
 	}
+	d.cockroach = strings.Contains(version, "CockroachDB")
 	return d, nil
 }
 
@@ -81,12 +95,51 @@ func (d *Driver) Executor() store.Executor { return executor{d.pool} }
 // Retries reports how many transaction attempts were retried since Open.
 func (d *Driver) Retries() int64 { return d.retries.Load() }
 
-var txOptions = pgx.TxOptions{IsoLevel: pgx.Serializable}
+var (
+	serializable  = pgx.TxOptions{IsoLevel: pgx.Serializable}
+	readCommitted = pgx.TxOptions{IsoLevel: pgx.ReadCommitted}
+)
 
 // Tx implements store.Driver: f runs in a SERIALIZABLE transaction, retried as a whole on
 // SQLSTATE 40001 at any statement or at commit (see the package doc). An error of f that is
 // not a serialization failure rolls back and is returned as it is.
 func (d *Driver) Tx(ctx context.Context, f func(ctx context.Context, tx store.Executor) error) error {
+	return d.run(ctx, serializable, f)
+}
+
+// maxUniqueRetries bounds how often a LockedTx runs again after a unique violation: one run
+// sees the row the other household's transaction committed; a violation that persists is a
+// real one and is returned.
+const maxUniqueRetries = 3
+
+// LockedTx implements store.Driver: READ COMMITTED on PostgreSQL (the package doc says why
+// that is safe for such a transaction), SERIALIZABLE on CockroachDB.
+func (d *Driver) LockedTx(ctx context.Context, f func(ctx context.Context, tx store.Executor) error) error {
+	if d.cockroach {
+		return d.run(ctx, serializable, f)
+	}
+	unique := 0
+	return d.run(ctx, readCommitted, func(ctx context.Context, tx store.Executor) error {
+		err := f(ctx, tx)
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "23505" && unique < maxUniqueRetries {
+			unique++
+			return retryUnique{err}
+		}
+		return err
+	})
+}
+
+// retryUnique makes a unique violation in a LockedTx a retryable failure for crdb.ExecuteCtx,
+// which recognises one by its SQLSTATE.
+type retryUnique struct{ error }
+
+func (retryUnique) SQLState() string { return "40001" }
+
+func (r retryUnique) Unwrap() error { return r.error }
+
+// run runs f in a transaction of the given isolation, retried as Tx says.
+func (d *Driver) run(ctx context.Context, opts pgx.TxOptions, f func(ctx context.Context, tx store.Executor) error) error {
 	attempt := 0
 	var last error
 	err := crdb.ExecuteCtx(crdb.WithMaxRetries(ctx, d.maxRetries), func(ctx context.Context, _ ...any) error {
@@ -100,7 +153,7 @@ func (d *Driver) Tx(ctx context.Context, f func(ctx context.Context, tx store.Ex
 			}
 		}
 		attempt++
-		last = d.attempt(ctx, f)
+		last = d.attempt(ctx, opts, f)
 		return last
 	})
 	if maxErr := (*crdb.MaxRetriesExceededError)(nil); errors.As(err, &maxErr) {
@@ -110,8 +163,8 @@ func (d *Driver) Tx(ctx context.Context, f func(ctx context.Context, tx store.Ex
 }
 
 // attempt runs f once in a new transaction and commits it.
-func (d *Driver) attempt(ctx context.Context, f func(ctx context.Context, tx store.Executor) error) error {
-	tx, err := d.pool.BeginTx(ctx, txOptions)
+func (d *Driver) attempt(ctx context.Context, opts pgx.TxOptions, f func(ctx context.Context, tx store.Executor) error) error {
+	tx, err := d.pool.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin: %w", interpretError(err))
 	}

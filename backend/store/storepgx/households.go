@@ -35,9 +35,17 @@ func (e executor) HouseholdGet(ctx context.Context, id string) (*store.Household
 // HouseholdLockBump is two statements: the row locks in id order first, then the bump (an
 // UPDATE locks its rows in whatever order its plan reads them).
 func (e executor) HouseholdLockBump(ctx context.Context, p store.HouseholdLockBumpParams) ([]store.HouseholdVersion, error) {
-	if err := q.HouseholdLock(ctx, e.db, p.IDs); err != nil {
-		return nil, res.Err("lock households", err)
+	if err := e.HouseholdLockMany(ctx, p.IDs); err != nil {
+		return nil, err
 	}
+	return e.HouseholdBumpMany(ctx, p)
+}
+
+func (e executor) HouseholdLockMany(ctx context.Context, ids []string) error {
+	return res.Err("lock households", q.HouseholdLock(ctx, e.db, ids))
+}
+
+func (e executor) HouseholdBumpMany(ctx context.Context, p store.HouseholdLockBumpParams) ([]store.HouseholdVersion, error) {
 	return store.All(res, "bump households", householdVersion)(q.HouseholdBump(ctx, e.db, dbsqlc.HouseholdBumpParams{IDs: p.IDs, Now: p.Now}))
 }
 
@@ -46,9 +54,10 @@ func (e executor) HouseholdListVisible(ctx context.Context, p store.HouseholdLis
 		dbsqlc.HouseholdListVisibleParams{ProfessionalID: p.ProfessionalID, AfterID: p.AfterID, MaxRows: int32(p.Limit)}))
 }
 
-func (e executor) HouseholdRelationList(ctx context.Context, professionalID, householdID string) ([]string, error) {
-	return store.All(res, "relations to household "+householdID, store.Same[string])(q.HouseholdRelationList(ctx, e.db,
-		dbsqlc.HouseholdRelationListParams{HouseholdID: householdID, ProfessionalID: professionalID}))
+func (e executor) HouseholdRelationListMany(ctx context.Context, professionalID string, householdIDs []string) ([]store.HouseholdRelation, error) {
+	return store.All(res, "relations to households", func(r dbsqlc.HouseholdRelationListManyRow) store.HouseholdRelation {
+		return store.HouseholdRelation(r)
+	})(q.HouseholdRelationListMany(ctx, e.db, dbsqlc.HouseholdRelationListManyParams{HouseholdIDs: householdIDs, ProfessionalID: professionalID}))
 }
 
 func (e executor) CareTeamMemberClearLead(ctx context.Context, householdID string) error {

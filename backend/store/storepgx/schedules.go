@@ -23,6 +23,10 @@ func (e executor) ScheduleGet(ctx context.Context, id string) (*store.Schedule, 
 	return store.One(res, "get schedule "+id, schedule)(q.ScheduleGet(ctx, e.db, id))
 }
 
+func (e executor) ScheduleListMany(ctx context.Context, ids []string) ([]*store.Schedule, error) {
+	return store.All(res, "list schedules", schedule)(q.ScheduleListMany(ctx, e.db, ids))
+}
+
 func (e executor) ScheduleUpsert(ctx context.Context, p store.ScheduleUpsertRowParams) (*store.Schedule, error) {
 	s := p.Schedule
 	return store.One(res, "write schedule "+s.ID, schedule)(q.ScheduleUpsert(ctx, e.db, dbsqlc.ScheduleUpsertParams{

@@ -107,12 +107,11 @@ func (e executor) FieldWriteInsertMany(ctx context.Context, rows []server.WriteR
 	}))
 }
 
-func (e executor) FieldWriteSetCurrentMany(ctx context.Context, rows []server.Current) error {
-	return res.Err(fmt.Sprintf("set %d current fields", len(rows)), q.FieldWriteSetCurrentMany(ctx, e.db, dbsqlc.FieldWriteSetCurrentManyParams{
-		RecordID:   store.Column(rows, func(r server.Current) string { return r.RecordID }),
-		Field:      store.Column(rows, func(r server.Current) string { return r.Field }),
-		MutationID: store.Column(rows, func(r server.Current) string { return r.MutationID }),
-		Version:    store.Column(rows, func(r server.Current) int64 { return r.Version }),
+func (e executor) FieldWriteSupersedeMany(ctx context.Context, rows []server.WriteKey) error {
+	return res.Err(fmt.Sprintf("supersede %d field writes", len(rows)), q.FieldWriteSupersedeMany(ctx, e.db, dbsqlc.FieldWriteSupersedeManyParams{
+		RecordID:   store.Column(rows, func(r server.WriteKey) string { return r.RecordID }),
+		Field:      store.Column(rows, func(r server.WriteKey) string { return r.Field }),
+		MutationID: store.Column(rows, func(r server.WriteKey) string { return r.MutationID }),
 	}))
 }
 

@@ -30,9 +30,19 @@ func (e *executor) HouseholdGet(ctx context.Context, id string) (*store.Househol
 	return store.One(res, "get household", household)(e.q.HouseholdGet(ctx, id))
 }
 
-// HouseholdLockBump implements store.Executor: one bump and one sync poke per household, in
-// id order. There is nothing to lock: the write transaction holds SQLite's only write lock.
+// HouseholdLockBump implements store.Executor: HouseholdBumpMany, since there is nothing to
+// lock: the write transaction holds SQLite's only write lock.
 func (e *executor) HouseholdLockBump(ctx context.Context, p store.HouseholdLockBumpParams) ([]store.HouseholdVersion, error) {
+	return e.HouseholdBumpMany(ctx, p)
+}
+
+// HouseholdLockMany implements store.Executor: the write transaction holds SQLite's only
+// write lock, so there is nothing more to take.
+func (e *executor) HouseholdLockMany(context.Context, []string) error { return nil }
+
+// HouseholdBumpMany implements store.Executor: one bump and one sync poke per household, in
+// id order.
+func (e *executor) HouseholdBumpMany(ctx context.Context, p store.HouseholdLockBumpParams) ([]store.HouseholdVersion, error) {
 	ids := slices.Compact(slices.Sorted(slices.Values(p.IDs)))
 	out := make([]store.HouseholdVersion, 0, len(ids))
 	for _, id := range ids {
@@ -57,10 +67,11 @@ func (e *executor) HouseholdListVisible(ctx context.Context, p store.HouseholdLi
 		ProfessionalID: p.ProfessionalID, AfterID: p.AfterID, Max: int64(p.Limit)}))
 }
 
-// HouseholdRelationList implements store.Executor.
-func (e *executor) HouseholdRelationList(ctx context.Context, professionalID, householdID string) ([]string, error) {
-	return store.All(res, "relations to household", store.Same[string])(e.q.HouseholdRelationList(ctx,
-		dbsqlc.HouseholdRelationListParams{HouseholdID: householdID, ProfessionalID: professionalID}))
+// HouseholdRelationListMany implements store.Executor.
+func (e *executor) HouseholdRelationListMany(ctx context.Context, professionalID string, householdIDs []string) ([]store.HouseholdRelation, error) {
+	return store.All(res, "relations to households", func(r dbsqlc.HouseholdRelationListManyRow) store.HouseholdRelation {
+		return store.HouseholdRelation(r)
+	})(e.q.HouseholdRelationListMany(ctx, dbsqlc.HouseholdRelationListManyParams{HouseholdIDs: jsonList(householdIDs), ProfessionalID: professionalID}))
 }
 
 // CareTeamMemberClearLead implements store.Executor.

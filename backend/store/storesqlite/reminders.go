@@ -38,6 +38,11 @@ func (e *executor) ScheduleGet(ctx context.Context, id string) (*store.Schedule,
 	return store.One(res, "get schedule", schedule)(e.q.ScheduleGet(ctx, id))
 }
 
+// ScheduleListMany implements store.Executor.
+func (e *executor) ScheduleListMany(ctx context.Context, ids []string) ([]*store.Schedule, error) {
+	return store.All(res, "list schedules", schedule)(e.q.ScheduleListMany(ctx, jsonList(ids)))
+}
+
 // ScheduleUpsert implements store.Executor.
 func (e *executor) ScheduleUpsert(ctx context.Context, p store.ScheduleUpsertRowParams) (*store.Schedule, error) {
 	s := p.Schedule

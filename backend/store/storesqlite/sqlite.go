@@ -133,6 +133,12 @@ func (d *Driver) Tx(ctx context.Context, f func(ctx context.Context, tx store.Ex
 	return nil
 }
 
+// LockedTx implements store.Driver: SQLite's write transactions are serial already, so it is
+// Tx.
+func (d *Driver) LockedTx(ctx context.Context, f func(ctx context.Context, tx store.Executor) error) error {
+	return d.Tx(ctx, f)
+}
+
 func (d *Driver) migrations() (*goose.Provider, error) {
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {

@@ -107,11 +107,10 @@ func (e *executor) FieldWriteInsertMany(ctx context.Context, rows []server.Write
 	})
 }
 
-// FieldWriteSetCurrentMany implements store.Executor.
-func (e *executor) FieldWriteSetCurrentMany(ctx context.Context, rows []server.Current) error {
-	return each("set current field write", rows, func(c server.Current) error {
-		return e.q.FieldWriteSetCurrent(ctx, dbsqlc.FieldWriteSetCurrentParams{MutationID: c.MutationID, Version: c.Version,
-			RecordID: c.RecordID, Field: c.Field})
+// FieldWriteSupersedeMany implements store.Executor.
+func (e *executor) FieldWriteSupersedeMany(ctx context.Context, rows []server.WriteKey) error {
+	return each("supersede field write", rows, func(k server.WriteKey) error {
+		return e.q.FieldWriteSupersede(ctx, dbsqlc.FieldWriteSupersedeParams{RecordID: k.RecordID, Field: k.Field, MutationID: k.MutationID})
 	})
 }
 

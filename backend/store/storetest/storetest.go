@@ -48,6 +48,7 @@ func Exercise(t *testing.T, open func(t testing.TB) store.Driver) {
 		{"sync: push and pull", testSyncPushAndPull},
 		{"sync: a re-pushed batch applies nothing twice", testSyncIdempotent},
 		{"sync: a mutation id answers only its sender, for its household", testSyncMutationIDsAreScoped},
+		{"sync: concurrent pushes of the same ids apply each once", testSyncConcurrentSameIDs},
 		{"sync: a concurrent edit is kept as a conflict and resolved", testSyncConflict},
 		{"sync: an edit beats a concurrent delete", testSyncEditBeatsDelete},
 		{"sync: bad mutations are rejected alone", testSyncRejections},

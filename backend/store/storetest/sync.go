@@ -3,6 +3,7 @@ package storetest
 import (
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -203,6 +204,69 @@ func testSyncMutationIDsAreScoped(t *testing.T, s *store.DB) {
 		edit("m1", "h1", "e1", "phone-b", "p-colleague", "", fw("description", "overwritten", 3, 1)),
 		edit("m4", "h1", "e1", "phone-b", "p-colleague", "", fw("description", "d4", 4, 1)))
 	equalIDs(t, "re-use beside a new mutation", outcomes(res), []string{inUse, "1"})
+}
+
+// testSyncConcurrentSameIDs races pushes that share mutation and record ids: a phone's
+// retry of a batch whose answer was lost, sent while the first is still running (same
+// household: the household lock orders them), and pushes for two households that name the
+// same ids at once (no lock in common: the ids' uniqueness decides). Each id is applied once,
+// every retry is answered with the first result, and the other household's push is rejected.
+func testSyncConcurrentSameIDs(t *testing.T, s *store.DB) {
+	syncFixture(t, s)
+	const rounds, senders = 10, 4
+	for r := range rounds {
+		batch := []change.Mutation{
+			edit(fmt.Sprintf("m-%d-a", r), "h1", fmt.Sprintf("e-%d", r), "phone-a", "p-care", change.SectionDanger, fw("description", "a", 1, 0)),
+			edit(fmt.Sprintf("m-%d-b", r), "h1", fmt.Sprintf("e-%d", r), "phone-a", "p-care", "", fw("note", "b", 2, 1)),
+		}
+		foreign := []change.Mutation{ // the same ids and record, for h2
+			edit(batch[0].ID, "h2", batch[0].RecordID, "phone-a", "p-care", change.SectionDanger, fw("description", "x", 1, 0)),
+			edit(batch[1].ID, "h2", batch[1].RecordID, "phone-a", "p-care", "", fw("note", "y", 2, 1)),
+		}
+		results := make([][]change.Result, senders+1)
+		errs := make([]error, senders+1)
+		var wg sync.WaitGroup
+		for i := range senders + 1 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				muts := batch
+				if i == senders {
+					muts = foreign
+				}
+				results[i], errs[i] = s.SyncPush(ctx(), store.SyncPushParams{Mutations: muts, Now: t0})
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d, push %d: %v", r, i, err)
+			}
+		}
+		// Whichever household's push ran first took the ids: its pushes are all answered
+		// applied (a retry gets the first result), the other household's rejected.
+		h1Won := outcomes(results[senders])[0] != "1"
+		for i, res := range results {
+			want := []string{fmt.Sprintf("4/%d", change.ReasonIDInUse), fmt.Sprintf("4/%d", change.ReasonIDInUse)}
+			if (i < senders) == h1Won {
+				want = []string{"1", "1"}
+			}
+			equalIDs(t, fmt.Sprintf("round %d, push %d", r, i), outcomes(res), want)
+		}
+		log, err := s.SyncMutationLog(ctx(), []string{batch[0].ID})
+		must(t, err)
+		equal(t, "logged once", len(log), 1)
+	}
+	entries, err := s.PlanEntryList(ctx(), store.PlanEntryListParams{HouseholdID: "h1"})
+	must(t, err)
+	others, err := s.PlanEntryList(ctx(), store.PlanEntryListParams{HouseholdID: "h2"})
+	must(t, err)
+	equal(t, "records of both households", len(entries)+len(others), rounds)
+	for _, e := range append(entries, others...) {
+		if len(e.Fields) != 2 {
+			t.Errorf("entry %s has fields %v, want the two of one batch", e.ID, e.Fields)
+		}
+	}
 }
 
 func testSyncConflict(t *testing.T, s *store.DB) {

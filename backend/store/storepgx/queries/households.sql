@@ -31,11 +31,13 @@ SELECT h.* FROM households h JOIN household_viewers v ON v.household_id = h.id
 WHERE v.professional_id = @professional_id AND h.id > @after_id
 ORDER BY h.id LIMIT @max_rows;
 
--- name: HouseholdRelationList :many
-SELECT (CASE WHEN lead THEN 'lead' ELSE 'care_team' END)::text AS relation FROM household_care_team c
-WHERE c.household_id = @household_id AND c.professional_id = @professional_id
+-- name: HouseholdRelationListMany :many
+SELECT c.household_id, (CASE WHEN c.lead THEN 'lead' ELSE 'care_team' END)::text AS relation FROM household_care_team c
+WHERE c.household_id = ANY(@household_ids::text[]) AND c.professional_id = @professional_id
 UNION ALL
-SELECT 'team_supervisor'::text FROM household_supervisors s WHERE s.household_id = @household_id AND s.professional_id = @professional_id;
+SELECT s.household_id, 'team_supervisor'::text FROM household_supervisors s
+WHERE s.household_id = ANY(@household_ids::text[]) AND s.professional_id = @professional_id
+ORDER BY household_id, relation;
 
 -- name: CareTeamMemberClearLead :exec
 UPDATE care_team_members SET lead = false WHERE household_id = @household_id AND lead;

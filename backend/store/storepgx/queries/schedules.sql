@@ -10,6 +10,9 @@
 -- name: ScheduleGet :one
 SELECT * FROM schedules WHERE id = @id;
 
+-- name: ScheduleListMany :many
+SELECT * FROM schedules WHERE id = ANY(@ids::text[]) ORDER BY id;
+
 -- ScheduleUpsert never moves a schedule to another household: a conflicting id of another
 -- household updates nothing and returns no row.
 -- name: ScheduleUpsert :one

@@ -58,14 +58,12 @@ SELECT unnest(@household_id::text[]), unnest(@record_id::text[]), unnest(@field:
     unnest(@value::text[]), unnest(@stamp::bigint[]), unnest(@seen::bigint[]), unnest(@device_id::text[]),
     unnest(@author_id::text[]), unnest(@is_current::bool[]), unnest(@version::bigint[]);
 
--- FieldWriteSetCurrentMany touches, per (record, field), only the current write and the winner.
--- name: FieldWriteSetCurrentMany :exec
-UPDATE field_writes AS f SET
-    version = CASE WHEN f.mutation_id = u.winner AND NOT f.is_current THEN u.version ELSE f.version END,
-    is_current = (f.mutation_id = u.winner)
+-- FieldWriteSupersedeMany finds each write by its primary key.
+-- name: FieldWriteSupersedeMany :exec
+UPDATE field_writes AS f SET is_current = false
 FROM (SELECT unnest(@record_id::text[]) AS record_id, unnest(@field::text[]) AS field,
-        unnest(@mutation_id::text[]) AS winner, unnest(@version::bigint[]) AS version) AS u
-WHERE f.record_id = u.record_id AND f.field = u.field AND (f.is_current OR f.mutation_id = u.winner);
+        unnest(@mutation_id::text[]) AS mutation_id) AS u
+WHERE f.record_id = u.record_id AND f.field = u.field AND f.mutation_id = u.mutation_id;
 
 -- name: FieldWriteReviveMany :exec
 UPDATE field_writes AS f SET version = e.version FROM plan_entries AS e

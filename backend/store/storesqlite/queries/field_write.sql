@@ -11,13 +11,8 @@ ORDER BY record_id, field;
 INSERT INTO field_writes (household_id, record_id, field, mutation_id, value, stamp, seen, device_id, author_id, is_current, version)
 VALUES (@household_id, @record_id, @field, @mutation_id, @value, @stamp, @seen, @device_id, @author_id, @is_current, @version);
 
--- FieldWriteSetCurrent makes one mutation's write of a field the only current one; a write
--- that becomes current takes the version, one that stays current keeps its own.
--- name: FieldWriteSetCurrent :exec
-UPDATE field_writes
-SET version = CASE WHEN mutation_id = @mutation_id AND is_current = 0 THEN @version ELSE version END,
-    is_current = (mutation_id = @mutation_id)
-WHERE record_id = @record_id AND field = @field;
+-- name: FieldWriteSupersede :exec
+UPDATE field_writes SET is_current = 0 WHERE record_id = @record_id AND field = @field AND mutation_id = @mutation_id;
 
 -- name: FieldWriteReviveMany :exec
 UPDATE field_writes SET version = (SELECT e.version FROM plan_entries e WHERE e.id = field_writes.record_id)

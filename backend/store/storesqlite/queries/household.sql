@@ -16,8 +16,10 @@ SELECT h.* FROM households h JOIN household_viewers v ON v.household_id = h.id
 WHERE v.professional_id = @professional_id AND h.id > @after_id
 ORDER BY h.id LIMIT @max;
 
--- name: HouseholdRelationList :many
-SELECT CAST(CASE WHEN lead THEN 'lead' ELSE 'care_team' END AS TEXT) AS relation FROM household_care_team c
-WHERE c.household_id = @household_id AND c.professional_id = @professional_id
+-- name: HouseholdRelationListMany :many
+SELECT c.household_id, CAST(CASE WHEN lead THEN 'lead' ELSE 'care_team' END AS TEXT) AS relation FROM household_care_team c
+WHERE c.household_id IN (SELECT value FROM json_each(CAST(@household_ids AS TEXT))) AND c.professional_id = @professional_id
 UNION ALL
-SELECT CAST('team_supervisor' AS TEXT) FROM household_supervisors s WHERE s.household_id = @household_id AND s.professional_id = @professional_id;
+SELECT s.household_id, CAST('team_supervisor' AS TEXT) FROM household_supervisors s
+WHERE s.household_id IN (SELECT value FROM json_each(CAST(@household_ids AS TEXT))) AND s.professional_id = @professional_id
+ORDER BY 1, 2;

@@ -1,6 +1,9 @@
 -- name: ScheduleGet :one
 SELECT * FROM schedules WHERE id = @id;
 
+-- name: ScheduleListMany :many
+SELECT * FROM schedules WHERE id IN (SELECT value FROM json_each(CAST(@ids AS TEXT))) ORDER BY id;
+
 -- ScheduleUpsert writes every column but id, household_id, created_at and last_check_in_at of
 -- an existing row; a new row learns the household's latest check-in.
 -- name: ScheduleUpsert :one

@@ -243,31 +243,38 @@ func (q *Queries) HouseholdLock(ctx context.Context, db DBTX, ids []string) erro
 	return err
 }
 
-const householdRelationList = `-- name: HouseholdRelationList :many
-SELECT (CASE WHEN lead THEN 'lead' ELSE 'care_team' END)::text AS relation FROM household_care_team c
-WHERE c.household_id = $1 AND c.professional_id = $2
+const householdRelationListMany = `-- name: HouseholdRelationListMany :many
+SELECT c.household_id, (CASE WHEN c.lead THEN 'lead' ELSE 'care_team' END)::text AS relation FROM household_care_team c
+WHERE c.household_id = ANY($1::text[]) AND c.professional_id = $2
 UNION ALL
-SELECT 'team_supervisor'::text FROM household_supervisors s WHERE s.household_id = $1 AND s.professional_id = $2
+SELECT s.household_id, 'team_supervisor'::text FROM household_supervisors s
+WHERE s.household_id = ANY($1::text[]) AND s.professional_id = $2
+ORDER BY household_id, relation
 `
 
-type HouseholdRelationListParams struct {
-	HouseholdID    string
+type HouseholdRelationListManyParams struct {
+	HouseholdIDs   []string
 	ProfessionalID string
 }
 
-func (q *Queries) HouseholdRelationList(ctx context.Context, db DBTX, arg HouseholdRelationListParams) ([]string, error) {
-	rows, err := db.Query(ctx, householdRelationList, arg.HouseholdID, arg.ProfessionalID)
+type HouseholdRelationListManyRow struct {
+	HouseholdID string
+	Relation    string
+}
+
+func (q *Queries) HouseholdRelationListMany(ctx context.Context, db DBTX, arg HouseholdRelationListManyParams) ([]HouseholdRelationListManyRow, error) {
+	rows, err := db.Query(ctx, householdRelationListMany, arg.HouseholdIDs, arg.ProfessionalID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []string
+	var items []HouseholdRelationListManyRow
 	for rows.Next() {
-		var relation string
-		if err := rows.Scan(&relation); err != nil {
+		var i HouseholdRelationListManyRow
+		if err := rows.Scan(&i.HouseholdID, &i.Relation); err != nil {
 			return nil, err
 		}
-		items = append(items, relation)
+		items = append(items, i)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err

@@ -270,6 +270,50 @@ func (q *Queries) ScheduleListChanged(ctx context.Context, db DBTX, arg Schedule
 	return items, nil
 }
 
+const scheduleListMany = `-- name: ScheduleListMany :many
+SELECT id, household_id, rule, time_zone, local_time, grace_minutes, channel, lead_professional_id, paused, start_date, end_date, next_due_at, version, created_at, updated_at, overdue_at, opens_at, last_check_in_at, window_end FROM schedules WHERE id = ANY($1::text[]) ORDER BY id
+`
+
+func (q *Queries) ScheduleListMany(ctx context.Context, db DBTX, ids []string) ([]Schedule, error) {
+	rows, err := db.Query(ctx, scheduleListMany, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Schedule
+	for rows.Next() {
+		var i Schedule
+		if err := rows.Scan(
+			&i.ID,
+			&i.HouseholdID,
+			&i.Rule,
+			&i.TimeZone,
+			&i.LocalTime,
+			&i.GraceMinutes,
+			&i.Channel,
+			&i.LeadProfessionalID,
+			&i.Paused,
+			&i.StartDate,
+			&i.EndDate,
+			&i.NextDueAt,
+			&i.Version,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.OverdueAt,
+			&i.OpensAt,
+			&i.LastCheckInAt,
+			&i.WindowEnd,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const scheduleUpsert = `-- name: ScheduleUpsert :one
 INSERT INTO schedules (id, household_id, rule, time_zone, local_time, grace_minutes, channel, lead_professional_id,
     paused, start_date, end_date, next_due_at, version, created_at, updated_at, overdue_at, opens_at,

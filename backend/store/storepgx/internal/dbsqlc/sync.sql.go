@@ -326,30 +326,22 @@ func (q *Queries) FieldWriteReviveMany(ctx context.Context, db DBTX, recordIds [
 	return err
 }
 
-const fieldWriteSetCurrentMany = `-- name: FieldWriteSetCurrentMany :exec
-UPDATE field_writes AS f SET
-    version = CASE WHEN f.mutation_id = u.winner AND NOT f.is_current THEN u.version ELSE f.version END,
-    is_current = (f.mutation_id = u.winner)
+const fieldWriteSupersedeMany = `-- name: FieldWriteSupersedeMany :exec
+UPDATE field_writes AS f SET is_current = false
 FROM (SELECT unnest($1::text[]) AS record_id, unnest($2::text[]) AS field,
-        unnest($3::text[]) AS winner, unnest($4::bigint[]) AS version) AS u
-WHERE f.record_id = u.record_id AND f.field = u.field AND (f.is_current OR f.mutation_id = u.winner)
+        unnest($3::text[]) AS mutation_id) AS u
+WHERE f.record_id = u.record_id AND f.field = u.field AND f.mutation_id = u.mutation_id
 `
 
-type FieldWriteSetCurrentManyParams struct {
+type FieldWriteSupersedeManyParams struct {
 	RecordID   []string
 	Field      []string
 	MutationID []string
-	Version    []int64
 }
 
-// FieldWriteSetCurrentMany touches, per (record, field), only the current write and the winner.
-func (q *Queries) FieldWriteSetCurrentMany(ctx context.Context, db DBTX, arg FieldWriteSetCurrentManyParams) error {
-	_, err := db.Exec(ctx, fieldWriteSetCurrentMany,
-		arg.RecordID,
-		arg.Field,
-		arg.MutationID,
-		arg.Version,
-	)
+// FieldWriteSupersedeMany finds each write by its primary key.
+func (q *Queries) FieldWriteSupersedeMany(ctx context.Context, db DBTX, arg FieldWriteSupersedeManyParams) error {
+	_, err := db.Exec(ctx, fieldWriteSupersedeMany, arg.RecordID, arg.Field, arg.MutationID)
 	return err
 }
 

@@ -202,28 +202,17 @@ func (q *Queries) FieldWriteReviveMany(ctx context.Context, recordIds string) er
 	return err
 }
 
-const fieldWriteSetCurrent = `-- name: FieldWriteSetCurrent :exec
-UPDATE field_writes
-SET version = CASE WHEN mutation_id = ?1 AND is_current = 0 THEN ?2 ELSE version END,
-    is_current = (mutation_id = ?1)
-WHERE record_id = ?3 AND field = ?4
+const fieldWriteSupersede = `-- name: FieldWriteSupersede :exec
+UPDATE field_writes SET is_current = 0 WHERE record_id = ?1 AND field = ?2 AND mutation_id = ?3
 `
 
-type FieldWriteSetCurrentParams struct {
-	MutationID string
-	Version    int64
+type FieldWriteSupersedeParams struct {
 	RecordID   string
 	Field      string
+	MutationID string
 }
 
-// FieldWriteSetCurrent makes one mutation's write of a field the only current one; a write
-// that becomes current takes the version, one that stays current keeps its own.
-func (q *Queries) FieldWriteSetCurrent(ctx context.Context, arg FieldWriteSetCurrentParams) error {
-	_, err := q.db.ExecContext(ctx, fieldWriteSetCurrent,
-		arg.MutationID,
-		arg.Version,
-		arg.RecordID,
-		arg.Field,
-	)
+func (q *Queries) FieldWriteSupersede(ctx context.Context, arg FieldWriteSupersedeParams) error {
+	_, err := q.db.ExecContext(ctx, fieldWriteSupersede, arg.RecordID, arg.Field, arg.MutationID)
 	return err
 }

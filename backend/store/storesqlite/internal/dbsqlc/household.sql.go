@@ -114,31 +114,38 @@ func (q *Queries) HouseholdListVisible(ctx context.Context, arg HouseholdListVis
 	return items, nil
 }
 
-const householdRelationList = `-- name: HouseholdRelationList :many
-SELECT CAST(CASE WHEN lead THEN 'lead' ELSE 'care_team' END AS TEXT) AS relation FROM household_care_team c
-WHERE c.household_id = ?1 AND c.professional_id = ?2
+const householdRelationListMany = `-- name: HouseholdRelationListMany :many
+SELECT c.household_id, CAST(CASE WHEN lead THEN 'lead' ELSE 'care_team' END AS TEXT) AS relation FROM household_care_team c
+WHERE c.household_id IN (SELECT value FROM json_each(CAST(?1 AS TEXT))) AND c.professional_id = ?2
 UNION ALL
-SELECT CAST('team_supervisor' AS TEXT) FROM household_supervisors s WHERE s.household_id = ?1 AND s.professional_id = ?2
+SELECT s.household_id, CAST('team_supervisor' AS TEXT) FROM household_supervisors s
+WHERE s.household_id IN (SELECT value FROM json_each(CAST(?1 AS TEXT))) AND s.professional_id = ?2
+ORDER BY 1, 2
 `
 
-type HouseholdRelationListParams struct {
-	HouseholdID    string
+type HouseholdRelationListManyParams struct {
+	HouseholdIDs   string
 	ProfessionalID string
 }
 
-func (q *Queries) HouseholdRelationList(ctx context.Context, arg HouseholdRelationListParams) ([]string, error) {
-	rows, err := q.db.QueryContext(ctx, householdRelationList, arg.HouseholdID, arg.ProfessionalID)
+type HouseholdRelationListManyRow struct {
+	HouseholdID string
+	Relation    string
+}
+
+func (q *Queries) HouseholdRelationListMany(ctx context.Context, arg HouseholdRelationListManyParams) ([]HouseholdRelationListManyRow, error) {
+	rows, err := q.db.QueryContext(ctx, householdRelationListMany, arg.HouseholdIDs, arg.ProfessionalID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []string
+	var items []HouseholdRelationListManyRow
 	for rows.Next() {
-		var relation string
-		if err := rows.Scan(&relation); err != nil {
+		var i HouseholdRelationListManyRow
+		if err := rows.Scan(&i.HouseholdID, &i.Relation); err != nil {
 			return nil, err
 		}
-		items = append(items, relation)
+		items = append(items, i)
 	}
 	if err := rows.Close(); err != nil {
 		return nil, err
