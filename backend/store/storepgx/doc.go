@@ -31,7 +31,9 @@
 //     SKIP LOCKED outside the scheduler's claims, temporary tables, triggers, stored
 //     functions, sequences' currval/setval, DDL outside migrations.
 //   - Isolation: every transaction is SERIALIZABLE (CockroachDB's default and PostgreSQL's
-//     strictest), so both engines may abort a transaction with SQLSTATE 40001.
+//     strictest), so both engines may abort a transaction with SQLSTATE 40001; except that a
+//     LockedTx (a sync push) runs at READ COMMITTED on PostgreSQL, behind the household row
+//     locks it takes first (docs/storage.md says why that is equivalent).
 //
 // # Write transactions and retries
 //

@@ -90,13 +90,11 @@ func (e *executor) CheckInGet(ctx context.Context, id string) (*change.CheckIn, 
 	return store.One(res, "get check-in", checkIn)(e.q.CheckInGet(ctx, id))
 }
 
-// CheckInInsertMany implements store.Executor.
+// CheckInInsertMany implements store.Executor: one statement.
 func (e *executor) CheckInInsertMany(ctx context.Context, rows []change.CheckIn) error {
-	return each("insert check-in", rows, func(c change.CheckIn) error {
-		return e.q.CheckInInsert(ctx, dbsqlc.CheckInInsertParams{ID: c.ID, HouseholdID: c.HouseholdID, ScheduleID: c.ScheduleID,
-			Channel: c.Channel, Outcome: c.Outcome, Note: c.Note, RecordedBy: c.RecordedBy, RecordedAt: micros(c.RecordedAt),
-			Version: c.Version})
-	})
+	return res.Err("insert check-ins", e.q.CheckInInsertMany(ctx, jsonRows(rows, func(c change.CheckIn) []any {
+		return []any{c.ID, c.HouseholdID, c.ScheduleID, c.Channel, c.Outcome, c.Note, c.RecordedBy, micros(c.RecordedAt), c.Version}
+	})))
 }
 
 // CheckInListByHousehold implements store.Executor.

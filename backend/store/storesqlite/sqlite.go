@@ -63,7 +63,7 @@ func Open(ctx context.Context, path string) (*Driver, error) {
 	}
 	dsn := func(extra string) string {
 		return "file:" + (&url.URL{Path: path}).EscapedPath() +
-			"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)" + extra
+			"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)" + extra
 	}
 	write, err := sql.Open("sqlite", dsn("&_txlock=immediate"))
 	if err != nil {
@@ -242,6 +242,22 @@ func timePtr(us *int64) *time.Time {
 	}
 	t := fromMicros(*us)
 	return &t
+}
+
+// jsonRows encodes rows for `SELECT json_extract(j.value, '$[0]'), … FROM json_each(?) AS j`:
+// one JSON array holding each row as an array of its column values, in the order the
+// statement reads them (strings, integers, booleans as 1 or 0). One statement then writes any
+// number of rows; SQLite reads JSON integers as 64-bit integers, so stamps keep every bit.
+func jsonRows[T any](rows []T, columns func(T) []any) string {
+	out := make([][]any, len(rows))
+	for i, r := range rows {
+		out[i] = columns(r)
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		panic(fmt.Sprintf("encode rows: %v", err)) // strings, integers and booleans always encode
+	}
+	return string(b)
 }
 
 // jsonList encodes a list for `IN (SELECT value FROM json_each(?))`.

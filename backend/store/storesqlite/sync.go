@@ -31,13 +31,11 @@ func (e *executor) MutationLogGetMany(ctx context.Context, ids []string) ([]serv
 	return store.All(res, "read mutation log", func(r dbsqlc.MutationLogGetManyRow) server.Logged { return server.Logged(r) })(e.q.MutationLogGetMany(ctx, jsonList(ids)))
 }
 
-// MutationLogInsertMany implements store.Executor.
+// MutationLogInsertMany implements store.Executor: one statement.
 func (e *executor) MutationLogInsertMany(ctx context.Context, rows []server.MutationRow) error {
-	return each("append mutation log", rows, func(m server.MutationRow) error {
-		return e.q.MutationLogInsert(ctx, dbsqlc.MutationLogInsertParams{ID: m.MutationID, HouseholdID: m.HouseholdID,
-			DeviceID: m.DeviceID, ProfessionalID: m.ProfessionalID, Outcome: m.Outcome, Reason: m.Reason,
-			Detail: m.Detail, Version: m.Version})
-	})
+	return res.Err("append mutation log", e.q.MutationLogInsertMany(ctx, jsonRows(rows, func(m server.MutationRow) []any {
+		return []any{m.MutationID, m.HouseholdID, m.DeviceID, m.ProfessionalID, m.Outcome, m.Reason, m.Detail, m.Version}
+	})))
 }
 
 // PlanEntryHeaderGetMany implements store.Executor.
@@ -45,12 +43,12 @@ func (e *executor) PlanEntryHeaderGetMany(ctx context.Context, ids []string) ([]
 	return store.All(res, "read plan entry headers", func(r dbsqlc.PlanEntryHeaderGetManyRow) server.Record { return server.Record(r) })(e.q.PlanEntryHeaderGetMany(ctx, jsonList(ids)))
 }
 
-// PlanEntryHeaderUpsertMany implements store.Executor.
+// PlanEntryHeaderUpsertMany implements store.Executor: one statement.
 func (e *executor) PlanEntryHeaderUpsertMany(ctx context.Context, p store.PlanEntryHeaderUpsertManyParams) error {
-	return each("upsert plan entry header", p.Records, func(r server.Record) error {
-		return e.q.PlanEntryHeaderUpsert(ctx, dbsqlc.PlanEntryHeaderUpsertParams{ID: r.ID, HouseholdID: r.HouseholdID,
-			Section: r.Section, Deleted: r.Deleted, Version: r.Version, Now: micros(p.Now), UpdatedBy: r.UpdatedBy})
-	})
+	return res.Err("upsert plan entry headers", e.q.PlanEntryHeaderUpsertMany(ctx, dbsqlc.PlanEntryHeaderUpsertManyParams{
+		Rows: jsonRows(p.Records, func(r server.Record) []any {
+			return []any{r.ID, r.HouseholdID, r.Section, r.Deleted, r.Version, r.UpdatedBy}
+		}), Now: micros(p.Now)}))
 }
 
 // PlanEntryList implements store.Executor: the query returns one row per current field, which
@@ -98,20 +96,19 @@ func (e *executor) FieldWriteListChanged(ctx context.Context, p store.ChangedPar
 		HouseholdID: p.HouseholdID, After: p.After, UpTo: p.UpTo}))
 }
 
-// FieldWriteInsertMany implements store.Executor.
+// FieldWriteInsertMany implements store.Executor: one statement.
 func (e *executor) FieldWriteInsertMany(ctx context.Context, rows []server.WriteRow) error {
-	return each("insert field write", rows, func(w server.WriteRow) error {
-		return e.q.FieldWriteInsert(ctx, dbsqlc.FieldWriteInsertParams{HouseholdID: w.HouseholdID, RecordID: w.RecordID,
-			Field: w.Field, MutationID: w.MutationID, Value: w.Value, Stamp: w.Stamp.Int64(), Seen: w.Seen.Int64(),
-			DeviceID: w.DeviceID, AuthorID: w.AuthorID, Current: w.Current, Version: w.Version})
-	})
+	return res.Err("insert field writes", e.q.FieldWriteInsertMany(ctx, jsonRows(rows, func(w server.WriteRow) []any {
+		return []any{w.HouseholdID, w.RecordID, w.Field, w.MutationID, w.Value, w.Stamp.Int64(), w.Seen.Int64(),
+			w.DeviceID, w.AuthorID, w.Current, w.Version}
+	})))
 }
 
-// FieldWriteSupersedeMany implements store.Executor.
+// FieldWriteSupersedeMany implements store.Executor: one statement.
 func (e *executor) FieldWriteSupersedeMany(ctx context.Context, rows []server.WriteKey) error {
-	return each("supersede field write", rows, func(k server.WriteKey) error {
-		return e.q.FieldWriteSupersede(ctx, dbsqlc.FieldWriteSupersedeParams{RecordID: k.RecordID, Field: k.Field, MutationID: k.MutationID})
-	})
+	return res.Err("supersede field writes", e.q.FieldWriteSupersedeMany(ctx, jsonRows(rows, func(k server.WriteKey) []any {
+		return []any{k.RecordID, k.Field, k.MutationID}
+	})))
 }
 
 // FieldWriteReviveMany implements store.Executor.
@@ -127,13 +124,11 @@ func (e *executor) RecordDeleteListByRecords(ctx context.Context, recordIDs []st
 	})(e.q.RecordDeleteListByRecords(ctx, jsonList(recordIDs)))
 }
 
-// RecordDeleteInsertMany implements store.Executor.
+// RecordDeleteInsertMany implements store.Executor: one statement.
 func (e *executor) RecordDeleteInsertMany(ctx context.Context, rows []server.DeleteRow) error {
-	return each("insert record delete", rows, func(d server.DeleteRow) error {
-		return e.q.RecordDeleteInsert(ctx, dbsqlc.RecordDeleteInsertParams{MutationID: d.MutationID, HouseholdID: d.HouseholdID,
-			RecordID: d.RecordID, Stamp: d.Stamp.Int64(), Seen: d.Seen.Int64(), DeviceID: d.DeviceID, AuthorID: d.AuthorID,
-			Version: d.Version})
-	})
+	return res.Err("insert record deletes", e.q.RecordDeleteInsertMany(ctx, jsonRows(rows, func(d server.DeleteRow) []any {
+		return []any{d.MutationID, d.HouseholdID, d.RecordID, d.Stamp.Int64(), d.Seen.Int64(), d.DeviceID, d.AuthorID, d.Version}
+	})))
 }
 
 // ConflictListByRecordsOrIDs implements store.Executor.
@@ -148,13 +143,12 @@ func (e *executor) ConflictListChanged(ctx context.Context, p store.ChangedParam
 		HouseholdID: p.HouseholdID, After: p.After, UpTo: p.UpTo}))
 }
 
-// ConflictUpsertMany implements store.Executor.
+// ConflictUpsertMany implements store.Executor: one statement.
 func (e *executor) ConflictUpsertMany(ctx context.Context, rows []change.Conflict) error {
-	return each("upsert conflict", rows, func(c change.Conflict) error {
-		return e.q.ConflictUpsert(ctx, dbsqlc.ConflictUpsertParams{ID: c.ID, HouseholdID: c.HouseholdID, RecordID: c.RecordID,
-			Field: c.Field, MutationID: c.MutationID, Value: c.Value, Stamp: c.Stamp.Int64(), DeviceID: c.DeviceID,
-			AuthorID: c.AuthorID, OverwrittenBy: c.OverwrittenBy, Resolved: c.Resolved, Version: c.Version})
-	})
+	return res.Err("upsert conflicts", e.q.ConflictUpsertMany(ctx, jsonRows(rows, func(c change.Conflict) []any {
+		return []any{c.ID, c.HouseholdID, c.RecordID, c.Field, c.MutationID, c.Value, c.Stamp.Int64(), c.DeviceID,
+			c.AuthorID, c.OverwrittenBy, c.Resolved, c.Version}
+	})))
 }
 
 // ChangeSizeList implements store.Executor.

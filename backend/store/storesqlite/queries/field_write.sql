@@ -7,12 +7,14 @@ SELECT record_id, field, value, stamp, device_id FROM field_writes
 WHERE household_id = @household_id AND version > @after AND version <= @up_to AND is_current = 1
 ORDER BY record_id, field;
 
--- name: FieldWriteInsert :exec
+-- name: FieldWriteInsertMany :exec
 INSERT INTO field_writes (household_id, record_id, field, mutation_id, value, stamp, seen, device_id, author_id, is_current, version)
-VALUES (@household_id, @record_id, @field, @mutation_id, @value, @stamp, @seen, @device_id, @author_id, @is_current, @version);
+SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), json_extract(j.value, '$[2]'), json_extract(j.value, '$[3]'), json_extract(j.value, '$[4]'), json_extract(j.value, '$[5]'), json_extract(j.value, '$[6]'), json_extract(j.value, '$[7]'), json_extract(j.value, '$[8]'), json_extract(j.value, '$[9]'), json_extract(j.value, '$[10]')
+FROM json_each(CAST(@rows AS TEXT)) AS j;
 
--- name: FieldWriteSupersede :exec
-UPDATE field_writes SET is_current = 0 WHERE record_id = @record_id AND field = @field AND mutation_id = @mutation_id;
+-- name: FieldWriteSupersedeMany :exec
+UPDATE field_writes SET is_current = 0
+WHERE (record_id, field, mutation_id) IN (SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), json_extract(j.value, '$[2]') FROM json_each(CAST(@rows AS TEXT)) AS j);
 
 -- name: FieldWriteReviveMany :exec
 UPDATE field_writes SET version = (SELECT e.version FROM plan_entries e WHERE e.id = field_writes.record_id)

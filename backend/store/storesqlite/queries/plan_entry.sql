@@ -1,9 +1,11 @@
 -- name: PlanEntryHeaderGetMany :many
 SELECT id, household_id, section, deleted, version, updated_by FROM plan_entries WHERE id IN (SELECT value FROM json_each(CAST(@ids AS TEXT)));
 
--- name: PlanEntryHeaderUpsert :exec
+-- The WHERE true tells SQLite's parser that ON CONFLICT is the upsert clause, not a join's.
+-- name: PlanEntryHeaderUpsertMany :exec
 INSERT INTO plan_entries (id, household_id, section, deleted, version, created_at, updated_at, updated_by)
-VALUES (@id, @household_id, @section, @deleted, @version, @now, @now, @updated_by)
+SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), json_extract(j.value, '$[2]'), json_extract(j.value, '$[3]'), json_extract(j.value, '$[4]'), @now, @now, json_extract(j.value, '$[5]')
+FROM json_each(CAST(@rows AS TEXT)) AS j WHERE true
 ON CONFLICT (id) DO UPDATE SET deleted = excluded.deleted, version = excluded.version,
     updated_at = excluded.updated_at, updated_by = excluded.updated_by;
 

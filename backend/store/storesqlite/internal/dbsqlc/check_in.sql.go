@@ -30,36 +30,15 @@ func (q *Queries) CheckInGet(ctx context.Context, id string) (CheckIn, error) {
 	return i, err
 }
 
-const checkInInsert = `-- name: CheckInInsert :exec
+const checkInInsertMany = `-- name: CheckInInsertMany :exec
 INSERT INTO check_ins (id, household_id, schedule_id, channel, outcome, note, recorded_by, recorded_at, version)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), json_extract(j.value, '$[2]'), json_extract(j.value, '$[3]'), json_extract(j.value, '$[4]'), json_extract(j.value, '$[5]'), json_extract(j.value, '$[6]'), json_extract(j.value, '$[7]'), json_extract(j.value, '$[8]')
+FROM json_each(CAST(?1 AS TEXT)) AS j WHERE true
 ON CONFLICT (id) DO NOTHING
 `
 
-type CheckInInsertParams struct {
-	ID          string
-	HouseholdID string
-	ScheduleID  string
-	Channel     string
-	Outcome     string
-	Note        string
-	RecordedBy  string
-	RecordedAt  int64
-	Version     int64
-}
-
-func (q *Queries) CheckInInsert(ctx context.Context, arg CheckInInsertParams) error {
-	_, err := q.db.ExecContext(ctx, checkInInsert,
-		arg.ID,
-		arg.HouseholdID,
-		arg.ScheduleID,
-		arg.Channel,
-		arg.Outcome,
-		arg.Note,
-		arg.RecordedBy,
-		arg.RecordedAt,
-		arg.Version,
-	)
+func (q *Queries) CheckInInsertMany(ctx context.Context, rows string) error {
+	_, err := q.db.ExecContext(ctx, checkInInsertMany, rows)
 	return err
 }
 

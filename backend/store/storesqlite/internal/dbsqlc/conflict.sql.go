@@ -103,42 +103,15 @@ func (q *Queries) ConflictListChanged(ctx context.Context, arg ConflictListChang
 	return items, nil
 }
 
-const conflictUpsert = `-- name: ConflictUpsert :exec
+const conflictUpsertMany = `-- name: ConflictUpsertMany :exec
 INSERT INTO conflicts (id, household_id, record_id, field, mutation_id, value, stamp, device_id, author_id, overwritten_by, resolved, version)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), json_extract(j.value, '$[2]'), json_extract(j.value, '$[3]'), json_extract(j.value, '$[4]'), json_extract(j.value, '$[5]'), json_extract(j.value, '$[6]'), json_extract(j.value, '$[7]'), json_extract(j.value, '$[8]'), json_extract(j.value, '$[9]'), json_extract(j.value, '$[10]'), json_extract(j.value, '$[11]')
+FROM json_each(CAST(?1 AS TEXT)) AS j WHERE true
 ON CONFLICT (id) DO UPDATE SET overwritten_by = excluded.overwritten_by, resolved = excluded.resolved,
     version = excluded.version
 `
 
-type ConflictUpsertParams struct {
-	ID            string
-	HouseholdID   string
-	RecordID      string
-	Field         string
-	MutationID    string
-	Value         string
-	Stamp         int64
-	DeviceID      string
-	AuthorID      string
-	OverwrittenBy string
-	Resolved      bool
-	Version       int64
-}
-
-func (q *Queries) ConflictUpsert(ctx context.Context, arg ConflictUpsertParams) error {
-	_, err := q.db.ExecContext(ctx, conflictUpsert,
-		arg.ID,
-		arg.HouseholdID,
-		arg.RecordID,
-		arg.Field,
-		arg.MutationID,
-		arg.Value,
-		arg.Stamp,
-		arg.DeviceID,
-		arg.AuthorID,
-		arg.OverwrittenBy,
-		arg.Resolved,
-		arg.Version,
-	)
+func (q *Queries) ConflictUpsertMany(ctx context.Context, rows string) error {
+	_, err := q.db.ExecContext(ctx, conflictUpsertMany, rows)
 	return err
 }

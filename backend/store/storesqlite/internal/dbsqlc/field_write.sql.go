@@ -67,39 +67,14 @@ func (q *Queries) ChangeSizeList(ctx context.Context, arg ChangeSizeListParams) 
 	return items, nil
 }
 
-const fieldWriteInsert = `-- name: FieldWriteInsert :exec
+const fieldWriteInsertMany = `-- name: FieldWriteInsertMany :exec
 INSERT INTO field_writes (household_id, record_id, field, mutation_id, value, stamp, seen, device_id, author_id, is_current, version)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), json_extract(j.value, '$[2]'), json_extract(j.value, '$[3]'), json_extract(j.value, '$[4]'), json_extract(j.value, '$[5]'), json_extract(j.value, '$[6]'), json_extract(j.value, '$[7]'), json_extract(j.value, '$[8]'), json_extract(j.value, '$[9]'), json_extract(j.value, '$[10]')
+FROM json_each(CAST(?1 AS TEXT)) AS j
 `
 
-type FieldWriteInsertParams struct {
-	HouseholdID string
-	RecordID    string
-	Field       string
-	MutationID  string
-	Value       string
-	Stamp       int64
-	Seen        int64
-	DeviceID    string
-	AuthorID    string
-	Current     bool
-	Version     int64
-}
-
-func (q *Queries) FieldWriteInsert(ctx context.Context, arg FieldWriteInsertParams) error {
-	_, err := q.db.ExecContext(ctx, fieldWriteInsert,
-		arg.HouseholdID,
-		arg.RecordID,
-		arg.Field,
-		arg.MutationID,
-		arg.Value,
-		arg.Stamp,
-		arg.Seen,
-		arg.DeviceID,
-		arg.AuthorID,
-		arg.Current,
-		arg.Version,
-	)
+func (q *Queries) FieldWriteInsertMany(ctx context.Context, rows string) error {
+	_, err := q.db.ExecContext(ctx, fieldWriteInsertMany, rows)
 	return err
 }
 
@@ -202,17 +177,12 @@ func (q *Queries) FieldWriteReviveMany(ctx context.Context, recordIds string) er
 	return err
 }
 
-const fieldWriteSupersede = `-- name: FieldWriteSupersede :exec
-UPDATE field_writes SET is_current = 0 WHERE record_id = ?1 AND field = ?2 AND mutation_id = ?3
+const fieldWriteSupersedeMany = `-- name: FieldWriteSupersedeMany :exec
+UPDATE field_writes SET is_current = 0
+WHERE (record_id, field, mutation_id) IN (SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), json_extract(j.value, '$[2]') FROM json_each(CAST(?1 AS TEXT)) AS j)
 `
 
-type FieldWriteSupersedeParams struct {
-	RecordID   string
-	Field      string
-	MutationID string
-}
-
-func (q *Queries) FieldWriteSupersede(ctx context.Context, arg FieldWriteSupersedeParams) error {
-	_, err := q.db.ExecContext(ctx, fieldWriteSupersede, arg.RecordID, arg.Field, arg.MutationID)
+func (q *Queries) FieldWriteSupersedeMany(ctx context.Context, rows string) error {
+	_, err := q.db.ExecContext(ctx, fieldWriteSupersedeMany, rows)
 	return err
 }

@@ -58,32 +58,16 @@ func (q *Queries) MutationLogGetMany(ctx context.Context, ids string) ([]Mutatio
 	return items, nil
 }
 
-const mutationLogInsert = `-- name: MutationLogInsert :exec
+const mutationLogInsertMany = `-- name: MutationLogInsertMany :exec
 INSERT INTO sync_mutations (id, household_id, device_id, professional_id, outcome, reason, detail, version)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), json_extract(j.value, '$[2]'), json_extract(j.value, '$[3]'), json_extract(j.value, '$[4]'), json_extract(j.value, '$[5]'), json_extract(j.value, '$[6]'), json_extract(j.value, '$[7]')
+FROM json_each(CAST(?1 AS TEXT)) AS j
 `
 
-type MutationLogInsertParams struct {
-	ID             string
-	HouseholdID    string
-	DeviceID       string
-	ProfessionalID string
-	Outcome        change.Outcome
-	Reason         change.Reason
-	Detail         string
-	Version        int64
-}
-
-func (q *Queries) MutationLogInsert(ctx context.Context, arg MutationLogInsertParams) error {
-	_, err := q.db.ExecContext(ctx, mutationLogInsert,
-		arg.ID,
-		arg.HouseholdID,
-		arg.DeviceID,
-		arg.ProfessionalID,
-		arg.Outcome,
-		arg.Reason,
-		arg.Detail,
-		arg.Version,
-	)
+// Rows to write arrive the same way, as one JSON array of rows, each an array of the
+// columns in the order the statement lists them (jsonRows), one statement whatever their
+// number.
+func (q *Queries) MutationLogInsertMany(ctx context.Context, rows string) error {
+	_, err := q.db.ExecContext(ctx, mutationLogInsertMany, rows)
 	return err
 }

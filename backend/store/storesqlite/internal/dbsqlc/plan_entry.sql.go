@@ -54,33 +54,22 @@ func (q *Queries) PlanEntryHeaderGetMany(ctx context.Context, ids string) ([]Pla
 	return items, nil
 }
 
-const planEntryHeaderUpsert = `-- name: PlanEntryHeaderUpsert :exec
+const planEntryHeaderUpsertMany = `-- name: PlanEntryHeaderUpsertMany :exec
 INSERT INTO plan_entries (id, household_id, section, deleted, version, created_at, updated_at, updated_by)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)
+SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), json_extract(j.value, '$[2]'), json_extract(j.value, '$[3]'), json_extract(j.value, '$[4]'), ?1, ?1, json_extract(j.value, '$[5]')
+FROM json_each(CAST(?2 AS TEXT)) AS j WHERE true
 ON CONFLICT (id) DO UPDATE SET deleted = excluded.deleted, version = excluded.version,
     updated_at = excluded.updated_at, updated_by = excluded.updated_by
 `
 
-type PlanEntryHeaderUpsertParams struct {
-	ID          string
-	HouseholdID string
-	Section     change.Section
-	Deleted     bool
-	Version     int64
-	Now         int64
-	UpdatedBy   string
+type PlanEntryHeaderUpsertManyParams struct {
+	Now  int64
+	Rows string
 }
 
-func (q *Queries) PlanEntryHeaderUpsert(ctx context.Context, arg PlanEntryHeaderUpsertParams) error {
-	_, err := q.db.ExecContext(ctx, planEntryHeaderUpsert,
-		arg.ID,
-		arg.HouseholdID,
-		arg.Section,
-		arg.Deleted,
-		arg.Version,
-		arg.Now,
-		arg.UpdatedBy,
-	)
+// The WHERE true tells SQLite's parser that ON CONFLICT is the upsert clause, not a join's.
+func (q *Queries) PlanEntryHeaderUpsertMany(ctx context.Context, arg PlanEntryHeaderUpsertManyParams) error {
+	_, err := q.db.ExecContext(ctx, planEntryHeaderUpsertMany, arg.Now, arg.Rows)
 	return err
 }
 

@@ -9,33 +9,14 @@ import (
 	"context"
 )
 
-const recordDeleteInsert = `-- name: RecordDeleteInsert :exec
+const recordDeleteInsertMany = `-- name: RecordDeleteInsertMany :exec
 INSERT INTO record_deletes (mutation_id, household_id, record_id, stamp, seen, device_id, author_id, version)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), json_extract(j.value, '$[2]'), json_extract(j.value, '$[3]'), json_extract(j.value, '$[4]'), json_extract(j.value, '$[5]'), json_extract(j.value, '$[6]'), json_extract(j.value, '$[7]')
+FROM json_each(CAST(?1 AS TEXT)) AS j
 `
 
-type RecordDeleteInsertParams struct {
-	MutationID  string
-	HouseholdID string
-	RecordID    string
-	Stamp       int64
-	Seen        int64
-	DeviceID    string
-	AuthorID    string
-	Version     int64
-}
-
-func (q *Queries) RecordDeleteInsert(ctx context.Context, arg RecordDeleteInsertParams) error {
-	_, err := q.db.ExecContext(ctx, recordDeleteInsert,
-		arg.MutationID,
-		arg.HouseholdID,
-		arg.RecordID,
-		arg.Stamp,
-		arg.Seen,
-		arg.DeviceID,
-		arg.AuthorID,
-		arg.Version,
-	)
+func (q *Queries) RecordDeleteInsertMany(ctx context.Context, rows string) error {
+	_, err := q.db.ExecContext(ctx, recordDeleteInsertMany, rows)
 	return err
 }
 
