@@ -36,7 +36,8 @@ type Config struct {
 	// server's, carrying the request id): authentication failures at info with their reason,
 	// callers refused for another organization at warn, never a token.
 	Logger zerolog.Logger
-	// PollInterval is how often SyncService.Subscribe looks for changes; 0 means 2 s.
+	// PollInterval is how often the process looks for changes committed elsewhere, once for
+	// every open SyncService.Subscribe stream (careapi.WithPollInterval); 0 means 1 s.
 	PollInterval time.Duration
 	// StreamsPerProfessional and StreamsPerDevice cap the concurrent SyncService.Subscribe
 	// streams of one professional and of one of their devices, in this process
@@ -86,7 +87,7 @@ func Services(cfg Config) []server.Service {
 		connect.WithCompressMinBytes(1024),
 	}
 	svcOpts := []careapi.Option{careapi.WithClock(now), careapi.WithRequestID(server.RequestID), careapi.WithShutdownSignal(server.ShuttingDown),
-		careapi.WithPublicURL(cfg.PublicURL)}
+		careapi.WithPublicURL(cfg.PublicURL), careapi.WithLogger(cfg.Logger)}
 	if cfg.PollInterval > 0 {
 		svcOpts = append(svcOpts, careapi.WithPollInterval(cfg.PollInterval))
 	}

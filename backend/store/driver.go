@@ -276,6 +276,15 @@ type Reader interface {
 	// HouseholdListVisible lists, ordered by id, the households the professional may see
 	// (household_viewers), at most Limit after AfterID ("" for the first page).
 	HouseholdListVisible(ctx context.Context, p HouseholdListVisibleParams) ([]*Household, error)
+	// HouseholdVersionListMany returns the versions of the named households that exist,
+	// ordered by id (one primary-key lookup each).
+	HouseholdVersionListMany(ctx context.Context, ids []string) ([]HouseholdVersion, error)
+	// HouseholdViewerListMany lists who may see each of the named households
+	// (household_viewers), ordered by household id, then professional id.
+	HouseholdViewerListMany(ctx context.Context, householdIDs []string) ([]HouseholdViewer, error)
+	// HouseholdViewerListByProfessionals lists the households each of the named
+	// professionals may see (household_viewers), ordered by professional id, then household id.
+	HouseholdViewerListByProfessionals(ctx context.Context, professionalIDs []string) ([]HouseholdViewer, error)
 	// HouseholdRelationListMany lists how a professional stands to each of the named
 	// households, ordered by household id, then relation: "care_team" or "lead" (one row for a
 	// care-team member, "lead" for the lead), and "team_supervisor" for a supervisor who is a
@@ -328,6 +337,12 @@ type HouseholdLockBumpParams struct {
 type HouseholdRelation struct {
 	HouseholdID string
 	Relation    string
+}
+
+// HouseholdViewer is one professional who may see a household.
+type HouseholdViewer struct {
+	HouseholdID    string
+	ProfessionalID string
 }
 
 // HouseholdVersion is a household's version, after a bump or as a pending sync poke.

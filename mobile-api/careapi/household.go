@@ -70,6 +70,8 @@ func (s *Service) SetCareTeamMember(ctx context.Context, req *connect.Request[ve
 	if err != nil {
 		return nil, s.storeError(ctx, err, "professional")
 	}
+	s.changes.changed([]string{m.HouseholdID})
+	s.changes.changedFor(m.ProfessionalID)
 	return connect.NewResponse(&veiligv1.SetCareTeamMemberResponse{CareTeam: careTeamToProto(team)}), nil
 }
 
@@ -83,5 +85,6 @@ func (s *Service) RemoveCareTeamMember(ctx context.Context, req *connect.Request
 	if err != nil {
 		return nil, s.storeError(ctx, err, "care team member")
 	}
+	s.changes.changed([]string{req.Msg.GetHouseholdId()})
 	return connect.NewResponse(&veiligv1.RemoveCareTeamMemberResponse{CareTeam: careTeamToProto(team)}), nil
 }

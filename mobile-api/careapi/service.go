@@ -37,6 +37,8 @@ type Service struct {
 	stopping  func(context.Context) <-chan struct{}
 	publicURL string
 	streams   *streamLimiter // open Subscribe streams, capped (WithStreamLimits)
+	changes   *changeHub     // wakes Subscribe streams when their households change
+	log       zerolog.Logger // for work no request owns (the change poller)
 	quotas    *quotaGuard    // push rates and household sizes (WithQuotas)
 }
 
@@ -65,18 +67,25 @@ func WithShutdownSignal(f func(context.Context) <-chan struct{}) Option {
 	return func(s *Service) { s.stopping = f }
 }
 
-// WithPollInterval sets how often Subscribe looks for changes (default 2 s).
+// WithPollInterval sets how often the process looks for changes other replicas (or other
+// RPCs) committed, on behalf of every open Subscribe stream at once (default 1 s). A push
+// through this process wakes its households' streams at once.
 func WithPollInterval(d time.Duration) Option { return func(s *Service) { s.pollEvery = d } }
+
+// WithLogger sets the logger of work no request owns (the change poller of Subscribe
+// streams); requests log on their own loggers. Default: none.
+func WithLogger(l zerolog.Logger) Option { return func(s *Service) { s.log = l } }
 
 // New returns a Service backed by the storage core db.
 func New(db *store.DB, opts ...Option) *Service {
-	s := &Service{store: db, now: time.Now, requestID: func(context.Context) string { return "" }, pollEvery: 2 * time.Second,
+	s := &Service{store: db, now: time.Now, requestID: func(context.Context) string { return "" }, pollEvery: time.Second, log: zerolog.Nop(),
 		stopping: func(context.Context) <-chan struct{} { return nil },
 		streams:  newStreamLimiter(DefaultStreamsPerProfessional, DefaultStreamsPerDevice), quotas: newQuotaGuard(Quotas{})}
 	for _, o := range opts {
 		o(s)
 	}
 	s.domain = household.New(db, s.now)
+	s.changes = newChangeHub(db, s.pollEvery, s.log)
 	return s
 }
 

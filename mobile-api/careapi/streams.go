@@ -7,9 +7,9 @@ import (
 
 // Default caps on concurrent SyncService.Subscribe streams (WithStreamLimits). A phone needs
 // one stream; the room above it covers a reconnect that overlaps the old stream's end and a
-// professional with a phone and a tablet. Each stream costs a goroutine and one query per
-// poll interval, so without a cap one account could open thousands and load the database for
-// everybody.
+// professional with a phone and a tablet. Each stream costs a goroutine and a query each
+// time one of its households changes, so without a cap one account could open thousands and
+// load the database for everybody.
 const (
 	DefaultStreamsPerProfessional = 8
 	DefaultStreamsPerDevice       = 2

@@ -69,6 +69,7 @@ func (s *Service) Push(ctx context.Context, req *connect.Request[veiligv1.PushRe
 		if err != nil {
 			return nil, s.storeError(ctx, err, "mutation")
 		}
+		s.changes.changed(pushedHouseholds(accepted, stored))
 		for j, r := range stored {
 			results[positions[j]] = r
 		}
@@ -79,6 +80,21 @@ func (s *Service) Push(ctx context.Context, req *connect.Request[veiligv1.PushRe
 			Reason: veiligv1.RejectReason(r.Reason), Detail: r.Detail})
 	}
 	return connect.NewResponse(out), nil
+}
+
+// pushedHouseholds lists the households of a push's mutations that were not rejected: the
+// ones it changed (a re-send answered from the log wakes their streams again, which costs
+// each one query and sends nothing).
+func pushedHouseholds(muts []change.Mutation, results []change.Result) []string {
+	seen := map[string]bool{}
+	var out []string
+	for i, m := range muts {
+		if results[i].Outcome != change.OutcomeRejected && !seen[m.HouseholdID] {
+			seen[m.HouseholdID] = true
+			out = append(out, m.HouseholdID)
+		}
+	}
+	return out
 }
 
 // householdQuota rejects the edits that would take a household the caller may see past its
@@ -250,9 +266,11 @@ func householdChangesToProto(hc *store.HouseholdChanges) *veiligv1.HouseholdChan
 // errTokenExpired ends a stream whose token expired.
 var errTokenExpired = errors.New("token expired; subscribe again with a fresh token")
 
-// Subscribe implements veiligv1connect.SyncServiceHandler: it polls the versions of the
-// caller's households (one indexed query per interval; no LISTEN/NOTIFY, which CockroachDB
-// lacks) and names the households that changed.
+// Subscribe implements veiligv1connect.SyncServiceHandler: it names the caller's households
+// that changed, and those the caller no longer sees (its next pull evicts them). It reads the
+// caller's visible households when it opens and whenever the change hub wakes it (a push
+// through this process, or the process's one poll per interval finding a change; see
+// changeHub), so an idle stream sends no queries.
 //
 // A stream lives no longer than the token it was opened with: at the token's exp it ends with
 // Unauthenticated (errTokenExpired) and the client subscribes again with a fresh token.
@@ -303,9 +321,9 @@ func (s *Service) Subscribe(ctx context.Context, _ *connect.Request[veiligv1.Sub
 		return err
 	}
 	stopping := s.stopping(ctx)
+	sub := s.changes.subscribe(c.professional.ID)
+	defer s.changes.unsubscribe(sub)
 	var last map[string]int64
-	ticker := time.NewTicker(s.pollEvery)
-	defer ticker.Stop()
 	for {
 		versions, err := s.visibleVersions(ctx, c.professional.ID)
 		if err != nil {
@@ -315,11 +333,17 @@ func (s *Service) Subscribe(ctx context.Context, _ *connect.Request[veiligv1.Sub
 			}
 			return s.storeError(ctx, err, "household")
 		}
+		s.changes.watch(sub, versions)
 		if last != nil {
 			var changed []string
 			for id, v := range versions {
 				if last[id] != v {
 					changed = append(changed, id)
+				}
+			}
+			for id := range last {
+				if _, ok := versions[id]; !ok {
+					changed = append(changed, id) // no longer visible: the next pull evicts it
 				}
 			}
 			if len(changed) > 0 {
@@ -338,7 +362,7 @@ func (s *Service) Subscribe(ctx context.Context, _ *connect.Request[veiligv1.Sub
 			return nil // the client went away
 		case <-stopping:
 			return connect.NewError(connect.CodeUnavailable, errors.New("server shutting down; subscribe again"))
-		case <-ticker.C:
+		case <-sub.wake:
 		}
 	}
 }

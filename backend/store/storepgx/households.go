@@ -54,6 +54,24 @@ func (e executor) HouseholdListVisible(ctx context.Context, p store.HouseholdLis
 		dbsqlc.HouseholdListVisibleParams{ProfessionalID: p.ProfessionalID, AfterID: p.AfterID, MaxRows: int32(p.Limit)}))
 }
 
+func (e executor) HouseholdVersionListMany(ctx context.Context, ids []string) ([]store.HouseholdVersion, error) {
+	return store.All(res, "household versions", func(r dbsqlc.HouseholdVersionListManyRow) store.HouseholdVersion {
+		return store.HouseholdVersion{HouseholdID: r.ID, Version: r.Version}
+	})(q.HouseholdVersionListMany(ctx, e.db, ids))
+}
+
+func (e executor) HouseholdViewerListMany(ctx context.Context, householdIDs []string) ([]store.HouseholdViewer, error) {
+	return store.All(res, "household viewers", func(r dbsqlc.HouseholdViewer) store.HouseholdViewer {
+		return store.HouseholdViewer(r)
+	})(q.HouseholdViewerListMany(ctx, e.db, householdIDs))
+}
+
+func (e executor) HouseholdViewerListByProfessionals(ctx context.Context, professionalIDs []string) ([]store.HouseholdViewer, error) {
+	return store.All(res, "households of professionals", func(r dbsqlc.HouseholdViewer) store.HouseholdViewer {
+		return store.HouseholdViewer(r)
+	})(q.HouseholdViewerListByProfessionals(ctx, e.db, professionalIDs))
+}
+
 func (e executor) HouseholdRelationListMany(ctx context.Context, professionalID string, householdIDs []string) ([]store.HouseholdRelation, error) {
 	return store.All(res, "relations to households", func(r dbsqlc.HouseholdRelationListManyRow) store.HouseholdRelation {
 		return store.HouseholdRelation(r)

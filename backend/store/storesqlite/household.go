@@ -67,6 +67,27 @@ func (e *executor) HouseholdListVisible(ctx context.Context, p store.HouseholdLi
 		ProfessionalID: p.ProfessionalID, AfterID: p.AfterID, Max: int64(p.Limit)}))
 }
 
+// HouseholdVersionListMany implements store.Executor.
+func (e *executor) HouseholdVersionListMany(ctx context.Context, ids []string) ([]store.HouseholdVersion, error) {
+	return store.All(res, "household versions", func(r dbsqlc.HouseholdVersionListManyRow) store.HouseholdVersion {
+		return store.HouseholdVersion{HouseholdID: r.ID, Version: r.Version}
+	})(e.q.HouseholdVersionListMany(ctx, jsonList(ids)))
+}
+
+// HouseholdViewerListMany implements store.Executor.
+func (e *executor) HouseholdViewerListMany(ctx context.Context, householdIDs []string) ([]store.HouseholdViewer, error) {
+	return store.All(res, "household viewers", func(r dbsqlc.HouseholdViewer) store.HouseholdViewer {
+		return store.HouseholdViewer(r)
+	})(e.q.HouseholdViewerListMany(ctx, jsonList(householdIDs)))
+}
+
+// HouseholdViewerListByProfessionals implements store.Executor.
+func (e *executor) HouseholdViewerListByProfessionals(ctx context.Context, professionalIDs []string) ([]store.HouseholdViewer, error) {
+	return store.All(res, "households of professionals", func(r dbsqlc.HouseholdViewer) store.HouseholdViewer {
+		return store.HouseholdViewer(r)
+	})(e.q.HouseholdViewerListByProfessionals(ctx, jsonList(professionalIDs)))
+}
+
 // HouseholdRelationListMany implements store.Executor.
 func (e *executor) HouseholdRelationListMany(ctx context.Context, professionalID string, householdIDs []string) ([]store.HouseholdRelation, error) {
 	return store.All(res, "relations to households", func(r dbsqlc.HouseholdRelationListManyRow) store.HouseholdRelation {

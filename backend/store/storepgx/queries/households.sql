@@ -31,6 +31,17 @@ SELECT h.* FROM households h JOIN household_viewers v ON v.household_id = h.id
 WHERE v.professional_id = @professional_id AND h.id > @after_id
 ORDER BY h.id LIMIT @max_rows;
 
+-- name: HouseholdVersionListMany :many
+SELECT id, version FROM households WHERE id = ANY(@ids::text[]) ORDER BY id;
+
+-- name: HouseholdViewerListMany :many
+SELECT household_id, professional_id FROM household_viewers
+WHERE household_id = ANY(@household_ids::text[]) ORDER BY household_id, professional_id;
+
+-- name: HouseholdViewerListByProfessionals :many
+SELECT household_id, professional_id FROM household_viewers
+WHERE professional_id = ANY(@professional_ids::text[]) ORDER BY professional_id, household_id;
+
 -- name: HouseholdRelationListMany :many
 SELECT c.household_id, (CASE WHEN c.lead THEN 'lead' ELSE 'care_team' END)::text AS relation FROM household_care_team c
 WHERE c.household_id = ANY(@household_ids::text[]) AND c.professional_id = @professional_id

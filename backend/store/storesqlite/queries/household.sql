@@ -16,6 +16,17 @@ SELECT h.* FROM households h JOIN household_viewers v ON v.household_id = h.id
 WHERE v.professional_id = @professional_id AND h.id > @after_id
 ORDER BY h.id LIMIT @max;
 
+-- name: HouseholdVersionListMany :many
+SELECT id, version FROM households WHERE id IN (SELECT value FROM json_each(CAST(@ids AS TEXT))) ORDER BY id;
+
+-- name: HouseholdViewerListMany :many
+SELECT household_id, professional_id FROM household_viewers
+WHERE household_id IN (SELECT value FROM json_each(CAST(@household_ids AS TEXT))) ORDER BY household_id, professional_id;
+
+-- name: HouseholdViewerListByProfessionals :many
+SELECT household_id, professional_id FROM household_viewers
+WHERE professional_id IN (SELECT value FROM json_each(CAST(@professional_ids AS TEXT))) ORDER BY professional_id, household_id;
+
 -- name: HouseholdRelationListMany :many
 SELECT c.household_id, CAST(CASE WHEN lead THEN 'lead' ELSE 'care_team' END AS TEXT) AS relation FROM household_care_team c
 WHERE c.household_id IN (SELECT value FROM json_each(CAST(@household_ids AS TEXT))) AND c.professional_id = @professional_id

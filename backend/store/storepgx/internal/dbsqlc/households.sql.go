@@ -281,3 +281,82 @@ func (q *Queries) HouseholdRelationListMany(ctx context.Context, db DBTX, arg Ho
 	}
 	return items, nil
 }
+
+const householdVersionListMany = `-- name: HouseholdVersionListMany :many
+SELECT id, version FROM households WHERE id = ANY($1::text[]) ORDER BY id
+`
+
+type HouseholdVersionListManyRow struct {
+	ID      string
+	Version int64
+}
+
+func (q *Queries) HouseholdVersionListMany(ctx context.Context, db DBTX, ids []string) ([]HouseholdVersionListManyRow, error) {
+	rows, err := db.Query(ctx, householdVersionListMany, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []HouseholdVersionListManyRow
+	for rows.Next() {
+		var i HouseholdVersionListManyRow
+		if err := rows.Scan(&i.ID, &i.Version); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const householdViewerListByProfessionals = `-- name: HouseholdViewerListByProfessionals :many
+SELECT household_id, professional_id FROM household_viewers
+WHERE professional_id = ANY($1::text[]) ORDER BY professional_id, household_id
+`
+
+func (q *Queries) HouseholdViewerListByProfessionals(ctx context.Context, db DBTX, professionalIds []string) ([]HouseholdViewer, error) {
+	rows, err := db.Query(ctx, householdViewerListByProfessionals, professionalIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []HouseholdViewer
+	for rows.Next() {
+		var i HouseholdViewer
+		if err := rows.Scan(&i.HouseholdID, &i.ProfessionalID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const householdViewerListMany = `-- name: HouseholdViewerListMany :many
+SELECT household_id, professional_id FROM household_viewers
+WHERE household_id = ANY($1::text[]) ORDER BY household_id, professional_id
+`
+
+func (q *Queries) HouseholdViewerListMany(ctx context.Context, db DBTX, householdIds []string) ([]HouseholdViewer, error) {
+	rows, err := db.Query(ctx, householdViewerListMany, householdIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []HouseholdViewer
+	for rows.Next() {
+		var i HouseholdViewer
+		if err := rows.Scan(&i.HouseholdID, &i.ProfessionalID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
