@@ -26,10 +26,20 @@ WITH bumped AS (
 )
 SELECT id, version FROM bumped ORDER BY id;
 
+-- HouseholdListVisible joins households inside each half of household_viewers' union: joined
+-- to the union, the planner estimates the supervisor half at a whole team for everyone and
+-- hashes every household (a sequential scan: 20 ms at 20,000 households for a professional
+-- who sees 20); each half alone starts from the professional's index and looks the
+-- households up by key (about 1 ms, whatever the number of households).
 -- name: HouseholdListVisible :many
-SELECT h.* FROM households h JOIN household_viewers v ON v.household_id = h.id
-WHERE v.professional_id = @professional_id AND h.id > @after_id
-ORDER BY h.id LIMIT @max_rows;
+SELECT h.id, h.code, h.team_id, h.display_name, h.version, h.created_at, h.updated_at
+FROM household_care_team c JOIN households h ON h.id = c.household_id
+WHERE c.professional_id = @professional_id AND h.id > @after_id
+UNION
+SELECT h.id, h.code, h.team_id, h.display_name, h.version, h.created_at, h.updated_at
+FROM household_supervisors s JOIN households h ON h.id = s.household_id
+WHERE s.professional_id = @professional_id AND h.id > @after_id
+ORDER BY id LIMIT @max_rows;
 
 -- name: HouseholdVersionListMany :many
 SELECT id, version FROM households WHERE id = ANY(@ids::text[]) ORDER BY id;

@@ -11,10 +11,18 @@ SELECT * FROM households WHERE id = @id;
 UPDATE households SET version = version + 1, updated_at = @now WHERE id = @id
 RETURNING version;
 
+-- HouseholdListVisible joins households inside each half of household_viewers' union, so
+-- each half starts from the professional's index (as on PostgreSQL: queries/households.sql
+-- there says why).
 -- name: HouseholdListVisible :many
-SELECT h.* FROM households h JOIN household_viewers v ON v.household_id = h.id
-WHERE v.professional_id = @professional_id AND h.id > @after_id
-ORDER BY h.id LIMIT @max;
+SELECT h.id, h.code, h.team_id, h.display_name, h.version, h.created_at, h.updated_at
+FROM household_care_team c JOIN households h ON h.id = c.household_id
+WHERE c.professional_id = @professional_id AND h.id > @after_id
+UNION
+SELECT h.id, h.code, h.team_id, h.display_name, h.version, h.created_at, h.updated_at
+FROM household_supervisors s JOIN households h ON h.id = s.household_id
+WHERE s.professional_id = @professional_id AND h.id > @after_id
+ORDER BY id LIMIT @max;
 
 -- name: HouseholdVersionListMany :many
 SELECT id, version FROM households WHERE id IN (SELECT value FROM json_each(CAST(@ids AS TEXT))) ORDER BY id;

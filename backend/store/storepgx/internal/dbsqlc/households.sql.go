@@ -193,19 +193,29 @@ func (q *Queries) HouseholdInsert(ctx context.Context, db DBTX, arg HouseholdIns
 }
 
 const householdListVisible = `-- name: HouseholdListVisible :many
-SELECT h.id, h.code, h.team_id, h.display_name, h.version, h.created_at, h.updated_at FROM households h JOIN household_viewers v ON v.household_id = h.id
-WHERE v.professional_id = $1 AND h.id > $2
-ORDER BY h.id LIMIT $3
+SELECT h.id, h.code, h.team_id, h.display_name, h.version, h.created_at, h.updated_at
+FROM household_care_team c JOIN households h ON h.id = c.household_id
+WHERE c.professional_id = $2 AND h.id > $3
+UNION
+SELECT h.id, h.code, h.team_id, h.display_name, h.version, h.created_at, h.updated_at
+FROM household_supervisors s JOIN households h ON h.id = s.household_id
+WHERE s.professional_id = $2 AND h.id > $3
+ORDER BY id LIMIT $1
 `
 
 type HouseholdListVisibleParams struct {
+	MaxRows        int32
 	ProfessionalID string
 	AfterID        string
-	MaxRows        int32
 }
 
+// HouseholdListVisible joins households inside each half of household_viewers' union: joined
+// to the union, the planner estimates the supervisor half at a whole team for everyone and
+// hashes every household (a sequential scan: 20 ms at 20,000 households for a professional
+// who sees 20); each half alone starts from the professional's index and looks the
+// households up by key (about 1 ms, whatever the number of households).
 func (q *Queries) HouseholdListVisible(ctx context.Context, db DBTX, arg HouseholdListVisibleParams) ([]Household, error) {
-	rows, err := db.Query(ctx, householdListVisible, arg.ProfessionalID, arg.AfterID, arg.MaxRows)
+	rows, err := db.Query(ctx, householdListVisible, arg.MaxRows, arg.ProfessionalID, arg.AfterID)
 	if err != nil {
 		return nil, err
 	}

@@ -72,19 +72,27 @@ func (q *Queries) HouseholdInsert(ctx context.Context, arg HouseholdInsertParams
 }
 
 const householdListVisible = `-- name: HouseholdListVisible :many
-SELECT h.id, h.code, h.team_id, h.display_name, h.version, h.created_at, h.updated_at FROM households h JOIN household_viewers v ON v.household_id = h.id
-WHERE v.professional_id = ?1 AND h.id > ?2
-ORDER BY h.id LIMIT ?3
+SELECT h.id, h.code, h.team_id, h.display_name, h.version, h.created_at, h.updated_at
+FROM household_care_team c JOIN households h ON h.id = c.household_id
+WHERE c.professional_id = ?2 AND h.id > ?3
+UNION
+SELECT h.id, h.code, h.team_id, h.display_name, h.version, h.created_at, h.updated_at
+FROM household_supervisors s JOIN households h ON h.id = s.household_id
+WHERE s.professional_id = ?2 AND h.id > ?3
+ORDER BY id LIMIT ?1
 `
 
 type HouseholdListVisibleParams struct {
+	Max            int64
 	ProfessionalID string
 	AfterID        string
-	Max            int64
 }
 
+// HouseholdListVisible joins households inside each half of household_viewers' union, so
+// each half starts from the professional's index (as on PostgreSQL: queries/households.sql
+// there says why).
 func (q *Queries) HouseholdListVisible(ctx context.Context, arg HouseholdListVisibleParams) ([]Household, error) {
-	rows, err := q.db.QueryContext(ctx, householdListVisible, arg.ProfessionalID, arg.AfterID, arg.Max)
+	rows, err := q.db.QueryContext(ctx, householdListVisible, arg.Max, arg.ProfessionalID, arg.AfterID)
 	if err != nil {
 		return nil, err
 	}
