@@ -8,9 +8,9 @@ package store
 // The rules, each with its reason:
 //
 //   - A device id belongs to the professional who registered it first. Registering another
-//     professional's device id is refused (*DeviceHeldError): the edge trusts a device only
+//     professional's device id registers the push token only: the edge trusts a device only
 //     when its record names the caller, so a token naming somebody else's device is not
-//     taken for that device.
+//     taken for that device (and cannot lock its owner out).
 //   - Revocation is for good: a revoked record is never registered again or un-revoked (a
 //     phone that is given back registers under a new device id, after it has erased what it
 //     held). Revoking deletes the record's push token in the same transaction, so no push
@@ -52,10 +52,12 @@ var ErrDeviceRevoked = errors.New("device revoked")
 // DeviceRegister does (a token another professional holds is a *DeviceHeldError), and the
 // record, inserted or, for the professional's own device, updated (LastSeenAt becomes
 // RegisteredAt; a push token that the record held before and no longer does is deleted).
-// A device id of another professional is a *DeviceHeldError as well, and a revoked one
+// A device id another professional registered is left with them (only the push token is
+// registered: the edge does not trust the id for this caller), and a revoked one is
 // ErrDeviceRevoked.
 func (db *DB) DeviceRecordRegister(ctx context.Context, d DeviceRecord) error {
 	return db.write(ctx, func(ctx context.Context, tx Executor) error {
+		foreign := false
 		old, err := tx.DeviceRecordGet(ctx, d.ID)
 		switch {
 		case errors.Is(err, ErrNotFound):
@@ -63,7 +65,7 @@ func (db *DB) DeviceRecordRegister(ctx context.Context, d DeviceRecord) error {
 		case err != nil:
 			return err
 		case old.ProfessionalID != d.ProfessionalID:
-			return &DeviceHeldError{ProfessionalID: d.ProfessionalID, HolderID: old.ProfessionalID}
+			foreign = true
 		case old.RevokedAt != nil:
 			return fmt.Errorf("register device %s: %w", d.ID, ErrDeviceRevoked)
 		}
@@ -75,6 +77,9 @@ func (db *DB) DeviceRecordRegister(ctx context.Context, d DeviceRecord) error {
 			if holder != d.ProfessionalID {
 				return &DeviceHeldError{ProfessionalID: d.ProfessionalID, HolderID: holder}
 			}
+		}
+		if foreign {
+			return nil // the record stays with its professional
 		}
 		if old == nil {
 			return tx.DeviceRecordInsert(ctx, d)
@@ -146,4 +151,9 @@ func (tx *Tx) ProfessionalDisable(ctx context.Context, professionalID string, at
 		}
 	}
 	return devices, households, nil
+}
+
+// DeviceRecordList is DB.DeviceRecordListByProfessional in tx.
+func (tx *Tx) DeviceRecordList(ctx context.Context, professionalID string) ([]*DeviceRecord, error) {
+	return tx.ex.DeviceRecordListByProfessional(ctx, professionalID)
 }
