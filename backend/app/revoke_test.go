@@ -3,6 +3,8 @@ package app_test
 import (
 	"context"
 	"errors"
+	"io/fs"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
 	"github.com/veilig/veilig/sync/client"
 	"github.com/veilig/veilig/sync/client/clientconnect"
+	"github.com/veilig/veilig/sync/client/mobile"
 )
 
 // phone is one device of a test: its token, its replica and its open stream.
@@ -400,5 +403,58 @@ func TestPullCarriesTheLease(t *testing.T) {
 	}
 	if l := res.Msg.GetLease(); l.GetLockAfter().AsDuration() != 72*time.Hour || l.GetEraseAfter().AsDuration() != 14*24*time.Hour {
 		t.Fatalf("lease %v, want 72h and 14 days", l)
+	}
+}
+
+// TestMobileSDKErasesARevokedPhone: the app's replica (the gomobile facade, on its encrypted
+// SQLite file) of a revoked phone erases everything at its next contact, removes its file and
+// tells the app through Listener.OnErased; its Subscribe stream ends and erases it as well.
+func TestMobileSDKErasesARevokedPhone(t *testing.T) {
+	t.Parallel()
+	b := setupWith(t, options{pollInterval: time.Hour})
+	ctx := context.Background()
+	// One professional per way, as the phone app's tokens name a device of its professional.
+	for via, who := range map[string]string{"sync": b.region.LeadID, "stream": b.region.SupervisorID} {
+		t.Run("via "+via, func(t *testing.T) {
+			a := b.phoneApp(t, who)
+			device := "device-" + who[:8]
+			a.SetAppVersion("1.4.2")
+			if err := a.RegisterPushToken("fcm-"+via, "android"); err != nil {
+				t.Fatal(err)
+			}
+			a.sync(t)
+			if s, err := a.HouseholdsJSON(); err != nil || s == "[]" {
+				t.Fatalf("households before: %s, %v", s, err)
+			}
+			if via == "stream" {
+				if err := a.Subscribe(); err != nil {
+					t.Fatal(err)
+				}
+				a.events.wait(t, "the stream's first sync")
+			}
+			self := b.sign(t, who, "", time.Hour) // the professional themself, from another session
+			if _, err := b.device.RevokeDevice(ctx, as(self, &veiligv1.RevokeDeviceRequest{DeviceId: device})); err != nil {
+				t.Fatal(err)
+			}
+			if via == "sync" {
+				if _, err := a.Sync(10); !errors.Is(err, mobile.ErrErased) {
+					t.Fatalf("sync of a revoked phone = %v, want ErrErased", err)
+				}
+			}
+			select {
+			case reason := <-a.events.erased:
+				if reason != client.ErasedAccessEnded {
+					t.Fatalf("erased for %q", reason)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("the app was not told of the erasure")
+			}
+			if _, err := a.HouseholdsJSON(); !errors.Is(err, mobile.ErrErased) {
+				t.Fatalf("a read after the erasure = %v, want ErrErased", err)
+			}
+			if _, err := os.Stat(a.path); !errors.Is(err, fs.ErrNotExist) {
+				t.Fatalf("the replica file is still there: %v", err)
+			}
+		})
 	}
 }
