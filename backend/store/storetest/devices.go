@@ -47,7 +47,9 @@ func testDeviceRecords(t *testing.T, s *store.DB) {
 
 	revoked := later.Add(time.Hour)
 	must(t, s.InTx(ctx(), func(ctx context.Context, tx *store.Tx) error { return tx.DeviceRecordRevoke(ctx, got, revoked) }))
-	must(t, s.InTx(ctx(), func(ctx context.Context, tx *store.Tx) error { return tx.DeviceRecordRevoke(ctx, got, revoked.Add(time.Hour)) }))
+	must(t, s.InTx(ctx(), func(ctx context.Context, tx *store.Tx) error {
+		return tx.DeviceRecordRevoke(ctx, got, revoked.Add(time.Hour))
+	}))
 	got, err = s.DeviceRecordGet(ctx(), "phone-1")
 	must(t, err)
 	if got.RevokedAt == nil || !got.RevokedAt.Equal(revoked) {
