@@ -57,8 +57,12 @@ const (
 	Lead Relation = "lead"
 	// TeamSupervisor: a supervisor who is a member of the household's team.
 	TeamSupervisor Relation = "team_supervisor"
-	// OrganizationAdmin: an admin of the organization the call names.
+	// OrganizationAdmin: an admin of the organization the call names (for a Person, the
+	// person's organization).
 	OrganizationAdmin Relation = "organization_admin"
+	// Owner: the caller is the person the call names (for a device, the device's
+	// professional).
+	Owner Relation = "owner"
 )
 
 // Object is what a call acts on; it says which relations can be read for it.
@@ -81,6 +85,10 @@ const (
 	Link Object = "link"
 	// Deployment: the server itself.
 	Deployment Object = "deployment"
+	// Person: one professional, named by id or through one of their devices: their devices
+	// and whether they may use Veilig at all. Refused callers get PermissionDenied, for an
+	// unknown professional or device too, so existence does not leak.
+	Person Object = "person"
 )
 
 // Rule is who may do one thing.
@@ -160,6 +168,12 @@ var Rules = []Rule{
 		"whoever sees the household may take the alert on; the acknowledgement names them"},
 	{veiligv1connect.DeviceServiceRegisterDeviceProcedure, Self, self, whySelf},
 	{veiligv1connect.DeviceServiceUnregisterDeviceProcedure, Self, self, whySelf},
+	{veiligv1connect.DeviceServiceListDevicesProcedure, Person, []Relation{Owner, OrganizationAdmin},
+		"a professional sees their own phones; their organization's admins manage the phones of its people"},
+	{veiligv1connect.DeviceServiceRevokeDeviceProcedure, Person, []Relation{Owner, OrganizationAdmin},
+		"a lost phone is revoked at once by its owner or by an admin of the owner's organization, and recorded"},
+	{veiligv1connect.DirectoryServiceDisableProfessionalProcedure, Person, []Relation{OrganizationAdmin},
+		"whoever leaves the organization loses access through its admins (never their own entry), and it is recorded"},
 	{veiligv1connect.FamilyLinkServiceCreateCheckInLinkProcedure, Household, viewers, whyData},
 	{veiligv1connect.FamilyLinkServiceListCheckInLinksProcedure, Household, viewers, whyData},
 	{veiligv1connect.FamilyLinkServiceRevokeCheckInLinkProcedure, Household, viewers, whyData},
@@ -216,14 +230,18 @@ over the wire, on SQLite and PostgreSQL.
 
 Relations: **care_team** is a member of the household's care team (the lead included);
 **lead** its lead; **team_supervisor** a supervisor who is a member of the household's team;
-**organization_admin** an admin of the organization the call names; **professional** any
+**organization_admin** an admin of the organization the call names (for a person, theirs);
+**owner** the professional the call names (for a device, its professional); **professional** any
 signed-in professional; and **anyone** needs no token.
 
 A caller is signed in when the token verifies, has not expired, lived no longer than the cap,
 comes from an identity provider bound to the professional's organization, and names a
 professional in the directory: by the provider's (issuer, subject) binding, or, for a subject
 with no binding, by the professional's id. Otherwise every RPC answers ` + "`unauthenticated`" + ` (bad or expired
-token) or ` + "`permission_denied`" + ` (valid token, no access to Veilig).
+token) or ` + "`permission_denied`" + ` (valid token, no access to Veilig). A token of a disabled professional,
+or one naming a revoked device, answers ` + "`permission_denied`" + ` with an ` + "`AccessEnded`" + ` detail on every RPC,
+and the phone erases what it holds. A device the caller never registered (or another professional
+registered) is not trusted: the request is served and recorded as from no device.
 
 A caller who may not see a household is answered ` + "`not_found`" + `, as if it did not exist; one who
 sees it but may not do this gets ` + "`permission_denied`" + `. An organization admin holds no relation

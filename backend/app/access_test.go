@@ -92,6 +92,9 @@ type caller struct {
 	token     string
 	household []access.Relation
 	org       []access.Relation
+	// person is how it stands to the matrix's care-team member (whose devices the device
+	// calls name) and, for an admin, to every professional of organization O.
+	person []access.Relation
 	// refused, when set, is the answer before any rule: the token is not a signed-in
 	// professional.
 	refused connect.Code
@@ -144,6 +147,11 @@ func expect(procedure string, c caller) outcome {
 		}
 	case access.Organization:
 		if rule.Allows(c.org) {
+			return outcome{}
+		}
+		return outcome{code: connect.CodePermissionDenied}
+	case access.Person:
+		if rule.Allows(c.person) {
 			return outcome{}
 		}
 		return outcome{code: connect.CodePermissionDenied}
@@ -304,6 +312,28 @@ func (b *bundle) matrixCalls(m *matrix) map[string]rpc {
 			_, err := b.device.UnregisterDevice(ctx, as(tok, &veiligv1.UnregisterDeviceRequest{Token: "fcm-unknown"}))
 			return plain(err)
 		}},
+		"/veilig.v1.DeviceService/ListDevices": {call: func(ctx context.Context, tok string) outcome {
+			_, err := b.device.ListDevices(ctx, as(tok, &veiligv1.ListDevicesRequest{ProfessionalId: m.member}))
+			return plain(err)
+		}},
+		"/veilig.v1.DeviceService/RevokeDevice": {call: func(ctx context.Context, tok string) outcome {
+			id := uuid.NewString() // a fresh phone of the member for every cell
+			if err := b.store.DeviceRecordRegister(ctx, store.DeviceRecord{ID: id, ProfessionalID: m.member, Platform: "android",
+				RegisteredAt: time.Now().UTC()}); err != nil {
+				return outcome{code: connect.CodeInternal}
+			}
+			_, err := b.device.RevokeDevice(ctx, as(tok, &veiligv1.RevokeDeviceRequest{DeviceId: id}))
+			return plain(err)
+		}},
+		"/veilig.v1.DirectoryService/DisableProfessional": {call: func(ctx context.Context, tok string) outcome {
+			id := uuid.NewString() // a fresh leaver of organization O for every cell
+			if err := b.store.ProfessionalUpsert(ctx, store.Professional{ID: id, OrganizationID: m.orgO, DisplayName: "P " + id[:4],
+				Role: store.RoleProfessional, CreatedAt: testNow}); err != nil {
+				return outcome{code: connect.CodeInternal}
+			}
+			_, err := b.directory.DisableProfessional(ctx, as(tok, &veiligv1.DisableProfessionalRequest{ProfessionalId: id}))
+			return plain(err)
+		}},
 		"/veilig.v1.FamilyLinkService/CreateCheckInLink": {call: func(ctx context.Context, tok string) outcome {
 			_, err := b.familyLink.CreateCheckInLink(ctx, as(tok, &veiligv1.CreateCheckInLinkRequest{HouseholdId: m.h, ValidHours: 24}))
 			return plain(err)
@@ -375,13 +405,14 @@ func runMatrix(t *testing.T, database string) {
 	careTeam := []access.Relation{access.CareTeam}
 	callers := []caller{
 		{name: "lead", token: lead, household: []access.Relation{access.Lead, access.CareTeam}},
-		{name: "care-team member", token: idpO.token(t, m.member, time.Hour), household: careTeam},
+		{name: "care-team member", token: idpO.token(t, m.member, time.Hour), household: careTeam, person: []access.Relation{access.Owner}},
 		{name: "same-team non-member", token: idpO.token(t, m.teamMate, time.Hour)},
 		{name: "same-organization non-member", token: idpO.token(t, m.orgMate, time.Hour)},
 		{name: "other organization", token: idpP.token(t, m.foreign, time.Hour)},
 		{name: "supervisor of the team", token: idpO.token(t, m.supervisor, time.Hour), household: []access.Relation{access.TeamSupervisor}},
 		{name: "supervisor of another team", token: idpO.token(t, m.otherSuper, time.Hour)},
-		{name: "organization admin (own)", token: idpO.token(t, m.adminO, time.Hour), org: []access.Relation{access.OrganizationAdmin}},
+		{name: "organization admin (own)", token: idpO.token(t, m.adminO, time.Hour), org: []access.Relation{access.OrganizationAdmin},
+			person: []access.Relation{access.OrganizationAdmin}},
 		{name: "organization admin (other)", token: idpP.token(t, m.adminP, time.Hour)},
 		{name: "token of another organization's issuer", token: idpP.token(t, m.lead, time.Hour), refused: connect.CodePermissionDenied},
 		{name: "expired token", token: idpO.tokenAt(t, m.lead, time.Now().Add(-3*time.Hour), time.Hour), refused: connect.CodeUnauthenticated},

@@ -63,6 +63,15 @@ type Config struct {
 	FamilyPerLinkRate, FamilyPerAddressRate familylink.Limit
 	FamilyMaxPINFailures                    int32
 	FamilyBlockAlert                        familylink.BlockAlert
+	// MinAppVersion refuses requests of apps older than this semantic version, or that send
+	// no careapi.AppVersionHeader, with FailedPrecondition (careapi.NewAppVersionInterceptor);
+	// empty turns the check off. A value that is not a semantic version is a programming
+	// error (Services panics): veilig serve validates its flags before.
+	MinAppVersion string
+	// LeaseLockAfter and LeaseEraseAfter are the offline lease of every pull
+	// (careapi.WithLease); zero means careapi.DefaultLeaseLockAfter and
+	// careapi.DefaultLeaseEraseAfter.
+	LeaseLockAfter, LeaseEraseAfter time.Duration
 }
 
 // Services returns every Connect service of the backend, wrapped in authentication (first,
@@ -77,12 +86,18 @@ func Services(cfg Config) []server.Service {
 	if now == nil {
 		now = time.Now
 	}
+	interceptors := []connect.Interceptor{
+		server.CodeInterceptor(), // outermost: the access log sees every refusal's code
+		auth.NewInterceptor(cfg.Verifier),
+	}
+	// After authentication (an unauthenticated caller learns nothing, not even the minimum
+	// version), before validation (an old app's requests may not validate at all).
+	if v := careapi.NewAppVersionInterceptor(cfg.MinAppVersion); v != nil {
+		interceptors = append(interceptors, v)
+	}
+	interceptors = append(interceptors, validate.NewInterceptor())
 	opts := []connect.HandlerOption{
-		connect.WithInterceptors(
-			server.CodeInterceptor(), // outermost: the access log sees every refusal's code
-			auth.NewInterceptor(cfg.Verifier),
-			validate.NewInterceptor(),
-		),
+		connect.WithInterceptors(interceptors...),
 		connect.WithReadMaxBytes(maxBytes),
 		connect.WithCompressMinBytes(1024),
 	}
@@ -99,6 +114,14 @@ func Services(cfg Config) []server.Service {
 		perDevice = careapi.DefaultStreamsPerDevice
 	}
 	svcOpts = append(svcOpts, careapi.WithStreamLimits(perProfessional, perDevice), careapi.WithQuotas(cfg.Quotas))
+	lockAfter, eraseAfter := cfg.LeaseLockAfter, cfg.LeaseEraseAfter
+	if lockAfter == 0 {
+		lockAfter = careapi.DefaultLeaseLockAfter
+	}
+	if eraseAfter == 0 {
+		eraseAfter = careapi.DefaultLeaseEraseAfter
+	}
+	svcOpts = append(svcOpts, careapi.WithLease(lockAfter, eraseAfter))
 	svc := careapi.New(cfg.Store, svcOpts...)
 
 	var out []server.Service

@@ -182,6 +182,11 @@ func TestPlanService(t *testing.T) {
 	ctx := context.Background()
 	lead := b.token(t, b.region.LeadID)
 	hid := b.region.FirstHouseholdID
+	// The lead's phone is registered, so the audit log records it (an unregistered device id
+	// is a claim, not a device).
+	if _, err := b.device.RegisterDevice(ctx, as(lead, &veiligv1.RegisterDeviceRequest{Token: "fcm-lead", Platform: veiligv1.Platform_PLATFORM_ANDROID})); err != nil {
+		t.Fatal(err)
+	}
 
 	plan, err := b.plan.GetPlan(ctx, as(lead, &veiligv1.GetPlanRequest{HouseholdId: hid}))
 	if err != nil {

@@ -34,14 +34,19 @@ func (s *tokenSource) Token() (string, error) {
 	return s.b.token(s.t, s.id), nil
 }
 
-// listener is the app's Listener: it counts syncs and keeps the last error.
+// listener is the app's Listener: it counts syncs and keeps the last error and erasures.
 type listener struct {
 	synced chan *mobile.SyncResult
+	erased chan string
 	mu     sync.Mutex
 	errs   []string
 }
 
-func newListener() *listener { return &listener{synced: make(chan *mobile.SyncResult, 100)} }
+func newListener() *listener {
+	return &listener{synced: make(chan *mobile.SyncResult, 100), erased: make(chan string, 10)}
+}
+
+func (l *listener) OnErased(reason string) { l.erased <- reason }
 
 func (l *listener) OnSync(r *mobile.SyncResult) { l.synced <- r }
 func (l *listener) OnSyncError(msg string) {
@@ -339,6 +344,7 @@ func (l *lockingListener) OnSync(*mobile.SyncResult) {
 	l.once.Do(func() { l.locked <- l.r.Lock() })
 }
 func (l *lockingListener) OnSyncError(string) {}
+func (l *lockingListener) OnErased(string)    {}
 
 // TestMobileSDKLocksFromACallbackWhileSubscribed pins that Lock may be called from a Listener
 // callback, which runs on the Subscribe stream's own goroutine, without a deadlock, and that

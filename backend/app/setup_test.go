@@ -81,6 +81,8 @@ type options struct {
 	seed func(st *store.DB)
 	// pollInterval replaces Subscribe's test poll interval of 20 ms.
 	pollInterval time.Duration
+	// minAppVersion is the deployment's minimum app version (app.Config.MinAppVersion).
+	minAppVersion string
 	// streamsPerProfessional and streamsPerDevice set the stream caps; 0 keeps the defaults.
 	streamsPerProfessional, streamsPerDevice int
 	// now, when set, replaces the server's fixed clock (testNow), for tests whose phones
@@ -155,6 +157,7 @@ func setupWith(t *testing.T, o options) *bundle {
 		Store: st, Verifier: verifier, Now: now, Logger: log,
 		MaxRequestBytes: 64 << 10, PollInterval: poll, LinkSecret: []byte("test secret for family page form tokens, 32+ bytes"),
 		StreamsPerProfessional: o.streamsPerProfessional, StreamsPerDevice: o.streamsPerDevice, Quotas: o.quotas,
+		MinAppVersion: o.minAppVersion,
 	}))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -244,6 +244,25 @@ type Executor interface {
 	LinkUsed(ctx context.Context, id string, now time.Time) error
 	// AuditInsertMany appends access records.
 	AuditInsertMany(ctx context.Context, events []AuditEvent) error
+	// DeviceRecordInsert inserts a device record with LastSeenAt = RegisteredAt; an existing
+	// id is ErrConflict.
+	DeviceRecordInsert(ctx context.Context, d DeviceRecord) error
+	// DeviceRecordUpdate sets a record's platform, app version, push token and LastSeenAt.
+	DeviceRecordUpdate(ctx context.Context, d DeviceRecord) error
+	// DeviceRecordSeen moves a record's LastSeenAt forward to at (never back).
+	DeviceRecordSeen(ctx context.Context, id string, at time.Time) error
+	// DeviceRecordRevoke sets revoked_at of a record not revoked yet; others are left alone.
+	DeviceRecordRevoke(ctx context.Context, id string, at time.Time) error
+	// DeviceRecordRevokeByProfessional revokes every record of a professional not revoked
+	// yet and returns their ids.
+	DeviceRecordRevokeByProfessional(ctx context.Context, professionalID string, at time.Time) ([]string, error)
+	// DeviceDeleteByProfessional deletes every push token of a professional.
+	DeviceDeleteByProfessional(ctx context.Context, professionalID string) error
+	// ProfessionalDisable sets disabled_at of a professional not disabled yet.
+	ProfessionalDisable(ctx context.Context, id string, at time.Time) error
+	// CareTeamHouseholdsOfProfessional lists, by id, the households whose care team lists
+	// the professional.
+	CareTeamHouseholdsOfProfessional(ctx context.Context, professionalID string) ([]string, error)
 }
 
 // Reader holds the reads the core serves as they are: DB embeds the driver's Reader, so each
@@ -282,6 +301,10 @@ type Reader interface {
 	// HouseholdViewerListMany lists who may see each of the named households
 	// (household_viewers), ordered by household id, then professional id.
 	HouseholdViewerListMany(ctx context.Context, householdIDs []string) ([]HouseholdViewer, error)
+	// AccessEndedList names, of the given professionals and device records, those whose
+	// access has ended: each disabled professional once with an empty DeviceID, and each
+	// revoked device with its professional. Ordered by professional id, then device id.
+	AccessEndedList(ctx context.Context, professionalIDs, deviceIDs []string) ([]AccessEnded, error)
 	// HouseholdViewerListByProfessionals lists the households each of the named
 	// professionals may see (household_viewers), ordered by professional id, then household id.
 	HouseholdViewerListByProfessionals(ctx context.Context, professionalIDs []string) ([]HouseholdViewer, error)
@@ -316,6 +339,11 @@ type Reader interface {
 	OutboxList(ctx context.Context, noticeID string) ([]*OutboxItem, error)
 	// DeviceListByProfessional is ordered by token.
 	DeviceListByProfessional(ctx context.Context, professionalID string) ([]*Device, error)
+	// DeviceRecordGet returns one device record, revoked or not.
+	DeviceRecordGet(ctx context.Context, id string) (*DeviceRecord, error)
+	// DeviceRecordListByProfessional lists a professional's device records by id, revoked
+	// ones included.
+	DeviceRecordListByProfessional(ctx context.Context, professionalID string) ([]*DeviceRecord, error)
 	// EscalationPolicyList is ordered by scope id.
 	EscalationPolicyList(ctx context.Context) ([]*EscalationPolicy, error)
 	// LinkGetByTokenHash returns the link with that token hash, whatever its state.
@@ -337,6 +365,12 @@ type HouseholdLockBumpParams struct {
 type HouseholdRelation struct {
 	HouseholdID string
 	Relation    string
+}
+
+// AccessEnded is a disabled professional (DeviceID empty) or a revoked device of one.
+type AccessEnded struct {
+	ProfessionalID string
+	DeviceID       string
 }
 
 // HouseholdViewer is one professional who may see a household.

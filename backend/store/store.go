@@ -72,6 +72,9 @@ type Professional struct {
 	Phone          string
 	Role           Role
 	CreatedAt      time.Time
+	// DisabledAt is when the professional was disabled (left the organization); nil for an
+	// active one. ProfessionalUpsert leaves it as it is: disabling is DB.ProfessionalDisable's.
+	DisabledAt *time.Time
 }
 
 // Team is a multi-organization team of professionals; supervisors who are members of a team

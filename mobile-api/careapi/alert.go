@@ -123,7 +123,10 @@ var platforms = map[veiligv1.Platform]string{veiligv1.Platform_PLATFORM_ANDROID:
 var errDeviceHeld = connect.NewError(connect.CodeFailedPrecondition,
 	errors.New("this push token is registered to another account; get a new token from Firebase and register that"))
 
-// RegisterDevice implements veiligv1connect.DeviceServiceHandler. Registering one's own token
+// RegisterDevice implements veiligv1connect.DeviceServiceHandler. A token naming a device
+// (device_id claim) registers that device's record with the push token, platform and app
+// version (AppVersionHeader, else the request's app_version); a device id another
+// professional holds is refused like a held push token. Registering one's own token
 // again is idempotent (it refreshes the platform). A token another professional holds is
 // refused with FailedPrecondition and left with its holder, whose urgent pushes would
 // otherwise silently go to the caller's phone; the refusal is logged at warn with both
@@ -133,8 +136,17 @@ func (s *Service) RegisterDevice(ctx context.Context, req *connect.Request[veili
 	if err != nil {
 		return nil, err
 	}
-	err = s.store.DeviceRegister(ctx, store.Device{Token: req.Msg.GetToken(), ProfessionalID: c.professional.ID,
-		Platform: platforms[req.Msg.GetPlatform()], UpdatedAt: utc(s.now())})
+	if id := c.principal.DeviceID; id != "" {
+		version := req.Header().Get(AppVersionHeader)
+		if version == "" {
+			version = req.Msg.GetAppVersion()
+		}
+		err = s.store.DeviceRecordRegister(ctx, store.DeviceRecord{ID: id, ProfessionalID: c.professional.ID,
+			Platform: platforms[req.Msg.GetPlatform()], AppVersion: version, PushToken: req.Msg.GetToken(), RegisteredAt: utc(s.now())})
+	} else {
+		err = s.store.DeviceRegister(ctx, store.Device{Token: req.Msg.GetToken(), ProfessionalID: c.professional.ID,
+			Platform: platforms[req.Msg.GetPlatform()], UpdatedAt: utc(s.now())})
+	}
 	var held *store.DeviceHeldError
 	if errors.As(err, &held) {
 		zerolog.Ctx(ctx).Warn().Str("professional_id", held.ProfessionalID).Str("holder_professional_id", held.HolderID).

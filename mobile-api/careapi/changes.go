@@ -22,6 +22,10 @@ import (
 //     version moved wakes its streams, and the streams of everyone who now sees it
 //     (HouseholdViewerListMany, only for households that moved), so a professional just added
 //     to a care team learns of the household within one interval.
+//   - A revocation or a disabling committed by another replica ends the streams it concerns
+//     here within an interval: each poll also asks which of the streams' professionals and
+//     devices have lost access (AccessEndedList) and wakes those streams, which check their
+//     caller again and end.
 //   - A household nobody's stream in this process watches can become visible to someone whose
 //     stream is here (a care-team change on another replica). Every sweepEvery polls the hub
 //     also reads, in statements of hubSweepChunk professionals, which households the
@@ -50,12 +54,14 @@ type hubStore interface {
 	HouseholdVersionListMany(ctx context.Context, ids []string) ([]store.HouseholdVersion, error)
 	HouseholdViewerListMany(ctx context.Context, householdIDs []string) ([]store.HouseholdViewer, error)
 	HouseholdViewerListByProfessionals(ctx context.Context, professionalIDs []string) ([]store.HouseholdViewer, error)
+	AccessEndedList(ctx context.Context, professionalIDs, deviceIDs []string) ([]store.AccessEnded, error)
 }
 
 // subscription is one open stream: its professional, the households it sees, and the channel
 // that wakes it (buffered: a wake while it works is kept, many wakes are one).
 type subscription struct {
 	professionalID string
+	deviceID       string // its registered device, or ""
 	households     map[string]struct{}
 	wake           chan struct{}
 }
@@ -75,8 +81,8 @@ func newChangeHub(db hubStore, every time.Duration, log zerolog.Logger) *changeH
 }
 
 // subscribe registers a stream of professionalID and starts the poller if it is the first.
-func (h *changeHub) subscribe(professionalID string) *subscription {
-	sub := &subscription{professionalID: professionalID, households: map[string]struct{}{}, wake: make(chan struct{}, 1)}
+func (h *changeHub) subscribe(professionalID, deviceID string) *subscription {
+	sub := &subscription{professionalID: professionalID, deviceID: deviceID, households: map[string]struct{}{}, wake: make(chan struct{}, 1)}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	add(h.byProfessional, professionalID, sub)
@@ -176,8 +182,12 @@ func (h *changeHub) poll(stop <-chan struct{}) {
 	}
 }
 
-// pollOnce is one poll: every watched household's version, then who sees the ones that moved.
+// pollOnce is one poll: the streams' callers whose access ended, every watched household's
+// version, then who sees the ones that moved.
 func (h *changeHub) pollOnce(ctx context.Context) error {
+	if err := h.ended(ctx); err != nil {
+		return err
+	}
 	h.mu.Lock()
 	ids := make([]string, 0, len(h.byHousehold))
 	for id := range h.byHousehold {
@@ -214,6 +224,39 @@ func (h *changeHub) pollOnce(ctx context.Context) error {
 		for _, v := range viewers {
 			for sub := range h.byProfessional[v.ProfessionalID] {
 				wake(sub)
+			}
+		}
+		h.mu.Unlock()
+	}
+	return nil
+}
+
+// ended wakes the streams whose professional was disabled or whose device was revoked.
+func (h *changeHub) ended(ctx context.Context) error {
+	h.mu.Lock()
+	pros := make([]string, 0, len(h.byProfessional))
+	var devices []string
+	for id, subs := range h.byProfessional {
+		pros = append(pros, id)
+		for sub := range subs {
+			if sub.deviceID != "" {
+				devices = append(devices, sub.deviceID)
+			}
+		}
+	}
+	h.mu.Unlock()
+	for start := 0; start < max(len(pros), len(devices)); start += hubChunk {
+		ended, err := h.db.AccessEndedList(ctx, pros[min(start, len(pros)):min(start+hubChunk, len(pros))],
+			devices[min(start, len(devices)):min(start+hubChunk, len(devices))])
+		if err != nil {
+			return err
+		}
+		h.mu.Lock()
+		for _, e := range ended {
+			for sub := range h.byProfessional[e.ProfessionalID] {
+				if e.DeviceID == "" || e.DeviceID == sub.deviceID {
+					wake(sub)
+				}
 			}
 		}
 		h.mu.Unlock()

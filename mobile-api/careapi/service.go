@@ -24,6 +24,7 @@ import (
 	"github.com/veilig/veilig/backend/household"
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/mobile-api/auth"
+	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
 	"github.com/veilig/veilig/proto/gen/veilig/v1/veiligv1connect"
 )
 
@@ -36,10 +37,12 @@ type Service struct {
 	pollEvery time.Duration
 	stopping  func(context.Context) <-chan struct{}
 	publicURL string
-	streams   *streamLimiter // open Subscribe streams, capped (WithStreamLimits)
-	changes   *changeHub     // wakes Subscribe streams when their households change
-	log       zerolog.Logger // for work no request owns (the change poller)
-	quotas    *quotaGuard    // push rates and household sizes (WithQuotas)
+	streams   *streamLimiter  // open Subscribe streams, capped (WithStreamLimits)
+	changes   *changeHub      // wakes Subscribe streams when their households change
+	log       zerolog.Logger  // for work no request owns (the change poller)
+	quotas    *quotaGuard     // push rates and household sizes (WithQuotas)
+	ends      streamEnds      // open Subscribe streams, to end on a revocation
+	lease     *veiligv1.Lease // the offline lease of every pull (WithLease)
 }
 
 var (
@@ -80,7 +83,8 @@ func WithLogger(l zerolog.Logger) Option { return func(s *Service) { s.log = l }
 func New(db *store.DB, opts ...Option) *Service {
 	s := &Service{store: db, now: time.Now, requestID: func(context.Context) string { return "" }, pollEvery: time.Second, log: zerolog.Nop(),
 		stopping: func(context.Context) <-chan struct{} { return nil },
-		streams:  newStreamLimiter(DefaultStreamsPerProfessional, DefaultStreamsPerDevice), quotas: newQuotaGuard(Quotas{})}
+		streams:  newStreamLimiter(DefaultStreamsPerProfessional, DefaultStreamsPerDevice), quotas: newQuotaGuard(Quotas{}),
+		lease: defaultLease()}
 	for _, o := range opts {
 		o(s)
 	}
@@ -93,6 +97,17 @@ func New(db *store.DB, opts ...Option) *Service {
 type caller struct {
 	principal    auth.Principal
 	professional *store.Professional
+	// device is the caller's registered device the token names; nil when it names none or
+	// one never registered (package doc of devices.go).
+	device *store.DeviceRecord
+}
+
+// deviceID is the caller's trusted device id: that of a registered device of theirs, or "".
+func (c *caller) deviceID() string {
+	if c.device == nil {
+		return ""
+	}
+	return c.device.ID
 }
 
 // errNoAccess is the one answer for a valid token that may not use Veilig: a subject the
@@ -109,7 +124,8 @@ var errNoAccess = connect.NewError(connect.CodePermissionDenied, errors.New("no 
 // The professional is found by (issuer, subject) (store.ProfessionalIdentity): an identity
 // provider's subjects are its own. A subject with no binding is taken as a professional id,
 // for issuers that put Veilig's ids into their tokens (and the dev issuer); the
-// organization check holds either way. Refusals are logged with ids only, never the token or
+// organization check holds either way. A disabled professional, and a token naming a revoked
+// device or another professional's, are refused (checkAccess). Refusals are logged with ids only, never the token or
 // a name.
 func (s *Service) callerFrom(ctx context.Context) (*caller, error) {
 	p, ok := auth.FromContext(ctx)
@@ -134,12 +150,21 @@ func (s *Service) callerFrom(ctx context.Context) (*caller, error) {
 			Msg("caller refused: the token's issuer is bound to another organization than the professional's")
 		return nil, errNoAccess
 	}
-	return &caller{principal: p, professional: prof}, nil
+	device, err := s.checkAccess(ctx, prof, p.DeviceID)
+	if err != nil {
+		return nil, err
+	}
+	if device != nil {
+		if err := s.store.DeviceSeen(ctx, device, utc(s.now())); err != nil {
+			return nil, s.internal(ctx, fmt.Errorf("mark device %s seen: %w", device.ID, err))
+		}
+	}
+	return &caller{principal: p, professional: prof, device: device}, nil
 }
 
 // actor is the caller as the domain layer knows it.
 func (s *Service) actor(ctx context.Context, c *caller) household.Actor {
-	return household.Actor{Professional: c.professional, DeviceID: c.principal.DeviceID, RequestID: s.requestID(ctx)}
+	return household.Actor{Professional: c.professional, DeviceID: c.deviceID(), RequestID: s.requestID(ctx)}
 }
 
 // errHouseholdNotFound is the one answer for a household that does not exist and for one the

@@ -232,7 +232,8 @@ func (s *Service) Pull(ctx context.Context, req *connect.Request[veiligv1.PullRe
 	if err != nil {
 		return nil, s.storeError(ctx, err, "household")
 	}
-	out := &veiligv1.PullResponse{EvictedHouseholdIds: page.Evicted, HasMore: page.HasMore, ServerStamp: uint64(hlc.New(s.now(), 0))}
+	out := &veiligv1.PullResponse{EvictedHouseholdIds: page.Evicted, HasMore: page.HasMore, ServerStamp: uint64(hlc.New(s.now(), 0)),
+		Lease: s.lease}
 	for _, hc := range page.Households {
 		out.Changes = append(out.Changes, householdChangesToProto(hc))
 		out.Cursors = append(out.Cursors, &veiligv1.Cursor{HouseholdId: hc.Household.ID, Version: hc.Household.Version})
@@ -314,22 +315,44 @@ func (s *Service) Subscribe(ctx context.Context, _ *connect.Request[veiligv1.Sub
 	// (polling, or waiting for the next tick), so that the end does not wait for a tick.
 	ctx, cancel := context.WithDeadlineCause(ctx, expiry, errTokenExpired)
 	defer cancel()
+	// A revocation of the device or a disabling of the professional on this server ends the
+	// stream at once, with its AccessEnded refusal as the cause (streamEnds); one on another
+	// server within one interval: the change hub's poll wakes the stream, which checks its
+	// caller again (recheck).
+	ctx, end := context.WithCancelCause(ctx)
+	defer end(nil)
+	defer s.ends.add(c.professional.ID, c.deviceID(), end)()
 	expired := func() bool { return errors.Is(context.Cause(ctx), errTokenExpired) }
+	ended := func() error {
+		if cause := context.Cause(ctx); errors.Is(cause, errDeviceRevoked) || errors.Is(cause, errProfessionalDisabled) {
+			return cause
+		}
+		return nil
+	}
 	// The first message, empty, confirms the subscription at once (a client waits for the
 	// response headers); after it, every message names changed households.
 	if err := stream.Send(&veiligv1.SubscribeResponse{}); err != nil {
 		return err
 	}
 	stopping := s.stopping(ctx)
-	sub := s.changes.subscribe(c.professional.ID)
+	sub := s.changes.subscribe(c.professional.ID, c.deviceID())
 	defer s.changes.unsubscribe(sub)
 	var last map[string]int64
 	for {
+		if err := s.recheck(ctx, c); err != nil {
+			if cause := ended(); cause != nil {
+				return cause
+			}
+			return err
+		}
 		versions, err := s.visibleVersions(ctx, c.professional.ID)
 		if err != nil {
 			// A poll cut short by the expiry is the expiry, not a store failure to log.
 			if expired() {
 				return connect.NewError(connect.CodeUnauthenticated, errTokenExpired)
+			}
+			if cause := ended(); cause != nil {
+				return cause
 			}
 			return s.storeError(ctx, err, "household")
 		}
@@ -359,12 +382,26 @@ func (s *Service) Subscribe(ctx context.Context, _ *connect.Request[veiligv1.Sub
 			if expired() {
 				return connect.NewError(connect.CodeUnauthenticated, errTokenExpired)
 			}
+			if cause := ended(); cause != nil {
+				return cause
+			}
 			return nil // the client went away
 		case <-stopping:
 			return connect.NewError(connect.CodeUnavailable, errors.New("server shutting down; subscribe again"))
 		case <-sub.wake:
 		}
 	}
+}
+
+// recheck refuses a stream's caller who has been disabled, or whose device has been revoked,
+// since the stream opened (on any server: it reads the store).
+func (s *Service) recheck(ctx context.Context, c *caller) error {
+	p, err := s.store.ProfessionalGet(ctx, c.professional.ID)
+	if err != nil {
+		return s.storeError(ctx, fmt.Errorf("recheck caller %s: %w", c.professional.ID, err), "professional")
+	}
+	_, err = s.checkAccess(ctx, p, c.principal.DeviceID)
+	return err
 }
 
 func (s *Service) visibleVersions(ctx context.Context, professionalID string) (map[string]int64, error) {

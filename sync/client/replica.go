@@ -70,6 +70,13 @@ type State struct {
 	// entry). Absent from states saved before it existed.
 	Sent     []Mutation `json:",omitempty"`
 	Rejected []change.Result
+	// LastContact is the replica's time of its last successful pull, and Lease the lease
+	// that pull carried (lease.go). Zero before the first pull.
+	LastContact time.Time `json:",omitzero"`
+	Lease       Lease     `json:",omitzero"`
+	// Erased is why the data was erased (ErasedAccessEnded, ErasedLeaseExpired); "" while
+	// it holds data.
+	Erased string `json:",omitempty"`
 }
 
 // Household is a household's data on the device.
@@ -96,12 +103,15 @@ type Replica struct {
 	storage   Storage
 	transport Transport
 	syncing   sync.Mutex
+	now       func() time.Time
 }
 
 // BatchSize is the most mutations one push carries (the server's limit).
 const BatchSize = 1000
 
-// Open loads the replica from storage, or starts an empty one for deviceID.
+// Open loads the replica from storage, or starts an empty one for deviceID. now is the
+// replica's clock (time.Now when nil): its HLC and its offline lease (lease.go) read it. A
+// replica whose lease's second period has run out is erased here.
 func Open(ctx context.Context, deviceID string, storage Storage, transport Transport, now func() time.Time) (*Replica, error) {
 	st, err := storage.Load(ctx)
 	if err != nil {
@@ -116,9 +126,17 @@ func Open(ctx context.Context, deviceID string, storage Storage, transport Trans
 	if st.Households == nil {
 		st.Households = map[string]*Household{}
 	}
+	if now == nil {
+		now = time.Now
+	}
 	clock := hlc.NewClock(now)
 	clock.Observe(st.Clock)
-	return &Replica{st: st, clock: clock, storage: storage, transport: transport}, nil
+	r := &Replica{st: st, clock: clock, storage: storage, transport: transport, now: now}
+	// A replica opened after the second period of its lease is erased before anything reads it.
+	if err := r.CheckLease(ctx); err != nil && !errors.Is(err, ErrErased) && !errors.Is(err, ErrLeaseExpired) {
+		return nil, err
+	}
+	return r, nil
 }
 
 func newID() string {
@@ -162,6 +180,12 @@ func (r *Replica) view(household, record, field string) (Field, bool) {
 
 // enqueue appends a mutation to the outbox and saves.
 func (r *Replica) enqueue(ctx context.Context, m Mutation) (string, error) {
+	if r.st.Erased != "" {
+		return "", ErrErased
+	}
+	if r.locked() {
+		return "", ErrLeaseExpired
+	}
 	r.st.Outbox = append(r.st.Outbox, m)
 	r.st.Clock = r.clock.Last()
 	if err := r.storage.Save(ctx, r.st); err != nil {
@@ -244,12 +268,12 @@ func (r *Replica) Entry(household, record string) (fields map[string]string, ok 
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	deleted, known := false, false
-	if h := r.st.Households[household]; h != nil {
+	if h := r.shown()[household]; h != nil {
 		if rec := h.Records[record]; rec != nil {
 			known, deleted = true, rec.Deleted
 		}
 	}
-	for _, m := range r.local() {
+	for _, m := range r.shownLocal() {
 		if m.HouseholdID == household && m.RecordID == record {
 			known = true
 			deleted = m.Kind == change.KindDelete
@@ -273,12 +297,12 @@ func (r *Replica) Entry(household, record string) (fields map[string]string, ok 
 func (r *Replica) Entries(household string) map[string]map[string]string {
 	r.mu.Lock()
 	ids := map[string]bool{}
-	if h := r.st.Households[household]; h != nil {
+	if h := r.shown()[household]; h != nil {
 		for id := range h.Records {
 			ids[id] = true
 		}
 	}
-	for _, m := range r.local() {
+	for _, m := range r.shownLocal() {
 		if m.HouseholdID == household && m.RecordID != "" {
 			ids[m.RecordID] = true
 		}
@@ -297,8 +321,8 @@ func (r *Replica) Entries(household string) map[string]map[string]string {
 func (r *Replica) Households() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	ids := make([]string, 0, len(r.st.Households))
-	for id := range r.st.Households {
+	ids := make([]string, 0, len(r.shown()))
+	for id := range r.shown() {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
@@ -309,7 +333,7 @@ func (r *Replica) Households() []string {
 func (r *Replica) Code(household string) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if h := r.st.Households[household]; h != nil {
+	if h := r.shown()[household]; h != nil {
 		return h.Code
 	}
 	return ""
@@ -320,7 +344,7 @@ func (r *Replica) Code(household string) string {
 func (r *Replica) CheckIns(household string) []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if h := r.st.Households[household]; h != nil {
+	if h := r.shown()[household]; h != nil {
 		return slices.Clone(h.CheckIns)
 	}
 	return nil
@@ -331,12 +355,12 @@ func (r *Replica) CheckIns(household string) []string {
 func (r *Replica) Section(household, record string) change.Section {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if h := r.st.Households[household]; h != nil {
+	if h := r.shown()[household]; h != nil {
 		if rec := h.Records[record]; rec != nil && rec.Section != "" {
 			return rec.Section
 		}
 	}
-	for _, m := range r.local() {
+	for _, m := range r.shownLocal() {
 		if m.HouseholdID == household && m.RecordID == record && m.Section != "" {
 			return m.Section
 		}
@@ -349,7 +373,7 @@ func (r *Replica) Records(household string) []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var ids []string
-	if h := r.st.Households[household]; h != nil {
+	if h := r.shown()[household]; h != nil {
 		for id, rec := range h.Records {
 			if !rec.Deleted {
 				ids = append(ids, id)
@@ -365,7 +389,7 @@ func (r *Replica) Conflicts(household string) []Conflict {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var out []Conflict
-	if h := r.st.Households[household]; h != nil {
+	if h := r.shown()[household]; h != nil {
 		for _, c := range h.Conflicts {
 			if !c.Resolved {
 				out = append(out, c)
@@ -381,7 +405,7 @@ func (r *Replica) Schedules(household string) []Schedule {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var out []Schedule
-	if h := r.st.Households[household]; h != nil {
+	if h := r.shown()[household]; h != nil {
 		for _, sc := range h.Schedules {
 			out = append(out, sc)
 		}
@@ -420,11 +444,16 @@ type SyncReport struct {
 }
 
 // Sync pushes the outbox and pulls until the server has nothing more. On an error it stops;
-// what was acknowledged stays acknowledged, and the next Sync continues.
+// what was acknowledged stays acknowledged, and the next Sync continues. Every pull page
+// renews the offline lease; a Transport error wrapping ErrAccessEnded erases all local data
+// (lease.go). An erased replica does not sync (ErrErased).
 func (r *Replica) Sync(ctx context.Context) (SyncReport, error) {
 	r.syncing.Lock() // one sync at a time; edits may continue meanwhile
 	defer r.syncing.Unlock()
 	var rep SyncReport
+	if r.Erased() != "" {
+		return rep, ErrErased
+	}
 	for {
 		r.mu.Lock()
 		batch := slices.Clone(r.st.Outbox[:min(len(r.st.Outbox), BatchSize)])
@@ -434,7 +463,7 @@ func (r *Replica) Sync(ctx context.Context) (SyncReport, error) {
 		}
 		results, serverStamp, err := r.transport.Push(ctx, batch)
 		if err != nil {
-			return rep, fmt.Errorf("push: %w", err)
+			return rep, r.failed(ctx, "push", err)
 		}
 		if err := r.acknowledge(ctx, batch, results, serverStamp); err != nil {
 			return rep, err
@@ -450,7 +479,7 @@ func (r *Replica) Sync(ctx context.Context) (SyncReport, error) {
 		r.mu.Unlock()
 		page, err := r.transport.Pull(ctx, cursors, 0)
 		if err != nil {
-			return rep, fmt.Errorf("pull: %w", err)
+			return rep, r.failed(ctx, "pull", err)
 		}
 		if err := r.apply(ctx, page); err != nil {
 			return rep, err
@@ -461,6 +490,17 @@ func (r *Replica) Sync(ctx context.Context) (SyncReport, error) {
 			return rep, nil
 		}
 	}
+}
+
+// failed is the error of a push or pull that failed; when the server said access has ended
+// on this device, the replica erases all it holds first.
+func (r *Replica) failed(ctx context.Context, what string, err error) error {
+	if errors.Is(err, ErrAccessEnded) {
+		if eerr := r.Erase(ctx, ErasedAccessEnded); eerr != nil {
+			return errors.Join(fmt.Errorf("%s: %w", what, err), eerr)
+		}
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }
 
 // acknowledge removes answered mutations from the outbox, keeps the rejections, and keeps the
@@ -552,6 +592,11 @@ func (r *Replica) apply(ctx context.Context, page *PullPage) error {
 		pulled[hc.HouseholdID] = true
 	}
 	r.st.Sent = slices.DeleteFunc(r.st.Sent, func(m Mutation) bool { return pulled[m.HouseholdID] })
+	// A pull answered: the lease is renewed from now (lease.go).
+	r.st.LastContact = r.now().UTC()
+	if page.Lease != (Lease{}) {
+		r.st.Lease = page.Lease
+	}
 	r.clock.Observe(page.ServerStamp)
 	r.st.Clock = r.clock.Last()
 	return r.save(ctx)
@@ -563,7 +608,7 @@ func (r *Replica) Snapshot(household string) map[string]map[string]string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := map[string]map[string]string{}
-	h := r.st.Households[household]
+	h := r.shown()[household]
 	if h == nil {
 		return nil
 	}

@@ -107,6 +107,9 @@ type PullPage struct {
 	Evicted     []string
 	HasMore     bool
 	ServerStamp hlc.Timestamp
+	// Lease is the offline lease the answer grants (zero: the server sent none, and the
+	// replica keeps the one it had).
+	Lease Lease
 }
 
 // Transport carries pushes and pulls to the server. The Connect adapter is in package

@@ -43,6 +43,9 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	lf.register(fs)
 	var limits limitFlags
 	limits.register(fs)
+	minAppVersion := fs.String("min-app-version", envDefault("MIN_APP_VERSION", ""), "refuse apps older than this semantic version (e.g. 1.4.0), and apps that send no X-Veilig-App-Version header, with failed_precondition; empty: no minimum (VEILIG_MIN_APP_VERSION)")
+	leaseLock := fs.Duration("lease-lock-after", envDuration("LEASE_LOCK_AFTER", careapi.DefaultLeaseLockAfter), "offline lease: a phone that has not pulled for this long locks its data (VEILIG_LEASE_LOCK_AFTER)")
+	leaseErase := fs.Duration("lease-erase-after", envDuration("LEASE_ERASE_AFTER", careapi.DefaultLeaseEraseAfter), "offline lease: a phone that has not pulled for this long erases its data; longer than --lease-lock-after (VEILIG_LEASE_ERASE_AFTER)")
 	var issuers issuerList
 	if v := os.Getenv("VEILIG_ISSUERS"); v != "" {
 		if err := issuers.Set(v); err != nil {
@@ -72,6 +75,14 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	}
 	if err := limits.check(); err != nil {
 		return err
+	}
+	if *minAppVersion != "" {
+		if err := careapi.CheckAppVersion(*minAppVersion); err != nil {
+			return fmt.Errorf("--min-app-version: %w", err)
+		}
+	}
+	if err := careapi.CheckLease(*leaseLock, *leaseErase); err != nil {
+		return fmt.Errorf("--lease-lock-after, --lease-erase-after: %w", err)
 	}
 	devOn, why, err := auth.DevIssuerWanted(*devIssuer, auth.Deployment{Issuers: len(issuers), EmbeddedDatabase: c.embedded(), ListenAddr: *addr})
 	if err != nil {
@@ -126,7 +137,8 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 		ShutdownTimeout: *shutdown,
 	}), app.Services(limits.appConfig(app.Config{Store: st, Verifier: verifier, MaxRequestBytes: *maxBytes, Logger: log,
 		PublicURL: lf.publicURL, LinkSecret: linkSecret, TrustProxy: lf.trustProxy == "on",
-		StreamsPerProfessional: *streamsPerProfessional, StreamsPerDevice: *streamsPerDevice})))
+		StreamsPerProfessional: *streamsPerProfessional, StreamsPerDevice: *streamsPerDevice,
+		MinAppVersion: *minAppVersion, LeaseLockAfter: *leaseLock, LeaseEraseAfter: *leaseErase})))
 	engine := "postgres"
 	if c.embedded() {
 		engine = "sqlite"
@@ -147,6 +159,15 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	err = srv.Run(ctx)
 	stopSched()
 	return errors.Join(err, <-schedDone)
+}
+
+// envDuration is VEILIG_<name> as a duration, or def when it is unset or malformed (the flag
+// check then sees def).
+func envDuration(name string, def time.Duration) time.Duration {
+	if v, err := time.ParseDuration(envDefault(name, "")); err == nil {
+		return v
+	}
+	return def
 }
 
 func envInt(name string, def int) int {

@@ -15,7 +15,7 @@ func organization(r dbsqlc.Organization) *store.Organization {
 
 func professional(r dbsqlc.Professional) *store.Professional {
 	return &store.Professional{ID: r.ID, OrganizationID: r.OrganizationID, DisplayName: r.DisplayName, Email: r.Email,
-		Phone: r.Phone, Role: store.Role(r.Role), CreatedAt: r.CreatedAt}
+		Phone: r.Phone, Role: store.Role(r.Role), CreatedAt: r.CreatedAt, DisabledAt: r.DisabledAt}
 }
 
 func team(r dbsqlc.Team) *store.Team {

@@ -13,7 +13,7 @@ func organization(o dbsqlc.Organization) *store.Organization {
 
 func professional(p dbsqlc.Professional) *store.Professional {
 	return &store.Professional{ID: p.ID, OrganizationID: p.OrganizationID, DisplayName: p.DisplayName, Email: p.Email,
-		Phone: p.Phone, Role: store.Role(p.Role), CreatedAt: fromMicros(p.CreatedAt)}
+		Phone: p.Phone, Role: store.Role(p.Role), CreatedAt: fromMicros(p.CreatedAt), DisabledAt: timePtr(p.DisabledAt)}
 }
 
 func team(t dbsqlc.Team) *store.Team {

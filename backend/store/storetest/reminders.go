@@ -29,6 +29,8 @@ var remindersTests = []struct {
 	{"reminders: every household write pokes the devices that may see it", testSyncPokes},
 	{"reminders: removing the lead re-routes schedules and open alerts", testRerouteRemoveLead},
 	{"reminders: replacing the lead re-routes schedules, open alerts and unsent pushes", testRerouteReplaceLead},
+	{"devices: records are registered, refreshed and revoked for good", testDeviceRecords},
+	{"devices: disabling a professional revokes their devices and ends their care teams", testProfessionalDisable},
 	{"family links", testLinks},
 }
 

@@ -10,6 +10,7 @@ package clientconnect
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -24,23 +25,70 @@ import (
 
 // Transport calls SyncService with a bearer token.
 type Transport struct {
-	client veiligv1connect.SyncServiceClient
-	token  func() string
+	client     veiligv1connect.SyncServiceClient
+	token      func() string
+	appVersion string
 }
+
+// Option configures a Transport.
+type Option func(*Transport)
+
+// WithAppVersion sends version (the app's semantic version, "1.4.2") in the
+// X-Veilig-App-Version header of every call, for the server's minimum app version. Without it
+// no version is sent, and a server with a minimum refuses every call.
+func WithAppVersion(version string) Option { return func(t *Transport) { t.appVersion = version } }
 
 var _ client.Transport = (*Transport)(nil)
 
 // New returns a transport to the server at baseURL; token returns the current bearer token.
-func New(httpClient connect.HTTPClient, baseURL string, token func() string) *Transport {
+// An answer that access has ended on this device (PERMISSION_DENIED with a
+// veilig.v1.AccessEnded detail) is returned as an error wrapping client.ErrAccessEnded, on
+// which the replica erases its data.
+func New(httpClient connect.HTTPClient, baseURL string, token func() string, opts ...Option) *Transport {
 	if httpClient == nil {
 		httpClient = http.DefaultClient
 	}
-	return &Transport{client: veiligv1connect.NewSyncServiceClient(httpClient, baseURL, connect.WithSendGzip()), token: token}
+	t := &Transport{client: veiligv1connect.NewSyncServiceClient(httpClient, baseURL, connect.WithSendGzip()), token: token}
+	for _, o := range opts {
+		o(t)
+	}
+	return t
+}
+
+// AppVersionHeader is the header WithAppVersion sets (careapi.AppVersionHeader on the
+// server; this package does not import the server's).
+const AppVersionHeader = "X-Veilig-App-Version"
+
+// AccessEnded reports whether err is the server's answer that access has ended for good on
+// this device, and why (veilig.v1.AccessEndedReason).
+func AccessEnded(err error) (veiligv1.AccessEndedReason, bool) {
+	var ce *connect.Error
+	if !errors.As(err, &ce) || ce.Code() != connect.CodePermissionDenied {
+		return 0, false
+	}
+	for _, d := range ce.Details() {
+		v, derr := d.Value()
+		if ae, ok := v.(*veiligv1.AccessEnded); derr == nil && ok {
+			return ae.GetReason(), true
+		}
+	}
+	return 0, false
+}
+
+// callError wraps an answer that access ended in client.ErrAccessEnded.
+func callError(err error) error {
+	if _, ok := AccessEnded(err); ok {
+		return fmt.Errorf("%w: %w", client.ErrAccessEnded, err)
+	}
+	return err
 }
 
 func authorized[T any](t *Transport, msg *T) *connect.Request[T] {
 	req := connect.NewRequest(msg)
 	req.Header().Set("Authorization", "Bearer "+t.token())
+	if t.appVersion != "" {
+		req.Header().Set(AppVersionHeader, t.appVersion)
+	}
 	return req
 }
 
@@ -85,7 +133,7 @@ func (t *Transport) Push(ctx context.Context, batch []client.Mutation) ([]change
 	}
 	res, err := t.client.Push(ctx, authorized(t, req))
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, callError(err)
 	}
 	out := make([]change.Result, 0, len(res.Msg.GetResults()))
 	for _, r := range res.Msg.GetResults() {
@@ -102,10 +150,11 @@ func (t *Transport) Pull(ctx context.Context, cursors map[string]int64, maxBytes
 	}
 	res, err := t.client.Pull(ctx, authorized(t, req))
 	if err != nil {
-		return nil, err
+		return nil, callError(err)
 	}
 	m := res.Msg
-	page := &client.PullPage{Evicted: m.GetEvictedHouseholdIds(), HasMore: m.GetHasMore(), ServerStamp: hlc.Timestamp(m.GetServerStamp())}
+	page := &client.PullPage{Evicted: m.GetEvictedHouseholdIds(), HasMore: m.GetHasMore(), ServerStamp: hlc.Timestamp(m.GetServerStamp()),
+		Lease: client.Lease{LockAfter: m.GetLease().GetLockAfter().AsDuration(), EraseAfter: m.GetLease().GetEraseAfter().AsDuration()}}
 	versions := map[string]int64{}
 	for _, c := range m.GetCursors() {
 		versions[c.GetHouseholdId()] = c.GetVersion()

@@ -40,7 +40,10 @@ type Storage struct {
 	sealer *sealer // nil: the state is stored as plain JSON
 }
 
-var _ client.Storage = (*Storage)(nil)
+var (
+	_ client.Storage = (*Storage)(nil)
+	_ client.Eraser  = (*Storage)(nil)
+)
 
 // Option changes how Open opens the file.
 type Option func(*options) error
@@ -164,6 +167,22 @@ func (s *Storage) Save(ctx context.Context, st *client.State) error {
 	}
 	if _, err := s.db.ExecContext(ctx, `INSERT INTO replica (id, state) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state`, b); err != nil {
 		return fmt.Errorf("save replica: %w", err)
+	}
+	return nil
+}
+
+// Erase implements client.Eraser: it deletes the stored state, rewrites the file (VACUUM)
+// and empties the write-ahead log, so that the erased state's pages are gone from the disk
+// and not only unreferenced (secure_delete zeroes them as well).
+func (s *Storage) Erase(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM replica`); err != nil {
+		return fmt.Errorf("erase replica: %w", err)
+	}
+	if _, err := s.db.ExecContext(ctx, `VACUUM`); err != nil {
+		return fmt.Errorf("vacuum replica after erasing: %w", err)
+	}
+	if _, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		return fmt.Errorf("truncate replica log after erasing: %w", err)
 	}
 	return nil
 }

@@ -19,7 +19,7 @@ type household struct {
 // [{"id": "…", "code": "…"}]. A household has an opaque code, never a name: the app shows
 // the code outside the household's own screens.
 func (m *Replica) HouseholdsJSON() (string, error) {
-	r, _, release, err := m.acquire()
+	r, _, release, err := m.acquireShown()
 	if err != nil {
 		return "", err
 	}
@@ -42,7 +42,7 @@ type entry struct {
 // included, sorted by id: [{"id": "…", "section": "agreement", "fields": {"name": "value"}}].
 // Deleted entries and empty fields are left out. An unknown household gives [].
 func (m *Replica) EntriesJSON(householdID string) (string, error) {
-	r, _, release, err := m.acquire()
+	r, _, release, err := m.acquireShown()
 	if err != nil {
 		return "", err
 	}
@@ -70,7 +70,7 @@ type conflict struct {
 // value a concurrent edit overwrote; the entry's current value is in EntriesJSON. The app
 // shows both until a person decides (edit the entry if needed, then ResolveConflict).
 func (m *Replica) ConflictsJSON(householdID string) (string, error) {
-	r, _, release, err := m.acquire()
+	r, _, release, err := m.acquireShown()
 	if err != nil {
 		return "", err
 	}
@@ -85,7 +85,7 @@ func (m *Replica) ConflictsJSON(householdID string) (string, error) {
 // CheckInIDsJSON lists the ids of a household's check-ins the server has confirmed, each
 // once, as a JSON array of strings.
 func (m *Replica) CheckInIDsJSON(householdID string) (string, error) {
-	r, _, release, err := m.acquire()
+	r, _, release, err := m.acquireShown()
 	if err != nil {
 		return "", err
 	}

@@ -26,6 +26,11 @@ var ErrLocked = errors.New("mobile: the replica is locked")
 // ErrErased is returned by the methods of an erased Replica: open a new one.
 var ErrErased = errors.New("mobile: the replica was erased")
 
+// ErrLeaseExpired is returned by the reads (HouseholdsJSON, EntriesJSON, …) and edits of a
+// replica whose offline lease has run out without a successful sync: the data is kept but not
+// shown; the next successful Sync shows it again. The server sets the lease (default 72 h).
+var ErrLeaseExpired = client.ErrLeaseExpired
+
 // ErrNoServer is returned by Sync, Subscribe and RegisterPushToken before SetServer.
 var ErrNoServer = errors.New("mobile: no server set (call SetServer)")
 
@@ -40,9 +45,16 @@ type TokenSource interface {
 // thread, after every sync that Subscribe or HandlePush started, with its result; the app
 // reloads what its screens show. OnSyncError is called when such a sync failed; the message
 // names what failed and carries no household data.
+//
+// OnErased is called, from a background thread, once the replica has erased all its data
+// (the file is gone; every method then returns ErrErased): reason "access_ended" when the
+// server ended access on this device (the device was revoked, or the account disabled; the
+// app signs out), "lease_expired" when the phone went without a successful sync for the
+// second, longer period of its offline lease (the app asks the user to sign in again).
 type Listener interface {
 	OnSync(result *SyncResult)
 	OnSyncError(message string)
+	OnErased(reason string)
 }
 
 // SyncResult says what one sync did.
@@ -81,9 +93,10 @@ type Replica struct {
 	endSession context.CancelFunc
 	erased     bool
 	// Set by SetServer and SetListener.
-	baseURL  string
-	tokens   TokenSource
-	listener Listener
+	baseURL    string
+	tokens     TokenSource
+	listener   Listener
+	appVersion string // set by SetAppVersion
 	// The Subscribe stream, if any: cancelStream stops it, streamDone closes when it has.
 	cancelStream context.CancelFunc
 	streamDone   chan struct{}
@@ -132,7 +145,7 @@ func (t *lazyTransport) connect() (*clientconnect.Transport, error) {
 	if err != nil {
 		return nil, err
 	}
-	return clientconnect.New(t.m.http, base, func() string { return tok }), nil
+	return clientconnect.New(t.m.http, base, func() string { return tok }, clientconnect.WithAppVersion(t.m.version())), nil
 }
 
 func (t *lazyTransport) Push(ctx context.Context, batch []client.Mutation) ([]change.Result, hlc.Timestamp, error) {
@@ -167,6 +180,41 @@ func (m *Replica) acquire() (r *client.Replica, ctx context.Context, release fun
 		return nil, nil, nil, ErrLocked
 	}
 	return r, ctx, m.ops.RUnlock, nil
+}
+
+// acquireShown is acquire for a read of the data: it refuses while the offline lease has run
+// out (ErrLeaseExpired), and erases the replica (telling the Listener) once its second period
+// has (ErrErased).
+func (m *Replica) acquireShown() (r *client.Replica, ctx context.Context, release func(), err error) {
+	r, ctx, release, err = m.acquire()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	switch err := r.CheckLease(ctx); {
+	case errors.Is(err, client.ErrErased):
+		reason := r.Erased()
+		release()
+		m.erasedBy(reason)
+		return nil, nil, nil, ErrErased
+	case err != nil:
+		release()
+		return nil, nil, nil, err
+	}
+	return r, ctx, release, nil
+}
+
+// erasedBy erases the replica's file after the replica erased its data for reason, and tells
+// the Listener. It must be called without holding acquire's release.
+func (m *Replica) erasedBy(reason string) {
+	if err := m.Erase(); err != nil {
+		m.tellError(err)
+	}
+	m.mu.Lock()
+	l := m.listener
+	m.mu.Unlock()
+	if l != nil {
+		l.OnErased(reason)
+	}
 }
 
 // shutdown begins a Lock or Erase: it stops the stream (without waiting for it, so that a

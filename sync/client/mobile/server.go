@@ -12,6 +12,7 @@ import (
 	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
 	"github.com/veilig/veilig/proto/gen/veilig/v1/veiligv1connect"
 	"github.com/veilig/veilig/sync/client"
+	"github.com/veilig/veilig/sync/client/clientconnect"
 )
 
 // SetServer sets the server's base URL ("https://veilig.example.org") and the app's token
@@ -21,6 +22,30 @@ func (m *Replica) SetServer(baseURL string, tokens TokenSource) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.baseURL, m.tokens = strings.TrimRight(baseURL, "/"), tokens
+}
+
+// SetAppVersion sets the app's semantic version ("1.4.2"), sent with every call to the
+// server (the X-Veilig-App-Version header), which refuses apps older than its minimum with an
+// error naming the minimum version. Without it no version is sent, and a server with a
+// minimum refuses every call.
+func (m *Replica) SetAppVersion(version string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.appVersion = version
+}
+
+func (m *Replica) version() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.appVersion
+}
+
+// setHeaders sets a request's token and app version.
+func (m *Replica) setHeaders(h interface{ Set(key, value string) }, token string) {
+	h.Set("Authorization", "Bearer "+token)
+	if v := m.version(); v != "" {
+		h.Set(clientconnect.AppVersionHeader, v)
+	}
 }
 
 // SetListener sets the app's Listener (nil for none).
@@ -33,17 +58,24 @@ func (m *Replica) SetListener(l Listener) {
 // Sync sends the local edits and pulls every change of the user's households, within
 // timeoutSeconds (at least 1). It returns what it did; on an error what was answered stays
 // answered, and the next sync continues. A household the user may no longer see is deleted
-// from the device by it.
+// from the device by it. When the server says access has ended on this device (revoked, or
+// the account disabled), everything is erased, the Listener's OnErased is called, and Sync
+// returns an error wrapping ErrErased. A sync renews the offline lease.
 func (m *Replica) Sync(timeoutSeconds int) (*SyncResult, error) {
 	r, ctx, release, err := m.acquire()
 	if err != nil {
 		return nil, err
 	}
-	defer release()
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(max(timeoutSeconds, 1))*time.Second)
-	defer cancel()
 	rep, err := r.Sync(ctx)
+	cancel()
 	res := &SyncResult{Pushed: rep.Pushed, Pulled: rep.Pulled, Evicted: rep.Evicted, Pending: r.Pending()}
+	release()
+	if errors.Is(err, client.ErrAccessEnded) {
+		// The replica erased its data; the file goes too, and the app hears of it.
+		m.erasedBy(client.ErasedAccessEnded)
+		return res, fmt.Errorf("sync: %w: %w", ErrErased, err)
+	}
 	if err != nil {
 		return res, fmt.Errorf("sync: %w", err)
 	}
@@ -99,8 +131,8 @@ func (m *Replica) RegisterPushToken(token, platform string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	req := connect.NewRequest(&veiligv1.RegisterDeviceRequest{Token: token, Platform: p})
-	req.Header().Set("Authorization", "Bearer "+tok)
+	req := connect.NewRequest(&veiligv1.RegisterDeviceRequest{Token: token, Platform: p, AppVersion: m.version()})
+	m.setHeaders(req.Header(), tok)
 	if _, err := veiligv1connect.NewDeviceServiceClient(m.http, base).RegisterDevice(ctx, req); err != nil {
 		return fmt.Errorf("register push token: %w", err)
 	}
@@ -205,7 +237,7 @@ func (m *Replica) stream(ctx context.Context) (confirmed bool) {
 		return false
 	}
 	req := connect.NewRequest(&veiligv1.SubscribeRequest{})
-	req.Header().Set("Authorization", "Bearer "+tok)
+	m.setHeaders(req.Header(), tok)
 	s, err := veiligv1connect.NewSyncServiceClient(m.http, base).Subscribe(ctx, req)
 	if err != nil {
 		m.tellError(fmt.Errorf("subscribe: %w", err))
@@ -218,7 +250,13 @@ func (m *Replica) stream(ctx context.Context) (confirmed bool) {
 			return confirmed
 		}
 	}
-	if err := s.Err(); err != nil && ctx.Err() == nil {
+	err = s.Err()
+	if _, ended := clientconnect.AccessEnded(err); ended {
+		// The stream ended because access ended on this device: erase, as a sync would.
+		m.erasedBy(client.ErasedAccessEnded)
+		return confirmed
+	}
+	if err != nil && ctx.Err() == nil {
 		m.tellError(fmt.Errorf("subscribe: %w", err))
 	}
 	return confirmed

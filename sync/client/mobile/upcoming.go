@@ -42,7 +42,7 @@ type occurrence struct {
 // schedule has no upcoming occurrences; so has one the phone cannot read (a rule or zone from
 // a newer server), which is shown rather than dropped.
 func (m *Replica) SchedulesJSON(householdID string, count int) (string, error) {
-	r, _, release, err := m.acquire()
+	r, _, release, err := m.acquireShown()
 	if err != nil {
 		return "", err
 	}

@@ -10,6 +10,7 @@ import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -72,11 +73,66 @@ func (Platform) EnumDescriptor() ([]byte, []int) {
 	return file_veilig_v1_device_proto_rawDescGZIP(), []int{0}
 }
 
+// AccessEndedReason says why access ended.
+type AccessEndedReason int32
+
+const (
+	AccessEndedReason_ACCESS_ENDED_REASON_UNSPECIFIED AccessEndedReason = 0
+	// The device was revoked (RevokeDevice).
+	AccessEndedReason_ACCESS_ENDED_REASON_DEVICE_REVOKED AccessEndedReason = 1
+	// The professional was disabled (DisableProfessional).
+	AccessEndedReason_ACCESS_ENDED_REASON_PROFESSIONAL_DISABLED AccessEndedReason = 2
+)
+
+// Enum value maps for AccessEndedReason.
+var (
+	AccessEndedReason_name = map[int32]string{
+		0: "ACCESS_ENDED_REASON_UNSPECIFIED",
+		1: "ACCESS_ENDED_REASON_DEVICE_REVOKED",
+		2: "ACCESS_ENDED_REASON_PROFESSIONAL_DISABLED",
+	}
+	AccessEndedReason_value = map[string]int32{
+		"ACCESS_ENDED_REASON_UNSPECIFIED":           0,
+		"ACCESS_ENDED_REASON_DEVICE_REVOKED":        1,
+		"ACCESS_ENDED_REASON_PROFESSIONAL_DISABLED": 2,
+	}
+)
+
+func (x AccessEndedReason) Enum() *AccessEndedReason {
+	p := new(AccessEndedReason)
+	*p = x
+	return p
+}
+
+func (x AccessEndedReason) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AccessEndedReason) Descriptor() protoreflect.EnumDescriptor {
+	return file_veilig_v1_device_proto_enumTypes[1].Descriptor()
+}
+
+func (AccessEndedReason) Type() protoreflect.EnumType {
+	return &file_veilig_v1_device_proto_enumTypes[1]
+}
+
+func (x AccessEndedReason) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AccessEndedReason.Descriptor instead.
+func (AccessEndedReason) EnumDescriptor() ([]byte, []int) {
+	return file_veilig_v1_device_proto_rawDescGZIP(), []int{1}
+}
+
 // RegisterDeviceRequest carries the token the Firebase SDK gave the app.
 type RegisterDeviceRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Token         string                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
-	Platform      Platform               `protobuf:"varint,2,opt,name=platform,proto3,enum=veilig.v1.Platform" json:"platform,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Token    string                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	Platform Platform               `protobuf:"varint,2,opt,name=platform,proto3,enum=veilig.v1.Platform" json:"platform,omitempty"`
+	// The app's semantic version ("1.4.2"); the X-Veilig-App-Version header, when sent,
+	// wins. The device itself is the one the caller's token names (its device_id claim).
+	AppVersion    string `protobuf:"bytes,3,opt,name=app_version,json=appVersion,proto3" json:"app_version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -123,6 +179,13 @@ func (x *RegisterDeviceRequest) GetPlatform() Platform {
 		return x.Platform
 	}
 	return Platform_PLATFORM_UNSPECIFIED
+}
+
+func (x *RegisterDeviceRequest) GetAppVersion() string {
+	if x != nil {
+		return x.AppVersion
+	}
+	return ""
 }
 
 // RegisterDeviceResponse is empty.
@@ -244,27 +307,380 @@ func (*UnregisterDeviceResponse) Descriptor() ([]byte, []int) {
 	return file_veilig_v1_device_proto_rawDescGZIP(), []int{3}
 }
 
+// Device is a registered app installation.
+type Device struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The device id its tokens carry (the device_id claim).
+	Id             string   `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	ProfessionalId string   `protobuf:"bytes,2,opt,name=professional_id,json=professionalId,proto3" json:"professional_id,omitempty"`
+	Platform       Platform `protobuf:"varint,3,opt,name=platform,proto3,enum=veilig.v1.Platform" json:"platform,omitempty"`
+	AppVersion     string   `protobuf:"bytes,4,opt,name=app_version,json=appVersion,proto3" json:"app_version,omitempty"`
+	// Whether a push token is registered with it (the token itself is never shown).
+	HasPushToken bool                   `protobuf:"varint,5,opt,name=has_push_token,json=hasPushToken,proto3" json:"has_push_token,omitempty"`
+	RegisteredAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=registered_at,json=registeredAt,proto3" json:"registered_at,omitempty"`
+	LastSeenAt   *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=last_seen_at,json=lastSeenAt,proto3" json:"last_seen_at,omitempty"`
+	// Set once the device is revoked.
+	RevokedAt     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=revoked_at,json=revokedAt,proto3" json:"revoked_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Device) Reset() {
+	*x = Device{}
+	mi := &file_veilig_v1_device_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Device) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Device) ProtoMessage() {}
+
+func (x *Device) ProtoReflect() protoreflect.Message {
+	mi := &file_veilig_v1_device_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Device.ProtoReflect.Descriptor instead.
+func (*Device) Descriptor() ([]byte, []int) {
+	return file_veilig_v1_device_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Device) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Device) GetProfessionalId() string {
+	if x != nil {
+		return x.ProfessionalId
+	}
+	return ""
+}
+
+func (x *Device) GetPlatform() Platform {
+	if x != nil {
+		return x.Platform
+	}
+	return Platform_PLATFORM_UNSPECIFIED
+}
+
+func (x *Device) GetAppVersion() string {
+	if x != nil {
+		return x.AppVersion
+	}
+	return ""
+}
+
+func (x *Device) GetHasPushToken() bool {
+	if x != nil {
+		return x.HasPushToken
+	}
+	return false
+}
+
+func (x *Device) GetRegisteredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RegisteredAt
+	}
+	return nil
+}
+
+func (x *Device) GetLastSeenAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastSeenAt
+	}
+	return nil
+}
+
+func (x *Device) GetRevokedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RevokedAt
+	}
+	return nil
+}
+
+// ListDevicesRequest names whose devices to list; empty for the caller's own.
+type ListDevicesRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	ProfessionalId string                 `protobuf:"bytes,1,opt,name=professional_id,json=professionalId,proto3" json:"professional_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ListDevicesRequest) Reset() {
+	*x = ListDevicesRequest{}
+	mi := &file_veilig_v1_device_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDevicesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDevicesRequest) ProtoMessage() {}
+
+func (x *ListDevicesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_veilig_v1_device_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDevicesRequest.ProtoReflect.Descriptor instead.
+func (*ListDevicesRequest) Descriptor() ([]byte, []int) {
+	return file_veilig_v1_device_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ListDevicesRequest) GetProfessionalId() string {
+	if x != nil {
+		return x.ProfessionalId
+	}
+	return ""
+}
+
+// ListDevicesResponse lists the devices by id.
+type ListDevicesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Devices       []*Device              `protobuf:"bytes,1,rep,name=devices,proto3" json:"devices,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDevicesResponse) Reset() {
+	*x = ListDevicesResponse{}
+	mi := &file_veilig_v1_device_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDevicesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDevicesResponse) ProtoMessage() {}
+
+func (x *ListDevicesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_veilig_v1_device_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDevicesResponse.ProtoReflect.Descriptor instead.
+func (*ListDevicesResponse) Descriptor() ([]byte, []int) {
+	return file_veilig_v1_device_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ListDevicesResponse) GetDevices() []*Device {
+	if x != nil {
+		return x.Devices
+	}
+	return nil
+}
+
+// RevokeDeviceRequest names the device to revoke.
+type RevokeDeviceRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	DeviceId      string                 `protobuf:"bytes,1,opt,name=device_id,json=deviceId,proto3" json:"device_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeDeviceRequest) Reset() {
+	*x = RevokeDeviceRequest{}
+	mi := &file_veilig_v1_device_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeDeviceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeDeviceRequest) ProtoMessage() {}
+
+func (x *RevokeDeviceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_veilig_v1_device_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeDeviceRequest.ProtoReflect.Descriptor instead.
+func (*RevokeDeviceRequest) Descriptor() ([]byte, []int) {
+	return file_veilig_v1_device_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *RevokeDeviceRequest) GetDeviceId() string {
+	if x != nil {
+		return x.DeviceId
+	}
+	return ""
+}
+
+// RevokeDeviceResponse is empty.
+type RevokeDeviceResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeDeviceResponse) Reset() {
+	*x = RevokeDeviceResponse{}
+	mi := &file_veilig_v1_device_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeDeviceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeDeviceResponse) ProtoMessage() {}
+
+func (x *RevokeDeviceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_veilig_v1_device_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeDeviceResponse.ProtoReflect.Descriptor instead.
+func (*RevokeDeviceResponse) Descriptor() ([]byte, []int) {
+	return file_veilig_v1_device_proto_rawDescGZIP(), []int{8}
+}
+
+// AccessEnded is the error detail of a request refused because the caller's access has ended
+// for good on this device: the phone must erase all its local data (outbox included) and sign
+// out. It comes with PERMISSION_DENIED.
+type AccessEnded struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Reason        AccessEndedReason      `protobuf:"varint,1,opt,name=reason,proto3,enum=veilig.v1.AccessEndedReason" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AccessEnded) Reset() {
+	*x = AccessEnded{}
+	mi := &file_veilig_v1_device_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AccessEnded) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AccessEnded) ProtoMessage() {}
+
+func (x *AccessEnded) ProtoReflect() protoreflect.Message {
+	mi := &file_veilig_v1_device_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AccessEnded.ProtoReflect.Descriptor instead.
+func (*AccessEnded) Descriptor() ([]byte, []int) {
+	return file_veilig_v1_device_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *AccessEnded) GetReason() AccessEndedReason {
+	if x != nil {
+		return x.Reason
+	}
+	return AccessEndedReason_ACCESS_ENDED_REASON_UNSPECIFIED
+}
+
 var File_veilig_v1_device_proto protoreflect.FileDescriptor
 
 const file_veilig_v1_device_proto_rawDesc = "" +
 	"\n" +
-	"\x16veilig/v1/device.proto\x12\tveilig.v1\x1a\x1bbuf/validate/validate.proto\"v\n" +
+	"\x16veilig/v1/device.proto\x12\tveilig.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa0\x01\n" +
 	"\x15RegisterDeviceRequest\x12 \n" +
 	"\x05token\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80 R\x05token\x12;\n" +
 	"\bplatform\x18\x02 \x01(\x0e2\x13.veilig.v1.PlatformB\n" +
-	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\bplatform\"\x18\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\bplatform\x12(\n" +
+	"\vapp_version\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18@R\n" +
+	"appVersion\"\x18\n" +
 	"\x16RegisterDeviceResponse\";\n" +
 	"\x17UnregisterDeviceRequest\x12 \n" +
 	"\x05token\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80 R\x05token\"\x1a\n" +
-	"\x18UnregisterDeviceResponse*L\n" +
+	"\x18UnregisterDeviceResponse\"\xf3\x02\n" +
+	"\x06Device\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
+	"\x0fprofessional_id\x18\x02 \x01(\tR\x0eprofessionalId\x12/\n" +
+	"\bplatform\x18\x03 \x01(\x0e2\x13.veilig.v1.PlatformR\bplatform\x12\x1f\n" +
+	"\vapp_version\x18\x04 \x01(\tR\n" +
+	"appVersion\x12$\n" +
+	"\x0ehas_push_token\x18\x05 \x01(\bR\fhasPushToken\x12?\n" +
+	"\rregistered_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\fregisteredAt\x12<\n" +
+	"\flast_seen_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"lastSeenAt\x129\n" +
+	"\n" +
+	"revoked_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\trevokedAt\"F\n" +
+	"\x12ListDevicesRequest\x120\n" +
+	"\x0fprofessional_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\x0eprofessionalId\"B\n" +
+	"\x13ListDevicesResponse\x12+\n" +
+	"\adevices\x18\x01 \x03(\v2\x11.veilig.v1.DeviceR\adevices\">\n" +
+	"\x13RevokeDeviceRequest\x12'\n" +
+	"\tdevice_id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\bdeviceId\"\x16\n" +
+	"\x14RevokeDeviceResponse\"C\n" +
+	"\vAccessEnded\x124\n" +
+	"\x06reason\x18\x01 \x01(\x0e2\x1c.veilig.v1.AccessEndedReasonR\x06reason*L\n" +
 	"\bPlatform\x12\x18\n" +
 	"\x14PLATFORM_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10PLATFORM_ANDROID\x10\x01\x12\x10\n" +
-	"\fPLATFORM_IOS\x10\x022\xcd\x01\n" +
+	"\fPLATFORM_IOS\x10\x02*\x8f\x01\n" +
+	"\x11AccessEndedReason\x12#\n" +
+	"\x1fACCESS_ENDED_REASON_UNSPECIFIED\x10\x00\x12&\n" +
+	"\"ACCESS_ENDED_REASON_DEVICE_REVOKED\x10\x01\x12-\n" +
+	")ACCESS_ENDED_REASON_PROFESSIONAL_DISABLED\x10\x022\xf6\x02\n" +
 	"\rDeviceService\x12Z\n" +
-	"\x0eRegisterDevice\x12 .veilig.v1.RegisterDeviceRequest\x1a!.veilig.v1.RegisterDeviceResponse\"\x03\x90\x02\x02\x12`\n" +
+	"\x0eRegisterDevice\x12 .veilig.v1.RegisterDeviceRequest\x1a!.veilig.v1.RegisterDeviceResponse\"\x03\x90\x02\x02\x12Q\n" +
+	"\vListDevices\x12\x1d.veilig.v1.ListDevicesRequest\x1a\x1e.veilig.v1.ListDevicesResponse\"\x03\x90\x02\x01\x12T\n" +
+	"\fRevokeDevice\x12\x1e.veilig.v1.RevokeDeviceRequest\x1a\x1f.veilig.v1.RevokeDeviceResponse\"\x03\x90\x02\x02\x12`\n" +
 	"\x10UnregisterDevice\x12\".veilig.v1.UnregisterDeviceRequest\x1a#.veilig.v1.UnregisterDeviceResponse\"\x03\x90\x02\x02B7Z5github.com/veilig/veilig/proto/gen/veilig/v1;veiligv1b\x06proto3"
 
 var (
@@ -279,26 +695,44 @@ func file_veilig_v1_device_proto_rawDescGZIP() []byte {
 	return file_veilig_v1_device_proto_rawDescData
 }
 
-var file_veilig_v1_device_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_veilig_v1_device_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_veilig_v1_device_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_veilig_v1_device_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_veilig_v1_device_proto_goTypes = []any{
 	(Platform)(0),                    // 0: veilig.v1.Platform
-	(*RegisterDeviceRequest)(nil),    // 1: veilig.v1.RegisterDeviceRequest
-	(*RegisterDeviceResponse)(nil),   // 2: veilig.v1.RegisterDeviceResponse
-	(*UnregisterDeviceRequest)(nil),  // 3: veilig.v1.UnregisterDeviceRequest
-	(*UnregisterDeviceResponse)(nil), // 4: veilig.v1.UnregisterDeviceResponse
+	(AccessEndedReason)(0),           // 1: veilig.v1.AccessEndedReason
+	(*RegisterDeviceRequest)(nil),    // 2: veilig.v1.RegisterDeviceRequest
+	(*RegisterDeviceResponse)(nil),   // 3: veilig.v1.RegisterDeviceResponse
+	(*UnregisterDeviceRequest)(nil),  // 4: veilig.v1.UnregisterDeviceRequest
+	(*UnregisterDeviceResponse)(nil), // 5: veilig.v1.UnregisterDeviceResponse
+	(*Device)(nil),                   // 6: veilig.v1.Device
+	(*ListDevicesRequest)(nil),       // 7: veilig.v1.ListDevicesRequest
+	(*ListDevicesResponse)(nil),      // 8: veilig.v1.ListDevicesResponse
+	(*RevokeDeviceRequest)(nil),      // 9: veilig.v1.RevokeDeviceRequest
+	(*RevokeDeviceResponse)(nil),     // 10: veilig.v1.RevokeDeviceResponse
+	(*AccessEnded)(nil),              // 11: veilig.v1.AccessEnded
+	(*timestamppb.Timestamp)(nil),    // 12: google.protobuf.Timestamp
 }
 var file_veilig_v1_device_proto_depIdxs = []int32{
-	0, // 0: veilig.v1.RegisterDeviceRequest.platform:type_name -> veilig.v1.Platform
-	1, // 1: veilig.v1.DeviceService.RegisterDevice:input_type -> veilig.v1.RegisterDeviceRequest
-	3, // 2: veilig.v1.DeviceService.UnregisterDevice:input_type -> veilig.v1.UnregisterDeviceRequest
-	2, // 3: veilig.v1.DeviceService.RegisterDevice:output_type -> veilig.v1.RegisterDeviceResponse
-	4, // 4: veilig.v1.DeviceService.UnregisterDevice:output_type -> veilig.v1.UnregisterDeviceResponse
-	3, // [3:5] is the sub-list for method output_type
-	1, // [1:3] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	0,  // 0: veilig.v1.RegisterDeviceRequest.platform:type_name -> veilig.v1.Platform
+	0,  // 1: veilig.v1.Device.platform:type_name -> veilig.v1.Platform
+	12, // 2: veilig.v1.Device.registered_at:type_name -> google.protobuf.Timestamp
+	12, // 3: veilig.v1.Device.last_seen_at:type_name -> google.protobuf.Timestamp
+	12, // 4: veilig.v1.Device.revoked_at:type_name -> google.protobuf.Timestamp
+	6,  // 5: veilig.v1.ListDevicesResponse.devices:type_name -> veilig.v1.Device
+	1,  // 6: veilig.v1.AccessEnded.reason:type_name -> veilig.v1.AccessEndedReason
+	2,  // 7: veilig.v1.DeviceService.RegisterDevice:input_type -> veilig.v1.RegisterDeviceRequest
+	7,  // 8: veilig.v1.DeviceService.ListDevices:input_type -> veilig.v1.ListDevicesRequest
+	9,  // 9: veilig.v1.DeviceService.RevokeDevice:input_type -> veilig.v1.RevokeDeviceRequest
+	4,  // 10: veilig.v1.DeviceService.UnregisterDevice:input_type -> veilig.v1.UnregisterDeviceRequest
+	3,  // 11: veilig.v1.DeviceService.RegisterDevice:output_type -> veilig.v1.RegisterDeviceResponse
+	8,  // 12: veilig.v1.DeviceService.ListDevices:output_type -> veilig.v1.ListDevicesResponse
+	10, // 13: veilig.v1.DeviceService.RevokeDevice:output_type -> veilig.v1.RevokeDeviceResponse
+	5,  // 14: veilig.v1.DeviceService.UnregisterDevice:output_type -> veilig.v1.UnregisterDeviceResponse
+	11, // [11:15] is the sub-list for method output_type
+	7,  // [7:11] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_veilig_v1_device_proto_init() }
@@ -311,8 +745,8 @@ func file_veilig_v1_device_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_veilig_v1_device_proto_rawDesc), len(file_veilig_v1_device_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   4,
+			NumEnums:      2,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

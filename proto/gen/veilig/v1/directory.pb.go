@@ -640,6 +640,106 @@ func (x *UpsertProfessionalResponse) GetCreatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+// DisableProfessionalRequest names the professional to disable.
+type DisableProfessionalRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	ProfessionalId string                 `protobuf:"bytes,1,opt,name=professional_id,json=professionalId,proto3" json:"professional_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *DisableProfessionalRequest) Reset() {
+	*x = DisableProfessionalRequest{}
+	mi := &file_veilig_v1_directory_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DisableProfessionalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DisableProfessionalRequest) ProtoMessage() {}
+
+func (x *DisableProfessionalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_veilig_v1_directory_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DisableProfessionalRequest.ProtoReflect.Descriptor instead.
+func (*DisableProfessionalRequest) Descriptor() ([]byte, []int) {
+	return file_veilig_v1_directory_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *DisableProfessionalRequest) GetProfessionalId() string {
+	if x != nil {
+		return x.ProfessionalId
+	}
+	return ""
+}
+
+// DisableProfessionalResponse says what the disabling ended.
+type DisableProfessionalResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The device ids revoked by this call (none when the professional was disabled already).
+	RevokedDeviceIds []string `protobuf:"bytes,1,rep,name=revoked_device_ids,json=revokedDeviceIds,proto3" json:"revoked_device_ids,omitempty"`
+	// The households whose care team the professional left.
+	HouseholdIds  []string `protobuf:"bytes,2,rep,name=household_ids,json=householdIds,proto3" json:"household_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DisableProfessionalResponse) Reset() {
+	*x = DisableProfessionalResponse{}
+	mi := &file_veilig_v1_directory_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DisableProfessionalResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DisableProfessionalResponse) ProtoMessage() {}
+
+func (x *DisableProfessionalResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_veilig_v1_directory_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DisableProfessionalResponse.ProtoReflect.Descriptor instead.
+func (*DisableProfessionalResponse) Descriptor() ([]byte, []int) {
+	return file_veilig_v1_directory_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *DisableProfessionalResponse) GetRevokedDeviceIds() []string {
+	if x != nil {
+		return x.RevokedDeviceIds
+	}
+	return nil
+}
+
+func (x *DisableProfessionalResponse) GetHouseholdIds() []string {
+	if x != nil {
+		return x.HouseholdIds
+	}
+	return nil
+}
+
 // ListTeamsRequest asks for the caller's teams.
 type ListTeamsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -649,7 +749,7 @@ type ListTeamsRequest struct {
 
 func (x *ListTeamsRequest) Reset() {
 	*x = ListTeamsRequest{}
-	mi := &file_veilig_v1_directory_proto_msgTypes[11]
+	mi := &file_veilig_v1_directory_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -661,7 +761,7 @@ func (x *ListTeamsRequest) String() string {
 func (*ListTeamsRequest) ProtoMessage() {}
 
 func (x *ListTeamsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_veilig_v1_directory_proto_msgTypes[11]
+	mi := &file_veilig_v1_directory_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -674,7 +774,7 @@ func (x *ListTeamsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTeamsRequest.ProtoReflect.Descriptor instead.
 func (*ListTeamsRequest) Descriptor() ([]byte, []int) {
-	return file_veilig_v1_directory_proto_rawDescGZIP(), []int{11}
+	return file_veilig_v1_directory_proto_rawDescGZIP(), []int{13}
 }
 
 // ListTeamsResponse lists the caller's teams.
@@ -687,7 +787,7 @@ type ListTeamsResponse struct {
 
 func (x *ListTeamsResponse) Reset() {
 	*x = ListTeamsResponse{}
-	mi := &file_veilig_v1_directory_proto_msgTypes[12]
+	mi := &file_veilig_v1_directory_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -699,7 +799,7 @@ func (x *ListTeamsResponse) String() string {
 func (*ListTeamsResponse) ProtoMessage() {}
 
 func (x *ListTeamsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_veilig_v1_directory_proto_msgTypes[12]
+	mi := &file_veilig_v1_directory_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -712,7 +812,7 @@ func (x *ListTeamsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTeamsResponse.ProtoReflect.Descriptor instead.
 func (*ListTeamsResponse) Descriptor() ([]byte, []int) {
-	return file_veilig_v1_directory_proto_rawDescGZIP(), []int{12}
+	return file_veilig_v1_directory_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListTeamsResponse) GetTeams() []*Team {
@@ -762,7 +862,12 @@ const file_veilig_v1_directory_proto_rawDesc = "" +
 	"\x1aUpsertProfessionalResponse\x12;\n" +
 	"\fprofessional\x18\x01 \x01(\v2\x17.veilig.v1.ProfessionalR\fprofessional\x129\n" +
 	"\n" +
-	"created_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\x12\n" +
+	"created_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"O\n" +
+	"\x1aDisableProfessionalRequest\x121\n" +
+	"\x0fprofessional_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eprofessionalId\"p\n" +
+	"\x1bDisableProfessionalResponse\x12,\n" +
+	"\x12revoked_device_ids\x18\x01 \x03(\tR\x10revokedDeviceIds\x12#\n" +
+	"\rhousehold_ids\x18\x02 \x03(\tR\fhouseholdIds\"\x12\n" +
 	"\x10ListTeamsRequest\":\n" +
 	"\x11ListTeamsResponse\x12%\n" +
 	"\x05teams\x18\x01 \x03(\v2\x0f.veilig.v1.TeamR\x05teams*X\n" +
@@ -771,12 +876,13 @@ const file_veilig_v1_directory_proto_rawDesc = "" +
 	"\x11ROLE_PROFESSIONAL\x10\x01\x12\x13\n" +
 	"\x0fROLE_SUPERVISOR\x10\x02\x12\x0e\n" +
 	"\n" +
-	"ROLE_ADMIN\x10\x032\xcf\x03\n" +
+	"ROLE_ADMIN\x10\x032\xba\x04\n" +
 	"\x10DirectoryService\x12?\n" +
 	"\x05GetMe\x12\x17.veilig.v1.GetMeRequest\x1a\x18.veilig.v1.GetMeResponse\"\x03\x90\x02\x01\x12c\n" +
 	"\x11ListOrganizations\x12#.veilig.v1.ListOrganizationsRequest\x1a$.veilig.v1.ListOrganizationsResponse\"\x03\x90\x02\x01\x12c\n" +
 	"\x11ListProfessionals\x12#.veilig.v1.ListProfessionalsRequest\x1a$.veilig.v1.ListProfessionalsResponse\"\x03\x90\x02\x01\x12c\n" +
-	"\x12UpsertProfessional\x12$.veilig.v1.UpsertProfessionalRequest\x1a%.veilig.v1.UpsertProfessionalResponse\"\x00\x12K\n" +
+	"\x12UpsertProfessional\x12$.veilig.v1.UpsertProfessionalRequest\x1a%.veilig.v1.UpsertProfessionalResponse\"\x00\x12i\n" +
+	"\x13DisableProfessional\x12%.veilig.v1.DisableProfessionalRequest\x1a&.veilig.v1.DisableProfessionalResponse\"\x03\x90\x02\x02\x12K\n" +
 	"\tListTeams\x12\x1b.veilig.v1.ListTeamsRequest\x1a\x1c.veilig.v1.ListTeamsResponse\"\x03\x90\x02\x01B7Z5github.com/veilig/veilig/proto/gen/veilig/v1;veiligv1b\x06proto3"
 
 var (
@@ -792,23 +898,25 @@ func file_veilig_v1_directory_proto_rawDescGZIP() []byte {
 }
 
 var file_veilig_v1_directory_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_veilig_v1_directory_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_veilig_v1_directory_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_veilig_v1_directory_proto_goTypes = []any{
-	(Role)(0),                          // 0: veilig.v1.Role
-	(*Organization)(nil),               // 1: veilig.v1.Organization
-	(*Professional)(nil),               // 2: veilig.v1.Professional
-	(*Team)(nil),                       // 3: veilig.v1.Team
-	(*GetMeRequest)(nil),               // 4: veilig.v1.GetMeRequest
-	(*GetMeResponse)(nil),              // 5: veilig.v1.GetMeResponse
-	(*ListOrganizationsRequest)(nil),   // 6: veilig.v1.ListOrganizationsRequest
-	(*ListOrganizationsResponse)(nil),  // 7: veilig.v1.ListOrganizationsResponse
-	(*ListProfessionalsRequest)(nil),   // 8: veilig.v1.ListProfessionalsRequest
-	(*ListProfessionalsResponse)(nil),  // 9: veilig.v1.ListProfessionalsResponse
-	(*UpsertProfessionalRequest)(nil),  // 10: veilig.v1.UpsertProfessionalRequest
-	(*UpsertProfessionalResponse)(nil), // 11: veilig.v1.UpsertProfessionalResponse
-	(*ListTeamsRequest)(nil),           // 12: veilig.v1.ListTeamsRequest
-	(*ListTeamsResponse)(nil),          // 13: veilig.v1.ListTeamsResponse
-	(*timestamppb.Timestamp)(nil),      // 14: google.protobuf.Timestamp
+	(Role)(0),                           // 0: veilig.v1.Role
+	(*Organization)(nil),                // 1: veilig.v1.Organization
+	(*Professional)(nil),                // 2: veilig.v1.Professional
+	(*Team)(nil),                        // 3: veilig.v1.Team
+	(*GetMeRequest)(nil),                // 4: veilig.v1.GetMeRequest
+	(*GetMeResponse)(nil),               // 5: veilig.v1.GetMeResponse
+	(*ListOrganizationsRequest)(nil),    // 6: veilig.v1.ListOrganizationsRequest
+	(*ListOrganizationsResponse)(nil),   // 7: veilig.v1.ListOrganizationsResponse
+	(*ListProfessionalsRequest)(nil),    // 8: veilig.v1.ListProfessionalsRequest
+	(*ListProfessionalsResponse)(nil),   // 9: veilig.v1.ListProfessionalsResponse
+	(*UpsertProfessionalRequest)(nil),   // 10: veilig.v1.UpsertProfessionalRequest
+	(*UpsertProfessionalResponse)(nil),  // 11: veilig.v1.UpsertProfessionalResponse
+	(*DisableProfessionalRequest)(nil),  // 12: veilig.v1.DisableProfessionalRequest
+	(*DisableProfessionalResponse)(nil), // 13: veilig.v1.DisableProfessionalResponse
+	(*ListTeamsRequest)(nil),            // 14: veilig.v1.ListTeamsRequest
+	(*ListTeamsResponse)(nil),           // 15: veilig.v1.ListTeamsResponse
+	(*timestamppb.Timestamp)(nil),       // 16: google.protobuf.Timestamp
 }
 var file_veilig_v1_directory_proto_depIdxs = []int32{
 	0,  // 0: veilig.v1.Professional.role:type_name -> veilig.v1.Role
@@ -819,20 +927,22 @@ var file_veilig_v1_directory_proto_depIdxs = []int32{
 	2,  // 5: veilig.v1.ListProfessionalsResponse.professionals:type_name -> veilig.v1.Professional
 	2,  // 6: veilig.v1.UpsertProfessionalRequest.professional:type_name -> veilig.v1.Professional
 	2,  // 7: veilig.v1.UpsertProfessionalResponse.professional:type_name -> veilig.v1.Professional
-	14, // 8: veilig.v1.UpsertProfessionalResponse.created_at:type_name -> google.protobuf.Timestamp
+	16, // 8: veilig.v1.UpsertProfessionalResponse.created_at:type_name -> google.protobuf.Timestamp
 	3,  // 9: veilig.v1.ListTeamsResponse.teams:type_name -> veilig.v1.Team
 	4,  // 10: veilig.v1.DirectoryService.GetMe:input_type -> veilig.v1.GetMeRequest
 	6,  // 11: veilig.v1.DirectoryService.ListOrganizations:input_type -> veilig.v1.ListOrganizationsRequest
 	8,  // 12: veilig.v1.DirectoryService.ListProfessionals:input_type -> veilig.v1.ListProfessionalsRequest
 	10, // 13: veilig.v1.DirectoryService.UpsertProfessional:input_type -> veilig.v1.UpsertProfessionalRequest
-	12, // 14: veilig.v1.DirectoryService.ListTeams:input_type -> veilig.v1.ListTeamsRequest
-	5,  // 15: veilig.v1.DirectoryService.GetMe:output_type -> veilig.v1.GetMeResponse
-	7,  // 16: veilig.v1.DirectoryService.ListOrganizations:output_type -> veilig.v1.ListOrganizationsResponse
-	9,  // 17: veilig.v1.DirectoryService.ListProfessionals:output_type -> veilig.v1.ListProfessionalsResponse
-	11, // 18: veilig.v1.DirectoryService.UpsertProfessional:output_type -> veilig.v1.UpsertProfessionalResponse
-	13, // 19: veilig.v1.DirectoryService.ListTeams:output_type -> veilig.v1.ListTeamsResponse
-	15, // [15:20] is the sub-list for method output_type
-	10, // [10:15] is the sub-list for method input_type
+	12, // 14: veilig.v1.DirectoryService.DisableProfessional:input_type -> veilig.v1.DisableProfessionalRequest
+	14, // 15: veilig.v1.DirectoryService.ListTeams:input_type -> veilig.v1.ListTeamsRequest
+	5,  // 16: veilig.v1.DirectoryService.GetMe:output_type -> veilig.v1.GetMeResponse
+	7,  // 17: veilig.v1.DirectoryService.ListOrganizations:output_type -> veilig.v1.ListOrganizationsResponse
+	9,  // 18: veilig.v1.DirectoryService.ListProfessionals:output_type -> veilig.v1.ListProfessionalsResponse
+	11, // 19: veilig.v1.DirectoryService.UpsertProfessional:output_type -> veilig.v1.UpsertProfessionalResponse
+	13, // 20: veilig.v1.DirectoryService.DisableProfessional:output_type -> veilig.v1.DisableProfessionalResponse
+	15, // 21: veilig.v1.DirectoryService.ListTeams:output_type -> veilig.v1.ListTeamsResponse
+	16, // [16:22] is the sub-list for method output_type
+	10, // [10:16] is the sub-list for method input_type
 	10, // [10:10] is the sub-list for extension type_name
 	10, // [10:10] is the sub-list for extension extendee
 	0,  // [0:10] is the sub-list for field type_name
@@ -849,7 +959,7 @@ func file_veilig_v1_directory_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_veilig_v1_directory_proto_rawDesc), len(file_veilig_v1_directory_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   13,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

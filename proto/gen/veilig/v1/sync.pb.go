@@ -10,6 +10,7 @@ import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -1338,7 +1339,9 @@ type PullResponse struct {
 	// More changes wait: pull again with the new cursors.
 	HasMore bool `protobuf:"varint,4,opt,name=has_more,json=hasMore,proto3" json:"has_more,omitempty"`
 	// The server's clock, for the device's HLC.
-	ServerStamp   uint64 `protobuf:"varint,5,opt,name=server_stamp,json=serverStamp,proto3" json:"server_stamp,omitempty"`
+	ServerStamp uint64 `protobuf:"varint,5,opt,name=server_stamp,json=serverStamp,proto3" json:"server_stamp,omitempty"`
+	// The offline lease this answer grants the device. Always set.
+	Lease         *Lease `protobuf:"bytes,6,opt,name=lease,proto3" json:"lease,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1408,6 +1411,72 @@ func (x *PullResponse) GetServerStamp() uint64 {
 	return 0
 }
 
+func (x *PullResponse) GetLease() *Lease {
+	if x != nil {
+		return x.Lease
+	}
+	return nil
+}
+
+// Lease is how long a device may go on showing its data without a successful contact with
+// the server: a phone that is lost or kept away from the network locks, then erases, what it
+// holds. Both periods count from the pull that carried the lease; every successful pull
+// renews them.
+type Lease struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// After lock_after without a successful pull the device refuses to show its data
+	// (it keeps it, and shows it again after the next successful pull).
+	LockAfter *durationpb.Duration `protobuf:"bytes,1,opt,name=lock_after,json=lockAfter,proto3" json:"lock_after,omitempty"`
+	// After erase_after (longer than lock_after) the device erases all it holds.
+	EraseAfter    *durationpb.Duration `protobuf:"bytes,2,opt,name=erase_after,json=eraseAfter,proto3" json:"erase_after,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Lease) Reset() {
+	*x = Lease{}
+	mi := &file_veilig_v1_sync_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Lease) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Lease) ProtoMessage() {}
+
+func (x *Lease) ProtoReflect() protoreflect.Message {
+	mi := &file_veilig_v1_sync_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Lease.ProtoReflect.Descriptor instead.
+func (*Lease) Descriptor() ([]byte, []int) {
+	return file_veilig_v1_sync_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *Lease) GetLockAfter() *durationpb.Duration {
+	if x != nil {
+		return x.LockAfter
+	}
+	return nil
+}
+
+func (x *Lease) GetEraseAfter() *durationpb.Duration {
+	if x != nil {
+		return x.EraseAfter
+	}
+	return nil
+}
+
 // SubscribeRequest opens the change stream for the caller's households.
 type SubscribeRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1417,7 +1486,7 @@ type SubscribeRequest struct {
 
 func (x *SubscribeRequest) Reset() {
 	*x = SubscribeRequest{}
-	mi := &file_veilig_v1_sync_proto_msgTypes[16]
+	mi := &file_veilig_v1_sync_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1429,7 +1498,7 @@ func (x *SubscribeRequest) String() string {
 func (*SubscribeRequest) ProtoMessage() {}
 
 func (x *SubscribeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_veilig_v1_sync_proto_msgTypes[16]
+	mi := &file_veilig_v1_sync_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1442,7 +1511,7 @@ func (x *SubscribeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubscribeRequest.ProtoReflect.Descriptor instead.
 func (*SubscribeRequest) Descriptor() ([]byte, []int) {
-	return file_veilig_v1_sync_proto_rawDescGZIP(), []int{16}
+	return file_veilig_v1_sync_proto_rawDescGZIP(), []int{17}
 }
 
 // SubscribeResponse names households that changed; the device pulls them. The first message
@@ -1456,7 +1525,7 @@ type SubscribeResponse struct {
 
 func (x *SubscribeResponse) Reset() {
 	*x = SubscribeResponse{}
-	mi := &file_veilig_v1_sync_proto_msgTypes[17]
+	mi := &file_veilig_v1_sync_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1468,7 +1537,7 @@ func (x *SubscribeResponse) String() string {
 func (*SubscribeResponse) ProtoMessage() {}
 
 func (x *SubscribeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_veilig_v1_sync_proto_msgTypes[17]
+	mi := &file_veilig_v1_sync_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1481,7 +1550,7 @@ func (x *SubscribeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubscribeResponse.ProtoReflect.Descriptor instead.
 func (*SubscribeResponse) Descriptor() ([]byte, []int) {
-	return file_veilig_v1_sync_proto_rawDescGZIP(), []int{17}
+	return file_veilig_v1_sync_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *SubscribeResponse) GetHouseholdIds() []string {
@@ -1495,7 +1564,7 @@ var File_veilig_v1_sync_proto protoreflect.FileDescriptor
 
 const file_veilig_v1_sync_proto_rawDesc = "" +
 	"\n" +
-	"\x14veilig/v1/sync.proto\x12\tveilig.v1\x1a\x1bbuf/validate/validate.proto\x1a\x17veilig/v1/checkin.proto\"\x93\x01\n" +
+	"\x14veilig/v1/sync.proto\x12\tveilig.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x17veilig/v1/checkin.proto\"\x93\x01\n" +
 	"\n" +
 	"FieldWrite\x122\n" +
 	"\x05field\x18\x01 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18@2\x11^[a-z][a-z0-9_]*$R\x05field\x12\x1e\n" +
@@ -1588,13 +1657,19 @@ const file_veilig_v1_sync_proto_rawDesc = "" +
 	"\arecords\x18\x04 \x03(\v2\x16.veilig.v1.RecordStateR\arecords\x127\n" +
 	"\tconflicts\x18\x05 \x03(\v2\x19.veilig.v1.ConflictRecordR\tconflicts\x12/\n" +
 	"\tcheck_ins\x18\x06 \x03(\v2\x12.veilig.v1.CheckInR\bcheckIns\x121\n" +
-	"\tschedules\x18\a \x03(\v2\x13.veilig.v1.ScheduleR\tschedules\"\xe4\x01\n" +
+	"\tschedules\x18\a \x03(\v2\x13.veilig.v1.ScheduleR\tschedules\"\x8c\x02\n" +
 	"\fPullResponse\x125\n" +
 	"\achanges\x18\x01 \x03(\v2\x1b.veilig.v1.HouseholdChangesR\achanges\x12+\n" +
 	"\acursors\x18\x02 \x03(\v2\x11.veilig.v1.CursorR\acursors\x122\n" +
 	"\x15evicted_household_ids\x18\x03 \x03(\tR\x13evictedHouseholdIds\x12\x19\n" +
 	"\bhas_more\x18\x04 \x01(\bR\ahasMore\x12!\n" +
-	"\fserver_stamp\x18\x05 \x01(\x04R\vserverStamp\"\x12\n" +
+	"\fserver_stamp\x18\x05 \x01(\x04R\vserverStamp\x12&\n" +
+	"\x05lease\x18\x06 \x01(\v2\x10.veilig.v1.LeaseR\x05lease\"}\n" +
+	"\x05Lease\x128\n" +
+	"\n" +
+	"lock_after\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\tlockAfter\x12:\n" +
+	"\verase_after\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\n" +
+	"eraseAfter\"\x12\n" +
 	"\x10SubscribeRequest\"8\n" +
 	"\x11SubscribeResponse\x12#\n" +
 	"\rhousehold_ids\x18\x01 \x03(\tR\fhouseholdIds*_\n" +
@@ -1633,40 +1708,42 @@ func file_veilig_v1_sync_proto_rawDescGZIP() []byte {
 }
 
 var file_veilig_v1_sync_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_veilig_v1_sync_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_veilig_v1_sync_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_veilig_v1_sync_proto_goTypes = []any{
-	(RecordKind)(0),           // 0: veilig.v1.RecordKind
-	(MutationOutcome)(0),      // 1: veilig.v1.MutationOutcome
-	(RejectReason)(0),         // 2: veilig.v1.RejectReason
-	(*FieldWrite)(nil),        // 3: veilig.v1.FieldWrite
-	(*RecordEdit)(nil),        // 4: veilig.v1.RecordEdit
-	(*RecordDelete)(nil),      // 5: veilig.v1.RecordDelete
-	(*ConflictResolve)(nil),   // 6: veilig.v1.ConflictResolve
-	(*CheckInAppend)(nil),     // 7: veilig.v1.CheckInAppend
-	(*Mutation)(nil),          // 8: veilig.v1.Mutation
-	(*PushRequest)(nil),       // 9: veilig.v1.PushRequest
-	(*MutationResult)(nil),    // 10: veilig.v1.MutationResult
-	(*PushResponse)(nil),      // 11: veilig.v1.PushResponse
-	(*Cursor)(nil),            // 12: veilig.v1.Cursor
-	(*PullRequest)(nil),       // 13: veilig.v1.PullRequest
-	(*FieldState)(nil),        // 14: veilig.v1.FieldState
-	(*RecordState)(nil),       // 15: veilig.v1.RecordState
-	(*ConflictRecord)(nil),    // 16: veilig.v1.ConflictRecord
-	(*HouseholdChanges)(nil),  // 17: veilig.v1.HouseholdChanges
-	(*PullResponse)(nil),      // 18: veilig.v1.PullResponse
-	(*SubscribeRequest)(nil),  // 19: veilig.v1.SubscribeRequest
-	(*SubscribeResponse)(nil), // 20: veilig.v1.SubscribeResponse
-	(Channel)(0),              // 21: veilig.v1.Channel
-	(Outcome)(0),              // 22: veilig.v1.Outcome
-	(*CheckIn)(nil),           // 23: veilig.v1.CheckIn
-	(*Schedule)(nil),          // 24: veilig.v1.Schedule
+	(RecordKind)(0),             // 0: veilig.v1.RecordKind
+	(MutationOutcome)(0),        // 1: veilig.v1.MutationOutcome
+	(RejectReason)(0),           // 2: veilig.v1.RejectReason
+	(*FieldWrite)(nil),          // 3: veilig.v1.FieldWrite
+	(*RecordEdit)(nil),          // 4: veilig.v1.RecordEdit
+	(*RecordDelete)(nil),        // 5: veilig.v1.RecordDelete
+	(*ConflictResolve)(nil),     // 6: veilig.v1.ConflictResolve
+	(*CheckInAppend)(nil),       // 7: veilig.v1.CheckInAppend
+	(*Mutation)(nil),            // 8: veilig.v1.Mutation
+	(*PushRequest)(nil),         // 9: veilig.v1.PushRequest
+	(*MutationResult)(nil),      // 10: veilig.v1.MutationResult
+	(*PushResponse)(nil),        // 11: veilig.v1.PushResponse
+	(*Cursor)(nil),              // 12: veilig.v1.Cursor
+	(*PullRequest)(nil),         // 13: veilig.v1.PullRequest
+	(*FieldState)(nil),          // 14: veilig.v1.FieldState
+	(*RecordState)(nil),         // 15: veilig.v1.RecordState
+	(*ConflictRecord)(nil),      // 16: veilig.v1.ConflictRecord
+	(*HouseholdChanges)(nil),    // 17: veilig.v1.HouseholdChanges
+	(*PullResponse)(nil),        // 18: veilig.v1.PullResponse
+	(*Lease)(nil),               // 19: veilig.v1.Lease
+	(*SubscribeRequest)(nil),    // 20: veilig.v1.SubscribeRequest
+	(*SubscribeResponse)(nil),   // 21: veilig.v1.SubscribeResponse
+	(Channel)(0),                // 22: veilig.v1.Channel
+	(Outcome)(0),                // 23: veilig.v1.Outcome
+	(*CheckIn)(nil),             // 24: veilig.v1.CheckIn
+	(*Schedule)(nil),            // 25: veilig.v1.Schedule
+	(*durationpb.Duration)(nil), // 26: google.protobuf.Duration
 }
 var file_veilig_v1_sync_proto_depIdxs = []int32{
 	0,  // 0: veilig.v1.RecordEdit.kind:type_name -> veilig.v1.RecordKind
 	3,  // 1: veilig.v1.RecordEdit.fields:type_name -> veilig.v1.FieldWrite
 	0,  // 2: veilig.v1.RecordDelete.kind:type_name -> veilig.v1.RecordKind
-	21, // 3: veilig.v1.CheckInAppend.channel:type_name -> veilig.v1.Channel
-	22, // 4: veilig.v1.CheckInAppend.outcome:type_name -> veilig.v1.Outcome
+	22, // 3: veilig.v1.CheckInAppend.channel:type_name -> veilig.v1.Channel
+	23, // 4: veilig.v1.CheckInAppend.outcome:type_name -> veilig.v1.Outcome
 	4,  // 5: veilig.v1.Mutation.edit:type_name -> veilig.v1.RecordEdit
 	5,  // 6: veilig.v1.Mutation.delete:type_name -> veilig.v1.RecordDelete
 	6,  // 7: veilig.v1.Mutation.resolve:type_name -> veilig.v1.ConflictResolve
@@ -1681,21 +1758,24 @@ var file_veilig_v1_sync_proto_depIdxs = []int32{
 	0,  // 16: veilig.v1.ConflictRecord.kind:type_name -> veilig.v1.RecordKind
 	15, // 17: veilig.v1.HouseholdChanges.records:type_name -> veilig.v1.RecordState
 	16, // 18: veilig.v1.HouseholdChanges.conflicts:type_name -> veilig.v1.ConflictRecord
-	23, // 19: veilig.v1.HouseholdChanges.check_ins:type_name -> veilig.v1.CheckIn
-	24, // 20: veilig.v1.HouseholdChanges.schedules:type_name -> veilig.v1.Schedule
+	24, // 19: veilig.v1.HouseholdChanges.check_ins:type_name -> veilig.v1.CheckIn
+	25, // 20: veilig.v1.HouseholdChanges.schedules:type_name -> veilig.v1.Schedule
 	17, // 21: veilig.v1.PullResponse.changes:type_name -> veilig.v1.HouseholdChanges
 	12, // 22: veilig.v1.PullResponse.cursors:type_name -> veilig.v1.Cursor
-	9,  // 23: veilig.v1.SyncService.Push:input_type -> veilig.v1.PushRequest
-	13, // 24: veilig.v1.SyncService.Pull:input_type -> veilig.v1.PullRequest
-	19, // 25: veilig.v1.SyncService.Subscribe:input_type -> veilig.v1.SubscribeRequest
-	11, // 26: veilig.v1.SyncService.Push:output_type -> veilig.v1.PushResponse
-	18, // 27: veilig.v1.SyncService.Pull:output_type -> veilig.v1.PullResponse
-	20, // 28: veilig.v1.SyncService.Subscribe:output_type -> veilig.v1.SubscribeResponse
-	26, // [26:29] is the sub-list for method output_type
-	23, // [23:26] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	19, // 23: veilig.v1.PullResponse.lease:type_name -> veilig.v1.Lease
+	26, // 24: veilig.v1.Lease.lock_after:type_name -> google.protobuf.Duration
+	26, // 25: veilig.v1.Lease.erase_after:type_name -> google.protobuf.Duration
+	9,  // 26: veilig.v1.SyncService.Push:input_type -> veilig.v1.PushRequest
+	13, // 27: veilig.v1.SyncService.Pull:input_type -> veilig.v1.PullRequest
+	20, // 28: veilig.v1.SyncService.Subscribe:input_type -> veilig.v1.SubscribeRequest
+	11, // 29: veilig.v1.SyncService.Push:output_type -> veilig.v1.PushResponse
+	18, // 30: veilig.v1.SyncService.Pull:output_type -> veilig.v1.PullResponse
+	21, // 31: veilig.v1.SyncService.Subscribe:output_type -> veilig.v1.SubscribeResponse
+	29, // [29:32] is the sub-list for method output_type
+	26, // [26:29] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_veilig_v1_sync_proto_init() }
@@ -1716,7 +1796,7 @@ func file_veilig_v1_sync_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_veilig_v1_sync_proto_rawDesc), len(file_veilig_v1_sync_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   18,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -64,7 +64,7 @@ func (q *Queries) OrganizationUpsert(ctx context.Context, db DBTX, arg Organizat
 }
 
 const professionalGet = `-- name: ProfessionalGet :one
-SELECT id, organization_id, display_name, email, phone, role, created_at FROM professionals WHERE id = $1
+SELECT id, organization_id, display_name, email, phone, role, created_at, disabled_at FROM professionals WHERE id = $1
 `
 
 func (q *Queries) ProfessionalGet(ctx context.Context, db DBTX, id string) (Professional, error) {
@@ -78,12 +78,13 @@ func (q *Queries) ProfessionalGet(ctx context.Context, db DBTX, id string) (Prof
 		&i.Phone,
 		&i.Role,
 		&i.CreatedAt,
+		&i.DisabledAt,
 	)
 	return i, err
 }
 
 const professionalGetByIdentity = `-- name: ProfessionalGetByIdentity :one
-SELECT p.id, p.organization_id, p.display_name, p.email, p.phone, p.role, p.created_at FROM professional_identities i JOIN professionals p ON p.id = i.professional_id
+SELECT p.id, p.organization_id, p.display_name, p.email, p.phone, p.role, p.created_at, p.disabled_at FROM professional_identities i JOIN professionals p ON p.id = i.professional_id
 WHERE i.issuer = $1 AND i.subject = $2
 `
 
@@ -103,6 +104,7 @@ func (q *Queries) ProfessionalGetByIdentity(ctx context.Context, db DBTX, arg Pr
 		&i.Phone,
 		&i.Role,
 		&i.CreatedAt,
+		&i.DisabledAt,
 	)
 	return i, err
 }
@@ -124,7 +126,7 @@ func (q *Queries) ProfessionalIdentityUpsert(ctx context.Context, db DBTX, arg P
 }
 
 const professionalListByOrganization = `-- name: ProfessionalListByOrganization :many
-SELECT id, organization_id, display_name, email, phone, role, created_at FROM professionals WHERE organization_id = $1 ORDER BY id
+SELECT id, organization_id, display_name, email, phone, role, created_at, disabled_at FROM professionals WHERE organization_id = $1 ORDER BY id
 `
 
 func (q *Queries) ProfessionalListByOrganization(ctx context.Context, db DBTX, organizationID string) ([]Professional, error) {
@@ -144,6 +146,7 @@ func (q *Queries) ProfessionalListByOrganization(ctx context.Context, db DBTX, o
 			&i.Phone,
 			&i.Role,
 			&i.CreatedAt,
+			&i.DisabledAt,
 		); err != nil {
 			return nil, err
 		}
@@ -156,7 +159,7 @@ func (q *Queries) ProfessionalListByOrganization(ctx context.Context, db DBTX, o
 }
 
 const professionalListByRole = `-- name: ProfessionalListByRole :many
-SELECT id, organization_id, display_name, email, phone, role, created_at FROM professionals WHERE role = $1 ORDER BY id
+SELECT id, organization_id, display_name, email, phone, role, created_at, disabled_at FROM professionals WHERE role = $1 ORDER BY id
 `
 
 func (q *Queries) ProfessionalListByRole(ctx context.Context, db DBTX, role string) ([]Professional, error) {
@@ -176,6 +179,7 @@ func (q *Queries) ProfessionalListByRole(ctx context.Context, db DBTX, role stri
 			&i.Phone,
 			&i.Role,
 			&i.CreatedAt,
+			&i.DisabledAt,
 		); err != nil {
 			return nil, err
 		}
@@ -307,7 +311,7 @@ func (q *Queries) TeamMemberInsert(ctx context.Context, db DBTX, arg TeamMemberI
 }
 
 const teamMemberList = `-- name: TeamMemberList :many
-SELECT p.id, p.organization_id, p.display_name, p.email, p.phone, p.role, p.created_at FROM professionals p JOIN team_members m ON m.professional_id = p.id
+SELECT p.id, p.organization_id, p.display_name, p.email, p.phone, p.role, p.created_at, p.disabled_at FROM professionals p JOIN team_members m ON m.professional_id = p.id
 WHERE m.team_id = $1 ORDER BY p.id
 `
 
@@ -328,6 +332,7 @@ func (q *Queries) TeamMemberList(ctx context.Context, db DBTX, teamID string) ([
 			&i.Phone,
 			&i.Role,
 			&i.CreatedAt,
+			&i.DisabledAt,
 		); err != nil {
 			return nil, err
 		}

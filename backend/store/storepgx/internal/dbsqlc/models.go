@@ -94,6 +94,17 @@ type Device struct {
 	UpdatedAt      time.Time
 }
 
+type DeviceRecord struct {
+	ID             string
+	ProfessionalID string
+	Platform       string
+	AppVersion     string
+	PushToken      string
+	RegisteredAt   time.Time
+	LastSeenAt     time.Time
+	RevokedAt      *time.Time
+}
+
 type Digest struct {
 	ProfessionalID string
 	SlotAt         time.Time
@@ -184,6 +195,7 @@ type Professional struct {
 	Phone          string
 	Role           string
 	CreatedAt      time.Time
+	DisabledAt     *time.Time
 }
 
 type ProfessionalIdentity struct {

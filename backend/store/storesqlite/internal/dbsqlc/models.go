@@ -91,6 +91,17 @@ type Device struct {
 	UpdatedAt      int64
 }
 
+type DeviceRecord struct {
+	ID             string
+	ProfessionalID string
+	Platform       string
+	AppVersion     string
+	PushToken      string
+	RegisteredAt   int64
+	LastSeenAt     int64
+	RevokedAt      *int64
+}
+
 type Digest struct {
 	ProfessionalID string
 	SlotAt         int64
@@ -181,6 +192,7 @@ type Professional struct {
 	Phone          string
 	Role           string
 	CreatedAt      int64
+	DisabledAt     *int64
 }
 
 type ProfessionalIdentity struct {

@@ -10,7 +10,7 @@ import (
 )
 
 const professionalGet = `-- name: ProfessionalGet :one
-SELECT id, organization_id, display_name, email, phone, role, created_at FROM professionals WHERE id = ?1
+SELECT id, organization_id, display_name, email, phone, role, created_at, disabled_at FROM professionals WHERE id = ?1
 `
 
 func (q *Queries) ProfessionalGet(ctx context.Context, id string) (Professional, error) {
@@ -24,12 +24,13 @@ func (q *Queries) ProfessionalGet(ctx context.Context, id string) (Professional,
 		&i.Phone,
 		&i.Role,
 		&i.CreatedAt,
+		&i.DisabledAt,
 	)
 	return i, err
 }
 
 const professionalGetByIdentity = `-- name: ProfessionalGetByIdentity :one
-SELECT p.id, p.organization_id, p.display_name, p.email, p.phone, p.role, p.created_at FROM professional_identities i JOIN professionals p ON p.id = i.professional_id
+SELECT p.id, p.organization_id, p.display_name, p.email, p.phone, p.role, p.created_at, p.disabled_at FROM professional_identities i JOIN professionals p ON p.id = i.professional_id
 WHERE i.issuer = ?1 AND i.subject = ?2
 `
 
@@ -49,6 +50,7 @@ func (q *Queries) ProfessionalGetByIdentity(ctx context.Context, arg Professiona
 		&i.Phone,
 		&i.Role,
 		&i.CreatedAt,
+		&i.DisabledAt,
 	)
 	return i, err
 }
@@ -70,7 +72,7 @@ func (q *Queries) ProfessionalIdentityUpsert(ctx context.Context, arg Profession
 }
 
 const professionalListByOrganization = `-- name: ProfessionalListByOrganization :many
-SELECT id, organization_id, display_name, email, phone, role, created_at FROM professionals WHERE organization_id = ?1 ORDER BY id
+SELECT id, organization_id, display_name, email, phone, role, created_at, disabled_at FROM professionals WHERE organization_id = ?1 ORDER BY id
 `
 
 func (q *Queries) ProfessionalListByOrganization(ctx context.Context, organizationID string) ([]Professional, error) {
@@ -90,6 +92,7 @@ func (q *Queries) ProfessionalListByOrganization(ctx context.Context, organizati
 			&i.Phone,
 			&i.Role,
 			&i.CreatedAt,
+			&i.DisabledAt,
 		); err != nil {
 			return nil, err
 		}
@@ -105,7 +108,7 @@ func (q *Queries) ProfessionalListByOrganization(ctx context.Context, organizati
 }
 
 const professionalListByRole = `-- name: ProfessionalListByRole :many
-SELECT id, organization_id, display_name, email, phone, role, created_at FROM professionals WHERE role = ?1 ORDER BY id
+SELECT id, organization_id, display_name, email, phone, role, created_at, disabled_at FROM professionals WHERE role = ?1 ORDER BY id
 `
 
 func (q *Queries) ProfessionalListByRole(ctx context.Context, role string) ([]Professional, error) {
@@ -125,6 +128,7 @@ func (q *Queries) ProfessionalListByRole(ctx context.Context, role string) ([]Pr
 			&i.Phone,
 			&i.Role,
 			&i.CreatedAt,
+			&i.DisabledAt,
 		); err != nil {
 			return nil, err
 		}

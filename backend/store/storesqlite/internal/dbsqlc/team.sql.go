@@ -105,7 +105,7 @@ func (q *Queries) TeamMemberInsert(ctx context.Context, arg TeamMemberInsertPara
 }
 
 const teamMemberList = `-- name: TeamMemberList :many
-SELECT p.id, p.organization_id, p.display_name, p.email, p.phone, p.role, p.created_at FROM professionals p JOIN team_members m ON m.professional_id = p.id
+SELECT p.id, p.organization_id, p.display_name, p.email, p.phone, p.role, p.created_at, p.disabled_at FROM professionals p JOIN team_members m ON m.professional_id = p.id
 WHERE m.team_id = ?1 ORDER BY p.id
 `
 
@@ -126,6 +126,7 @@ func (q *Queries) TeamMemberList(ctx context.Context, teamID string) ([]Professi
 			&i.Phone,
 			&i.Role,
 			&i.CreatedAt,
+			&i.DisabledAt,
 		); err != nil {
 			return nil, err
 		}

@@ -5,13 +5,15 @@
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "../../buf/validate/validate_pb.js";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file veilig/v1/device.proto.
  */
 export const file_veilig_v1_device: GenFile = /*@__PURE__*/
-  fileDesc("ChZ2ZWlsaWcvdjEvZGV2aWNlLnByb3RvEgl2ZWlsaWcudjEiZQoVUmVnaXN0ZXJEZXZpY2VSZXF1ZXN0EhkKBXRva2VuGAEgASgJQgq6SAdyBRABGIAgEjEKCHBsYXRmb3JtGAIgASgOMhMudmVpbGlnLnYxLlBsYXRmb3JtQgq6SAeCAQQQASAAIhgKFlJlZ2lzdGVyRGV2aWNlUmVzcG9uc2UiNAoXVW5yZWdpc3RlckRldmljZVJlcXVlc3QSGQoFdG9rZW4YASABKAlCCrpIB3IFEAEYgCAiGgoYVW5yZWdpc3RlckRldmljZVJlc3BvbnNlKkwKCFBsYXRmb3JtEhgKFFBMQVRGT1JNX1VOU1BFQ0lGSUVEEAASFAoQUExBVEZPUk1fQU5EUk9JRBABEhAKDFBMQVRGT1JNX0lPUxACMs0BCg1EZXZpY2VTZXJ2aWNlEloKDlJlZ2lzdGVyRGV2aWNlEiAudmVpbGlnLnYxLlJlZ2lzdGVyRGV2aWNlUmVxdWVzdBohLnZlaWxpZy52MS5SZWdpc3RlckRldmljZVJlc3BvbnNlIgOQAgISYAoQVW5yZWdpc3RlckRldmljZRIiLnZlaWxpZy52MS5VbnJlZ2lzdGVyRGV2aWNlUmVxdWVzdBojLnZlaWxpZy52MS5VbnJlZ2lzdGVyRGV2aWNlUmVzcG9uc2UiA5ACAkI3WjVnaXRodWIuY29tL3ZlaWxpZy92ZWlsaWcvcHJvdG8vZ2VuL3ZlaWxpZy92MTt2ZWlsaWd2MWIGcHJvdG8z", [file_buf_validate_validate]);
+  fileDesc("ChZ2ZWlsaWcvdjEvZGV2aWNlLnByb3RvEgl2ZWlsaWcudjEigwEKFVJlZ2lzdGVyRGV2aWNlUmVxdWVzdBIZCgV0b2tlbhgBIAEoCUIKukgHcgUQARiAIBIxCghwbGF0Zm9ybRgCIAEoDjITLnZlaWxpZy52MS5QbGF0Zm9ybUIKukgHggEEEAEgABIcCgthcHBfdmVyc2lvbhgDIAEoCUIHukgEcgIYQCIYChZSZWdpc3RlckRldmljZVJlc3BvbnNlIjQKF1VucmVnaXN0ZXJEZXZpY2VSZXF1ZXN0EhkKBXRva2VuGAEgASgJQgq6SAdyBRABGIAgIhoKGFVucmVnaXN0ZXJEZXZpY2VSZXNwb25zZSKWAgoGRGV2aWNlEgoKAmlkGAEgASgJEhcKD3Byb2Zlc3Npb25hbF9pZBgCIAEoCRIlCghwbGF0Zm9ybRgDIAEoDjITLnZlaWxpZy52MS5QbGF0Zm9ybRITCgthcHBfdmVyc2lvbhgEIAEoCRIWCg5oYXNfcHVzaF90b2tlbhgFIAEoCBIxCg1yZWdpc3RlcmVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxsYXN0X3NlZW5fYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnJldm9rZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjYKEkxpc3REZXZpY2VzUmVxdWVzdBIgCg9wcm9mZXNzaW9uYWxfaWQYASABKAlCB7pIBHICGEAiOQoTTGlzdERldmljZXNSZXNwb25zZRIiCgdkZXZpY2VzGAEgAygLMhEudmVpbGlnLnYxLkRldmljZSI0ChNSZXZva2VEZXZpY2VSZXF1ZXN0Eh0KCWRldmljZV9pZBgBIAEoCUIKukgHcgUQARiAASIWChRSZXZva2VEZXZpY2VSZXNwb25zZSI7CgtBY2Nlc3NFbmRlZBIsCgZyZWFzb24YASABKA4yHC52ZWlsaWcudjEuQWNjZXNzRW5kZWRSZWFzb24qTAoIUGxhdGZvcm0SGAoUUExBVEZPUk1fVU5TUEVDSUZJRUQQABIUChBQTEFURk9STV9BTkRST0lEEAESEAoMUExBVEZPUk1fSU9TEAIqjwEKEUFjY2Vzc0VuZGVkUmVhc29uEiMKH0FDQ0VTU19FTkRFRF9SRUFTT05fVU5TUEVDSUZJRUQQABImCiJBQ0NFU1NfRU5ERURfUkVBU09OX0RFVklDRV9SRVZPS0VEEAESLQopQUNDRVNTX0VOREVEX1JFQVNPTl9QUk9GRVNTSU9OQUxfRElTQUJMRUQQAjL2AgoNRGV2aWNlU2VydmljZRJaCg5SZWdpc3RlckRldmljZRIgLnZlaWxpZy52MS5SZWdpc3RlckRldmljZVJlcXVlc3QaIS52ZWlsaWcudjEuUmVnaXN0ZXJEZXZpY2VSZXNwb25zZSIDkAICElEKC0xpc3REZXZpY2VzEh0udmVpbGlnLnYxLkxpc3REZXZpY2VzUmVxdWVzdBoeLnZlaWxpZy52MS5MaXN0RGV2aWNlc1Jlc3BvbnNlIgOQAgESVAoMUmV2b2tlRGV2aWNlEh4udmVpbGlnLnYxLlJldm9rZURldmljZVJlcXVlc3QaHy52ZWlsaWcudjEuUmV2b2tlRGV2aWNlUmVzcG9uc2UiA5ACAhJgChBVbnJlZ2lzdGVyRGV2aWNlEiIudmVpbGlnLnYxLlVucmVnaXN0ZXJEZXZpY2VSZXF1ZXN0GiMudmVpbGlnLnYxLlVucmVnaXN0ZXJEZXZpY2VSZXNwb25zZSIDkAICQjdaNWdpdGh1Yi5jb20vdmVpbGlnL3ZlaWxpZy9wcm90by9nZW4vdmVpbGlnL3YxO3ZlaWxpZ3YxYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp]);
 
 /**
  * RegisterDeviceRequest carries the token the Firebase SDK gave the app.
@@ -28,6 +30,14 @@ export type RegisterDeviceRequest = Message<"veilig.v1.RegisterDeviceRequest"> &
    * @generated from field: veilig.v1.Platform platform = 2;
    */
   platform: Platform;
+
+  /**
+   * The app's semantic version ("1.4.2"); the X-Veilig-App-Version header, when sent,
+   * wins. The device itself is the one the caller's token names (its device_id claim).
+   *
+   * @generated from field: string app_version = 3;
+   */
+  appVersion: string;
 };
 
 /**
@@ -87,6 +97,159 @@ export const UnregisterDeviceResponseSchema: GenMessage<UnregisterDeviceResponse
   messageDesc(file_veilig_v1_device, 3);
 
 /**
+ * Device is a registered app installation.
+ *
+ * @generated from message veilig.v1.Device
+ */
+export type Device = Message<"veilig.v1.Device"> & {
+  /**
+   * The device id its tokens carry (the device_id claim).
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string professional_id = 2;
+   */
+  professionalId: string;
+
+  /**
+   * @generated from field: veilig.v1.Platform platform = 3;
+   */
+  platform: Platform;
+
+  /**
+   * @generated from field: string app_version = 4;
+   */
+  appVersion: string;
+
+  /**
+   * Whether a push token is registered with it (the token itself is never shown).
+   *
+   * @generated from field: bool has_push_token = 5;
+   */
+  hasPushToken: boolean;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp registered_at = 6;
+   */
+  registeredAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp last_seen_at = 7;
+   */
+  lastSeenAt?: Timestamp | undefined;
+
+  /**
+   * Set once the device is revoked.
+   *
+   * @generated from field: google.protobuf.Timestamp revoked_at = 8;
+   */
+  revokedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message veilig.v1.Device.
+ * Use `create(DeviceSchema)` to create a new message.
+ */
+export const DeviceSchema: GenMessage<Device> = /*@__PURE__*/
+  messageDesc(file_veilig_v1_device, 4);
+
+/**
+ * ListDevicesRequest names whose devices to list; empty for the caller's own.
+ *
+ * @generated from message veilig.v1.ListDevicesRequest
+ */
+export type ListDevicesRequest = Message<"veilig.v1.ListDevicesRequest"> & {
+  /**
+   * @generated from field: string professional_id = 1;
+   */
+  professionalId: string;
+};
+
+/**
+ * Describes the message veilig.v1.ListDevicesRequest.
+ * Use `create(ListDevicesRequestSchema)` to create a new message.
+ */
+export const ListDevicesRequestSchema: GenMessage<ListDevicesRequest> = /*@__PURE__*/
+  messageDesc(file_veilig_v1_device, 5);
+
+/**
+ * ListDevicesResponse lists the devices by id.
+ *
+ * @generated from message veilig.v1.ListDevicesResponse
+ */
+export type ListDevicesResponse = Message<"veilig.v1.ListDevicesResponse"> & {
+  /**
+   * @generated from field: repeated veilig.v1.Device devices = 1;
+   */
+  devices: Device[];
+};
+
+/**
+ * Describes the message veilig.v1.ListDevicesResponse.
+ * Use `create(ListDevicesResponseSchema)` to create a new message.
+ */
+export const ListDevicesResponseSchema: GenMessage<ListDevicesResponse> = /*@__PURE__*/
+  messageDesc(file_veilig_v1_device, 6);
+
+/**
+ * RevokeDeviceRequest names the device to revoke.
+ *
+ * @generated from message veilig.v1.RevokeDeviceRequest
+ */
+export type RevokeDeviceRequest = Message<"veilig.v1.RevokeDeviceRequest"> & {
+  /**
+   * @generated from field: string device_id = 1;
+   */
+  deviceId: string;
+};
+
+/**
+ * Describes the message veilig.v1.RevokeDeviceRequest.
+ * Use `create(RevokeDeviceRequestSchema)` to create a new message.
+ */
+export const RevokeDeviceRequestSchema: GenMessage<RevokeDeviceRequest> = /*@__PURE__*/
+  messageDesc(file_veilig_v1_device, 7);
+
+/**
+ * RevokeDeviceResponse is empty.
+ *
+ * @generated from message veilig.v1.RevokeDeviceResponse
+ */
+export type RevokeDeviceResponse = Message<"veilig.v1.RevokeDeviceResponse"> & {
+};
+
+/**
+ * Describes the message veilig.v1.RevokeDeviceResponse.
+ * Use `create(RevokeDeviceResponseSchema)` to create a new message.
+ */
+export const RevokeDeviceResponseSchema: GenMessage<RevokeDeviceResponse> = /*@__PURE__*/
+  messageDesc(file_veilig_v1_device, 8);
+
+/**
+ * AccessEnded is the error detail of a request refused because the caller's access has ended
+ * for good on this device: the phone must erase all its local data (outbox included) and sign
+ * out. It comes with PERMISSION_DENIED.
+ *
+ * @generated from message veilig.v1.AccessEnded
+ */
+export type AccessEnded = Message<"veilig.v1.AccessEnded"> & {
+  /**
+   * @generated from field: veilig.v1.AccessEndedReason reason = 1;
+   */
+  reason: AccessEndedReason;
+};
+
+/**
+ * Describes the message veilig.v1.AccessEnded.
+ * Use `create(AccessEndedSchema)` to create a new message.
+ */
+export const AccessEndedSchema: GenMessage<AccessEnded> = /*@__PURE__*/
+  messageDesc(file_veilig_v1_device, 9);
+
+/**
  * Platform is the phone's operating system.
  *
  * @generated from enum veilig.v1.Platform
@@ -115,6 +278,38 @@ export const PlatformSchema: GenEnum<Platform> = /*@__PURE__*/
   enumDesc(file_veilig_v1_device, 0);
 
 /**
+ * AccessEndedReason says why access ended.
+ *
+ * @generated from enum veilig.v1.AccessEndedReason
+ */
+export enum AccessEndedReason {
+  /**
+   * @generated from enum value: ACCESS_ENDED_REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The device was revoked (RevokeDevice).
+   *
+   * @generated from enum value: ACCESS_ENDED_REASON_DEVICE_REVOKED = 1;
+   */
+  DEVICE_REVOKED = 1,
+
+  /**
+   * The professional was disabled (DisableProfessional).
+   *
+   * @generated from enum value: ACCESS_ENDED_REASON_PROFESSIONAL_DISABLED = 2;
+   */
+  PROFESSIONAL_DISABLED = 2,
+}
+
+/**
+ * Describes the enum veilig.v1.AccessEndedReason.
+ */
+export const AccessEndedReasonSchema: GenEnum<AccessEndedReason> = /*@__PURE__*/
+  enumDesc(file_veilig_v1_device, 1);
+
+/**
  * DeviceService registers the caller's phone for pushes (reminders, escalations, digests and
  * "please sync" pokes).
  *
@@ -134,6 +329,31 @@ export const DeviceService: GenService<{
     methodKind: "unary";
     input: typeof RegisterDeviceRequestSchema;
     output: typeof RegisterDeviceResponseSchema;
+  },
+  /**
+   * ListDevices lists the devices of a professional: the caller's own (professional_id empty
+   * or the caller's), or, for an admin of the organization, those of its professionals.
+   * Revoked devices are listed too, with their revocation time.
+   *
+   * @generated from rpc veilig.v1.DeviceService.ListDevices
+   */
+  listDevices: {
+    methodKind: "unary";
+    input: typeof ListDevicesRequestSchema;
+    output: typeof ListDevicesResponseSchema;
+  },
+  /**
+   * RevokeDevice revokes a device (a lost phone): from then on every request carrying it is
+   * refused with PERMISSION_DENIED and an AccessEnded detail (reason DEVICE_REVOKED), its open
+   * Subscribe streams end, and the phone erases all its local data at its next contact. The
+   * device's professional or an admin of their organization only. Revoking again is a no-op.
+   *
+   * @generated from rpc veilig.v1.DeviceService.RevokeDevice
+   */
+  revokeDevice: {
+    methodKind: "unary";
+    input: typeof RevokeDeviceRequestSchema;
+    output: typeof RevokeDeviceResponseSchema;
   },
   /**
    * UnregisterDevice removes one of the caller's tokens (sign-out).

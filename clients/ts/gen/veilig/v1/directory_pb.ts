@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file veilig/v1/directory.proto.
  */
 export const file_veilig_v1_directory: GenFile = /*@__PURE__*/
-  fileDesc("Chl2ZWlsaWcvdjEvZGlyZWN0b3J5LnByb3RvEgl2ZWlsaWcudjEiPgoMT3JnYW5pemF0aW9uEhQKAmlkGAEgASgJQgi6SAVyA7ABARIYCgRuYW1lGAIgASgJQgq6SAdyBRABGMgBIuEBCgxQcm9mZXNzaW9uYWwSFAoCaWQYASABKAlCCLpIBXIDsAEBEiEKD29yZ2FuaXphdGlvbl9pZBgCIAEoCUIIukgFcgOwAQESIAoMZGlzcGxheV9uYW1lGAMgASgJQgq6SAdyBRABGMgBEhwKBWVtYWlsGAQgASgJQg26SArYAQFyBRjAAmABEi0KBXBob25lGAUgASgJQh66SBvYAQFyFjIUXlwrWzEtOV1bMC05XXs2LDE0fSQSKQoEcm9sZRgGIAEoDjIPLnZlaWxpZy52MS5Sb2xlQgq6SAeCAQQQASAAIjYKBFRlYW0SFAoCaWQYASABKAlCCLpIBXIDsAEBEhgKBG5hbWUYAiABKAlCCrpIB3IFEAEYyAEiDgoMR2V0TWVSZXF1ZXN0Io0BCg1HZXRNZVJlc3BvbnNlEi0KDHByb2Zlc3Npb25hbBgBIAEoCzIXLnZlaWxpZy52MS5Qcm9mZXNzaW9uYWwSLQoMb3JnYW5pemF0aW9uGAIgASgLMhcudmVpbGlnLnYxLk9yZ2FuaXphdGlvbhIeCgV0ZWFtcxgDIAMoCzIPLnZlaWxpZy52MS5UZWFtIhoKGExpc3RPcmdhbml6YXRpb25zUmVxdWVzdCJLChlMaXN0T3JnYW5pemF0aW9uc1Jlc3BvbnNlEi4KDW9yZ2FuaXphdGlvbnMYASADKAsyFy52ZWlsaWcudjEuT3JnYW5pemF0aW9uIj0KGExpc3RQcm9mZXNzaW9uYWxzUmVxdWVzdBIhCg9vcmdhbml6YXRpb25faWQYASABKAlCCLpIBXIDsAEBIksKGUxpc3RQcm9mZXNzaW9uYWxzUmVzcG9uc2USLgoNcHJvZmVzc2lvbmFscxgBIAMoCzIXLnZlaWxpZy52MS5Qcm9mZXNzaW9uYWwiUgoZVXBzZXJ0UHJvZmVzc2lvbmFsUmVxdWVzdBI1Cgxwcm9mZXNzaW9uYWwYASABKAsyFy52ZWlsaWcudjEuUHJvZmVzc2lvbmFsQga6SAPIAQEiewoaVXBzZXJ0UHJvZmVzc2lvbmFsUmVzcG9uc2USLQoMcHJvZmVzc2lvbmFsGAEgASgLMhcudmVpbGlnLnYxLlByb2Zlc3Npb25hbBIuCgpjcmVhdGVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCISChBMaXN0VGVhbXNSZXF1ZXN0IjMKEUxpc3RUZWFtc1Jlc3BvbnNlEh4KBXRlYW1zGAEgAygLMg8udmVpbGlnLnYxLlRlYW0qWAoEUm9sZRIUChBST0xFX1VOU1BFQ0lGSUVEEAASFQoRUk9MRV9QUk9GRVNTSU9OQUwQARITCg9ST0xFX1NVUEVSVklTT1IQAhIOCgpST0xFX0FETUlOEAMyzwMKEERpcmVjdG9yeVNlcnZpY2USPwoFR2V0TWUSFy52ZWlsaWcudjEuR2V0TWVSZXF1ZXN0GhgudmVpbGlnLnYxLkdldE1lUmVzcG9uc2UiA5ACARJjChFMaXN0T3JnYW5pemF0aW9ucxIjLnZlaWxpZy52MS5MaXN0T3JnYW5pemF0aW9uc1JlcXVlc3QaJC52ZWlsaWcudjEuTGlzdE9yZ2FuaXphdGlvbnNSZXNwb25zZSIDkAIBEmMKEUxpc3RQcm9mZXNzaW9uYWxzEiMudmVpbGlnLnYxLkxpc3RQcm9mZXNzaW9uYWxzUmVxdWVzdBokLnZlaWxpZy52MS5MaXN0UHJvZmVzc2lvbmFsc1Jlc3BvbnNlIgOQAgESYwoSVXBzZXJ0UHJvZmVzc2lvbmFsEiQudmVpbGlnLnYxLlVwc2VydFByb2Zlc3Npb25hbFJlcXVlc3QaJS52ZWlsaWcudjEuVXBzZXJ0UHJvZmVzc2lvbmFsUmVzcG9uc2UiABJLCglMaXN0VGVhbXMSGy52ZWlsaWcudjEuTGlzdFRlYW1zUmVxdWVzdBocLnZlaWxpZy52MS5MaXN0VGVhbXNSZXNwb25zZSIDkAIBQjdaNWdpdGh1Yi5jb20vdmVpbGlnL3ZlaWxpZy9wcm90by9nZW4vdmVpbGlnL3YxO3ZlaWxpZ3YxYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp]);
+  fileDesc("Chl2ZWlsaWcvdjEvZGlyZWN0b3J5LnByb3RvEgl2ZWlsaWcudjEiPgoMT3JnYW5pemF0aW9uEhQKAmlkGAEgASgJQgi6SAVyA7ABARIYCgRuYW1lGAIgASgJQgq6SAdyBRABGMgBIuEBCgxQcm9mZXNzaW9uYWwSFAoCaWQYASABKAlCCLpIBXIDsAEBEiEKD29yZ2FuaXphdGlvbl9pZBgCIAEoCUIIukgFcgOwAQESIAoMZGlzcGxheV9uYW1lGAMgASgJQgq6SAdyBRABGMgBEhwKBWVtYWlsGAQgASgJQg26SArYAQFyBRjAAmABEi0KBXBob25lGAUgASgJQh66SBvYAQFyFjIUXlwrWzEtOV1bMC05XXs2LDE0fSQSKQoEcm9sZRgGIAEoDjIPLnZlaWxpZy52MS5Sb2xlQgq6SAeCAQQQASAAIjYKBFRlYW0SFAoCaWQYASABKAlCCLpIBXIDsAEBEhgKBG5hbWUYAiABKAlCCrpIB3IFEAEYyAEiDgoMR2V0TWVSZXF1ZXN0Io0BCg1HZXRNZVJlc3BvbnNlEi0KDHByb2Zlc3Npb25hbBgBIAEoCzIXLnZlaWxpZy52MS5Qcm9mZXNzaW9uYWwSLQoMb3JnYW5pemF0aW9uGAIgASgLMhcudmVpbGlnLnYxLk9yZ2FuaXphdGlvbhIeCgV0ZWFtcxgDIAMoCzIPLnZlaWxpZy52MS5UZWFtIhoKGExpc3RPcmdhbml6YXRpb25zUmVxdWVzdCJLChlMaXN0T3JnYW5pemF0aW9uc1Jlc3BvbnNlEi4KDW9yZ2FuaXphdGlvbnMYASADKAsyFy52ZWlsaWcudjEuT3JnYW5pemF0aW9uIj0KGExpc3RQcm9mZXNzaW9uYWxzUmVxdWVzdBIhCg9vcmdhbml6YXRpb25faWQYASABKAlCCLpIBXIDsAEBIksKGUxpc3RQcm9mZXNzaW9uYWxzUmVzcG9uc2USLgoNcHJvZmVzc2lvbmFscxgBIAMoCzIXLnZlaWxpZy52MS5Qcm9mZXNzaW9uYWwiUgoZVXBzZXJ0UHJvZmVzc2lvbmFsUmVxdWVzdBI1Cgxwcm9mZXNzaW9uYWwYASABKAsyFy52ZWlsaWcudjEuUHJvZmVzc2lvbmFsQga6SAPIAQEiewoaVXBzZXJ0UHJvZmVzc2lvbmFsUmVzcG9uc2USLQoMcHJvZmVzc2lvbmFsGAEgASgLMhcudmVpbGlnLnYxLlByb2Zlc3Npb25hbBIuCgpjcmVhdGVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI/ChpEaXNhYmxlUHJvZmVzc2lvbmFsUmVxdWVzdBIhCg9wcm9mZXNzaW9uYWxfaWQYASABKAlCCLpIBXIDsAEBIlAKG0Rpc2FibGVQcm9mZXNzaW9uYWxSZXNwb25zZRIaChJyZXZva2VkX2RldmljZV9pZHMYASADKAkSFQoNaG91c2Vob2xkX2lkcxgCIAMoCSISChBMaXN0VGVhbXNSZXF1ZXN0IjMKEUxpc3RUZWFtc1Jlc3BvbnNlEh4KBXRlYW1zGAEgAygLMg8udmVpbGlnLnYxLlRlYW0qWAoEUm9sZRIUChBST0xFX1VOU1BFQ0lGSUVEEAASFQoRUk9MRV9QUk9GRVNTSU9OQUwQARITCg9ST0xFX1NVUEVSVklTT1IQAhIOCgpST0xFX0FETUlOEAMyugQKEERpcmVjdG9yeVNlcnZpY2USPwoFR2V0TWUSFy52ZWlsaWcudjEuR2V0TWVSZXF1ZXN0GhgudmVpbGlnLnYxLkdldE1lUmVzcG9uc2UiA5ACARJjChFMaXN0T3JnYW5pemF0aW9ucxIjLnZlaWxpZy52MS5MaXN0T3JnYW5pemF0aW9uc1JlcXVlc3QaJC52ZWlsaWcudjEuTGlzdE9yZ2FuaXphdGlvbnNSZXNwb25zZSIDkAIBEmMKEUxpc3RQcm9mZXNzaW9uYWxzEiMudmVpbGlnLnYxLkxpc3RQcm9mZXNzaW9uYWxzUmVxdWVzdBokLnZlaWxpZy52MS5MaXN0UHJvZmVzc2lvbmFsc1Jlc3BvbnNlIgOQAgESYwoSVXBzZXJ0UHJvZmVzc2lvbmFsEiQudmVpbGlnLnYxLlVwc2VydFByb2Zlc3Npb25hbFJlcXVlc3QaJS52ZWlsaWcudjEuVXBzZXJ0UHJvZmVzc2lvbmFsUmVzcG9uc2UiABJpChNEaXNhYmxlUHJvZmVzc2lvbmFsEiUudmVpbGlnLnYxLkRpc2FibGVQcm9mZXNzaW9uYWxSZXF1ZXN0GiYudmVpbGlnLnYxLkRpc2FibGVQcm9mZXNzaW9uYWxSZXNwb25zZSIDkAICEksKCUxpc3RUZWFtcxIbLnZlaWxpZy52MS5MaXN0VGVhbXNSZXF1ZXN0GhwudmVpbGlnLnYxLkxpc3RUZWFtc1Jlc3BvbnNlIgOQAgFCN1o1Z2l0aHViLmNvbS92ZWlsaWcvdmVpbGlnL3Byb3RvL2dlbi92ZWlsaWcvdjE7dmVpbGlndjFiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp]);
 
 /**
  * Organization is one of the organizations that share households.
@@ -271,6 +271,53 @@ export const UpsertProfessionalResponseSchema: GenMessage<UpsertProfessionalResp
   messageDesc(file_veilig_v1_directory, 10);
 
 /**
+ * DisableProfessionalRequest names the professional to disable.
+ *
+ * @generated from message veilig.v1.DisableProfessionalRequest
+ */
+export type DisableProfessionalRequest = Message<"veilig.v1.DisableProfessionalRequest"> & {
+  /**
+   * @generated from field: string professional_id = 1;
+   */
+  professionalId: string;
+};
+
+/**
+ * Describes the message veilig.v1.DisableProfessionalRequest.
+ * Use `create(DisableProfessionalRequestSchema)` to create a new message.
+ */
+export const DisableProfessionalRequestSchema: GenMessage<DisableProfessionalRequest> = /*@__PURE__*/
+  messageDesc(file_veilig_v1_directory, 11);
+
+/**
+ * DisableProfessionalResponse says what the disabling ended.
+ *
+ * @generated from message veilig.v1.DisableProfessionalResponse
+ */
+export type DisableProfessionalResponse = Message<"veilig.v1.DisableProfessionalResponse"> & {
+  /**
+   * The device ids revoked by this call (none when the professional was disabled already).
+   *
+   * @generated from field: repeated string revoked_device_ids = 1;
+   */
+  revokedDeviceIds: string[];
+
+  /**
+   * The households whose care team the professional left.
+   *
+   * @generated from field: repeated string household_ids = 2;
+   */
+  householdIds: string[];
+};
+
+/**
+ * Describes the message veilig.v1.DisableProfessionalResponse.
+ * Use `create(DisableProfessionalResponseSchema)` to create a new message.
+ */
+export const DisableProfessionalResponseSchema: GenMessage<DisableProfessionalResponse> = /*@__PURE__*/
+  messageDesc(file_veilig_v1_directory, 12);
+
+/**
  * ListTeamsRequest asks for the caller's teams.
  *
  * @generated from message veilig.v1.ListTeamsRequest
@@ -283,7 +330,7 @@ export type ListTeamsRequest = Message<"veilig.v1.ListTeamsRequest"> & {
  * Use `create(ListTeamsRequestSchema)` to create a new message.
  */
 export const ListTeamsRequestSchema: GenMessage<ListTeamsRequest> = /*@__PURE__*/
-  messageDesc(file_veilig_v1_directory, 11);
+  messageDesc(file_veilig_v1_directory, 13);
 
 /**
  * ListTeamsResponse lists the caller's teams.
@@ -302,7 +349,7 @@ export type ListTeamsResponse = Message<"veilig.v1.ListTeamsResponse"> & {
  * Use `create(ListTeamsResponseSchema)` to create a new message.
  */
 export const ListTeamsResponseSchema: GenMessage<ListTeamsResponse> = /*@__PURE__*/
-  messageDesc(file_veilig_v1_directory, 12);
+  messageDesc(file_veilig_v1_directory, 14);
 
 /**
  * Role says what a professional may do.
@@ -389,6 +436,21 @@ export const DirectoryService: GenService<{
     methodKind: "unary";
     input: typeof UpsertProfessionalRequestSchema;
     output: typeof UpsertProfessionalResponseSchema;
+  },
+  /**
+   * DisableProfessional disables a professional who leaves the organization: from then on
+   * every request with their tokens is refused (PERMISSION_DENIED with an AccessEnded
+   * detail), every device of theirs is revoked (its phone erases what it holds at its next
+   * contact) and they leave every care team (reminders they led go to the household's lead,
+   * or climb to the supervisors). It cannot be undone through the API. Admins of the
+   * professional's organization only, never on themselves; disabling again is a no-op.
+   *
+   * @generated from rpc veilig.v1.DirectoryService.DisableProfessional
+   */
+  disableProfessional: {
+    methodKind: "unary";
+    input: typeof DisableProfessionalRequestSchema;
+    output: typeof DisableProfessionalResponseSchema;
   },
   /**
    * ListTeams lists the teams the caller belongs to.

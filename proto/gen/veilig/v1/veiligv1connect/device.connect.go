@@ -36,6 +36,12 @@ const (
 	// DeviceServiceRegisterDeviceProcedure is the fully-qualified name of the DeviceService's
 	// RegisterDevice RPC.
 	DeviceServiceRegisterDeviceProcedure = "/veilig.v1.DeviceService/RegisterDevice"
+	// DeviceServiceListDevicesProcedure is the fully-qualified name of the DeviceService's ListDevices
+	// RPC.
+	DeviceServiceListDevicesProcedure = "/veilig.v1.DeviceService/ListDevices"
+	// DeviceServiceRevokeDeviceProcedure is the fully-qualified name of the DeviceService's
+	// RevokeDevice RPC.
+	DeviceServiceRevokeDeviceProcedure = "/veilig.v1.DeviceService/RevokeDevice"
 	// DeviceServiceUnregisterDeviceProcedure is the fully-qualified name of the DeviceService's
 	// UnregisterDevice RPC.
 	DeviceServiceUnregisterDeviceProcedure = "/veilig.v1.DeviceService/UnregisterDevice"
@@ -49,6 +55,15 @@ type DeviceServiceClient interface {
 	// that account's urgent pushes to this phone): get a new token from Firebase and register
 	// that.
 	RegisterDevice(context.Context, *connect.Request[v1.RegisterDeviceRequest]) (*connect.Response[v1.RegisterDeviceResponse], error)
+	// ListDevices lists the devices of a professional: the caller's own (professional_id empty
+	// or the caller's), or, for an admin of the organization, those of its professionals.
+	// Revoked devices are listed too, with their revocation time.
+	ListDevices(context.Context, *connect.Request[v1.ListDevicesRequest]) (*connect.Response[v1.ListDevicesResponse], error)
+	// RevokeDevice revokes a device (a lost phone): from then on every request carrying it is
+	// refused with PERMISSION_DENIED and an AccessEnded detail (reason DEVICE_REVOKED), its open
+	// Subscribe streams end, and the phone erases all its local data at its next contact. The
+	// device's professional or an admin of their organization only. Revoking again is a no-op.
+	RevokeDevice(context.Context, *connect.Request[v1.RevokeDeviceRequest]) (*connect.Response[v1.RevokeDeviceResponse], error)
 	// UnregisterDevice removes one of the caller's tokens (sign-out).
 	UnregisterDevice(context.Context, *connect.Request[v1.UnregisterDeviceRequest]) (*connect.Response[v1.UnregisterDeviceResponse], error)
 }
@@ -71,6 +86,20 @@ func NewDeviceServiceClient(httpClient connect.HTTPClient, baseURL string, opts 
 			connect.WithIdempotency(connect.IdempotencyIdempotent),
 			connect.WithClientOptions(opts...),
 		),
+		listDevices: connect.NewClient[v1.ListDevicesRequest, v1.ListDevicesResponse](
+			httpClient,
+			baseURL+DeviceServiceListDevicesProcedure,
+			connect.WithSchema(deviceServiceMethods.ByName("ListDevices")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		revokeDevice: connect.NewClient[v1.RevokeDeviceRequest, v1.RevokeDeviceResponse](
+			httpClient,
+			baseURL+DeviceServiceRevokeDeviceProcedure,
+			connect.WithSchema(deviceServiceMethods.ByName("RevokeDevice")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
 		unregisterDevice: connect.NewClient[v1.UnregisterDeviceRequest, v1.UnregisterDeviceResponse](
 			httpClient,
 			baseURL+DeviceServiceUnregisterDeviceProcedure,
@@ -84,12 +113,24 @@ func NewDeviceServiceClient(httpClient connect.HTTPClient, baseURL string, opts 
 // deviceServiceClient implements DeviceServiceClient.
 type deviceServiceClient struct {
 	registerDevice   *connect.Client[v1.RegisterDeviceRequest, v1.RegisterDeviceResponse]
+	listDevices      *connect.Client[v1.ListDevicesRequest, v1.ListDevicesResponse]
+	revokeDevice     *connect.Client[v1.RevokeDeviceRequest, v1.RevokeDeviceResponse]
 	unregisterDevice *connect.Client[v1.UnregisterDeviceRequest, v1.UnregisterDeviceResponse]
 }
 
 // RegisterDevice calls veilig.v1.DeviceService.RegisterDevice.
 func (c *deviceServiceClient) RegisterDevice(ctx context.Context, req *connect.Request[v1.RegisterDeviceRequest]) (*connect.Response[v1.RegisterDeviceResponse], error) {
 	return c.registerDevice.CallUnary(ctx, req)
+}
+
+// ListDevices calls veilig.v1.DeviceService.ListDevices.
+func (c *deviceServiceClient) ListDevices(ctx context.Context, req *connect.Request[v1.ListDevicesRequest]) (*connect.Response[v1.ListDevicesResponse], error) {
+	return c.listDevices.CallUnary(ctx, req)
+}
+
+// RevokeDevice calls veilig.v1.DeviceService.RevokeDevice.
+func (c *deviceServiceClient) RevokeDevice(ctx context.Context, req *connect.Request[v1.RevokeDeviceRequest]) (*connect.Response[v1.RevokeDeviceResponse], error) {
+	return c.revokeDevice.CallUnary(ctx, req)
 }
 
 // UnregisterDevice calls veilig.v1.DeviceService.UnregisterDevice.
@@ -105,6 +146,15 @@ type DeviceServiceHandler interface {
 	// that account's urgent pushes to this phone): get a new token from Firebase and register
 	// that.
 	RegisterDevice(context.Context, *connect.Request[v1.RegisterDeviceRequest]) (*connect.Response[v1.RegisterDeviceResponse], error)
+	// ListDevices lists the devices of a professional: the caller's own (professional_id empty
+	// or the caller's), or, for an admin of the organization, those of its professionals.
+	// Revoked devices are listed too, with their revocation time.
+	ListDevices(context.Context, *connect.Request[v1.ListDevicesRequest]) (*connect.Response[v1.ListDevicesResponse], error)
+	// RevokeDevice revokes a device (a lost phone): from then on every request carrying it is
+	// refused with PERMISSION_DENIED and an AccessEnded detail (reason DEVICE_REVOKED), its open
+	// Subscribe streams end, and the phone erases all its local data at its next contact. The
+	// device's professional or an admin of their organization only. Revoking again is a no-op.
+	RevokeDevice(context.Context, *connect.Request[v1.RevokeDeviceRequest]) (*connect.Response[v1.RevokeDeviceResponse], error)
 	// UnregisterDevice removes one of the caller's tokens (sign-out).
 	UnregisterDevice(context.Context, *connect.Request[v1.UnregisterDeviceRequest]) (*connect.Response[v1.UnregisterDeviceResponse], error)
 }
@@ -123,6 +173,20 @@ func NewDeviceServiceHandler(svc DeviceServiceHandler, opts ...connect.HandlerOp
 		connect.WithIdempotency(connect.IdempotencyIdempotent),
 		connect.WithHandlerOptions(opts...),
 	)
+	deviceServiceListDevicesHandler := connect.NewUnaryHandler(
+		DeviceServiceListDevicesProcedure,
+		svc.ListDevices,
+		connect.WithSchema(deviceServiceMethods.ByName("ListDevices")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	deviceServiceRevokeDeviceHandler := connect.NewUnaryHandler(
+		DeviceServiceRevokeDeviceProcedure,
+		svc.RevokeDevice,
+		connect.WithSchema(deviceServiceMethods.ByName("RevokeDevice")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
 	deviceServiceUnregisterDeviceHandler := connect.NewUnaryHandler(
 		DeviceServiceUnregisterDeviceProcedure,
 		svc.UnregisterDevice,
@@ -134,6 +198,10 @@ func NewDeviceServiceHandler(svc DeviceServiceHandler, opts ...connect.HandlerOp
 		switch r.URL.Path {
 		case DeviceServiceRegisterDeviceProcedure:
 			deviceServiceRegisterDeviceHandler.ServeHTTP(w, r)
+		case DeviceServiceListDevicesProcedure:
+			deviceServiceListDevicesHandler.ServeHTTP(w, r)
+		case DeviceServiceRevokeDeviceProcedure:
+			deviceServiceRevokeDeviceHandler.ServeHTTP(w, r)
 		case DeviceServiceUnregisterDeviceProcedure:
 			deviceServiceUnregisterDeviceHandler.ServeHTTP(w, r)
 		default:
@@ -147,6 +215,14 @@ type UnimplementedDeviceServiceHandler struct{}
 
 func (UnimplementedDeviceServiceHandler) RegisterDevice(context.Context, *connect.Request[v1.RegisterDeviceRequest]) (*connect.Response[v1.RegisterDeviceResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("veilig.v1.DeviceService.RegisterDevice is not implemented"))
+}
+
+func (UnimplementedDeviceServiceHandler) ListDevices(context.Context, *connect.Request[v1.ListDevicesRequest]) (*connect.Response[v1.ListDevicesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("veilig.v1.DeviceService.ListDevices is not implemented"))
+}
+
+func (UnimplementedDeviceServiceHandler) RevokeDevice(context.Context, *connect.Request[v1.RevokeDeviceRequest]) (*connect.Response[v1.RevokeDeviceResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("veilig.v1.DeviceService.RevokeDevice is not implemented"))
 }
 
 func (UnimplementedDeviceServiceHandler) UnregisterDevice(context.Context, *connect.Request[v1.UnregisterDeviceRequest]) (*connect.Response[v1.UnregisterDeviceResponse], error) {

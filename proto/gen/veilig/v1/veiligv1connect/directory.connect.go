@@ -44,6 +44,9 @@ const (
 	// DirectoryServiceUpsertProfessionalProcedure is the fully-qualified name of the DirectoryService's
 	// UpsertProfessional RPC.
 	DirectoryServiceUpsertProfessionalProcedure = "/veilig.v1.DirectoryService/UpsertProfessional"
+	// DirectoryServiceDisableProfessionalProcedure is the fully-qualified name of the
+	// DirectoryService's DisableProfessional RPC.
+	DirectoryServiceDisableProfessionalProcedure = "/veilig.v1.DirectoryService/DisableProfessional"
 	// DirectoryServiceListTeamsProcedure is the fully-qualified name of the DirectoryService's
 	// ListTeams RPC.
 	DirectoryServiceListTeamsProcedure = "/veilig.v1.DirectoryService/ListTeams"
@@ -59,6 +62,13 @@ type DirectoryServiceClient interface {
 	ListProfessionals(context.Context, *connect.Request[v1.ListProfessionalsRequest]) (*connect.Response[v1.ListProfessionalsResponse], error)
 	// UpsertProfessional creates or updates a professional. Admins only, own organization only.
 	UpsertProfessional(context.Context, *connect.Request[v1.UpsertProfessionalRequest]) (*connect.Response[v1.UpsertProfessionalResponse], error)
+	// DisableProfessional disables a professional who leaves the organization: from then on
+	// every request with their tokens is refused (PERMISSION_DENIED with an AccessEnded
+	// detail), every device of theirs is revoked (its phone erases what it holds at its next
+	// contact) and they leave every care team (reminders they led go to the household's lead,
+	// or climb to the supervisors). It cannot be undone through the API. Admins of the
+	// professional's organization only, never on themselves; disabling again is a no-op.
+	DisableProfessional(context.Context, *connect.Request[v1.DisableProfessionalRequest]) (*connect.Response[v1.DisableProfessionalResponse], error)
 	// ListTeams lists the teams the caller belongs to.
 	ListTeams(context.Context, *connect.Request[v1.ListTeamsRequest]) (*connect.Response[v1.ListTeamsResponse], error)
 }
@@ -101,6 +111,13 @@ func NewDirectoryServiceClient(httpClient connect.HTTPClient, baseURL string, op
 			connect.WithSchema(directoryServiceMethods.ByName("UpsertProfessional")),
 			connect.WithClientOptions(opts...),
 		),
+		disableProfessional: connect.NewClient[v1.DisableProfessionalRequest, v1.DisableProfessionalResponse](
+			httpClient,
+			baseURL+DirectoryServiceDisableProfessionalProcedure,
+			connect.WithSchema(directoryServiceMethods.ByName("DisableProfessional")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
 		listTeams: connect.NewClient[v1.ListTeamsRequest, v1.ListTeamsResponse](
 			httpClient,
 			baseURL+DirectoryServiceListTeamsProcedure,
@@ -113,11 +130,12 @@ func NewDirectoryServiceClient(httpClient connect.HTTPClient, baseURL string, op
 
 // directoryServiceClient implements DirectoryServiceClient.
 type directoryServiceClient struct {
-	getMe              *connect.Client[v1.GetMeRequest, v1.GetMeResponse]
-	listOrganizations  *connect.Client[v1.ListOrganizationsRequest, v1.ListOrganizationsResponse]
-	listProfessionals  *connect.Client[v1.ListProfessionalsRequest, v1.ListProfessionalsResponse]
-	upsertProfessional *connect.Client[v1.UpsertProfessionalRequest, v1.UpsertProfessionalResponse]
-	listTeams          *connect.Client[v1.ListTeamsRequest, v1.ListTeamsResponse]
+	getMe               *connect.Client[v1.GetMeRequest, v1.GetMeResponse]
+	listOrganizations   *connect.Client[v1.ListOrganizationsRequest, v1.ListOrganizationsResponse]
+	listProfessionals   *connect.Client[v1.ListProfessionalsRequest, v1.ListProfessionalsResponse]
+	upsertProfessional  *connect.Client[v1.UpsertProfessionalRequest, v1.UpsertProfessionalResponse]
+	disableProfessional *connect.Client[v1.DisableProfessionalRequest, v1.DisableProfessionalResponse]
+	listTeams           *connect.Client[v1.ListTeamsRequest, v1.ListTeamsResponse]
 }
 
 // GetMe calls veilig.v1.DirectoryService.GetMe.
@@ -140,6 +158,11 @@ func (c *directoryServiceClient) UpsertProfessional(ctx context.Context, req *co
 	return c.upsertProfessional.CallUnary(ctx, req)
 }
 
+// DisableProfessional calls veilig.v1.DirectoryService.DisableProfessional.
+func (c *directoryServiceClient) DisableProfessional(ctx context.Context, req *connect.Request[v1.DisableProfessionalRequest]) (*connect.Response[v1.DisableProfessionalResponse], error) {
+	return c.disableProfessional.CallUnary(ctx, req)
+}
+
 // ListTeams calls veilig.v1.DirectoryService.ListTeams.
 func (c *directoryServiceClient) ListTeams(ctx context.Context, req *connect.Request[v1.ListTeamsRequest]) (*connect.Response[v1.ListTeamsResponse], error) {
 	return c.listTeams.CallUnary(ctx, req)
@@ -155,6 +178,13 @@ type DirectoryServiceHandler interface {
 	ListProfessionals(context.Context, *connect.Request[v1.ListProfessionalsRequest]) (*connect.Response[v1.ListProfessionalsResponse], error)
 	// UpsertProfessional creates or updates a professional. Admins only, own organization only.
 	UpsertProfessional(context.Context, *connect.Request[v1.UpsertProfessionalRequest]) (*connect.Response[v1.UpsertProfessionalResponse], error)
+	// DisableProfessional disables a professional who leaves the organization: from then on
+	// every request with their tokens is refused (PERMISSION_DENIED with an AccessEnded
+	// detail), every device of theirs is revoked (its phone erases what it holds at its next
+	// contact) and they leave every care team (reminders they led go to the household's lead,
+	// or climb to the supervisors). It cannot be undone through the API. Admins of the
+	// professional's organization only, never on themselves; disabling again is a no-op.
+	DisableProfessional(context.Context, *connect.Request[v1.DisableProfessionalRequest]) (*connect.Response[v1.DisableProfessionalResponse], error)
 	// ListTeams lists the teams the caller belongs to.
 	ListTeams(context.Context, *connect.Request[v1.ListTeamsRequest]) (*connect.Response[v1.ListTeamsResponse], error)
 }
@@ -193,6 +223,13 @@ func NewDirectoryServiceHandler(svc DirectoryServiceHandler, opts ...connect.Han
 		connect.WithSchema(directoryServiceMethods.ByName("UpsertProfessional")),
 		connect.WithHandlerOptions(opts...),
 	)
+	directoryServiceDisableProfessionalHandler := connect.NewUnaryHandler(
+		DirectoryServiceDisableProfessionalProcedure,
+		svc.DisableProfessional,
+		connect.WithSchema(directoryServiceMethods.ByName("DisableProfessional")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
 	directoryServiceListTeamsHandler := connect.NewUnaryHandler(
 		DirectoryServiceListTeamsProcedure,
 		svc.ListTeams,
@@ -210,6 +247,8 @@ func NewDirectoryServiceHandler(svc DirectoryServiceHandler, opts ...connect.Han
 			directoryServiceListProfessionalsHandler.ServeHTTP(w, r)
 		case DirectoryServiceUpsertProfessionalProcedure:
 			directoryServiceUpsertProfessionalHandler.ServeHTTP(w, r)
+		case DirectoryServiceDisableProfessionalProcedure:
+			directoryServiceDisableProfessionalHandler.ServeHTTP(w, r)
 		case DirectoryServiceListTeamsProcedure:
 			directoryServiceListTeamsHandler.ServeHTTP(w, r)
 		default:
@@ -235,6 +274,10 @@ func (UnimplementedDirectoryServiceHandler) ListProfessionals(context.Context, *
 
 func (UnimplementedDirectoryServiceHandler) UpsertProfessional(context.Context, *connect.Request[v1.UpsertProfessionalRequest]) (*connect.Response[v1.UpsertProfessionalResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("veilig.v1.DirectoryService.UpsertProfessional is not implemented"))
+}
+
+func (UnimplementedDirectoryServiceHandler) DisableProfessional(context.Context, *connect.Request[v1.DisableProfessionalRequest]) (*connect.Response[v1.DisableProfessionalResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("veilig.v1.DirectoryService.DisableProfessional is not implemented"))
 }
 
 func (UnimplementedDirectoryServiceHandler) ListTeams(context.Context, *connect.Request[v1.ListTeamsRequest]) (*connect.Response[v1.ListTeamsResponse], error) {
