@@ -105,7 +105,7 @@ func DefaultConfig() Config {
 		PushDevices: []int{8, 64}, PushBatches: []int{1, 10, 100}, PushMutations: 50_000,
 		InitialRecords:   10_000,
 		RoundTripDevices: 1000, ThinkTime: 10 * time.Second, RoundTripDuration: 60 * time.Second,
-		Streams: 10_000, IdleWindow: 10 * time.Second, Pokes: 200,
+		Streams: 10_000, IdleWindow: 10 * time.Second, Pokes: 100,
 		DetectDue: 10_000, DetectSchedules: 1_000_000,
 		FanoutNotifications: 10_000,
 		RawWriters:          8, RawBatch: 100, RawRows: 50_000,
