@@ -163,7 +163,8 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	fmt.Fprintf(b, "veilig bench: %s, GOMAXPROCS %d, %s; median of %d round(s); took %s\n\n",
 		r.Machine.CPUModel, r.Machine.GOMAXPROCS, r.Machine.GoVersion, r.Rounds, r.Took)
 	for _, e := range r.engines {
-		fmt.Fprintf(b, "- %s: %s\n", e, r.Engines[e])
+		v, _, _ := strings.Cut(r.Engines[e], " on ") // PostgreSQL's build details stay in the JSON
+		fmt.Fprintf(b, "- %s: %s\n", e, v)
 	}
 	fmt.Fprintf(b, "\n| scenario | case | metric |")
 	for _, e := range r.engines {
