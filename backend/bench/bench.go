@@ -154,8 +154,13 @@ func (c *Config) Validate() error {
 
 func (c *Config) has(scenario string) bool { return slices.Contains(c.Scenarios, scenario) }
 
-// Run runs the configured scenarios and returns every figure. It stops at the first error:
-// a benchmark that half ran measures nothing one can compare.
+// Run runs the configured scenarios and returns every figure. A scenario that fails is
+// recorded in the report (Report.Failures, and an n/a figure naming the error) and the run
+// goes on with the next one, because one failure late in a long run must not lose the
+// figures before it; Run then returns the report together with an error listing the
+// failures. A round that cannot start (no database, no server) ends the run with an error
+// and no report; a cancelled ctx (Ctrl-C) ends it with the error and a report of what was
+// measured until then.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -166,15 +171,24 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	for round := 1; round <= cfg.Rounds; round++ {
 		for _, engine := range cfg.Engines {
 			if err := runRound(ctx, eng, rep, engine, round); err != nil {
-				return nil, fmt.Errorf("round %d on %s: %w", round, engine, err)
+				err = fmt.Errorf("round %d on %s: %w", round, engine, err)
+				if ctx.Err() != nil {
+					rep.finish()
+					return rep, err
+				}
+				return nil, err
 			}
 		}
 	}
 	rep.finish()
+	if len(rep.Failures) > 0 {
+		return rep, fmt.Errorf("%d scenario run(s) failed: %s", len(rep.Failures), strings.Join(rep.Failures, "; "))
+	}
 	return rep, nil
 }
 
-// runRound runs every selected scenario once on a fresh database of engine.
+// runRound runs every selected scenario once on a fresh database of engine. It returns an
+// error only when the round cannot start or ctx is done; a scenario's failure is recorded.
 func runRound(ctx context.Context, eng *engines, rep *Report, engine string, round int) error {
 	eng.progress(fmt.Sprintf("round %d/%d on %s: opening a fresh database and server", round, eng.cfg.Rounds, engine))
 	t, err := eng.open(ctx, engine)
@@ -191,7 +205,12 @@ func runRound(ctx context.Context, eng *engines, rep *Report, engine string, rou
 		r.progress("%s …", s)
 		start := time.Now()
 		if err := r.run(ctx, s); err != nil {
-			return fmt.Errorf("%s: %w", s, err)
+			if ctx.Err() != nil {
+				return fmt.Errorf("%s: %w", s, err)
+			}
+			r.progress("%s FAILED: %v", s, err)
+			rep.fail(s, engine, round, err)
+			continue
 		}
 		r.progress("%s done in %v", s, time.Since(start).Round(time.Millisecond))
 	}

@@ -30,6 +30,8 @@ type Report struct {
 	Rounds int `json:"rounds"`
 	// Figures in run order.
 	Figures []*Figure `json:"figures"`
+	// Failures lists the scenario runs that failed ("round 2, postgres, streams: …").
+	Failures []string `json:"failures,omitempty"`
 
 	engines []string
 	index   map[string]*Figure
@@ -100,6 +102,13 @@ func (r *Report) add(scenario, cse, metric, unit, engine string, v float64) {
 	f := r.figure(scenario, cse, metric, unit, engine)
 	f.Values = append(f.Values, v)
 	f.NA = ""
+}
+
+// fail records a failed scenario run: in Failures, and as an n/a figure of the scenario
+// unless one of its rounds measured something.
+func (r *Report) fail(scenario, engine string, round int, err error) {
+	r.Failures = append(r.Failures, fmt.Sprintf("round %d, %s, %s: %v", round, engine, scenario, err))
+	r.addNA(scenario, "(failed)", "-", "", engine, "failed in round "+fmt.Sprint(round)+": see failures")
 }
 
 func (r *Report) addNA(scenario, cse, metric, unit, engine, why string) {
@@ -183,6 +192,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			fmt.Fprintf(b, " %s |", r.cell(f.Scenario, f.Case, f.Metric, e))
 		}
 		b.WriteString("\n")
+	}
+	for _, f := range r.Failures {
+		fmt.Fprintf(b, "\nFAILED: %s\n", f)
 	}
 	_, err := io.WriteString(w, b.String())
 	if err != nil {

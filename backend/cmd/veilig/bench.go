@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -66,17 +67,20 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		defer stop()
 	}
-	rep, err := bench.Run(ctx, cfg)
-	if err != nil {
-		return err
+	rep, runErr := bench.Run(ctx, cfg)
+	if rep == nil {
+		return runErr
 	}
+	// A run with failed scenarios still prints and writes what it measured, then fails.
 	if err := rep.WriteMarkdown(stdout); err != nil {
-		return err
+		return errors.Join(runErr, err)
 	}
-	if *out == "" {
-		return nil
+	if *out != "" {
+		if err := writeReport(*out, rep); err != nil {
+			return errors.Join(runErr, err)
+		}
 	}
-	return writeReport(*out, rep)
+	return runErr
 }
 
 // startCPUProfile profiles the process into path until the returned stop is called.
