@@ -3,6 +3,7 @@ package bench_test
 import (
 	"context"
 	"io"
+	"net/http"
 	"os"
 	"testing"
 	"time"
@@ -50,9 +51,16 @@ func runSmoke(t *testing.T, cfg bench.Config) {
 	if testing.Verbose() {
 		cfg.Progress = os.Stderr
 	}
+	defaultTransport := http.DefaultTransport
 	rep, err := bench.Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("bench: %v", err)
+	}
+	// The fan-out's FCM sink is reached through the SDK's endpoint option only: nothing may
+	// install a process-wide transport that rewrites requests (which a server in the same
+	// binary would then use for real FCM).
+	if http.DefaultTransport != defaultTransport || http.DefaultClient.Transport != nil {
+		t.Errorf("the bench replaced http.DefaultTransport or http.DefaultClient.Transport")
 	}
 	engine := cfg.Engines[0]
 	measured := map[string]int{}
