@@ -124,8 +124,8 @@ func mergeCursors(cursors, next []*veiligv1.Cursor) []*veiligv1.Cursor {
 // countingTransport counts the bytes of request and response bodies as they cross the wire
 // (compressed, as sent), around a base RoundTripper. Headers are not counted.
 type countingTransport struct {
-	base          http.RoundTripper
-	sent, receivd atomic.Int64
+	base           http.RoundTripper
+	sent, received atomic.Int64
 }
 
 // RoundTrip implements http.RoundTripper.
@@ -139,12 +139,12 @@ func (c *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	if err != nil {
 		return nil, err
 	}
-	res.Body = &countingBody{ReadCloser: res.Body, n: &c.receivd}
+	res.Body = &countingBody{ReadCloser: res.Body, n: &c.received}
 	return res, nil
 }
 
 // bytes returns the body bytes sent and received so far.
-func (c *countingTransport) bytes() (sent, received int64) { return c.sent.Load(), c.receivd.Load() }
+func (c *countingTransport) bytes() (sent, received int64) { return c.sent.Load(), c.received.Load() }
 
 type countingBody struct {
 	io.ReadCloser
