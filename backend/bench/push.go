@@ -63,10 +63,13 @@ func (r *runner) pushCase(ctx context.Context, devices, batch int) error {
 	took := time.Since(start)
 	total := devices * pushes * batch
 	r.record(ScenarioPush, name, "mutations/s", "/s", float64(total)/took.Seconds())
-	if counted {
+	switch {
+	case r.t.external:
+		r.na(ScenarioPush, name, "retries/push", "", "server not in process")
+	case counted:
 		after, _ := r.t.retries()
 		r.record(ScenarioPush, name, "retries/push", "", float64(after-retriesBefore)/float64(devices*pushes))
-	} else {
+	default:
 		r.na(ScenarioPush, name, "retries/push", "", "no retry counter on this engine")
 	}
 	r.progress("push %s: %d mutations in %v", name, total, took.Round(time.Millisecond))
