@@ -173,6 +173,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			if err := runRound(ctx, eng, rep, engine, round); err != nil {
 				err = fmt.Errorf("round %d on %s: %w", round, engine, err)
 				if ctx.Err() != nil {
+					rep.Stopped = fmt.Sprintf("stopped during round %d on %s; figures hold the rounds measured (see values)", round, engine)
 					rep.finish()
 					return rep, err
 				}

@@ -30,6 +30,8 @@ type Report struct {
 	Rounds int `json:"rounds"`
 	// Figures in run order.
 	Figures []*Figure `json:"figures"`
+	// Stopped, when set, says where a cancelled run stopped: its figures hold fewer rounds.
+	Stopped string `json:"stopped,omitempty"`
 	// Failures lists the scenario runs that failed ("round 2, postgres, streams: …").
 	Failures []string `json:"failures,omitempty"`
 
@@ -171,6 +173,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	b := &strings.Builder{}
 	fmt.Fprintf(b, "veilig bench: %s, GOMAXPROCS %d, %s; median of %d round(s); took %s\n\n",
 		r.Machine.CPUModel, r.Machine.GOMAXPROCS, r.Machine.GoVersion, r.Rounds, r.Took)
+	if r.Stopped != "" {
+		fmt.Fprintf(b, "**%s**\n\n", r.Stopped)
+	}
 	for _, e := range r.engines {
 		v, _, _ := strings.Cut(r.Engines[e], " on ") // PostgreSQL's build details stay in the JSON
 		fmt.Fprintf(b, "- %s: %s\n", e, v)
