@@ -12,7 +12,8 @@ import (
 // runRoundTrip runs RoundTripDevices phones for RoundTripDuration, each in a loop of think
 // time (ThinkTime, the first one random in [0, ThinkTime) so the devices do not march in
 // step) and one round trip: a push of one plan-entry edit, then a pull from its cursors. A
-// device first pulls once, unmeasured, to hold cursors. Figures: round-trip p50 and p99 (push
+// device first pulls once, unmeasured, to hold cursors, and makes at least one round trip.
+// Figures: round-trip p50 and p99 (push
 // start to pull answer) and round trips/s.
 func (r *runner) runRoundTrip(ctx context.Context) error {
 	n := r.cfg.RoundTripDevices
@@ -59,7 +60,8 @@ func (d *device) roundTrips(ctx context.Context, deadline time.Time, think time.
 	var out []time.Duration
 	wait := time.Duration(rand.Int64N(int64(think) + 1))
 	for {
-		if time.Now().Add(wait).After(deadline) {
+		// Every device makes at least one round trip, however short the duration.
+		if len(out) > 0 && time.Now().Add(wait).After(deadline) {
 			return out, nil
 		}
 		select {
