@@ -6,6 +6,7 @@
 //	veilig demo      seed a demo region and print commands to try the API
 //	veilig token     print a short-lived dev token for a professional
 //	veilig sim       simulate phones syncing through faults, then check nothing was lost
+//	veilig bench     measure push, pull, streams, detection and fan-out over HTTP on each engine
 //	veilig version   print the version
 //
 // Every flag can also be set by an environment variable: --database-url is
@@ -36,6 +37,7 @@ Usage:
   veilig demo     [flags]   seed a demo region and print commands to try the API
   veilig token    [flags]   print a short-lived dev token (embedded/dev mode)
   veilig sim      [flags]   simulate phones syncing through faults; exits non-zero on any loss
+  veilig bench    [flags]   measure the server over HTTP on SQLite and PostgreSQL; prints a table
   veilig version            print the version
 
 Run 'veilig <command> -h' for the flags of a command.
@@ -72,6 +74,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runToken(ctx, rest, stdout, stderr)
 	case "sim":
 		return runSim(ctx, rest, stdout, stderr)
+	case "bench":
+		return runBench(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "veilig", version)
 		return nil
