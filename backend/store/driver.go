@@ -227,8 +227,14 @@ type Executor interface {
 	// LinkUsed sets last_used_at. It leaves failed_pins alone: a correct answer must not
 	// wipe the count of wrong PINs before it (issue 13, point 3).
 	LinkUsed(ctx context.Context, id string, now time.Time) error
-	// AuditInsertMany appends access records.
+	// AuditInsertMany inserts access records as they are (their chain fields included).
 	AuditInsertMany(ctx context.Context, events []AuditEvent) error
+	// AuditHeadGetMany returns the heads of the named chains that exist, ordered by chain id.
+	AuditHeadGetMany(ctx context.Context, chainIDs []string) ([]AuditHead, error)
+	// AuditHeadUpsertMany inserts or replaces chain heads.
+	AuditHeadUpsertMany(ctx context.Context, heads []AuditHead) error
+	// AuditCheckpointInsert stores a signed checkpoint.
+	AuditCheckpointInsert(ctx context.Context, cp AuditCheckpoint) error
 }
 
 // Reader holds the reads the core serves as they are: DB embeds the driver's Reader, so each
@@ -297,6 +303,13 @@ type Reader interface {
 	LinkListByHousehold(ctx context.Context, householdID string) ([]*Link, error)
 	// AuditListByHousehold lists a household's records by at, then id.
 	AuditListByHousehold(ctx context.Context, householdID string) ([]*AuditEvent, error)
+	// AuditHeadList lists every chain's head, ordered by chain id.
+	AuditHeadList(ctx context.Context) ([]AuditHead, error)
+	// AuditListPage lists records ordered by chain id, seq, then id, after the given triple
+	// (the zero triple for the first page), at most Limit.
+	AuditListPage(ctx context.Context, p AuditPageParams) ([]*AuditEvent, error)
+	// AuditCheckpointList lists every checkpoint by at, then id.
+	AuditCheckpointList(ctx context.Context) ([]*AuditCheckpoint, error)
 }
 
 // HouseholdLockBumpParams names the households a write transaction locks and bumps.

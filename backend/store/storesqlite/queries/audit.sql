@@ -1,6 +1,35 @@
+-- Access records: who read or changed which household's data (or the directory), with which
+-- outcome, and when; each chained by hash to the one before it in its chain.
+
 -- name: AuditInsert :exec
-INSERT INTO audit_events (id, at, professional_id, device_id, action, household_id, request_id, subject_id)
-VALUES (@id, @at, @professional_id, @device_id, @action, @household_id, @request_id, @subject_id);
+INSERT INTO audit_events (id, at, professional_id, device_id, action, household_id, request_id, subject_id,
+    actor_kind, organization_id, role, issuer, object_kind, object_id, outcome, reason, chain_id, seq, prev_hash, hash)
+VALUES (@id, @at, @professional_id, @device_id, @action, @household_id, @request_id, @subject_id,
+    @actor_kind, @organization_id, @role, @issuer, @object_kind, @object_id, @outcome, @reason, @chain_id, @seq, @prev_hash, @hash);
 
 -- name: AuditListByHousehold :many
 SELECT * FROM audit_events WHERE household_id = @household_id ORDER BY at, id;
+
+-- name: AuditHeadGet :many
+SELECT chain_id, seq, hash FROM audit_chain_heads WHERE chain_id = @chain_id;
+
+-- SQLite runs one write transaction at a time, so the head read in the same transaction is
+-- still the head.
+-- name: AuditHeadUpsert :exec
+INSERT INTO audit_chain_heads (chain_id, seq, hash) VALUES (@chain_id, @seq, @hash)
+ON CONFLICT (chain_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash;
+
+-- name: AuditHeadList :many
+SELECT chain_id, seq, hash FROM audit_chain_heads ORDER BY chain_id;
+
+-- name: AuditListPage :many
+SELECT * FROM audit_events
+WHERE (chain_id, seq, id) > (CAST(@after_chain_id AS TEXT), CAST(@after_seq AS INTEGER), CAST(@after_id AS TEXT))
+ORDER BY chain_id, seq, id
+LIMIT @lim;
+
+-- name: AuditCheckpointInsert :exec
+INSERT INTO audit_checkpoints (id, at, key_id, body, signature) VALUES (@id, @at, @key_id, @body, @signature);
+
+-- name: AuditCheckpointList :many
+SELECT * FROM audit_checkpoints ORDER BY at, id;
