@@ -8,6 +8,7 @@ import (
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
 
+	"github.com/veilig/veilig/backend/store"
 	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
 )
 
@@ -241,15 +242,45 @@ func TestPlanService(t *testing.T) {
 			if e.ProfessionalID != b.region.LeadID {
 				continue
 			}
-			actions[e.Action] = true
-			if e.DeviceID == "" || e.RequestID == "" || e.At.IsZero() {
+			if e.Outcome == store.AuditAllowed {
+				actions[e.Action] = true
+			}
+			if e.RequestID == "" || e.At.IsZero() || e.OrganizationID == "" || e.Role == "" || e.Issuer == "" || e.Outcome == "" {
 				t.Fatalf("incomplete audit event %+v", e)
+			}
+			if e.DeviceID != "" {
+				t.Fatalf("audit event %+v names a device the professional never registered", e)
 			}
 		}
 		for _, a := range []string{"plan.read", "plan.write"} {
 			if !actions[a] {
 				t.Fatalf("no %s audit event; have %v", a, actions)
 			}
+		}
+		// Once the device is registered, it is named.
+		device := "device-" + b.region.LeadID[:8]
+		if _, err := b.device.RegisterDevice(ctx, as(lead, &veiligv1.RegisterDeviceRequest{Token: device,
+			Platform: veiligv1.Platform_PLATFORM_ANDROID})); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.plan.GetPlan(ctx, as(lead, &veiligv1.GetPlanRequest{HouseholdId: hid})); err != nil {
+			t.Fatal(err)
+		}
+		events, err = b.store.AuditListByHousehold(ctx, hid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		named := 0
+		for _, e := range events {
+			if e.DeviceID == device {
+				named++
+				if e.Action != "plan.read" {
+					t.Errorf("the read from a registered device is recorded as %+v", e)
+				}
+			}
+		}
+		if named != 1 {
+			t.Fatalf("%d records name the registered device, want the one read", named)
 		}
 	})
 }

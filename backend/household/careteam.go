@@ -57,7 +57,7 @@ func (s *Service) changeCareTeam(ctx context.Context, a Actor, op operation, hou
 	change func(ctx context.Context, tx *store.Tx, now time.Time) error) ([]*store.CareTeamMember, error) {
 	now := s.Now()
 	var team []*store.CareTeamMember
-	err := s.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) (err error) {
+	err := s.inTx(ctx, func(ctx context.Context, tx *store.Tx) (err error) {
 		rels, err := relations(ctx, tx, a, householdID)
 		if err != nil {
 			return err
@@ -67,6 +67,7 @@ func (s *Service) changeCareTeam(ctx context.Context, a Actor, op operation, hou
 		}
 		ev := s.event(a, householdID, op.action, now)
 		ev.SubjectID = subjectID
+		allowed(ctx, ev)
 		if err := tx.AuditAppend(ctx, []store.AuditEvent{ev}); err != nil {
 			return err
 		}

@@ -31,11 +31,15 @@ func (s *Service) Push(ctx context.Context, a Actor, muts []change.Mutation) ([]
 				if err != nil {
 					return err
 				}
-				ok = decide(ctx, a, opPush, m.HouseholdID, rels) == nil
-				allowed[m.HouseholdID] = ok
-				if ok {
-					audit = append(audit, s.event(a, m.HouseholdID, opPush.action, now))
+				ev := s.event(a, m.HouseholdID, opPush.action, now)
+				var d *denial
+				if errors.As(decide(ctx, a, opPush, m.HouseholdID, rels), &d) {
+					ev = d.event // the push commits: its denials commit with it
+					ev.At = now
 				}
+				ok = ev.Outcome == store.AuditAllowed
+				allowed[m.HouseholdID] = ok
+				audit = append(audit, ev)
 			}
 			if !ok {
 				results[i] = reject(m, change.ReasonForbidden, "the household is not visible to you")

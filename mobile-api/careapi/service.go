@@ -130,7 +130,31 @@ func (s *Service) callerFrom(ctx context.Context) (*caller, error) {
 
 // actor is the caller as the domain layer knows it.
 func (s *Service) actor(ctx context.Context, c *caller) household.Actor {
-	return household.Actor{Professional: c.professional, DeviceID: c.principal.DeviceID, RequestID: s.requestID(ctx)}
+	return household.Actor{Professional: c.professional, Issuer: c.principal.Issuer, DeviceID: s.registeredDevice(ctx, c),
+		RequestID: s.requestID(ctx)}
+}
+
+// registeredDevice is the device id the caller's token carries when the professional has a
+// device registered under it, else "": the access log names a device only when it is known
+// to be the caller's, never an unverified claim. Devices are known by their push token
+// today (the devices table); when they become records of their own, this looks them up by
+// id. A failed lookup records no device (and is logged).
+func (s *Service) registeredDevice(ctx context.Context, c *caller) string {
+	id := c.principal.DeviceID
+	if id == "" {
+		return ""
+	}
+	devices, err := s.store.DeviceListByProfessional(ctx, c.professional.ID)
+	if err != nil {
+		zerolog.Ctx(ctx).Warn().Err(err).Str("professional_id", c.professional.ID).Msg("device lookup for the access log failed")
+		return ""
+	}
+	for _, d := range devices {
+		if d.Token == id {
+			return id
+		}
+	}
+	return ""
 }
 
 // errHouseholdNotFound is the one answer for a household that does not exist and for one the
