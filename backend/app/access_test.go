@@ -89,6 +89,7 @@ func (m *matrix) seed(t *testing.T, st *store.DB) {
 // matrix's household and organization O by the fixture's facts (not by the policy).
 type caller struct {
 	name      string
+	id        string // the professional the token signs in, "" when it signs in nobody
 	token     string
 	household []access.Relation
 	org       []access.Relation
@@ -374,15 +375,15 @@ func runMatrix(t *testing.T, database string) {
 
 	careTeam := []access.Relation{access.CareTeam}
 	callers := []caller{
-		{name: "lead", token: lead, household: []access.Relation{access.Lead, access.CareTeam}},
-		{name: "care-team member", token: idpO.token(t, m.member, time.Hour), household: careTeam},
-		{name: "same-team non-member", token: idpO.token(t, m.teamMate, time.Hour)},
-		{name: "same-organization non-member", token: idpO.token(t, m.orgMate, time.Hour)},
-		{name: "other organization", token: idpP.token(t, m.foreign, time.Hour)},
-		{name: "supervisor of the team", token: idpO.token(t, m.supervisor, time.Hour), household: []access.Relation{access.TeamSupervisor}},
-		{name: "supervisor of another team", token: idpO.token(t, m.otherSuper, time.Hour)},
-		{name: "organization admin (own)", token: idpO.token(t, m.adminO, time.Hour), org: []access.Relation{access.OrganizationAdmin}},
-		{name: "organization admin (other)", token: idpP.token(t, m.adminP, time.Hour)},
+		{name: "lead", id: m.lead, token: lead, household: []access.Relation{access.Lead, access.CareTeam}},
+		{name: "care-team member", id: m.member, token: idpO.token(t, m.member, time.Hour), household: careTeam},
+		{name: "same-team non-member", id: m.teamMate, token: idpO.token(t, m.teamMate, time.Hour)},
+		{name: "same-organization non-member", id: m.orgMate, token: idpO.token(t, m.orgMate, time.Hour)},
+		{name: "other organization", id: m.foreign, token: idpP.token(t, m.foreign, time.Hour)},
+		{name: "supervisor of the team", id: m.supervisor, token: idpO.token(t, m.supervisor, time.Hour), household: []access.Relation{access.TeamSupervisor}},
+		{name: "supervisor of another team", id: m.otherSuper, token: idpO.token(t, m.otherSuper, time.Hour)},
+		{name: "organization admin (own)", id: m.adminO, token: idpO.token(t, m.adminO, time.Hour), org: []access.Relation{access.OrganizationAdmin}},
+		{name: "organization admin (other)", id: m.adminP, token: idpP.token(t, m.adminP, time.Hour)},
 		{name: "token of another organization's issuer", token: idpP.token(t, m.lead, time.Hour), refused: connect.CodePermissionDenied},
 		{name: "expired token", token: idpO.tokenAt(t, m.lead, time.Now().Add(-3*time.Hour), time.Hour), refused: connect.CodeUnauthenticated},
 		{name: "unknown user", token: idpO.token(t, uuid.NewString(), time.Hour), refused: connect.CodePermissionDenied},
@@ -399,10 +400,14 @@ func runMatrix(t *testing.T, database string) {
 		}
 		for _, c := range callers {
 			want := expect(proc, c)
+			before := auditRecords(t, b.store)
 			got := r.call(ctx, c.token)
 			cells++
 			if got.String() != want.String() {
 				t.Errorf("%s as %s: got %v, want %v (docs/access.md)", proc, c.name, got, want)
+			}
+			if problem := checkAudit(proc, c, m, want, newRecords(t, b.store, before)); problem != "" {
+				t.Errorf("%s as %s: access log: %s", proc, c.name, problem)
 			}
 			if r.reset != nil && got.code == 0 {
 				r.reset(t)
@@ -412,6 +417,98 @@ func runMatrix(t *testing.T, database string) {
 	if want := len(calls) * len(callers); cells != want {
 		t.Errorf("checked %d cells, want %d", cells, want)
 	}
+}
+
+// auditRecords is the id of every record in the access log.
+func auditRecords(t *testing.T, st *store.DB) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	for _, e := range allRecords(t, st) {
+		out[e.ID] = true
+	}
+	return out
+}
+
+// allRecords reads the whole access log, in chain order.
+func allRecords(t *testing.T, st *store.DB) []*store.AuditEvent {
+	t.Helper()
+	var out []*store.AuditEvent
+	p := store.AuditPageParams{Limit: 1000}
+	for {
+		rows, err := st.AuditListPage(context.Background(), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, rows...)
+		if len(rows) < p.Limit {
+			return out
+		}
+		last := rows[len(rows)-1]
+		p.AfterChainID, p.AfterSeq, p.AfterID = last.ChainID, last.Seq, last.ID
+	}
+}
+
+// newRecords lists the records written since before.
+func newRecords(t *testing.T, st *store.DB, before map[string]bool) []*store.AuditEvent {
+	t.Helper()
+	var out []*store.AuditEvent
+	for _, e := range allRecords(t, st) {
+		if !before[e.ID] {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// checkAudit says what is wrong with the records one cell of the matrix left, by the policy
+// (issue 12, acceptance 2): a caller who signs in nobody leaves none (the server's request log
+// has it); an allowed call on a household or an organization leaves allowed records, a
+// refused one exactly one denied record; a filtered list leaves one allowed record per
+// household it returned; device calls and streams leave one allowed record; the caller's own
+// profile and the organization names leave none. Every record names the caller.
+func checkAudit(proc string, c caller, m *matrix, want outcome, recs []*store.AuditEvent) string {
+	var outcomes []string
+	for _, e := range recs {
+		outcomes = append(outcomes, e.Action+":"+string(e.Outcome))
+		if e.ProfessionalID != c.id || e.ActorKind != store.ActorProfessional || e.ChainID == "" || e.Hash == "" {
+			return fmt.Sprintf("record %+v does not name the caller %s, or is not chained", e, c.id)
+		}
+	}
+	all := func(o store.AuditOutcome) bool {
+		return !slices.ContainsFunc(recs, func(e *store.AuditEvent) bool { return e.Outcome != o })
+	}
+	rule := access.For(proc)
+	switch {
+	case c.refused != 0:
+		if len(recs) != 0 {
+			return fmt.Sprintf("%v, want none for a caller who signs in nobody", outcomes)
+		}
+	case rule.Object == access.Household || rule.Object == access.Organization:
+		if want.code == 0 && (len(recs) == 0 || !all(store.AuditAllowed)) {
+			return fmt.Sprintf("%v, want allowed records only", outcomes)
+		}
+		if want.code != 0 && (len(recs) != 1 || recs[0].Outcome != store.AuditDenied || recs[0].Reason == "") {
+			return fmt.Sprintf("%v, want one denied record with its reason", outcomes)
+		}
+		if rule.Object == access.Household && recs[0].HouseholdID != m.h {
+			return fmt.Sprintf("record of household %s, want %s", recs[0].HouseholdID, m.h)
+		}
+	case rule.Object == access.Visible && proc == "/veilig.v1.SyncService/Subscribe",
+		proc == "/veilig.v1.DeviceService/RegisterDevice", proc == "/veilig.v1.DeviceService/UnregisterDevice":
+		if len(recs) != 1 || !all(store.AuditAllowed) {
+			return fmt.Sprintf("%v, want one allowed record", outcomes)
+		}
+	case rule.Object == access.Visible:
+		listed := slices.ContainsFunc(recs, func(e *store.AuditEvent) bool { return e.HouseholdID == m.h })
+		if !all(store.AuditAllowed) || listed != *want.listed {
+			return fmt.Sprintf("%v, want an allowed record for each household listed (listed: %v)", outcomes, *want.listed)
+		}
+	default:
+		if len(recs) != 0 {
+			return fmt.Sprintf("%v, want none", outcomes)
+		}
+	}
+	return ""
 }
 
 // matrixBundle serves the matrix fixture on SQLite with an identity provider per
