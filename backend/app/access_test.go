@@ -32,6 +32,7 @@ type matrix struct {
 	teamMate, orgMate, foreign string
 	supervisor, otherSuper     string
 	adminO, adminP             string
+	officerO, officerP         string
 	entry, schedule, link      string
 	alert                      string
 }
@@ -40,7 +41,7 @@ func newMatrix() *matrix {
 	id := func() string { return uuid.NewString() }
 	return &matrix{orgO: id(), orgP: id(), teamT: id(), teamU: id(), h: id(),
 		lead: id(), member: id(), removable: id(), teamMate: id(), orgMate: id(), foreign: id(),
-		supervisor: id(), otherSuper: id(), adminO: id(), adminP: id(),
+		supervisor: id(), otherSuper: id(), adminO: id(), adminP: id(), officerO: id(), officerP: id(),
 		entry: id(), schedule: id(), link: id(), alert: "al_matrix"}
 }
 
@@ -74,6 +75,8 @@ func (m *matrix) seed(t *testing.T, st *store.DB) {
 	pro(m.otherSuper, m.orgO, store.RoleSupervisor, m.teamU)
 	pro(m.adminO, m.orgO, store.RoleAdmin)
 	pro(m.adminP, m.orgP, store.RoleAdmin)
+	pro(m.officerO, m.orgO, store.RolePrivacyOfficer)
+	pro(m.officerP, m.orgP, store.RolePrivacyOfficer)
 	must(st.HouseholdCreate(ctx, store.Household{ID: m.h, Code: "MATRIX-1", TeamID: m.teamT, DisplayName: "Familie Matrix", CreatedAt: testNow, UpdatedAt: testNow}))
 	for _, c := range []store.CareTeamMember{{HouseholdID: m.h, ProfessionalID: m.lead, Lead: true},
 		{HouseholdID: m.h, ProfessionalID: m.member}, {HouseholdID: m.h, ProfessionalID: m.removable}} {
@@ -313,6 +316,42 @@ func (b *bundle) matrixCalls(m *matrix) map[string]rpc {
 			_, err := b.familyLink.ListCheckInLinks(ctx, as(tok, &veiligv1.ListCheckInLinksRequest{HouseholdId: m.h}))
 			return plain(err)
 		}},
+		"/veilig.v1.AuditService/ListAuditEntries": {call: func(ctx context.Context, tok string) outcome {
+			res, err := b.audit.ListAuditEntries(ctx, as(tok, &veiligv1.ListAuditEntriesRequest{OrganizationId: m.orgO, PageSize: 1000}))
+			if err != nil {
+				return plain(err)
+			}
+			// Own organization's staff only.
+			for _, e := range res.Msg.GetEntries() {
+				if e.GetOrganizationId() != m.orgO {
+					return outcome{code: connect.CodeInternal}
+				}
+			}
+			return outcome{}
+		}},
+		"/veilig.v1.AuditService/ListHouseholdAccess": {call: func(ctx context.Context, tok string) outcome {
+			res, err := b.audit.ListHouseholdAccess(ctx, as(tok, &veiligv1.ListHouseholdAccessRequest{HouseholdId: m.h, PageSize: 1000}))
+			if err != nil {
+				return plain(err)
+			}
+			for _, e := range res.Msg.GetEntries() {
+				if e.GetHouseholdId() != m.h {
+					return outcome{code: connect.CodeInternal}
+				}
+			}
+			return outcome{}
+		}},
+		"/veilig.v1.AuditService/ExportAuditEntries": {call: func(ctx context.Context, tok string) outcome {
+			res, err := b.audit.ExportAuditEntries(ctx, as(tok, &veiligv1.ExportAuditEntriesRequest{OrganizationId: m.orgO,
+				Format: veiligv1.ExportFormat_EXPORT_FORMAT_CSV}))
+			if err != nil {
+				return plain(err)
+			}
+			if !strings.HasPrefix(string(res.Msg.GetDocument()), "id,at,") || strings.Contains(string(res.Msg.GetDocument()), m.orgP) {
+				return outcome{code: connect.CodeInternal} // not a CSV of organization O's staff only
+			}
+			return outcome{}
+		}},
 		"/veilig.v1.FamilyLinkService/RevokeCheckInLink": {call: func(ctx context.Context, tok string) outcome {
 			_, err := b.familyLink.RevokeCheckInLink(ctx, as(tok, &veiligv1.RevokeCheckInLinkRequest{HouseholdId: m.h, LinkId: m.link}))
 			return plain(err)
@@ -384,6 +423,9 @@ func runMatrix(t *testing.T, database string) {
 		{name: "supervisor of another team", id: m.otherSuper, token: idpO.token(t, m.otherSuper, time.Hour)},
 		{name: "organization admin (own)", id: m.adminO, token: idpO.token(t, m.adminO, time.Hour), org: []access.Relation{access.OrganizationAdmin}},
 		{name: "organization admin (other)", id: m.adminP, token: idpP.token(t, m.adminP, time.Hour)},
+		{name: "privacy officer (own organization, which works on the household)", id: m.officerO, token: idpO.token(t, m.officerO, time.Hour),
+			household: []access.Relation{access.HouseholdPrivacyOfficer}, org: []access.Relation{access.PrivacyOfficer}},
+		{name: "privacy officer (other organization)", id: m.officerP, token: idpP.token(t, m.officerP, time.Hour)},
 		{name: "token of another organization's issuer", token: idpP.token(t, m.lead, time.Hour), refused: connect.CodePermissionDenied},
 		{name: "expired token", token: idpO.tokenAt(t, m.lead, time.Now().Add(-3*time.Hour), time.Hour), refused: connect.CodeUnauthenticated},
 		{name: "unknown user", token: idpO.token(t, uuid.NewString(), time.Hour), refused: connect.CodePermissionDenied},

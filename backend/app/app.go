@@ -121,6 +121,8 @@ func Services(cfg Config) []server.Service {
 	add(veiligv1connect.DeviceServiceName, path, h)
 	path, h = veiligv1connect.NewFamilyLinkServiceHandler(svc, opts...)
 	add(veiligv1connect.FamilyLinkServiceName, path, h)
+	path, h = veiligv1connect.NewAuditServiceHandler(svc, opts...)
+	add(veiligv1connect.AuditServiceName, path, h)
 	// The family page: public, no token, its own hygiene (package familylink).
 	secret := cfg.LinkSecret
 	if len(secret) == 0 {

@@ -164,9 +164,21 @@ var (
 )
 
 // relations reads inside tx how the actor stands to a household (package access). An admin
-// stands in no relation to any household, whatever the rows say.
+// stands in no relation to any household, whatever the rows say; a privacy officer only in
+// HouseholdPrivacyOfficer, when their organization works on it.
 func relations(ctx context.Context, tx *store.Tx, a Actor, householdID string) ([]access.Relation, error) {
-	if a.Professional.Role == store.RoleAdmin {
+	switch a.Professional.Role {
+	case store.RoleAdmin:
+		return nil, nil
+	case store.RolePrivacyOfficer:
+		// The household's access log only, when their organization works on it.
+		involved, err := tx.HouseholdOrganizationInvolved(ctx, householdID, a.Professional.OrganizationID)
+		if err != nil {
+			return nil, fmt.Errorf("organization of %s in household %s: %w", a.Professional.ID, householdID, err)
+		}
+		if involved {
+			return []access.Relation{access.HouseholdPrivacyOfficer}, nil
+		}
 		return nil, nil
 	}
 	rows, err := tx.HouseholdRelationList(ctx, a.Professional.ID, householdID)

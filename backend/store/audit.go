@@ -78,6 +78,19 @@ type AuditPageParams struct {
 	Limit        int
 }
 
+// AuditListParams select access records for a privacy officer: each filter is optional
+// (empty for any); records after (AfterAt, AfterID) and before UntilAt, by at then id, at
+// most Limit. The first page starts at AfterAt = the period's start, AfterID "".
+type AuditListParams struct {
+	OrganizationID string
+	HouseholdID    string
+	ProfessionalID string
+	AfterAt        time.Time
+	AfterID        string
+	UntilAt        time.Time
+	Limit          int
+}
+
 // AuditCheckpoint is a signed statement of every chain's head at one instant.
 type AuditCheckpoint struct {
 	ID    string

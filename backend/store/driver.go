@@ -310,6 +310,11 @@ type Reader interface {
 	AuditListPage(ctx context.Context, p AuditPageParams) ([]*AuditEvent, error)
 	// AuditCheckpointList lists every checkpoint by at, then id.
 	AuditCheckpointList(ctx context.Context) ([]*AuditCheckpoint, error)
+	// AuditList lists the records AuditListParams select, by at, then id.
+	AuditList(ctx context.Context, p AuditListParams) ([]*AuditEvent, error)
+	// HouseholdOrganizationInvolved reports whether a professional of the organization is in
+	// the household's care team (admins and privacy officers included: the rows, not a view).
+	HouseholdOrganizationInvolved(ctx context.Context, householdID, organizationID string) (bool, error)
 }
 
 // HouseholdLockBumpParams names the households a write transaction locks and bumps.

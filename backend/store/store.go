@@ -53,6 +53,10 @@ const (
 	RoleProfessional Role = "professional"
 	RoleSupervisor   Role = "supervisor"
 	RoleAdmin        Role = "admin"
+	// RolePrivacyOfficer reads the access log of their organization's staff and of the
+	// households their organization works on; like an admin, they hold no relation to any
+	// household's data.
+	RolePrivacyOfficer Role = "privacy_officer"
 )
 
 // Organization is one of the organizations that share households.

@@ -24,6 +24,11 @@ func (tx *Tx) HouseholdRelationList(ctx context.Context, professionalID, househo
 	return tx.ex.HouseholdRelationList(ctx, professionalID, householdID)
 }
 
+// HouseholdOrganizationInvolved is DB.HouseholdOrganizationInvolved in tx.
+func (tx *Tx) HouseholdOrganizationInvolved(ctx context.Context, householdID, organizationID string) (bool, error) {
+	return tx.ex.HouseholdOrganizationInvolved(ctx, householdID, organizationID)
+}
+
 // HouseholdGet is DB.HouseholdGet in tx.
 func (tx *Tx) HouseholdGet(ctx context.Context, id string) (*Household, error) {
 	return tx.ex.HouseholdGet(ctx, id)

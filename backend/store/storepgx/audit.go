@@ -86,3 +86,14 @@ func (e executor) AuditCheckpointInsert(ctx context.Context, cp store.AuditCheck
 func (e executor) AuditCheckpointList(ctx context.Context) ([]*store.AuditCheckpoint, error) {
 	return store.All(res, "list audit checkpoints", auditCheckpoint)(q.AuditCheckpointList(ctx, e.db))
 }
+
+func (e executor) AuditList(ctx context.Context, p store.AuditListParams) ([]*store.AuditEvent, error) {
+	return store.All(res, "list audit events", auditEvent)(q.AuditList(ctx, e.db, dbsqlc.AuditListParams{
+		OrganizationID: p.OrganizationID, HouseholdID: p.HouseholdID, ProfessionalID: p.ProfessionalID,
+		AfterAt: p.AfterAt, AfterID: p.AfterID, UntilAt: p.UntilAt, Lim: int32(p.Limit)}))
+}
+
+func (e executor) HouseholdOrganizationInvolved(ctx context.Context, householdID, organizationID string) (bool, error) {
+	ok, err := q.HouseholdOrganizationInvolved(ctx, e.db, dbsqlc.HouseholdOrganizationInvolvedParams{HouseholdID: householdID, OrganizationID: organizationID})
+	return ok, res.Err("organization "+organizationID+" in household "+householdID, err)
+}

@@ -80,3 +80,16 @@ func (e *executor) AuditCheckpointInsert(ctx context.Context, cp store.AuditChec
 func (e *executor) AuditCheckpointList(ctx context.Context) ([]*store.AuditCheckpoint, error) {
 	return store.All(res, "list audit checkpoints", auditCheckpoint)(e.q.AuditCheckpointList(ctx))
 }
+
+// AuditList implements store.Executor.
+func (e *executor) AuditList(ctx context.Context, p store.AuditListParams) ([]*store.AuditEvent, error) {
+	return store.All(res, "list audit events", auditEvent)(e.q.AuditList(ctx, dbsqlc.AuditListParams{
+		OrganizationID: p.OrganizationID, HouseholdID: p.HouseholdID, ProfessionalID: p.ProfessionalID,
+		AfterAt: micros(p.AfterAt), AfterID: p.AfterID, UntilAt: micros(p.UntilAt), Lim: int64(p.Limit)}))
+}
+
+// HouseholdOrganizationInvolved implements store.Executor.
+func (e *executor) HouseholdOrganizationInvolved(ctx context.Context, householdID, organizationID string) (bool, error) {
+	ok, err := e.q.HouseholdOrganizationInvolved(ctx, dbsqlc.HouseholdOrganizationInvolvedParams{HouseholdID: householdID, OrganizationID: organizationID})
+	return ok, res.Err("organization "+organizationID+" in household "+householdID, err)
+}

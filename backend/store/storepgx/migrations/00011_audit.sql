@@ -40,7 +40,30 @@ CREATE TABLE audit_checkpoints (
     signature TEXT NOT NULL
 );
 
+-- A privacy officer, like an admin, holds no relation to any household's data (docs/access.md):
+-- the care team leaves out both roles.
+DROP VIEW household_viewers;
+DROP VIEW household_care_team;
+CREATE VIEW household_care_team AS
+SELECT c.household_id, c.professional_id, c.lead FROM care_team_members c
+JOIN professionals p ON p.id = c.professional_id
+WHERE p.role NOT IN ('admin', 'privacy_officer');
+CREATE VIEW household_viewers AS
+SELECT household_id, professional_id FROM household_care_team
+UNION
+SELECT household_id, professional_id FROM household_supervisors;
+
 -- +goose Down
+DROP VIEW household_viewers;
+DROP VIEW household_care_team;
+CREATE VIEW household_care_team AS
+SELECT c.household_id, c.professional_id, c.lead FROM care_team_members c
+JOIN professionals p ON p.id = c.professional_id
+WHERE p.role <> 'admin';
+CREATE VIEW household_viewers AS
+SELECT household_id, professional_id FROM household_care_team
+UNION
+SELECT household_id, professional_id FROM household_supervisors;
 DROP TABLE audit_checkpoints;
 DROP TABLE audit_chain_heads;
 DROP INDEX audit_events_organization;

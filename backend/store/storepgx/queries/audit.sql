@@ -38,3 +38,22 @@ INSERT INTO audit_checkpoints (id, at, key_id, body, signature) VALUES (@id, @at
 
 -- name: AuditCheckpointList :many
 SELECT * FROM audit_checkpoints ORDER BY at, id;
+
+-- The access log for a privacy officer: optionally one organization's staff, one household,
+-- one professional; entries after (after_at, after_id) and before until_at, by at, then id.
+-- name: AuditList :many
+SELECT * FROM audit_events
+WHERE (@organization_id::text = '' OR organization_id = @organization_id::text)
+  AND (@household_id::text = '' OR household_id = @household_id::text)
+  AND (@professional_id::text = '' OR professional_id = @professional_id::text)
+  AND (at, id) > (@after_at::timestamptz, @after_id::text)
+  AND at < @until_at::timestamptz
+ORDER BY at, id
+LIMIT @lim;
+
+-- Whether an organization works on a household: one of its professionals is in the care team.
+-- name: HouseholdOrganizationInvolved :one
+SELECT EXISTS (
+    SELECT 1 FROM care_team_members c JOIN professionals p ON p.id = c.professional_id
+    WHERE c.household_id = @household_id AND p.organization_id = @organization_id
+) AS involved;

@@ -33,3 +33,22 @@ INSERT INTO audit_checkpoints (id, at, key_id, body, signature) VALUES (@id, @at
 
 -- name: AuditCheckpointList :many
 SELECT * FROM audit_checkpoints ORDER BY at, id;
+
+-- The access log for a privacy officer: optionally one organization's staff, one household,
+-- one professional; entries after (after_at, after_id) and before until_at, by at, then id.
+-- name: AuditList :many
+SELECT * FROM audit_events
+WHERE (CAST(@organization_id AS TEXT) = '' OR organization_id = @organization_id)
+  AND (CAST(@household_id AS TEXT) = '' OR household_id = @household_id)
+  AND (CAST(@professional_id AS TEXT) = '' OR professional_id = @professional_id)
+  AND (at, id) > (CAST(@after_at AS INTEGER), CAST(@after_id AS TEXT))
+  AND at < CAST(@until_at AS INTEGER)
+ORDER BY at, id
+LIMIT @lim;
+
+-- Whether an organization works on a household: one of its professionals is in the care team.
+-- name: HouseholdOrganizationInvolved :one
+SELECT EXISTS (
+    SELECT 1 FROM care_team_members c JOIN professionals p ON p.id = c.professional_id
+    WHERE c.household_id = @household_id AND p.organization_id = @organization_id
+) AS involved;

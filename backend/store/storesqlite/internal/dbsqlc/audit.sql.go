@@ -196,6 +196,81 @@ func (q *Queries) AuditInsert(ctx context.Context, arg AuditInsertParams) error 
 	return err
 }
 
+const auditList = `-- name: AuditList :many
+SELECT id, at, professional_id, device_id, "action", household_id, request_id, subject_id, actor_kind, organization_id, role, issuer, object_kind, object_id, outcome, reason, chain_id, seq, prev_hash, hash FROM audit_events
+WHERE (CAST(?1 AS TEXT) = '' OR organization_id = ?1)
+  AND (CAST(?2 AS TEXT) = '' OR household_id = ?2)
+  AND (CAST(?3 AS TEXT) = '' OR professional_id = ?3)
+  AND (at, id) > (CAST(?4 AS INTEGER), CAST(?5 AS TEXT))
+  AND at < CAST(?6 AS INTEGER)
+ORDER BY at, id
+LIMIT ?7
+`
+
+type AuditListParams struct {
+	OrganizationID string
+	HouseholdID    string
+	ProfessionalID string
+	AfterAt        int64
+	AfterID        string
+	UntilAt        int64
+	Lim            int64
+}
+
+// The access log for a privacy officer: optionally one organization's staff, one household,
+// one professional; entries after (after_at, after_id) and before until_at, by at, then id.
+func (q *Queries) AuditList(ctx context.Context, arg AuditListParams) ([]AuditEvent, error) {
+	rows, err := q.db.QueryContext(ctx, auditList,
+		arg.OrganizationID,
+		arg.HouseholdID,
+		arg.ProfessionalID,
+		arg.AfterAt,
+		arg.AfterID,
+		arg.UntilAt,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AuditEvent
+	for rows.Next() {
+		var i AuditEvent
+		if err := rows.Scan(
+			&i.ID,
+			&i.At,
+			&i.ProfessionalID,
+			&i.DeviceID,
+			&i.Action,
+			&i.HouseholdID,
+			&i.RequestID,
+			&i.SubjectID,
+			&i.ActorKind,
+			&i.OrganizationID,
+			&i.Role,
+			&i.Issuer,
+			&i.ObjectKind,
+			&i.ObjectID,
+			&i.Outcome,
+			&i.Reason,
+			&i.ChainID,
+			&i.Seq,
+			&i.PrevHash,
+			&i.Hash,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const auditListByHousehold = `-- name: AuditListByHousehold :many
 SELECT id, at, professional_id, device_id, "action", household_id, request_id, subject_id, actor_kind, organization_id, role, issuer, object_kind, object_id, outcome, reason, chain_id, seq, prev_hash, hash FROM audit_events WHERE household_id = ?1 ORDER BY at, id
 `
@@ -305,4 +380,24 @@ func (q *Queries) AuditListPage(ctx context.Context, arg AuditListPageParams) ([
 		return nil, err
 	}
 	return items, nil
+}
+
+const householdOrganizationInvolved = `-- name: HouseholdOrganizationInvolved :one
+SELECT EXISTS (
+    SELECT 1 FROM care_team_members c JOIN professionals p ON p.id = c.professional_id
+    WHERE c.household_id = ?1 AND p.organization_id = ?2
+) AS involved
+`
+
+type HouseholdOrganizationInvolvedParams struct {
+	HouseholdID    string
+	OrganizationID string
+}
+
+// Whether an organization works on a household: one of its professionals is in the care team.
+func (q *Queries) HouseholdOrganizationInvolved(ctx context.Context, arg HouseholdOrganizationInvolvedParams) (bool, error) {
+	row := q.db.QueryRowContext(ctx, householdOrganizationInvolved, arg.HouseholdID, arg.OrganizationID)
+	var involved bool
+	err := row.Scan(&involved)
+	return involved, err
 }
