@@ -26,6 +26,9 @@
 //     not there). So the chain "admin grants supervisor, supervisor adds the admin to a care
 //     team, admin reads the plan" ends at its second step. Every grant is recorded in the
 //     access log.
+//   - The access log is read by an organization's privacy officer, who, like an admin,
+//     holds no relation to any household's data: their own organization's staff's entries,
+//     and the whole log of a household their organization works on. Reading it is logged.
 package access
 
 import (
@@ -63,6 +66,12 @@ const (
 	// Owner: the caller is the person the call names (for a device, the device's
 	// professional).
 	Owner Relation = "owner"
+	// PrivacyOfficer: a privacy officer of the organization the call names.
+	PrivacyOfficer Relation = "privacy_officer"
+	// HouseholdPrivacyOfficer: a privacy officer of an organization that works on the
+	// household (one of its professionals is in the care team). It gives no access to the
+	// household's data, only to its access log.
+	HouseholdPrivacyOfficer Relation = "household_privacy_officer"
 )
 
 // Object is what a call acts on; it says which relations can be read for it.
@@ -177,6 +186,12 @@ var Rules = []Rule{
 	{veiligv1connect.FamilyLinkServiceCreateCheckInLinkProcedure, Household, viewers, whyData},
 	{veiligv1connect.FamilyLinkServiceListCheckInLinksProcedure, Household, viewers, whyData},
 	{veiligv1connect.FamilyLinkServiceRevokeCheckInLinkProcedure, Household, viewers, whyData},
+	{veiligv1connect.AuditServiceListAuditEntriesProcedure, Organization, []Relation{PrivacyOfficer},
+		"an organization answers for what its own staff did (NEN 7513): its privacy officer reads their entries, and the reading is logged"},
+	{veiligv1connect.AuditServiceListHouseholdAccessProcedure, Household, []Relation{HouseholdPrivacyOfficer},
+		"a family may ask who touched its file, whoever employs them (GDPR art. 15): the privacy officer of an organization with a professional in the care team answers it with the whole log of the household; not of any household, so no officer browses families their organization does not work on; the reading is logged in the household's log"},
+	{veiligv1connect.AuditServiceExportAuditEntriesProcedure, Organization, []Relation{PrivacyOfficer},
+		"what ListAuditEntries shows, as a CSV or JSON document; the export is logged"},
 }
 
 // Endpoints is the policy of what is served beside the API. They are outside the domain
@@ -231,8 +246,11 @@ over the wire, on SQLite and PostgreSQL.
 Relations: **care_team** is a member of the household's care team (the lead included);
 **lead** its lead; **team_supervisor** a supervisor who is a member of the household's team;
 **organization_admin** an admin of the organization the call names (for a person, theirs);
-**owner** the professional the call names (for a device, its professional); **professional** any
-signed-in professional; and **anyone** needs no token.
+**owner** the professional the call names (for a device, its professional); **privacy_officer** a
+privacy officer of the organization the call names; **household_privacy_officer** a privacy
+officer of an organization with a professional in the household's care team (the household's
+access log only, never its data); **professional** any signed-in professional; and **anyone**
+needs no token.
 
 A caller is signed in when the token verifies, has not expired, lived no longer than the cap,
 comes from an identity provider bound to the professional's organization, and names a
@@ -244,8 +262,9 @@ and the phone erases what it holds. A device the caller never registered (or ano
 registered) is not trusted: the request is served and recorded as from no device.
 
 A caller who may not see a household is answered ` + "`not_found`" + `, as if it did not exist; one who
-sees it but may not do this gets ` + "`permission_denied`" + `. An organization admin holds no relation
-to any household and is never added to a care team.
+sees it but may not do this gets ` + "`permission_denied`" + `. An organization admin or privacy officer
+holds no relation to any household's data and is never added to a care team. Every call of a
+signed-in professional, allowed or refused, leaves its record in the access log, with its outcome.
 
 | RPC | Object | Who may | Why |
 |---|---|---|---|

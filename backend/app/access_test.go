@@ -32,6 +32,7 @@ type matrix struct {
 	teamMate, orgMate, foreign string
 	supervisor, otherSuper     string
 	adminO, adminP             string
+	officerO, officerP         string
 	entry, schedule, link      string
 	alert                      string
 }
@@ -40,7 +41,7 @@ func newMatrix() *matrix {
 	id := func() string { return uuid.NewString() }
 	return &matrix{orgO: id(), orgP: id(), teamT: id(), teamU: id(), h: id(),
 		lead: id(), member: id(), removable: id(), teamMate: id(), orgMate: id(), foreign: id(),
-		supervisor: id(), otherSuper: id(), adminO: id(), adminP: id(),
+		supervisor: id(), otherSuper: id(), adminO: id(), adminP: id(), officerO: id(), officerP: id(),
 		entry: id(), schedule: id(), link: id(), alert: "al_matrix"}
 }
 
@@ -74,6 +75,8 @@ func (m *matrix) seed(t *testing.T, st *store.DB) {
 	pro(m.otherSuper, m.orgO, store.RoleSupervisor, m.teamU)
 	pro(m.adminO, m.orgO, store.RoleAdmin)
 	pro(m.adminP, m.orgP, store.RoleAdmin)
+	pro(m.officerO, m.orgO, store.RolePrivacyOfficer)
+	pro(m.officerP, m.orgP, store.RolePrivacyOfficer)
 	must(st.HouseholdCreate(ctx, store.Household{ID: m.h, Code: "MATRIX-1", TeamID: m.teamT, DisplayName: "Familie Matrix", CreatedAt: testNow, UpdatedAt: testNow}))
 	for _, c := range []store.CareTeamMember{{HouseholdID: m.h, ProfessionalID: m.lead, Lead: true},
 		{HouseholdID: m.h, ProfessionalID: m.member}, {HouseholdID: m.h, ProfessionalID: m.removable}} {
@@ -89,6 +92,7 @@ func (m *matrix) seed(t *testing.T, st *store.DB) {
 // matrix's household and organization O by the fixture's facts (not by the policy).
 type caller struct {
 	name      string
+	id        string // the professional the token signs in, "" when it signs in nobody
 	token     string
 	household []access.Relation
 	org       []access.Relation
@@ -342,6 +346,42 @@ func (b *bundle) matrixCalls(m *matrix) map[string]rpc {
 			_, err := b.familyLink.ListCheckInLinks(ctx, as(tok, &veiligv1.ListCheckInLinksRequest{HouseholdId: m.h}))
 			return plain(err)
 		}},
+		"/veilig.v1.AuditService/ListAuditEntries": {call: func(ctx context.Context, tok string) outcome {
+			res, err := b.audit.ListAuditEntries(ctx, as(tok, &veiligv1.ListAuditEntriesRequest{OrganizationId: m.orgO, PageSize: 1000}))
+			if err != nil {
+				return plain(err)
+			}
+			// Own organization's staff only.
+			for _, e := range res.Msg.GetEntries() {
+				if e.GetOrganizationId() != m.orgO {
+					return outcome{code: connect.CodeInternal}
+				}
+			}
+			return outcome{}
+		}},
+		"/veilig.v1.AuditService/ListHouseholdAccess": {call: func(ctx context.Context, tok string) outcome {
+			res, err := b.audit.ListHouseholdAccess(ctx, as(tok, &veiligv1.ListHouseholdAccessRequest{HouseholdId: m.h, PageSize: 1000}))
+			if err != nil {
+				return plain(err)
+			}
+			for _, e := range res.Msg.GetEntries() {
+				if e.GetHouseholdId() != m.h {
+					return outcome{code: connect.CodeInternal}
+				}
+			}
+			return outcome{}
+		}},
+		"/veilig.v1.AuditService/ExportAuditEntries": {call: func(ctx context.Context, tok string) outcome {
+			res, err := b.audit.ExportAuditEntries(ctx, as(tok, &veiligv1.ExportAuditEntriesRequest{OrganizationId: m.orgO,
+				Format: veiligv1.ExportFormat_EXPORT_FORMAT_CSV}))
+			if err != nil {
+				return plain(err)
+			}
+			if !strings.HasPrefix(string(res.Msg.GetDocument()), "id,at,") || strings.Contains(string(res.Msg.GetDocument()), m.orgP) {
+				return outcome{code: connect.CodeInternal} // not a CSV of organization O's staff only
+			}
+			return outcome{}
+		}},
 		"/veilig.v1.FamilyLinkService/RevokeCheckInLink": {call: func(ctx context.Context, tok string) outcome {
 			_, err := b.familyLink.RevokeCheckInLink(ctx, as(tok, &veiligv1.RevokeCheckInLinkRequest{HouseholdId: m.h, LinkId: m.link}))
 			return plain(err)
@@ -404,16 +444,19 @@ func runMatrix(t *testing.T, database string) {
 
 	careTeam := []access.Relation{access.CareTeam}
 	callers := []caller{
-		{name: "lead", token: lead, household: []access.Relation{access.Lead, access.CareTeam}},
-		{name: "care-team member", token: idpO.token(t, m.member, time.Hour), household: careTeam, person: []access.Relation{access.Owner}},
-		{name: "same-team non-member", token: idpO.token(t, m.teamMate, time.Hour)},
-		{name: "same-organization non-member", token: idpO.token(t, m.orgMate, time.Hour)},
-		{name: "other organization", token: idpP.token(t, m.foreign, time.Hour)},
-		{name: "supervisor of the team", token: idpO.token(t, m.supervisor, time.Hour), household: []access.Relation{access.TeamSupervisor}},
-		{name: "supervisor of another team", token: idpO.token(t, m.otherSuper, time.Hour)},
-		{name: "organization admin (own)", token: idpO.token(t, m.adminO, time.Hour), org: []access.Relation{access.OrganizationAdmin},
+		{name: "lead", id: m.lead, token: lead, household: []access.Relation{access.Lead, access.CareTeam}},
+		{name: "care-team member", id: m.member, token: idpO.token(t, m.member, time.Hour), household: careTeam, person: []access.Relation{access.Owner}},
+		{name: "same-team non-member", id: m.teamMate, token: idpO.token(t, m.teamMate, time.Hour)},
+		{name: "same-organization non-member", id: m.orgMate, token: idpO.token(t, m.orgMate, time.Hour)},
+		{name: "other organization", id: m.foreign, token: idpP.token(t, m.foreign, time.Hour)},
+		{name: "supervisor of the team", id: m.supervisor, token: idpO.token(t, m.supervisor, time.Hour), household: []access.Relation{access.TeamSupervisor}},
+		{name: "supervisor of another team", id: m.otherSuper, token: idpO.token(t, m.otherSuper, time.Hour)},
+		{name: "organization admin (own)", id: m.adminO, token: idpO.token(t, m.adminO, time.Hour), org: []access.Relation{access.OrganizationAdmin},
 			person: []access.Relation{access.OrganizationAdmin}},
-		{name: "organization admin (other)", token: idpP.token(t, m.adminP, time.Hour)},
+		{name: "organization admin (other)", id: m.adminP, token: idpP.token(t, m.adminP, time.Hour)},
+		{name: "privacy officer (own organization, which works on the household)", id: m.officerO, token: idpO.token(t, m.officerO, time.Hour),
+			household: []access.Relation{access.HouseholdPrivacyOfficer}, org: []access.Relation{access.PrivacyOfficer}},
+		{name: "privacy officer (other organization)", id: m.officerP, token: idpP.token(t, m.officerP, time.Hour)},
 		{name: "token of another organization's issuer", token: idpP.token(t, m.lead, time.Hour), refused: connect.CodePermissionDenied},
 		{name: "expired token", token: idpO.tokenAt(t, m.lead, time.Now().Add(-3*time.Hour), time.Hour), refused: connect.CodeUnauthenticated},
 		{name: "unknown user", token: idpO.token(t, uuid.NewString(), time.Hour), refused: connect.CodePermissionDenied},
@@ -430,10 +473,14 @@ func runMatrix(t *testing.T, database string) {
 		}
 		for _, c := range callers {
 			want := expect(proc, c)
+			before := auditHeads(t, b.store)
 			got := r.call(ctx, c.token)
 			cells++
 			if got.String() != want.String() {
 				t.Errorf("%s as %s: got %v, want %v (docs/access.md)", proc, c.name, got, want)
+			}
+			if problem := checkAudit(proc, c, m, want, newRecords(t, b.store, before)); problem != "" {
+				t.Errorf("%s as %s: access log: %s", proc, c.name, problem)
 			}
 			if r.reset != nil && got.code == 0 {
 				r.reset(t)
@@ -443,6 +490,120 @@ func runMatrix(t *testing.T, database string) {
 	if want := len(calls) * len(callers); cells != want {
 		t.Errorf("checked %d cells, want %d", cells, want)
 	}
+}
+
+// auditHeads is every chain's last position: what a cell's new records come after.
+func auditHeads(t *testing.T, st *store.DB) map[string]int64 {
+	t.Helper()
+	heads, err := st.AuditHeadList(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int64{}
+	for _, h := range heads {
+		out[h.ChainID] = h.Seq
+	}
+	return out
+}
+
+// newRecords lists the records appended after the heads before: for every chain that
+// moved, its positions past the old head. (Reading only those keeps the matrix from
+// reading the whole log once per cell.)
+func newRecords(t *testing.T, st *store.DB, before map[string]int64) []*store.AuditEvent {
+	t.Helper()
+	var out []*store.AuditEvent
+	for chain, seq := range auditHeads(t, st) {
+		old := before[chain]
+		if seq == old {
+			continue
+		}
+		rows, err := st.AuditListPage(context.Background(), store.AuditPageParams{AfterChainID: chain, AfterSeq: old, Limit: int(seq-old) + 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range rows {
+			if e.ChainID == chain && e.Seq > old {
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}
+
+// allRecords reads the whole access log, in chain order.
+func allRecords(t *testing.T, st *store.DB) []*store.AuditEvent {
+	t.Helper()
+	var out []*store.AuditEvent
+	p := store.AuditPageParams{Limit: 1000}
+	for {
+		rows, err := st.AuditListPage(context.Background(), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, rows...)
+		if len(rows) < p.Limit {
+			return out
+		}
+		last := rows[len(rows)-1]
+		p.AfterChainID, p.AfterSeq, p.AfterID = last.ChainID, last.Seq, last.ID
+	}
+}
+
+// checkAudit says what is wrong with the records one cell of the matrix left, by the policy
+// (issue 12, acceptance 2): a caller who signs in nobody leaves none (the server's request log
+// has it); an allowed call on a household or an organization leaves allowed records, a
+// refused one exactly one denied record; a filtered list leaves one allowed record per
+// household it returned; device calls and streams leave one allowed record; allowed calls on
+// a person (device records, disabling) leave allowed records; the caller's own profile and the
+// organization names leave none. Every record names the caller.
+func checkAudit(proc string, c caller, m *matrix, want outcome, recs []*store.AuditEvent) string {
+	var outcomes []string
+	for _, e := range recs {
+		outcomes = append(outcomes, e.Action+":"+string(e.Outcome))
+		if e.ProfessionalID != c.id || e.ActorKind != store.ActorProfessional || e.ChainID == "" || e.Hash == "" {
+			return fmt.Sprintf("record %+v does not name the caller %s, or is not chained", e, c.id)
+		}
+	}
+	all := func(o store.AuditOutcome) bool {
+		return !slices.ContainsFunc(recs, func(e *store.AuditEvent) bool { return e.Outcome != o })
+	}
+	rule := access.For(proc)
+	switch {
+	case c.refused != 0:
+		if len(recs) != 0 {
+			return fmt.Sprintf("%v, want none for a caller who signs in nobody", outcomes)
+		}
+	case rule.Object == access.Household || rule.Object == access.Organization:
+		if want.code == 0 && (len(recs) == 0 || !all(store.AuditAllowed)) {
+			return fmt.Sprintf("%v, want allowed records only", outcomes)
+		}
+		if want.code != 0 && (len(recs) != 1 || recs[0].Outcome != store.AuditDenied || recs[0].Reason == "") {
+			return fmt.Sprintf("%v, want one denied record with its reason", outcomes)
+		}
+		if rule.Object == access.Household && recs[0].HouseholdID != m.h {
+			return fmt.Sprintf("record of household %s, want %s", recs[0].HouseholdID, m.h)
+		}
+	case rule.Object == access.Person && want.code == 0:
+		// Device records and disabling: the call on a person is recorded when it is allowed.
+		if len(recs) == 0 || !all(store.AuditAllowed) {
+			return fmt.Sprintf("%v, want allowed records only", outcomes)
+		}
+	case rule.Object == access.Visible && proc == "/veilig.v1.SyncService/Subscribe",
+		proc == "/veilig.v1.DeviceService/RegisterDevice", proc == "/veilig.v1.DeviceService/UnregisterDevice":
+		if len(recs) != 1 || !all(store.AuditAllowed) {
+			return fmt.Sprintf("%v, want one allowed record", outcomes)
+		}
+	case rule.Object == access.Visible:
+		listed := slices.ContainsFunc(recs, func(e *store.AuditEvent) bool { return e.HouseholdID == m.h })
+		if !all(store.AuditAllowed) || listed != *want.listed {
+			return fmt.Sprintf("%v, want an allowed record for each household listed (listed: %v)", outcomes, *want.listed)
+		}
+	default:
+		if len(recs) != 0 {
+			return fmt.Sprintf("%v, want none", outcomes)
+		}
+	}
+	return ""
 }
 
 // matrixBundle serves the matrix fixture on SQLite with an identity provider per

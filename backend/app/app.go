@@ -12,6 +12,7 @@ import (
 	"connectrpc.com/validate"
 	"github.com/rs/zerolog"
 
+	"github.com/veilig/veilig/backend/household"
 	"github.com/veilig/veilig/backend/server"
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/mobile-api/auth"
@@ -144,16 +145,26 @@ func Services(cfg Config) []server.Service {
 	add(veiligv1connect.DeviceServiceName, path, h)
 	path, h = veiligv1connect.NewFamilyLinkServiceHandler(svc, opts...)
 	add(veiligv1connect.FamilyLinkServiceName, path, h)
+	path, h = veiligv1connect.NewAuditServiceHandler(svc, opts...)
+	add(veiligv1connect.AuditServiceName, path, h)
 	// The family page: public, no token, its own hygiene (package familylink).
 	secret := cfg.LinkSecret
 	if len(secret) == 0 {
 		secret = make([]byte, 32)
 		rand.Read(secret) // never fails (crypto/rand)
 	}
-	family := familylink.New(familylink.Config{Store: cfg.Store, Now: now, Secret: secret, Log: cfg.Logger, TrustProxy: cfg.TrustProxy,
+	family := familylink.New(familylink.Config{Store: familyStore{DB: cfg.Store, Service: household.New(cfg.Store, now)},
+		RequestID: server.RequestID, Now: now, Secret: secret, Log: cfg.Logger, TrustProxy: cfg.TrustProxy,
 		PerLinkRate: cfg.FamilyPerLinkRate, PerAddressRate: cfg.FamilyPerAddressRate, MaxPINFailures: cfg.FamilyMaxPINFailures,
 		BlockAlert: cfg.FamilyBlockAlert})
 	// Its urgent alerts are raised after the answer's page; shutdown waits for them.
 	out = append(out, server.Service{Path: "/c/", Handler: family, Drain: family.Wait})
 	return out
+}
+
+// familyStore is what the family page uses: the storage core, and the domain layer's use
+// case that records an answer with its access record.
+type familyStore struct {
+	*store.DB
+	*household.Service
 }

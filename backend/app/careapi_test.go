@@ -8,6 +8,7 @@ import (
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
 
+	"github.com/veilig/veilig/backend/store"
 	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
 )
 
@@ -246,9 +247,14 @@ func TestPlanService(t *testing.T) {
 			if e.ProfessionalID != b.region.LeadID {
 				continue
 			}
-			actions[e.Action] = true
-			if e.DeviceID == "" || e.RequestID == "" || e.At.IsZero() {
+			if e.Outcome == store.AuditAllowed {
+				actions[e.Action] = true
+			}
+			if e.RequestID == "" || e.At.IsZero() || e.OrganizationID == "" || e.Role == "" || e.Issuer == "" || e.Outcome == "" {
 				t.Fatalf("incomplete audit event %+v", e)
+			}
+			if e.DeviceID != "device-"+b.region.LeadID[:8] {
+				t.Fatalf("audit event %+v does not name the lead's registered device", e)
 			}
 		}
 		for _, a := range []string{"plan.read", "plan.write"} {

@@ -47,6 +47,7 @@ type bundle struct {
 	alert      veiligv1connect.AlertServiceClient
 	device     veiligv1connect.DeviceServiceClient
 	familyLink veiligv1connect.FamilyLinkServiceClient
+	audit      veiligv1connect.AuditServiceClient
 }
 
 // syncBuffer is a bytes.Buffer safe for the server's concurrent log writes.
@@ -184,6 +185,7 @@ func setupWith(t *testing.T, o options) *bundle {
 		alert:      veiligv1connect.NewAlertServiceClient(hc, base),
 		device:     veiligv1connect.NewDeviceServiceClient(hc, base),
 		familyLink: veiligv1connect.NewFamilyLinkServiceClient(hc, base),
+		audit:      veiligv1connect.NewAuditServiceClient(hc, base),
 	}
 }
 

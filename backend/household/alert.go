@@ -16,7 +16,7 @@ var ErrAlertNotFound = errors.New("alert not found")
 func (s *Service) GetAlert(ctx context.Context, a Actor, alertID string) (*store.Alert, error) {
 	now := s.Now()
 	var out *store.Alert
-	err := s.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) (err error) {
+	err := s.inTx(ctx, func(ctx context.Context, tx *store.Tx) (err error) {
 		out, err = alertOf(ctx, tx, alertID)
 		if err != nil {
 			return err
@@ -39,7 +39,7 @@ func (s *Service) ListAlerts(ctx context.Context, a Actor, householdID string, l
 func (s *Service) AcknowledgeAlert(ctx context.Context, a Actor, alertID string) (*store.Alert, error) {
 	now := s.Now()
 	var out *store.Alert
-	err := s.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		al, err := alertOf(ctx, tx, alertID)
 		if err != nil {
 			return err
@@ -65,10 +65,17 @@ func alertOf(ctx context.Context, tx *store.Tx, id string) (*store.Alert, error)
 	return al, nil
 }
 
-// alertAccess answers an alert of an invisible household as one that does not exist.
+// alertAccess answers an alert of an invisible household as one that does not exist; the
+// denial's record keeps its household.
 func alertAccess(err error) error {
-	if errors.Is(err, ErrHouseholdNotFound) {
-		return ErrAlertNotFound
+	if !errors.Is(err, ErrHouseholdNotFound) {
+		return err
 	}
-	return err
+	var d *denial
+	if errors.As(err, &d) {
+		ev := d.event
+		ev.Reason = reasonOf(ErrAlertNotFound)
+		return &denial{err: ErrAlertNotFound, event: ev}
+	}
+	return ErrAlertNotFound
 }

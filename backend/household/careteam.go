@@ -35,8 +35,8 @@ func (s *Service) SetCareTeamMember(ctx context.Context, a Actor, m store.CareTe
 		if err != nil {
 			return fmt.Errorf("load professional %s: %w", m.ProfessionalID, err)
 		}
-		if p.Role == store.RoleAdmin {
-			return refuse(ErrInvalid, "professional_id: an organization admin cannot be in a care team")
+		if p.Role == store.RoleAdmin || p.Role == store.RolePrivacyOfficer {
+			return refuse(ErrInvalid, "professional_id: an organization admin or privacy officer cannot be in a care team")
 		}
 		return tx.CareTeamMemberSet(ctx, store.CareTeamMemberSetParams{Member: m, Now: now})
 	})
@@ -57,7 +57,7 @@ func (s *Service) changeCareTeam(ctx context.Context, a Actor, op operation, hou
 	change func(ctx context.Context, tx *store.Tx, now time.Time) error) ([]*store.CareTeamMember, error) {
 	now := s.Now()
 	var team []*store.CareTeamMember
-	err := s.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) (err error) {
+	err := s.inTx(ctx, func(ctx context.Context, tx *store.Tx) (err error) {
 		rels, err := relations(ctx, tx, a, householdID)
 		if err != nil {
 			return err
@@ -67,6 +67,7 @@ func (s *Service) changeCareTeam(ctx context.Context, a Actor, op operation, hou
 		}
 		ev := s.event(a, householdID, op.action, now)
 		ev.SubjectID = subjectID
+		allowed(ctx, ev)
 		if err := tx.AuditAppend(ctx, []store.AuditEvent{ev}); err != nil {
 			return err
 		}

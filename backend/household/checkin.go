@@ -33,7 +33,7 @@ func (s *Service) RecordCheckIn(ctx context.Context, a Actor, c change.CheckIn) 
 	now := s.Now()
 	c.RecordedBy, c.RecordedAt = a.Professional.ID, now
 	var out *change.CheckIn
-	err := s.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) (err error) {
+	err := s.inTx(ctx, func(ctx context.Context, tx *store.Tx) (err error) {
 		if err := s.access(ctx, tx, a, opRecordCheckIn, c.HouseholdID, now); err != nil {
 			return err
 		}
@@ -63,7 +63,7 @@ type Planner func(sc, stored *store.Schedule, now time.Time) error
 func (s *Service) UpsertSchedule(ctx context.Context, a Actor, sc store.Schedule, plan Planner) (*store.Schedule, error) {
 	now := s.Now()
 	var out *store.Schedule
-	err := s.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) (err error) {
+	err := s.inTx(ctx, func(ctx context.Context, tx *store.Tx) (err error) {
 		if err := s.access(ctx, tx, a, opUpsertSchedule, sc.HouseholdID, now); err != nil {
 			return err
 		}

@@ -16,12 +16,19 @@ import (
 // directory (a role granted or taken away among them); its SubjectID names the professional.
 const ActionProfessionalWrite = "professional.write"
 
+// Access records of the directory.
+const (
+	// ActionProfessionalList is a read of an organization's professionals.
+	ActionProfessionalList = "professional.list"
+)
+
 // errNotAdmin is the refusal of a directory change by anyone but an admin of the
 // organization concerned.
 var errNotAdmin = refuse(ErrPermission, "only an admin of this organization may do this")
 
-// adminOf applies a directory rule (OrganizationAdmin) to the actor for one organization.
-func adminOf(ctx context.Context, a Actor, procedure, organizationID string) error {
+// adminOf applies a directory rule (OrganizationAdmin) to the actor for one organization; a
+// refusal is a *denial carrying its access record (action on the organization).
+func adminOf(ctx context.Context, a Actor, procedure, action, organizationID string) error {
 	var rels []access.Relation
 	if a.Professional.Role == store.RoleAdmin && a.Professional.OrganizationID == organizationID {
 		rels = append(rels, access.OrganizationAdmin)
@@ -31,12 +38,23 @@ func adminOf(ctx context.Context, a Actor, procedure, organizationID string) err
 	}
 	zerolog.Ctx(ctx).Warn().Str("professional_id", a.Professional.ID).Str("organization_id", organizationID).
 		Str("procedure", procedure).Msg("access refused by the policy")
-	return errNotAdmin
+	return deny(a, errNotAdmin, "", action, "organization", organizationID)
 }
 
-// ListProfessionals lists an organization's professionals, for its admins.
+// ListProfessionals lists an organization's professionals, for its admins. The read is
+// recorded (allowed or denied) before the list is returned.
 func (s *Service) ListProfessionals(ctx context.Context, a Actor, organizationID string) ([]*store.Professional, error) {
-	if err := adminOf(ctx, a, veiligv1connect.DirectoryServiceListProfessionalsProcedure, organizationID); err != nil {
+	now := s.Now()
+	err := s.inTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if err := adminOf(ctx, a, veiligv1connect.DirectoryServiceListProfessionalsProcedure, ActionProfessionalList, organizationID); err != nil {
+			return err
+		}
+		ev := eventOf(a, "", ActionProfessionalList, now)
+		ev.ObjectKind, ev.ObjectID = "organization", organizationID
+		allowed(ctx, ev)
+		return tx.AuditAppend(ctx, []store.AuditEvent{ev})
+	})
+	if err != nil {
 		return nil, err
 	}
 	return s.db.ProfessionalListByOrganization(ctx, organizationID)
@@ -50,20 +68,26 @@ func (s *Service) ListProfessionals(ctx context.Context, a Actor, organizationID
 //     themselves anything and the last admin cannot lock the organization out by mistake.
 //
 // Every change is recorded in the access log in the same transaction (SubjectID names the
-// professional), so each grant of supervisor or admin has a who and a when.
+// professional), so each grant of supervisor or admin has a who and a when; every refusal
+// is recorded as denied.
 func (s *Service) UpsertProfessional(ctx context.Context, a Actor, p store.Professional) (*store.Professional, error) {
-	if err := adminOf(ctx, a, veiligv1connect.DirectoryServiceUpsertProfessionalProcedure, p.OrganizationID); err != nil {
-		return nil, err
-	}
-	if p.ID == a.Professional.ID {
-		return nil, refuse(ErrPermission, "an admin's own entry is changed by another admin")
-	}
 	now := s.Now()
-	err := s.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+	denied := func(err error) error {
+		d := deny(a, err, "", ActionProfessionalWrite, "professional", p.ID)
+		d.(*denial).event.SubjectID = p.ID
+		return d
+	}
+	err := s.inTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if err := adminOf(ctx, a, veiligv1connect.DirectoryServiceUpsertProfessionalProcedure, ActionProfessionalWrite, p.OrganizationID); err != nil {
+			return denied(errNotAdmin)
+		}
+		if p.ID == a.Professional.ID {
+			return denied(refuse(ErrPermission, "an admin's own entry is changed by another admin"))
+		}
 		existing, err := tx.ProfessionalGet(ctx, p.ID)
 		switch {
 		case err == nil && existing.OrganizationID != p.OrganizationID:
-			return errNotAdmin
+			return denied(errNotAdmin)
 		case err == nil:
 			p.CreatedAt = existing.CreatedAt
 		case errors.Is(err, store.ErrNotFound):
@@ -71,11 +95,12 @@ func (s *Service) UpsertProfessional(ctx context.Context, a Actor, p store.Profe
 		default:
 			return fmt.Errorf("load professional %s: %w", p.ID, err)
 		}
+		ev := eventOf(a, "", ActionProfessionalWrite, now)
+		ev.ObjectKind, ev.ObjectID, ev.SubjectID = "professional", p.ID, p.ID
+		allowed(ctx, ev)
 		if err := tx.ProfessionalUpsert(ctx, p); err != nil {
 			return fmt.Errorf("upsert professional %s: %w", p.ID, err)
 		}
-		ev := s.event(a, "", ActionProfessionalWrite, now)
-		ev.SubjectID = p.ID
 		return tx.AuditAppend(ctx, []store.AuditEvent{ev})
 	})
 	if err != nil {

@@ -62,9 +62,12 @@ func (r *Refusal) Unwrap() error { return r.Kind }
 
 func refuse(kind error, message string) error { return &Refusal{Kind: kind, Message: message} }
 
-// Actor is who acts: an authenticated professional, from a device, in a request.
+// Actor is who acts: an authenticated professional, signed in by an identity provider
+// (Issuer), from a device, in a request. DeviceID must be empty unless the device is one the
+// professional registered: the access log records it as the device acted from.
 type Actor struct {
 	Professional *store.Professional
+	Issuer       string
 	DeviceID     string
 	RequestID    string
 }
@@ -104,12 +107,31 @@ const (
 	ActionLinkCreate    = "link.create"
 	ActionLinkRead      = "link.read"
 	ActionLinkRevoke    = "link.revoke"
+	// ActionSyncSubscribe is a Subscribe stream opened (one record per stream).
+	ActionSyncSubscribe = "sync.subscribe"
+	// ActionDeviceRegister and ActionDeviceUnregister are a professional's device calls.
+	ActionDeviceRegister   = "device.register"
+	ActionDeviceUnregister = "device.unregister"
+	// ActionFamilyAnswer is a family's answer through a check-in link.
+	ActionFamilyAnswer = "link.answer"
 )
 
-// event is the access record of one action on one household.
+// event is the access record of one allowed action on one household.
 func (s *Service) event(a Actor, householdID, action string, at time.Time) store.AuditEvent {
-	return store.AuditEvent{ID: uuid.NewString(), At: at, ProfessionalID: a.Professional.ID, DeviceID: a.DeviceID,
-		Action: action, HouseholdID: householdID, RequestID: a.RequestID}
+	return eventOf(a, householdID, action, at)
+}
+
+// eventOf is the access record of an action by a on a household ("" for none, then the
+// object is set by the caller): who, with organization, role and issuer, from which device,
+// in which request.
+func eventOf(a Actor, householdID, action string, at time.Time) store.AuditEvent {
+	ev := store.AuditEvent{ID: uuid.NewString(), At: at, ActorKind: store.ActorProfessional, ProfessionalID: a.Professional.ID,
+		OrganizationID: a.Professional.OrganizationID, Role: string(a.Professional.Role), Issuer: a.Issuer,
+		DeviceID: a.DeviceID, Action: action, HouseholdID: householdID, RequestID: a.RequestID, Outcome: store.AuditAllowed}
+	if householdID != "" {
+		ev.ObjectKind, ev.ObjectID = "household", householdID
+	}
+	return ev
 }
 
 // operation is one use case on a household: the RPC whose rule (package access) decides who
@@ -142,9 +164,21 @@ var (
 )
 
 // relations reads inside tx how the actor stands to a household (package access). An admin
-// stands in no relation to any household, whatever the rows say.
+// stands in no relation to any household, whatever the rows say; a privacy officer only in
+// HouseholdPrivacyOfficer, when their organization works on it.
 func relations(ctx context.Context, tx *store.Tx, a Actor, householdID string) ([]access.Relation, error) {
-	if a.Professional.Role == store.RoleAdmin {
+	switch a.Professional.Role {
+	case store.RoleAdmin:
+		return nil, nil
+	case store.RolePrivacyOfficer:
+		// The household's access log only, when their organization works on it.
+		involved, err := tx.HouseholdOrganizationInvolved(ctx, householdID, a.Professional.OrganizationID)
+		if err != nil {
+			return nil, fmt.Errorf("organization of %s in household %s: %w", a.Professional.ID, householdID, err)
+		}
+		if involved {
+			return []access.Relation{access.HouseholdPrivacyOfficer}, nil
+		}
 		return nil, nil
 	}
 	rows, err := tx.HouseholdRelationList(ctx, a.Professional.ID, householdID)
@@ -184,7 +218,8 @@ func appendRelation(rels []access.Relation, stored string) []access.Relation {
 
 // decide applies op's rule to rels: a household the actor does not see is
 // ErrHouseholdNotFound (existence never leaks), one they see but may not do op to is a
-// Refusal. A refusal is logged (ids and the procedure only).
+// Refusal. A refusal is logged (ids and the procedure only) and returned as a *denial that
+// carries its access record (audit.go), which inTx appends after the rollback.
 func decide(ctx context.Context, a Actor, op operation, householdID string, rels []access.Relation) error {
 	rule := access.For(op.procedure)
 	if rule.Allows(rels) {
@@ -193,9 +228,10 @@ func decide(ctx context.Context, a Actor, op operation, householdID string, rels
 	zerolog.Ctx(ctx).Warn().Str("professional_id", a.Professional.ID).Str("household_id", householdID).
 		Str("procedure", op.procedure).Bool("sees_household", access.Sees(rels)).Msg("access refused by the policy")
 	if !access.Sees(rels) {
-		return ErrHouseholdNotFound
+		return deny(a, ErrHouseholdNotFound, householdID, op.action, "household", householdID)
 	}
-	return refuse(ErrPermission, "the access policy does not allow this to you on this household (docs/access.md)")
+	return deny(a, refuse(ErrPermission, "the access policy does not allow this to you on this household (docs/access.md)"),
+		householdID, op.action, "household", householdID)
 }
 
 // access authorizes op for the actor on a household inside tx and records the access there.
@@ -207,14 +243,16 @@ func (s *Service) access(ctx context.Context, tx *store.Tx, a Actor, op operatio
 	if err := decide(ctx, a, op, householdID, rels); err != nil {
 		return err
 	}
-	return tx.AuditAppend(ctx, []store.AuditEvent{s.event(a, householdID, op.action, at)})
+	ev := s.event(a, householdID, op.action, at)
+	allowed(ctx, ev)
+	return tx.AuditAppend(ctx, []store.AuditEvent{ev})
 }
 
 // authorize checks op for the actor on a household and records the access, in its own
 // transaction, before the caller reads the household's data.
 func (s *Service) authorize(ctx context.Context, a Actor, op operation, householdID string) error {
 	now := s.Now()
-	return s.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		return s.access(ctx, tx, a, op, householdID, now)
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,7 +69,11 @@ func (b *bundle) actions(t *testing.T, household string) []string {
 	must(t, err)
 	var out []string
 	for _, e := range events {
-		out = append(out, e.ProfessionalID+":"+e.Action)
+		a := e.ProfessionalID + ":" + e.Action
+		if e.Outcome != store.AuditAllowed {
+			a += ":" + string(e.Outcome)
+		}
+		out = append(out, a)
 	}
 	return out
 }
@@ -95,8 +100,8 @@ func TestPushRejectsAnInvisibleHouseholdAloneAndAuditsTheRest(t *testing.T) {
 	if got := b.actions(t, "h1"); len(got) != 1 || got[0] != "member:sync.push" {
 		t.Errorf("audit of h1 = %v, want one sync.push by member", got)
 	}
-	if got := b.actions(t, "h2"); len(got) != 0 {
-		t.Errorf("audit of h2 = %v, want none (nothing was read or written)", got)
+	if got := b.actions(t, "h2"); len(got) != 1 || got[0] != "member:sync.push:denied" {
+		t.Errorf("audit of h2 = %v, want one denied sync.push (nothing was read or written)", got)
 	}
 }
 
@@ -128,16 +133,16 @@ func TestARefusedChangeLeavesNeitherTheWriteNorItsAuditRecord(t *testing.T) {
 	if len(team) != 2 {
 		t.Errorf("care team has %d members after a refused change, want 2", len(team))
 	}
-	if got := b.actions(t, "h1"); len(got) != 0 {
-		t.Errorf("audit = %v after a refused change, want no record of a write that did not happen", got)
+	if got := b.actions(t, "h1"); len(got) != 1 || got[0] != "member:careteam.write:denied" {
+		t.Errorf("audit = %v after a refused change, want only its denial, no record of a write that did not happen", got)
 	}
 	// The lead and the team's supervisor may change it; each change is audited with it.
 	_, err = b.svc.SetCareTeamMember(ctx, b.lead, store.CareTeamMember{HouseholdID: "h1", ProfessionalID: "outsider"})
 	must(t, err)
 	_, err = b.svc.RemoveCareTeamMember(ctx, b.sup, "h1", "outsider")
 	must(t, err)
-	if got := b.actions(t, "h1"); len(got) != 2 || got[0] != "lead:careteam.write" || got[1] != "sup:careteam.write" {
-		t.Errorf("audit = %v, want the lead's and the supervisor's careteam.write", got)
+	if got := b.actions(t, "h1"); len(got) != 3 || got[1] != "lead:careteam.write" || got[2] != "sup:careteam.write" {
+		t.Errorf("audit = %v, want the denial, then the lead's and the supervisor's careteam.write", got)
 	}
 }
 
@@ -175,8 +180,33 @@ func TestEveryUseCaseAnswersNotFoundToSomeoneWhoMayNotSeeTheHousehold(t *testing
 			t.Errorf("%s: err = %v, want ErrHouseholdNotFound", name, err)
 		}
 	}
-	if got := b.actions(t, "h1"); len(got) != 0 {
-		t.Errorf("audit = %v, want nothing for refused calls", got)
+	got := b.actions(t, "h1")
+	if len(got) != len(cases)-1 {
+		t.Errorf("audit = %v, want one denial for each refused call", got)
+	}
+	for _, a := range got {
+		if !strings.HasPrefix(a, "outsider:") || !strings.HasSuffix(a, ":denied") {
+			t.Errorf("audit record %q, want a denial of the outsider", a)
+		}
+	}
+	if got := b.actions(t, "h-unknown"); len(got) != 1 || got[0] != "lead:household.read:denied" {
+		t.Errorf("audit of the unknown household = %v, want its denial", got)
+	}
+}
+
+// Issue 12, acceptance 2: a write that fails after it was allowed leaves no "done" record,
+// only a failed one, and nothing of the write.
+func TestAFailedWriteLeavesNoDoneRecord(t *testing.T) {
+	b := setup(t)
+	ctx := context.Background()
+	_, err := b.svc.RemoveCareTeamMember(ctx, b.lead, "h1", "outsider") // not in the care team
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("err = %v, want store.ErrNotFound", err)
+	}
+	events, err := b.db.AuditListByHousehold(ctx, "h1")
+	must(t, err)
+	if len(events) != 1 || events[0].Outcome != store.AuditFailed || events[0].Reason != "not_found" || events[0].Action != "careteam.write" {
+		t.Fatalf("audit = %+v, want one failed careteam.write", events)
 	}
 }
 

@@ -35,7 +35,7 @@ func (s *Service) GetPlan(ctx context.Context, a Actor, householdID string) (int
 func (s *Service) UpsertPlanEntry(ctx context.Context, a Actor, e store.PlanEntry) (*store.PlanEntry, error) {
 	now := s.Now()
 	var out *store.PlanEntry
-	err := s.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) (err error) {
+	err := s.inTx(ctx, func(ctx context.Context, tx *store.Tx) (err error) {
 		if err := s.access(ctx, tx, a, opUpsertPlanEntry, e.HouseholdID, now); err != nil {
 			return err
 		}
@@ -49,7 +49,7 @@ func (s *Service) UpsertPlanEntry(ctx context.Context, a Actor, e store.PlanEntr
 func (s *Service) DeletePlanEntry(ctx context.Context, a Actor, householdID, entryID string) (*store.PlanEntry, error) {
 	now := s.Now()
 	var out *store.PlanEntry
-	err := s.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) (err error) {
+	err := s.inTx(ctx, func(ctx context.Context, tx *store.Tx) (err error) {
 		if err := s.access(ctx, tx, a, opDeletePlanEntry, householdID, now); err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package household
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -35,9 +36,14 @@ func (s *Service) Push(ctx context.Context, a Actor, muts []change.Mutation) ([]
 		allowed := make(map[string]bool, len(households))
 		var audit []store.AuditEvent
 		for _, h := range households {
-			if allowed[h] = decide(ctx, a, opPush, h, rels[h]) == nil; allowed[h] {
-				audit = append(audit, s.event(a, h, opPush.action, now))
+			ev := s.event(a, h, opPush.action, now)
+			var d *denial
+			if errors.As(decide(ctx, a, opPush, h, rels[h]), &d) {
+				ev = d.event // the push commits: its denials commit with it
+				ev.At = now
 			}
+			allowed[h] = ev.Outcome == store.AuditAllowed
+			audit = append(audit, ev)
 		}
 		owners, err := scheduleOwners(ctx, tx, muts, allowed)
 		if err != nil {

@@ -242,7 +242,7 @@ type Executor interface {
 	// LinkUsed sets last_used_at. It leaves failed_pins alone: a correct answer must not
 	// wipe the count of wrong PINs before it (issue 13, point 3).
 	LinkUsed(ctx context.Context, id string, now time.Time) error
-	// AuditInsertMany appends access records.
+	// AuditInsertMany inserts access records as they are (their chain fields included).
 	AuditInsertMany(ctx context.Context, events []AuditEvent) error
 	// DeviceRecordInsert inserts a device record with LastSeenAt = RegisteredAt; an existing
 	// id is ErrConflict.
@@ -263,6 +263,16 @@ type Executor interface {
 	// CareTeamHouseholdsOfProfessional lists, by id, the households whose care team lists
 	// the professional.
 	CareTeamHouseholdsOfProfessional(ctx context.Context, professionalID string) ([]string, error)
+	// AuditHeadLockMany creates the heads of the named chains that have none (position 0,
+	// empty hash) and returns every named head, ordered by chain id and locked until the
+	// transaction ends (FOR UPDATE; SQLite's write transaction holds its only write lock), so
+	// concurrent appends to one chain queue at any isolation (a push on PostgreSQL is READ
+	// COMMITTED: Driver.LockedTx).
+	AuditHeadLockMany(ctx context.Context, chainIDs []string) ([]AuditHead, error)
+	// AuditHeadUpsertMany inserts or replaces chain heads.
+	AuditHeadUpsertMany(ctx context.Context, heads []AuditHead) error
+	// AuditCheckpointInsert stores a signed checkpoint.
+	AuditCheckpointInsert(ctx context.Context, cp AuditCheckpoint) error
 }
 
 // Reader holds the reads the core serves as they are: DB embeds the driver's Reader, so each
@@ -352,6 +362,18 @@ type Reader interface {
 	LinkListByHousehold(ctx context.Context, householdID string) ([]*Link, error)
 	// AuditListByHousehold lists a household's records by at, then id.
 	AuditListByHousehold(ctx context.Context, householdID string) ([]*AuditEvent, error)
+	// AuditHeadList lists every chain's head, ordered by chain id.
+	AuditHeadList(ctx context.Context) ([]AuditHead, error)
+	// AuditListPage lists records ordered by chain id, seq, then id, after the given triple
+	// (the zero triple for the first page), at most Limit.
+	AuditListPage(ctx context.Context, p AuditPageParams) ([]*AuditEvent, error)
+	// AuditCheckpointList lists every checkpoint by at, then id.
+	AuditCheckpointList(ctx context.Context) ([]*AuditCheckpoint, error)
+	// AuditList lists the records AuditListParams select, by at, then id.
+	AuditList(ctx context.Context, p AuditListParams) ([]*AuditEvent, error)
+	// HouseholdOrganizationInvolved reports whether a professional of the organization is in
+	// the household's care team (admins and privacy officers included: the rows, not a view).
+	HouseholdOrganizationInvolved(ctx context.Context, householdID, organizationID string) (bool, error)
 }
 
 // HouseholdLockBumpParams names the households a write transaction locks and bumps.

@@ -53,6 +53,10 @@ const (
 	RoleProfessional Role = "professional"
 	RoleSupervisor   Role = "supervisor"
 	RoleAdmin        Role = "admin"
+	// RolePrivacyOfficer reads the access log of their organization's staff and of the
+	// households their organization works on; like an admin, they hold no relation to any
+	// household's data.
+	RolePrivacyOfficer Role = "privacy_officer"
 )
 
 // Organization is one of the organizations that share households.
@@ -175,17 +179,41 @@ func (s *Schedule) Satisfied() bool {
 	return s.LastCheckInAt != nil && s.OpensAt != nil && s.LastCheckInAt.After(*s.OpensAt)
 }
 
-// AuditEvent is one NEN 7513 access record: who did what, when, to which household, from
-// which device. It holds ids only, never personal data.
+// AuditEvent is one NEN 7513 access record: who did what, when, to which object (and
+// household), from which device, in which request, with which outcome. It holds ids only,
+// never personal data (and never a family link's token). The chain fields are set by
+// Tx.AuditAppend (audit.go); callers leave them empty.
 type AuditEvent struct {
-	ID             string
-	At             time.Time
+	ID string
+	At time.Time
+	// ActorKind is who acted: a professional (the default when empty) or a family link.
+	ActorKind AuditActorKind
+	// ProfessionalID is the acting professional; for a family link, the link's id.
 	ProfessionalID string
-	DeviceID       string
-	Action         string // e.g. "household.read", "plan.write"
-	HouseholdID    string
-	RequestID      string
+	// OrganizationID, Role and Issuer are the actor's organization, role and identity
+	// provider at the time (a family link: its household's team's organization when known).
+	OrganizationID string
+	Role           string
+	Issuer         string
+	// DeviceID is the actor's device when it is a registered device of theirs, else empty.
+	DeviceID string
+	Action   string // e.g. "household.read", "plan.write"
+	// ObjectKind and ObjectID name what was acted on ("household", "alert", "link",
+	// "professional", "organization", …).
+	ObjectKind  string
+	ObjectID    string
+	HouseholdID string
+	RequestID   string
 	// SubjectID is the professional a grant is about (added to or removed from a care
 	// team, given a role), empty for other actions.
 	SubjectID string
+	// Outcome is allowed (the default when empty), denied or failed; Reason says why a
+	// call was denied or failed, in words naming rules and error classes, never values.
+	Outcome AuditOutcome
+	Reason  string
+	// ChainID, Seq, PrevHash and Hash place the record in its hash chain.
+	ChainID  string
+	Seq      int64
+	PrevHash string
+	Hash     string
 }

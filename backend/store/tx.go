@@ -79,6 +79,11 @@ func relationList(ctx context.Context, r Reader, professionalID, householdID str
 	return out, nil
 }
 
+// HouseholdOrganizationInvolved is DB.HouseholdOrganizationInvolved in tx.
+func (tx *Tx) HouseholdOrganizationInvolved(ctx context.Context, householdID, organizationID string) (bool, error) {
+	return tx.ex.HouseholdOrganizationInvolved(ctx, householdID, organizationID)
+}
+
 // HouseholdGet is DB.HouseholdGet in tx.
 func (tx *Tx) HouseholdGet(ctx context.Context, id string) (*Household, error) {
 	return tx.ex.HouseholdGet(ctx, id)
@@ -99,12 +104,13 @@ func (tx *Tx) ScheduleGet(ctx context.Context, id string) (*Schedule, error) {
 	return tx.ex.ScheduleGet(ctx, id)
 }
 
-// AuditAppend is DB.AuditAppend in tx: the records commit with the use case they describe.
+// AuditAppend is DB.AuditAppend in tx: the records commit with the use case they describe,
+// each chained after its chain's head (audit.go).
 func (tx *Tx) AuditAppend(ctx context.Context, events []AuditEvent) error {
 	if len(events) == 0 {
 		return nil
 	}
-	return tx.ex.AuditInsertMany(ctx, events)
+	return appendAudit(ctx, tx.ex, events)
 }
 
 // CheckInGet returns one check-in in tx.

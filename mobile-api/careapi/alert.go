@@ -151,10 +151,14 @@ func (s *Service) RegisterDevice(ctx context.Context, req *connect.Request[veili
 	if errors.As(err, &held) {
 		zerolog.Ctx(ctx).Warn().Str("professional_id", held.ProfessionalID).Str("holder_professional_id", held.HolderID).
 			Str("device_id", c.principal.DeviceID).Msg("device registration refused: the push token is registered to another professional")
+		s.record(ctx, c, household.ActionDeviceRegister, store.AuditDenied, "failed_precondition: the push token is registered to another professional")
 		return nil, errDeviceHeld
 	}
 	if err != nil {
 		return nil, s.storeError(ctx, fmt.Errorf("register device: %w", err), "device")
+	}
+	if err := s.record(ctx, c, household.ActionDeviceRegister, store.AuditAllowed, ""); err != nil {
+		return nil, s.storeError(ctx, err, "device")
 	}
 	return connect.NewResponse(&veiligv1.RegisterDeviceResponse{}), nil
 }
@@ -170,5 +174,14 @@ func (s *Service) UnregisterDevice(ctx context.Context, req *connect.Request[vei
 	if err := s.store.DeviceUnregister(ctx, c.professional.ID, req.Msg.GetToken()); err != nil {
 		return nil, s.storeError(ctx, fmt.Errorf("unregister device: %w", err), "device")
 	}
+	if err := s.record(ctx, c, household.ActionDeviceUnregister, store.AuditAllowed, ""); err != nil {
+		return nil, s.storeError(ctx, err, "device")
+	}
 	return connect.NewResponse(&veiligv1.UnregisterDeviceResponse{}), nil
+}
+
+// record appends the access record of a call on the caller's own data that runs outside the
+// domain layer's use cases (a device call, a stream opened). The push token is never in it.
+func (s *Service) record(ctx context.Context, c *caller, action string, outcome store.AuditOutcome, reason string) error {
+	return s.domain.Record(ctx, s.actor(ctx, c), action, "professional", c.professional.ID, outcome, reason)
 }

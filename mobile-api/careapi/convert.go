@@ -12,9 +12,10 @@ import (
 )
 
 var rolesToProto = map[store.Role]veiligv1.Role{
-	store.RoleProfessional: veiligv1.Role_ROLE_PROFESSIONAL,
-	store.RoleSupervisor:   veiligv1.Role_ROLE_SUPERVISOR,
-	store.RoleAdmin:        veiligv1.Role_ROLE_ADMIN,
+	store.RoleProfessional:   veiligv1.Role_ROLE_PROFESSIONAL,
+	store.RoleSupervisor:     veiligv1.Role_ROLE_SUPERVISOR,
+	store.RoleAdmin:          veiligv1.Role_ROLE_ADMIN,
+	store.RolePrivacyOfficer: veiligv1.Role_ROLE_PRIVACY_OFFICER,
 }
 
 func organizationToProto(o *store.Organization) *veiligv1.Organization {

@@ -164,7 +164,7 @@ func (s *Service) callerFrom(ctx context.Context) (*caller, error) {
 
 // actor is the caller as the domain layer knows it.
 func (s *Service) actor(ctx context.Context, c *caller) household.Actor {
-	return household.Actor{Professional: c.professional, DeviceID: c.deviceID(), RequestID: s.requestID(ctx)}
+	return household.Actor{Professional: c.professional, Issuer: c.principal.Issuer, DeviceID: c.deviceID(), RequestID: s.requestID(ctx)}
 }
 
 // errHouseholdNotFound is the one answer for a household that does not exist and for one the

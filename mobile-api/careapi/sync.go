@@ -12,6 +12,7 @@ import (
 	"connectrpc.com/connect"
 	"github.com/rs/zerolog"
 
+	"github.com/veilig/veilig/backend/household"
 	"github.com/veilig/veilig/backend/store"
 	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
 	"github.com/veilig/veilig/proto/gen/veilig/v1/veiligv1connect"
@@ -311,6 +312,9 @@ func (s *Service) Subscribe(ctx context.Context, _ *connect.Request[veiligv1.Sub
 			fmt.Errorf("too many open Subscribe streams for %s (at most %d): close one before subscribing again", what, refused.limit))
 	}
 	defer release()
+	if err := s.record(ctx, c, household.ActionSyncSubscribe, store.AuditAllowed, ""); err != nil {
+		return s.storeError(ctx, err, "stream")
+	}
 	// The stream's context ends at the expiry: a timer that fires whatever the stream is doing
 	// (polling, or waiting for the next tick), so that the end does not wait for a tick.
 	ctx, cancel := context.WithDeadlineCause(ctx, expiry, errTokenExpired)

@@ -29,7 +29,9 @@ type Store interface {
 	LinkGetByTokenHash(ctx context.Context, tokenHash string) (*store.Link, error)
 	LinkPINFailed(ctx context.Context, p store.LinkPINFailedParams) (*store.Link, error)
 	LinkUsed(ctx context.Context, id string, now time.Time) error
-	CheckInAppend(ctx context.Context, c change.CheckIn) (*change.CheckIn, error)
+	// FamilyAnswer records an answer's check-in with its access record (the family link
+	// acting, never its token) in one transaction: household.Service.FamilyAnswer.
+	FamilyAnswer(ctx context.Context, link *store.Link, c change.CheckIn, requestID string) (*change.CheckIn, error)
 }
 
 // Config configures the family link handler.
@@ -42,6 +44,9 @@ type Config struct {
 	// Secret is the HMAC key for form tokens; at least 32 bytes. Every replica behind one
 	// address needs the same secret, or a form rendered by one is refused by another.
 	Secret []byte
+	// RequestID returns the server's id of the request in ctx, for the access log; nil
+	// records none.
+	RequestID func(context.Context) string
 	// Log receives neutral events only; the zero Logger discards them.
 	Log zerolog.Logger
 	// MaxPINFailures is how many wrong PINs, over the link's life, lock it
@@ -570,8 +575,12 @@ func (h *Handler) record(ctx context.Context, q *request, link *store.Link, answ
 	case link.LockedAt != nil:
 		outcome, urgent, key = outcomeConcerns, true, "locked:"+link.ID
 	}
-	if _, err := h.cfg.Store.CheckInAppend(ctx, change.CheckIn{ID: checkInID, HouseholdID: link.HouseholdID,
-		ScheduleID: link.ScheduleID, Channel: channel, Outcome: outcome, RecordedAt: q.now}); err != nil {
+	requestID := ""
+	if h.cfg.RequestID != nil {
+		requestID = h.cfg.RequestID(ctx)
+	}
+	if _, err := h.cfg.Store.FamilyAnswer(ctx, link, change.CheckIn{ID: checkInID, HouseholdID: link.HouseholdID,
+		ScheduleID: link.ScheduleID, Channel: channel, Outcome: outcome, RecordedAt: q.now}, requestID); err != nil {
 		if urgent {
 			// The care team must hear even when the check-in could not be written.
 			h.background(func(ctx context.Context) { h.raise(ctx, link, key, q.now) })

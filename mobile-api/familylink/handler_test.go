@@ -608,7 +608,7 @@ func TestBodyLimitAndMethods(t *testing.T) {
 // failingStore fails check-ins with an error that names the household, as store errors do.
 type failingStore struct{ Store }
 
-func (s failingStore) CheckInAppend(_ context.Context, c change.CheckIn) (*change.CheckIn, error) {
+func (s failingStore) FamilyAnswer(_ context.Context, _ *store.Link, c change.CheckIn, _ string) (*change.CheckIn, error) {
 	return nil, fmt.Errorf("append check-in of %s: disk full", c.HouseholdID)
 }
 
@@ -864,5 +864,30 @@ func TestStrangerCannotKeepFamilyOut(t *testing.T) {
 	}
 	if !strings.Contains(e.log.String(), "family link blocked by refused requests") || strings.Contains(e.log.String(), token) {
 		t.Error("the block is not logged, or the log holds the token")
+	}
+}
+
+// Issue 12: a family's answer is in the access log as the family link acting on its
+// household (the link's id, never its token), committed with the check-in.
+func TestAnswerIsLoggedAsTheFamilyLinkActing(t *testing.T) {
+	e := newEnv(t, nil)
+	token, id := e.link(linkOpts{household: "h2"})
+	if w := e.answer(token, "ok", "", nil); w.Code != http.StatusOK {
+		t.Fatalf("answer: %d", w.Code)
+	}
+	events, err := e.st.DB.AuditListByHousehold(context.Background(), "h2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 1 {
+		t.Fatalf("%d access records, want 1", len(events))
+	}
+	ev := events[0]
+	if ev.ActorKind != store.ActorFamilyLink || ev.ProfessionalID != id || ev.Action != "link.answer" ||
+		ev.ObjectKind != "household" || ev.ObjectID != "h2" || ev.Outcome != store.AuditAllowed {
+		t.Errorf("access record %+v, want the link acting on h2, allowed", ev)
+	}
+	if strings.Contains(fmt.Sprintf("%+v", ev), token) {
+		t.Error("the access record holds the link's token")
 	}
 }

@@ -19,8 +19,10 @@ import (
 	"github.com/google/uuid"
 	"github.com/rs/zerolog"
 
+	"github.com/veilig/veilig/backend/household"
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/backend/store/storeopen"
+	"github.com/veilig/veilig/sync/change"
 )
 
 var t0 = time.Date(2026, 3, 29, 10, 0, 0, 0, time.UTC)
@@ -38,10 +40,16 @@ func (c *clock) Add(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// countingStore counts link lookups, to show that junk never reaches the database.
+// countingStore counts link lookups, to show that junk never reaches the database. Answers
+// go through the domain layer, as in the server.
 type countingStore struct {
 	*store.DB
+	domain  *household.Service
 	lookups atomic.Int32
+}
+
+func (s *countingStore) FamilyAnswer(ctx context.Context, link *store.Link, c change.CheckIn, requestID string) (*change.CheckIn, error) {
+	return s.domain.FamilyAnswer(ctx, link, c, requestID)
 }
 
 func (s *countingStore) LinkGetByTokenHash(ctx context.Context, h string) (*store.Link, error) {
@@ -107,7 +115,8 @@ func newEnv(t testing.TB, tweak func(*Config)) *env {
 		LeadProfessionalID: "p-lead", StartDate: "2026-03-01", NextDueAt: &due, OverdueAt: &overdue, OpensAt: &opens}})
 	must(t, err)
 
-	e := &env{t: t, st: &countingStore{DB: s}, clock: &clock{now: t0}, log: &syncBuffer{}}
+	e := &env{t: t, clock: &clock{now: t0}, log: &syncBuffer{}}
+	e.st = &countingStore{DB: s, domain: household.New(s, e.clock.Now)}
 	cfg := Config{Store: e.st, Now: e.clock.Now, Secret: testSecret, Log: zerolog.New(e.log),
 		PerLinkRate: generous, PerAddressRate: generous, AnswerFloor: -1}
 	if tweak != nil {

@@ -5,6 +5,7 @@
 //	veilig migrate   apply database migrations
 //	veilig demo      seed a demo region and print commands to try the API
 //	veilig token     print a short-lived dev token for a professional
+//	veilig audit     verify the access log's hash chains (audit verify)
 //	veilig sim       simulate phones syncing through faults, then check nothing was lost
 //	veilig bench     measure push, pull, streams, detection and fan-out over HTTP on each engine
 //	veilig version   print the version
@@ -36,6 +37,7 @@ Usage:
   veilig migrate  [flags]   apply database migrations
   veilig demo     [flags]   seed a demo region and print commands to try the API
   veilig token    [flags]   print a short-lived dev token (embedded/dev mode)
+  veilig audit verify [flags]  check the access log: report any edited, deleted or inserted entry
   veilig sim      [flags]   simulate phones syncing through faults; exits non-zero on any loss
   veilig bench    [flags]   measure the server over HTTP on SQLite and PostgreSQL; prints a table
   veilig version            print the version
@@ -72,6 +74,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runDemo(ctx, rest, stdout, stderr)
 	case "token":
 		return runToken(ctx, rest, stdout, stderr)
+	case "audit":
+		return runAudit(ctx, rest, stdout, stderr)
 	case "sim":
 		return runSim(ctx, rest, stdout, stderr)
 	case "bench":

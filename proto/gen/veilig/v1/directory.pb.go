@@ -34,6 +34,9 @@ const (
 	Role_ROLE_SUPERVISOR Role = 2
 	// An admin manages the professionals of their own organization.
 	Role_ROLE_ADMIN Role = 3
+	// A privacy officer reads the access log of their own organization's staff, and the whole
+	// access log of the households their organization works on. They see no household's data.
+	Role_ROLE_PRIVACY_OFFICER Role = 4
 )
 
 // Enum value maps for Role.
@@ -43,12 +46,14 @@ var (
 		1: "ROLE_PROFESSIONAL",
 		2: "ROLE_SUPERVISOR",
 		3: "ROLE_ADMIN",
+		4: "ROLE_PRIVACY_OFFICER",
 	}
 	Role_value = map[string]int32{
-		"ROLE_UNSPECIFIED":  0,
-		"ROLE_PROFESSIONAL": 1,
-		"ROLE_SUPERVISOR":   2,
-		"ROLE_ADMIN":        3,
+		"ROLE_UNSPECIFIED":     0,
+		"ROLE_PROFESSIONAL":    1,
+		"ROLE_SUPERVISOR":      2,
+		"ROLE_ADMIN":           3,
+		"ROLE_PRIVACY_OFFICER": 4,
 	}
 )
 
@@ -870,13 +875,14 @@ const file_veilig_v1_directory_proto_rawDesc = "" +
 	"\rhousehold_ids\x18\x02 \x03(\tR\fhouseholdIds\"\x12\n" +
 	"\x10ListTeamsRequest\":\n" +
 	"\x11ListTeamsResponse\x12%\n" +
-	"\x05teams\x18\x01 \x03(\v2\x0f.veilig.v1.TeamR\x05teams*X\n" +
+	"\x05teams\x18\x01 \x03(\v2\x0f.veilig.v1.TeamR\x05teams*r\n" +
 	"\x04Role\x12\x14\n" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11ROLE_PROFESSIONAL\x10\x01\x12\x13\n" +
 	"\x0fROLE_SUPERVISOR\x10\x02\x12\x0e\n" +
 	"\n" +
-	"ROLE_ADMIN\x10\x032\xba\x04\n" +
+	"ROLE_ADMIN\x10\x03\x12\x18\n" +
+	"\x14ROLE_PRIVACY_OFFICER\x10\x042\xba\x04\n" +
 	"\x10DirectoryService\x12?\n" +
 	"\x05GetMe\x12\x17.veilig.v1.GetMeRequest\x1a\x18.veilig.v1.GetMeResponse\"\x03\x90\x02\x01\x12c\n" +
 	"\x11ListOrganizations\x12#.veilig.v1.ListOrganizationsRequest\x1a$.veilig.v1.ListOrganizationsResponse\"\x03\x90\x02\x01\x12c\n" +

@@ -10,11 +10,148 @@ import (
 	"time"
 )
 
+const auditCheckpointInsert = `-- name: AuditCheckpointInsert :exec
+INSERT INTO audit_checkpoints (id, at, key_id, body, signature) VALUES ($1, $2, $3, $4, $5)
+`
+
+type AuditCheckpointInsertParams struct {
+	ID        string
+	At        time.Time
+	KeyID     string
+	Body      string
+	Signature string
+}
+
+func (q *Queries) AuditCheckpointInsert(ctx context.Context, db DBTX, arg AuditCheckpointInsertParams) error {
+	_, err := db.Exec(ctx, auditCheckpointInsert,
+		arg.ID,
+		arg.At,
+		arg.KeyID,
+		arg.Body,
+		arg.Signature,
+	)
+	return err
+}
+
+const auditCheckpointList = `-- name: AuditCheckpointList :many
+SELECT id, at, key_id, body, signature FROM audit_checkpoints ORDER BY at, id
+`
+
+func (q *Queries) AuditCheckpointList(ctx context.Context, db DBTX) ([]AuditCheckpoint, error) {
+	rows, err := db.Query(ctx, auditCheckpointList)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AuditCheckpoint
+	for rows.Next() {
+		var i AuditCheckpoint
+		if err := rows.Scan(
+			&i.ID,
+			&i.At,
+			&i.KeyID,
+			&i.Body,
+			&i.Signature,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const auditHeadEnsureMany = `-- name: AuditHeadEnsureMany :exec
+INSERT INTO audit_chain_heads (chain_id, seq, hash)
+SELECT unnest($1::text[]), 0, ''
+ON CONFLICT (chain_id) DO NOTHING
+`
+
+// An append locks the heads it moves before it reads them (AuditHeadEnsureMany creates a new
+// chain's head first, so there is a row to lock): concurrent appends to one chain queue on
+// that row at any isolation, READ COMMITTED included (a push), and each reads the head the
+// one before it wrote.
+func (q *Queries) AuditHeadEnsureMany(ctx context.Context, db DBTX, chainID []string) error {
+	_, err := db.Exec(ctx, auditHeadEnsureMany, chainID)
+	return err
+}
+
+const auditHeadList = `-- name: AuditHeadList :many
+SELECT chain_id, seq, hash FROM audit_chain_heads ORDER BY chain_id
+`
+
+func (q *Queries) AuditHeadList(ctx context.Context, db DBTX) ([]AuditChainHead, error) {
+	rows, err := db.Query(ctx, auditHeadList)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AuditChainHead
+	for rows.Next() {
+		var i AuditChainHead
+		if err := rows.Scan(&i.ChainID, &i.Seq, &i.Hash); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const auditHeadLockMany = `-- name: AuditHeadLockMany :many
+SELECT chain_id, seq, hash FROM audit_chain_heads WHERE chain_id = ANY($1::text[]) ORDER BY chain_id FOR UPDATE
+`
+
+func (q *Queries) AuditHeadLockMany(ctx context.Context, db DBTX, chainID []string) ([]AuditChainHead, error) {
+	rows, err := db.Query(ctx, auditHeadLockMany, chainID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AuditChainHead
+	for rows.Next() {
+		var i AuditChainHead
+		if err := rows.Scan(&i.ChainID, &i.Seq, &i.Hash); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const auditHeadUpsertMany = `-- name: AuditHeadUpsertMany :exec
+INSERT INTO audit_chain_heads (chain_id, seq, hash)
+SELECT unnest($1::text[]), unnest($2::int8[]), unnest($3::text[])
+ON CONFLICT (chain_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
+`
+
+type AuditHeadUpsertManyParams struct {
+	ChainID []string
+	Seq     []int64
+	Hash    []string
+}
+
+func (q *Queries) AuditHeadUpsertMany(ctx context.Context, db DBTX, arg AuditHeadUpsertManyParams) error {
+	_, err := db.Exec(ctx, auditHeadUpsertMany, arg.ChainID, arg.Seq, arg.Hash)
+	return err
+}
+
 const auditInsertMany = `-- name: AuditInsertMany :exec
 
-INSERT INTO audit_events (id, at, professional_id, device_id, action, household_id, request_id, subject_id)
+INSERT INTO audit_events (id, at, professional_id, device_id, action, household_id, request_id, subject_id,
+    actor_kind, organization_id, role, issuer, object_kind, object_id, outcome, reason, chain_id, seq, prev_hash, hash)
 SELECT unnest($1::text[]), unnest($2::timestamptz[]), unnest($3::text[]), unnest($4::text[]),
-    unnest($5::text[]), unnest($6::text[]), unnest($7::text[]), unnest($8::text[])
+    unnest($5::text[]), unnest($6::text[]), unnest($7::text[]), unnest($8::text[]),
+    unnest($9::text[]), unnest($10::text[]), unnest($11::text[]), unnest($12::text[]),
+    unnest($13::text[]), unnest($14::text[]), unnest($15::text[]), unnest($16::text[]),
+    unnest($17::text[]), unnest($18::int8[]), unnest($19::text[]), unnest($20::text[])
 `
 
 type AuditInsertManyParams struct {
@@ -26,9 +163,22 @@ type AuditInsertManyParams struct {
 	HouseholdID    []string
 	RequestID      []string
 	SubjectID      []string
+	ActorKind      []string
+	OrganizationID []string
+	Role           []string
+	Issuer         []string
+	ObjectKind     []string
+	ObjectID       []string
+	Outcome        []string
+	Reason         []string
+	ChainID        []string
+	Seq            []int64
+	PrevHash       []string
+	Hash           []string
 }
 
-// Access records: who read or changed which household's data, and when.
+// Access records: who read or changed which household's data (or the directory), with which
+// outcome, and when; each chained by hash to the one before it in its chain.
 func (q *Queries) AuditInsertMany(ctx context.Context, db DBTX, arg AuditInsertManyParams) error {
 	_, err := db.Exec(ctx, auditInsertMany,
 		arg.ID,
@@ -39,12 +189,96 @@ func (q *Queries) AuditInsertMany(ctx context.Context, db DBTX, arg AuditInsertM
 		arg.HouseholdID,
 		arg.RequestID,
 		arg.SubjectID,
+		arg.ActorKind,
+		arg.OrganizationID,
+		arg.Role,
+		arg.Issuer,
+		arg.ObjectKind,
+		arg.ObjectID,
+		arg.Outcome,
+		arg.Reason,
+		arg.ChainID,
+		arg.Seq,
+		arg.PrevHash,
+		arg.Hash,
 	)
 	return err
 }
 
+const auditList = `-- name: AuditList :many
+SELECT id, at, professional_id, device_id, action, household_id, request_id, subject_id, actor_kind, organization_id, role, issuer, object_kind, object_id, outcome, reason, chain_id, seq, prev_hash, hash FROM audit_events
+WHERE ($1::text = '' OR organization_id = $1::text)
+  AND ($2::text = '' OR household_id = $2::text)
+  AND ($3::text = '' OR professional_id = $3::text)
+  AND (at, id) > ($4::timestamptz, $5::text)
+  AND at < $6::timestamptz
+ORDER BY at, id
+LIMIT $7
+`
+
+type AuditListParams struct {
+	OrganizationID string
+	HouseholdID    string
+	ProfessionalID string
+	AfterAt        time.Time
+	AfterID        string
+	UntilAt        time.Time
+	Lim            int32
+}
+
+// The access log for a privacy officer: optionally one organization's staff, one household,
+// one professional; entries after (after_at, after_id) and before until_at, by at, then id.
+func (q *Queries) AuditList(ctx context.Context, db DBTX, arg AuditListParams) ([]AuditEvent, error) {
+	rows, err := db.Query(ctx, auditList,
+		arg.OrganizationID,
+		arg.HouseholdID,
+		arg.ProfessionalID,
+		arg.AfterAt,
+		arg.AfterID,
+		arg.UntilAt,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AuditEvent
+	for rows.Next() {
+		var i AuditEvent
+		if err := rows.Scan(
+			&i.ID,
+			&i.At,
+			&i.ProfessionalID,
+			&i.DeviceID,
+			&i.Action,
+			&i.HouseholdID,
+			&i.RequestID,
+			&i.SubjectID,
+			&i.ActorKind,
+			&i.OrganizationID,
+			&i.Role,
+			&i.Issuer,
+			&i.ObjectKind,
+			&i.ObjectID,
+			&i.Outcome,
+			&i.Reason,
+			&i.ChainID,
+			&i.Seq,
+			&i.PrevHash,
+			&i.Hash,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const auditListByHousehold = `-- name: AuditListByHousehold :many
-SELECT id, at, professional_id, device_id, action, household_id, request_id, subject_id FROM audit_events WHERE household_id = $1 ORDER BY at, id
+SELECT id, at, professional_id, device_id, action, household_id, request_id, subject_id, actor_kind, organization_id, role, issuer, object_kind, object_id, outcome, reason, chain_id, seq, prev_hash, hash FROM audit_events WHERE household_id = $1 ORDER BY at, id
 `
 
 func (q *Queries) AuditListByHousehold(ctx context.Context, db DBTX, householdID string) ([]AuditEvent, error) {
@@ -65,6 +299,18 @@ func (q *Queries) AuditListByHousehold(ctx context.Context, db DBTX, householdID
 			&i.HouseholdID,
 			&i.RequestID,
 			&i.SubjectID,
+			&i.ActorKind,
+			&i.OrganizationID,
+			&i.Role,
+			&i.Issuer,
+			&i.ObjectKind,
+			&i.ObjectID,
+			&i.Outcome,
+			&i.Reason,
+			&i.ChainID,
+			&i.Seq,
+			&i.PrevHash,
+			&i.Hash,
 		); err != nil {
 			return nil, err
 		}
@@ -74,4 +320,84 @@ func (q *Queries) AuditListByHousehold(ctx context.Context, db DBTX, householdID
 		return nil, err
 	}
 	return items, nil
+}
+
+const auditListPage = `-- name: AuditListPage :many
+SELECT id, at, professional_id, device_id, action, household_id, request_id, subject_id, actor_kind, organization_id, role, issuer, object_kind, object_id, outcome, reason, chain_id, seq, prev_hash, hash FROM audit_events
+WHERE (chain_id, seq, id) > ($1::text, $2::int8, $3::text)
+ORDER BY chain_id, seq, id
+LIMIT $4
+`
+
+type AuditListPageParams struct {
+	AfterChainID string
+	AfterSeq     int64
+	AfterID      string
+	Lim          int32
+}
+
+func (q *Queries) AuditListPage(ctx context.Context, db DBTX, arg AuditListPageParams) ([]AuditEvent, error) {
+	rows, err := db.Query(ctx, auditListPage,
+		arg.AfterChainID,
+		arg.AfterSeq,
+		arg.AfterID,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AuditEvent
+	for rows.Next() {
+		var i AuditEvent
+		if err := rows.Scan(
+			&i.ID,
+			&i.At,
+			&i.ProfessionalID,
+			&i.DeviceID,
+			&i.Action,
+			&i.HouseholdID,
+			&i.RequestID,
+			&i.SubjectID,
+			&i.ActorKind,
+			&i.OrganizationID,
+			&i.Role,
+			&i.Issuer,
+			&i.ObjectKind,
+			&i.ObjectID,
+			&i.Outcome,
+			&i.Reason,
+			&i.ChainID,
+			&i.Seq,
+			&i.PrevHash,
+			&i.Hash,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const householdOrganizationInvolved = `-- name: HouseholdOrganizationInvolved :one
+SELECT EXISTS (
+    SELECT 1 FROM care_team_members c JOIN professionals p ON p.id = c.professional_id
+    WHERE c.household_id = $1 AND p.organization_id = $2
+) AS involved
+`
+
+type HouseholdOrganizationInvolvedParams struct {
+	HouseholdID    string
+	OrganizationID string
+}
+
+// Whether an organization works on a household: one of its professionals is in the care team.
+func (q *Queries) HouseholdOrganizationInvolved(ctx context.Context, db DBTX, arg HouseholdOrganizationInvolvedParams) (bool, error) {
+	row := db.QueryRow(ctx, householdOrganizationInvolved, arg.HouseholdID, arg.OrganizationID)
+	var involved bool
+	err := row.Scan(&involved)
+	return involved, err
 }

@@ -27,6 +27,20 @@ type Alert struct {
 	CreatedAt      time.Time
 }
 
+type AuditChainHead struct {
+	ChainID string
+	Seq     int64
+	Hash    string
+}
+
+type AuditCheckpoint struct {
+	ID        string
+	At        time.Time
+	KeyID     string
+	Body      string
+	Signature string
+}
+
 type AuditEvent struct {
 	ID             string
 	At             time.Time
@@ -36,6 +50,18 @@ type AuditEvent struct {
 	HouseholdID    string
 	RequestID      string
 	SubjectID      string
+	ActorKind      string
+	OrganizationID string
+	Role           string
+	Issuer         string
+	ObjectKind     string
+	ObjectID       string
+	Outcome        string
+	Reason         string
+	ChainID        string
+	Seq            int64
+	PrevHash       string
+	Hash           string
 }
 
 type CareTeamMember struct {

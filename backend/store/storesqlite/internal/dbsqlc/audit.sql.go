@@ -9,9 +9,151 @@ import (
 	"context"
 )
 
+const auditCheckpointInsert = `-- name: AuditCheckpointInsert :exec
+INSERT INTO audit_checkpoints (id, at, key_id, body, signature) VALUES (?1, ?2, ?3, ?4, ?5)
+`
+
+type AuditCheckpointInsertParams struct {
+	ID        string
+	At        int64
+	KeyID     string
+	Body      string
+	Signature string
+}
+
+func (q *Queries) AuditCheckpointInsert(ctx context.Context, arg AuditCheckpointInsertParams) error {
+	_, err := q.db.ExecContext(ctx, auditCheckpointInsert,
+		arg.ID,
+		arg.At,
+		arg.KeyID,
+		arg.Body,
+		arg.Signature,
+	)
+	return err
+}
+
+const auditCheckpointList = `-- name: AuditCheckpointList :many
+SELECT id, at, key_id, body, signature FROM audit_checkpoints ORDER BY at, id
+`
+
+func (q *Queries) AuditCheckpointList(ctx context.Context) ([]AuditCheckpoint, error) {
+	rows, err := q.db.QueryContext(ctx, auditCheckpointList)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AuditCheckpoint
+	for rows.Next() {
+		var i AuditCheckpoint
+		if err := rows.Scan(
+			&i.ID,
+			&i.At,
+			&i.KeyID,
+			&i.Body,
+			&i.Signature,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const auditHeadEnsureMany = `-- name: AuditHeadEnsureMany :exec
+INSERT INTO audit_chain_heads (chain_id, seq, hash)
+SELECT value, 0, '' FROM json_each(CAST(?1 AS TEXT)) WHERE true
+ON CONFLICT (chain_id) DO NOTHING
+`
+
+func (q *Queries) AuditHeadEnsureMany(ctx context.Context, chainIds string) error {
+	_, err := q.db.ExecContext(ctx, auditHeadEnsureMany, chainIds)
+	return err
+}
+
+const auditHeadGetMany = `-- name: AuditHeadGetMany :many
+SELECT chain_id, seq, hash FROM audit_chain_heads WHERE chain_id IN (SELECT value FROM json_each(CAST(?1 AS TEXT))) ORDER BY chain_id
+`
+
+func (q *Queries) AuditHeadGetMany(ctx context.Context, chainIds string) ([]AuditChainHead, error) {
+	rows, err := q.db.QueryContext(ctx, auditHeadGetMany, chainIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AuditChainHead
+	for rows.Next() {
+		var i AuditChainHead
+		if err := rows.Scan(&i.ChainID, &i.Seq, &i.Hash); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const auditHeadList = `-- name: AuditHeadList :many
+SELECT chain_id, seq, hash FROM audit_chain_heads ORDER BY chain_id
+`
+
+func (q *Queries) AuditHeadList(ctx context.Context) ([]AuditChainHead, error) {
+	rows, err := q.db.QueryContext(ctx, auditHeadList)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AuditChainHead
+	for rows.Next() {
+		var i AuditChainHead
+		if err := rows.Scan(&i.ChainID, &i.Seq, &i.Hash); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const auditHeadUpsert = `-- name: AuditHeadUpsert :exec
+INSERT INTO audit_chain_heads (chain_id, seq, hash) VALUES (?1, ?2, ?3)
+ON CONFLICT (chain_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
+`
+
+type AuditHeadUpsertParams struct {
+	ChainID string
+	Seq     int64
+	Hash    string
+}
+
+// SQLite runs one write transaction at a time, so the head read in the same transaction is
+// still the head.
+func (q *Queries) AuditHeadUpsert(ctx context.Context, arg AuditHeadUpsertParams) error {
+	_, err := q.db.ExecContext(ctx, auditHeadUpsert, arg.ChainID, arg.Seq, arg.Hash)
+	return err
+}
+
 const auditInsert = `-- name: AuditInsert :exec
-INSERT INTO audit_events (id, at, professional_id, device_id, action, household_id, request_id, subject_id)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+
+INSERT INTO audit_events (id, at, professional_id, device_id, action, household_id, request_id, subject_id,
+    actor_kind, organization_id, role, issuer, object_kind, object_id, outcome, reason, chain_id, seq, prev_hash, hash)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
+    ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
 `
 
 type AuditInsertParams struct {
@@ -23,8 +165,22 @@ type AuditInsertParams struct {
 	HouseholdID    string
 	RequestID      string
 	SubjectID      string
+	ActorKind      string
+	OrganizationID string
+	Role           string
+	Issuer         string
+	ObjectKind     string
+	ObjectID       string
+	Outcome        string
+	Reason         string
+	ChainID        string
+	Seq            int64
+	PrevHash       string
+	Hash           string
 }
 
+// Access records: who read or changed which household's data (or the directory), with which
+// outcome, and when; each chained by hash to the one before it in its chain.
 func (q *Queries) AuditInsert(ctx context.Context, arg AuditInsertParams) error {
 	_, err := q.db.ExecContext(ctx, auditInsert,
 		arg.ID,
@@ -35,12 +191,99 @@ func (q *Queries) AuditInsert(ctx context.Context, arg AuditInsertParams) error 
 		arg.HouseholdID,
 		arg.RequestID,
 		arg.SubjectID,
+		arg.ActorKind,
+		arg.OrganizationID,
+		arg.Role,
+		arg.Issuer,
+		arg.ObjectKind,
+		arg.ObjectID,
+		arg.Outcome,
+		arg.Reason,
+		arg.ChainID,
+		arg.Seq,
+		arg.PrevHash,
+		arg.Hash,
 	)
 	return err
 }
 
+const auditList = `-- name: AuditList :many
+SELECT id, at, professional_id, device_id, "action", household_id, request_id, subject_id, actor_kind, organization_id, role, issuer, object_kind, object_id, outcome, reason, chain_id, seq, prev_hash, hash FROM audit_events
+WHERE (CAST(?1 AS TEXT) = '' OR organization_id = ?1)
+  AND (CAST(?2 AS TEXT) = '' OR household_id = ?2)
+  AND (CAST(?3 AS TEXT) = '' OR professional_id = ?3)
+  AND (at, id) > (CAST(?4 AS INTEGER), CAST(?5 AS TEXT))
+  AND at < CAST(?6 AS INTEGER)
+ORDER BY at, id
+LIMIT ?7
+`
+
+type AuditListParams struct {
+	OrganizationID string
+	HouseholdID    string
+	ProfessionalID string
+	AfterAt        int64
+	AfterID        string
+	UntilAt        int64
+	Lim            int64
+}
+
+// The access log for a privacy officer: optionally one organization's staff, one household,
+// one professional; entries after (after_at, after_id) and before until_at, by at, then id.
+func (q *Queries) AuditList(ctx context.Context, arg AuditListParams) ([]AuditEvent, error) {
+	rows, err := q.db.QueryContext(ctx, auditList,
+		arg.OrganizationID,
+		arg.HouseholdID,
+		arg.ProfessionalID,
+		arg.AfterAt,
+		arg.AfterID,
+		arg.UntilAt,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AuditEvent
+	for rows.Next() {
+		var i AuditEvent
+		if err := rows.Scan(
+			&i.ID,
+			&i.At,
+			&i.ProfessionalID,
+			&i.DeviceID,
+			&i.Action,
+			&i.HouseholdID,
+			&i.RequestID,
+			&i.SubjectID,
+			&i.ActorKind,
+			&i.OrganizationID,
+			&i.Role,
+			&i.Issuer,
+			&i.ObjectKind,
+			&i.ObjectID,
+			&i.Outcome,
+			&i.Reason,
+			&i.ChainID,
+			&i.Seq,
+			&i.PrevHash,
+			&i.Hash,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const auditListByHousehold = `-- name: AuditListByHousehold :many
-SELECT id, at, professional_id, device_id, "action", household_id, request_id, subject_id FROM audit_events WHERE household_id = ?1 ORDER BY at, id
+SELECT id, at, professional_id, device_id, "action", household_id, request_id, subject_id, actor_kind, organization_id, role, issuer, object_kind, object_id, outcome, reason, chain_id, seq, prev_hash, hash FROM audit_events WHERE household_id = ?1 ORDER BY at, id
 `
 
 func (q *Queries) AuditListByHousehold(ctx context.Context, householdID string) ([]AuditEvent, error) {
@@ -61,6 +304,18 @@ func (q *Queries) AuditListByHousehold(ctx context.Context, householdID string) 
 			&i.HouseholdID,
 			&i.RequestID,
 			&i.SubjectID,
+			&i.ActorKind,
+			&i.OrganizationID,
+			&i.Role,
+			&i.Issuer,
+			&i.ObjectKind,
+			&i.ObjectID,
+			&i.Outcome,
+			&i.Reason,
+			&i.ChainID,
+			&i.Seq,
+			&i.PrevHash,
+			&i.Hash,
 		); err != nil {
 			return nil, err
 		}
@@ -73,4 +328,87 @@ func (q *Queries) AuditListByHousehold(ctx context.Context, householdID string) 
 		return nil, err
 	}
 	return items, nil
+}
+
+const auditListPage = `-- name: AuditListPage :many
+SELECT id, at, professional_id, device_id, "action", household_id, request_id, subject_id, actor_kind, organization_id, role, issuer, object_kind, object_id, outcome, reason, chain_id, seq, prev_hash, hash FROM audit_events
+WHERE (chain_id, seq, id) > (CAST(?1 AS TEXT), CAST(?2 AS INTEGER), CAST(?3 AS TEXT))
+ORDER BY chain_id, seq, id
+LIMIT ?4
+`
+
+type AuditListPageParams struct {
+	AfterChainID string
+	AfterSeq     int64
+	AfterID      string
+	Lim          int64
+}
+
+func (q *Queries) AuditListPage(ctx context.Context, arg AuditListPageParams) ([]AuditEvent, error) {
+	rows, err := q.db.QueryContext(ctx, auditListPage,
+		arg.AfterChainID,
+		arg.AfterSeq,
+		arg.AfterID,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AuditEvent
+	for rows.Next() {
+		var i AuditEvent
+		if err := rows.Scan(
+			&i.ID,
+			&i.At,
+			&i.ProfessionalID,
+			&i.DeviceID,
+			&i.Action,
+			&i.HouseholdID,
+			&i.RequestID,
+			&i.SubjectID,
+			&i.ActorKind,
+			&i.OrganizationID,
+			&i.Role,
+			&i.Issuer,
+			&i.ObjectKind,
+			&i.ObjectID,
+			&i.Outcome,
+			&i.Reason,
+			&i.ChainID,
+			&i.Seq,
+			&i.PrevHash,
+			&i.Hash,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const householdOrganizationInvolved = `-- name: HouseholdOrganizationInvolved :one
+SELECT EXISTS (
+    SELECT 1 FROM care_team_members c JOIN professionals p ON p.id = c.professional_id
+    WHERE c.household_id = ?1 AND p.organization_id = ?2
+) AS involved
+`
+
+type HouseholdOrganizationInvolvedParams struct {
+	HouseholdID    string
+	OrganizationID string
+}
+
+// Whether an organization works on a household: one of its professionals is in the care team.
+func (q *Queries) HouseholdOrganizationInvolved(ctx context.Context, arg HouseholdOrganizationInvolvedParams) (bool, error) {
+	row := q.db.QueryRowContext(ctx, householdOrganizationInvolved, arg.HouseholdID, arg.OrganizationID)
+	var involved bool
+	err := row.Scan(&involved)
+	return involved, err
 }

@@ -24,6 +24,20 @@ type Alert struct {
 	CreatedAt      int64
 }
 
+type AuditChainHead struct {
+	ChainID string
+	Seq     int64
+	Hash    string
+}
+
+type AuditCheckpoint struct {
+	ID        string
+	At        int64
+	KeyID     string
+	Body      string
+	Signature string
+}
+
 type AuditEvent struct {
 	ID             string
 	At             int64
@@ -33,6 +47,18 @@ type AuditEvent struct {
 	HouseholdID    string
 	RequestID      string
 	SubjectID      string
+	ActorKind      string
+	OrganizationID string
+	Role           string
+	Issuer         string
+	ObjectKind     string
+	ObjectID       string
+	Outcome        string
+	Reason         string
+	ChainID        string
+	Seq            int64
+	PrevHash       string
+	Hash           string
 }
 
 type CareTeamMember struct {
