@@ -40,7 +40,7 @@ const rawColumns = 11
 // runRaw is the raw-database baseline: RawWriters concurrent writers insert RawRows rows of
 // field_writes' shape in multi-row INSERTs of RawBatch rows, one transaction (and one durable
 // commit) each, straight through pgx or the SQLite driver with the same durability settings
-// as the store (SQLite: WAL, synchronous=NORMAL). Figure: rows/s. The push figures are
+// as the store (SQLite: WAL, synchronous=FULL). Figure: rows/s. The push figures are
 // reported as a share of it.
 func (r *runner) runRaw(ctx context.Context) error {
 	ins, cleanup, err := r.rawInserter(ctx)
@@ -119,7 +119,7 @@ func (r *runner) rawInserter(ctx context.Context) (rawInsert, func(), error) {
 }
 
 func rawSQLite(ctx context.Context, path string, batch int) (rawInsert, func(), error) {
-	db, err := sql.Open("sqlite", path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate")
+	db, err := sql.Open("sqlite", path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_txlock=immediate")
 	if err != nil {
 		return nil, nil, fmt.Errorf("open sqlite: %w", err)
 	}

@@ -333,11 +333,6 @@ func (s *Service) Subscribe(ctx context.Context, _ *connect.Request[veiligv1.Sub
 		}
 		return nil
 	}
-	// The first message, empty, confirms the subscription at once (a client waits for the
-	// response headers); after it, every message names changed households.
-	if err := stream.Send(&veiligv1.SubscribeResponse{}); err != nil {
-		return err
-	}
 	stopping := s.stopping(ctx)
 	sub := s.changes.subscribe(c.professional.ID, c.deviceID())
 	defer s.changes.unsubscribe(sub)
@@ -361,7 +356,14 @@ func (s *Service) Subscribe(ctx context.Context, _ *connect.Request[veiligv1.Sub
 			return s.storeError(ctx, err, "household")
 		}
 		s.changes.watch(sub, versions)
-		if last != nil {
+		if last == nil {
+			// The first message, empty, confirms the subscription (a client waits for the
+			// response headers). It follows the first read of the caller's households, so every
+			// change committed after the confirmation is named by a later message.
+			if err := stream.Send(&veiligv1.SubscribeResponse{}); err != nil {
+				return err
+			}
+		} else {
 			var changed []string
 			for id, v := range versions {
 				if last[id] != v {
