@@ -64,6 +64,9 @@ type subscription struct {
 	deviceID       string // its registered device, or ""
 	households     map[string]struct{}
 	wake           chan struct{}
+	// accessEnded is set, under the hub's lock, when the poll finds the caller disabled or
+	// the device revoked: only then does the stream check its caller again (takeAccessEnded).
+	accessEnded bool
 }
 
 // hubChunk bounds the ids of one poll statement; hubSweepChunk the professionals of one
@@ -255,6 +258,7 @@ func (h *changeHub) ended(ctx context.Context) error {
 		for _, e := range ended {
 			for sub := range h.byProfessional[e.ProfessionalID] {
 				if e.DeviceID == "" || e.DeviceID == sub.deviceID {
+					sub.accessEnded = true
 					wake(sub)
 				}
 			}
@@ -289,6 +293,15 @@ func (h *changeHub) sweep(ctx context.Context) error {
 		h.mu.Unlock()
 	}
 	return nil
+}
+
+// takeAccessEnded reports, once, that the poll found the stream's caller's access ended.
+func (h *changeHub) takeAccessEnded(sub *subscription) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ended := sub.accessEnded
+	sub.accessEnded = false
+	return ended
 }
 
 func wake(sub *subscription) {

@@ -338,11 +338,16 @@ func (s *Service) Subscribe(ctx context.Context, _ *connect.Request[veiligv1.Sub
 	defer s.changes.unsubscribe(sub)
 	var last map[string]int64
 	for {
-		if err := s.recheck(ctx, c); err != nil {
-			if cause := ended(); cause != nil {
-				return cause
+		// The caller was checked when the stream opened; it is checked again only when the
+		// change hub found their access ended on another replica (a revocation here ends the
+		// stream through its context), not on every wake.
+		if s.changes.takeAccessEnded(sub) {
+			if err := s.recheck(ctx, c); err != nil {
+				if cause := ended(); cause != nil {
+					return cause
+				}
+				return err
 			}
-			return err
 		}
 		versions, err := s.visibleVersions(ctx, c.professional.ID)
 		if err != nil {
