@@ -72,6 +72,9 @@ const (
 	// household (one of its professionals is in the care team). It gives no access to the
 	// household's data, only to its access log.
 	HouseholdPrivacyOfficer Relation = "household_privacy_officer"
+	// RegionalAdmin: a regional administrator (one role for the whole region, created by
+	// `veilig admin init`). It gives no access to any household's data.
+	RegionalAdmin Relation = "regional_admin"
 )
 
 // Object is what a call acts on; it says which relations can be read for it.
@@ -98,6 +101,9 @@ const (
 	// and whether they may use Veilig at all. Refused callers get PermissionDenied, for an
 	// unknown professional or device too, so existence does not leak.
 	Person Object = "person"
+	// Region: the region's setup (organizations, their identity providers, teams, and which
+	// team a household belongs to). Refused callers get PermissionDenied.
+	Region Object = "region"
 )
 
 // Rule is who may do one thing.

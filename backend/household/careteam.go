@@ -35,8 +35,8 @@ func (s *Service) SetCareTeamMember(ctx context.Context, a Actor, m store.CareTe
 		if err != nil {
 			return fmt.Errorf("load professional %s: %w", m.ProfessionalID, err)
 		}
-		if p.Role == store.RoleAdmin || p.Role == store.RolePrivacyOfficer {
-			return refuse(ErrInvalid, "professional_id: an organization admin or privacy officer cannot be in a care team")
+		if p.Role.HoldsNoHouseholdData() {
+			return refuse(ErrInvalid, "professional_id: an administrator or privacy officer cannot be in a care team")
 		}
 		return tx.CareTeamMemberSet(ctx, store.CareTeamMemberSetParams{Member: m, Now: now})
 	})

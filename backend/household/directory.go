@@ -86,6 +86,8 @@ func (s *Service) UpsertProfessional(ctx context.Context, a Actor, p store.Profe
 		}
 		existing, err := tx.ProfessionalGet(ctx, p.ID)
 		switch {
+		case p.Role == store.RoleRegionalAdmin || (err == nil && existing.Role == store.RoleRegionalAdmin):
+			return denied(refuse(ErrPermission, "a regional administrator is made only by `veilig admin init` on the server"))
 		case err == nil && existing.OrganizationID != p.OrganizationID:
 			return denied(errNotAdmin)
 		case err == nil:

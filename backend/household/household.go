@@ -168,7 +168,7 @@ var (
 // HouseholdPrivacyOfficer, when their organization works on it.
 func relations(ctx context.Context, tx *store.Tx, a Actor, householdID string) ([]access.Relation, error) {
 	switch a.Professional.Role {
-	case store.RoleAdmin:
+	case store.RoleAdmin, store.RoleRegionalAdmin:
 		return nil, nil
 	case store.RolePrivacyOfficer:
 		// The household's access log only, when their organization works on it.
@@ -195,7 +195,7 @@ func relations(ctx context.Context, tx *store.Tx, a Actor, householdID string) (
 // relationsMany is relations for several households in one statement, by household id.
 func relationsMany(ctx context.Context, tx *store.Tx, a Actor, householdIDs []string) (map[string][]access.Relation, error) {
 	out := map[string][]access.Relation{}
-	if a.Professional.Role == store.RoleAdmin {
+	if a.Professional.Role == store.RoleAdmin || a.Professional.Role == store.RoleRegionalAdmin {
 		return out, nil
 	}
 	rows, err := tx.HouseholdRelationListMany(ctx, a.Professional.ID, householdIDs)

@@ -57,7 +57,19 @@ const (
 	// households their organization works on; like an admin, they hold no relation to any
 	// household's data.
 	RolePrivacyOfficer Role = "privacy_officer"
+	// RoleRegionalAdmin sets up the region: organizations and their identity providers,
+	// teams, and households' teams. Created only by `veilig admin init` on an empty region
+	// (never granted through the API); like an admin, they hold no relation to any
+	// household's data.
+	RoleRegionalAdmin Role = "regional_admin"
 )
+
+// HoldsNoHouseholdData reports whether the role runs the directory or reads the access log
+// and so stands in no relation to any household's data, whatever the care-team rows say:
+// such a professional is never added to a care team (package access says why).
+func (r Role) HoldsNoHouseholdData() bool {
+	return r == RoleAdmin || r == RolePrivacyOfficer || r == RoleRegionalAdmin
+}
 
 // Organization is one of the organizations that share households.
 type Organization struct {

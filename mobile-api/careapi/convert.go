@@ -16,6 +16,7 @@ var rolesToProto = map[store.Role]veiligv1.Role{
 	store.RoleSupervisor:     veiligv1.Role_ROLE_SUPERVISOR,
 	store.RoleAdmin:          veiligv1.Role_ROLE_ADMIN,
 	store.RolePrivacyOfficer: veiligv1.Role_ROLE_PRIVACY_OFFICER,
+	store.RoleRegionalAdmin:  veiligv1.Role_ROLE_REGIONAL_ADMIN,
 }
 
 func organizationToProto(o *store.Organization) *veiligv1.Organization {

@@ -37,6 +37,10 @@ const (
 	// A privacy officer reads the access log of their own organization's staff, and the whole
 	// access log of the households their organization works on. They see no household's data.
 	Role_ROLE_PRIVACY_OFFICER Role = 4
+	// A regional administrator sets up the region: organizations and their identity
+	// providers, teams and households. Created only by `veilig admin init`, never through the
+	// API; sees no household's data.
+	Role_ROLE_REGIONAL_ADMIN Role = 5
 )
 
 // Enum value maps for Role.
@@ -47,6 +51,7 @@ var (
 		2: "ROLE_SUPERVISOR",
 		3: "ROLE_ADMIN",
 		4: "ROLE_PRIVACY_OFFICER",
+		5: "ROLE_REGIONAL_ADMIN",
 	}
 	Role_value = map[string]int32{
 		"ROLE_UNSPECIFIED":     0,
@@ -54,6 +59,7 @@ var (
 		"ROLE_SUPERVISOR":      2,
 		"ROLE_ADMIN":           3,
 		"ROLE_PRIVACY_OFFICER": 4,
+		"ROLE_REGIONAL_ADMIN":  5,
 	}
 )
 
@@ -875,14 +881,15 @@ const file_veilig_v1_directory_proto_rawDesc = "" +
 	"\rhousehold_ids\x18\x02 \x03(\tR\fhouseholdIds\"\x12\n" +
 	"\x10ListTeamsRequest\":\n" +
 	"\x11ListTeamsResponse\x12%\n" +
-	"\x05teams\x18\x01 \x03(\v2\x0f.veilig.v1.TeamR\x05teams*r\n" +
+	"\x05teams\x18\x01 \x03(\v2\x0f.veilig.v1.TeamR\x05teams*\x8b\x01\n" +
 	"\x04Role\x12\x14\n" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11ROLE_PROFESSIONAL\x10\x01\x12\x13\n" +
 	"\x0fROLE_SUPERVISOR\x10\x02\x12\x0e\n" +
 	"\n" +
 	"ROLE_ADMIN\x10\x03\x12\x18\n" +
-	"\x14ROLE_PRIVACY_OFFICER\x10\x042\xba\x04\n" +
+	"\x14ROLE_PRIVACY_OFFICER\x10\x04\x12\x17\n" +
+	"\x13ROLE_REGIONAL_ADMIN\x10\x052\xba\x04\n" +
 	"\x10DirectoryService\x12?\n" +
 	"\x05GetMe\x12\x17.veilig.v1.GetMeRequest\x1a\x18.veilig.v1.GetMeResponse\"\x03\x90\x02\x01\x12c\n" +
 	"\x11ListOrganizations\x12#.veilig.v1.ListOrganizationsRequest\x1a$.veilig.v1.ListOrganizationsResponse\"\x03\x90\x02\x01\x12c\n" +
