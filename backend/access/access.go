@@ -29,6 +29,11 @@
 //   - The access log is read by an organization's privacy officer, who, like an admin,
 //     holds no relation to any household's data: their own organization's staff's entries,
 //     and the whole log of a household their organization works on. Reading it is logged.
+//   - The region is set up by one regional administrator, made by `veilig admin init` on the
+//     server and never through the API: organizations and the identity providers that sign
+//     their people in, teams, and which team a household belongs to and whether its file is
+//     open. Like an admin, they hold no relation to any household's data: they decide who
+//     sees a household, never see it themselves.
 package access
 
 import (
@@ -158,8 +163,8 @@ var Rules = []Rule{
 	{veiligv1connect.DirectoryServiceListTeamsProcedure, Self, self, "the caller's own teams"},
 	{veiligv1connect.DirectoryServiceListProfessionalsProcedure, Organization, []Relation{OrganizationAdmin},
 		"contact details of an organization's people are for its own admins"},
-	{veiligv1connect.DirectoryServiceUpsertProfessionalProcedure, Organization, []Relation{OrganizationAdmin},
-		"roles are granted by the organization's admins, to its own people only, and recorded"},
+	{veiligv1connect.DirectoryServiceUpsertProfessionalProcedure, Organization, []Relation{OrganizationAdmin, RegionalAdmin},
+		"roles are granted by the organization's admins, to its own people only, and by the regional administrator (an organization's first admins); never the regional administrator's role; recorded"},
 	{veiligv1connect.HouseholdServiceListHouseholdsProcedure, Visible, self, whyFiltered},
 	{veiligv1connect.HouseholdServiceGetHouseholdProcedure, Household, viewers, whyData},
 	{veiligv1connect.HouseholdServiceSetCareTeamMemberProcedure, Household, managers,
@@ -198,7 +203,31 @@ var Rules = []Rule{
 		"a family may ask who touched its file, whoever employs them (GDPR art. 15): the privacy officer of an organization with a professional in the care team answers it with the whole log of the household; not of any household, so no officer browses families their organization does not work on; the reading is logged in the household's log"},
 	{veiligv1connect.AuditServiceExportAuditEntriesProcedure, Organization, []Relation{PrivacyOfficer},
 		"what ListAuditEntries shows, as a CSV or JSON document; the export is logged"},
+	{veiligv1connect.RegionServiceCreateOrganizationProcedure, Region, regionAdmin, whyRegion},
+	{veiligv1connect.RegionServiceRenameOrganizationProcedure, Region, regionAdmin, whyRegion},
+	{veiligv1connect.RegionServiceBindIssuerProcedure, Region, regionAdmin,
+		"which identity provider signs in which organization's people is the region's trust root: the regional administrator's alone, and recorded"},
+	{veiligv1connect.RegionServiceDeactivateOrganizationProcedure, Region, regionAdmin,
+		"an organization that leaves the region loses every sign-in at once; only the regional administrator decides it, and it is recorded"},
+	{veiligv1connect.RegionServiceCreateTeamProcedure, Region, regionAdmin, whyRegion},
+	{veiligv1connect.RegionServiceRenameTeamProcedure, Region, regionAdmin, whyRegion},
+	{veiligv1connect.RegionServiceAddTeamMemberProcedure, Region, regionAdmin, whyTeams},
+	{veiligv1connect.RegionServiceRemoveTeamMemberProcedure, Region, regionAdmin, whyTeams},
+	{veiligv1connect.RegionServiceCreateHouseholdProcedure, Region, regionAdmin, whyCaseload},
+	{veiligv1connect.RegionServiceTransferHouseholdProcedure, Region, regionAdmin, whyCaseload},
+	{veiligv1connect.RegionServiceCloseHouseholdProcedure, Region, regionAdmin, whyCaseload},
+	{veiligv1connect.RegionServiceReopenHouseholdProcedure, Region, regionAdmin, whyCaseload},
+	{veiligv1connect.RegionServiceImportCaseloadProcedure, Region, regionAdmin, whyCaseload},
 }
+
+// regionAdmin sets up the region; the reasons of its rules.
+var regionAdmin = []Relation{RegionalAdmin}
+
+const (
+	whyRegion   = "the region's organizations and teams are set up by its regional administrator, and recorded"
+	whyTeams    = "team membership makes a supervisor see the team's households: it is set by the regional administrator, across organizations, and recorded"
+	whyCaseload = "which team a household belongs to, and whether its file is open, decides who sees it: the regional administrator's, recorded in the household's own log; the administrator never sees the household's data"
+)
 
 // Endpoints is the policy of what is served beside the API. They are outside the domain
 // layer: the server enforces them by what it mounts where.
@@ -255,8 +284,10 @@ Relations: **care_team** is a member of the household's care team (the lead incl
 **owner** the professional the call names (for a device, its professional); **privacy_officer** a
 privacy officer of the organization the call names; **household_privacy_officer** a privacy
 officer of an organization with a professional in the household's care team (the household's
-access log only, never its data); **professional** any signed-in professional; and **anyone**
-needs no token.
+access log only, never its data); **regional_admin** the region's administrator (made once by
+` + "`veilig admin init`" + `, never through the API), who sets up organizations, issuers, teams and
+which team a household belongs to, and sees no household's data; **professional** any signed-in
+professional; and **anyone** needs no token. A household whose file is closed is seen by nobody.
 
 A caller is signed in when the token verifies, has not expired, lived no longer than the cap,
 comes from an identity provider bound to the professional's organization, and names a

@@ -33,6 +33,9 @@ func adminOf(ctx context.Context, a Actor, procedure, action, organizationID str
 	if a.Professional.Role == store.RoleAdmin && a.Professional.OrganizationID == organizationID {
 		rels = append(rels, access.OrganizationAdmin)
 	}
+	if a.Professional.Role == store.RoleRegionalAdmin {
+		rels = append(rels, access.RegionalAdmin)
+	}
 	if access.For(procedure).Allows(rels) {
 		return nil
 	}
@@ -61,16 +64,19 @@ func (s *Service) ListProfessionals(ctx context.Context, a Actor, organizationID
 }
 
 // UpsertProfessional creates or replaces a professional's entry (CreatedAt is kept) and
-// returns it as stored. Who may grant what, decided once:
+// returns it as stored; identity, when not nil, binds an identity provider's subject to them
+// in the same transaction. Who may grant what, decided once:
 //   - an admin of the professional's organization, for professionals of that organization
 //     only (an existing professional of another organization is refused, never moved);
+//   - the regional administrator, for any organization (its first admins);
+//   - nobody makes or changes a regional administrator (only `veilig admin init` does);
 //   - not on their own entry: an admin's role is changed by another admin, so nobody grants
 //     themselves anything and the last admin cannot lock the organization out by mistake.
 //
 // Every change is recorded in the access log in the same transaction (SubjectID names the
 // professional), so each grant of supervisor or admin has a who and a when; every refusal
 // is recorded as denied.
-func (s *Service) UpsertProfessional(ctx context.Context, a Actor, p store.Professional) (*store.Professional, error) {
+func (s *Service) UpsertProfessional(ctx context.Context, a Actor, p store.Professional, identity *store.ProfessionalIdentity) (*store.Professional, error) {
 	now := s.Now()
 	denied := func(err error) error {
 		d := deny(a, err, "", ActionProfessionalWrite, "professional", p.ID)
@@ -100,8 +106,26 @@ func (s *Service) UpsertProfessional(ctx context.Context, a Actor, p store.Profe
 		ev := eventOf(a, "", ActionProfessionalWrite, now)
 		ev.ObjectKind, ev.ObjectID, ev.SubjectID = "professional", p.ID, p.ID
 		allowed(ctx, ev)
+		if _, err := tx.OrganizationGet(ctx, p.OrganizationID); err != nil {
+			return fmt.Errorf("organization %s: %w", p.OrganizationID, err)
+		}
 		if err := tx.ProfessionalUpsert(ctx, p); err != nil {
 			return fmt.Errorf("upsert professional %s: %w", p.ID, err)
+		}
+		if identity != nil {
+			// A subject bound to a professional of another organization stays theirs: no
+			// admin takes over (or breaks) another organization's sign-in.
+			bound, err := tx.ProfessionalGetByIdentity(ctx, identity.Issuer, identity.Subject)
+			switch {
+			case err == nil && bound.OrganizationID != p.OrganizationID:
+				return denied(refuse(ErrPermission, "this subject of this issuer signs in a professional of another organization"))
+			case err != nil && !errors.Is(err, store.ErrNotFound):
+				return fmt.Errorf("load identity binding: %w", err)
+			}
+			identity.ProfessionalID = p.ID
+			if err := tx.ProfessionalIdentityUpsert(ctx, *identity); err != nil {
+				return fmt.Errorf("bind identity of professional %s: %w", p.ID, err)
+			}
 		}
 		return tx.AuditAppend(ctx, []store.AuditEvent{ev})
 	})

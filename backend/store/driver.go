@@ -59,6 +59,20 @@ type Executor interface {
 	// ProfessionalIdentityUpsert binds (Issuer, Subject) to a professional, replacing an
 	// earlier binding of the pair; an unknown professional is an error.
 	ProfessionalIdentityUpsert(ctx context.Context, id ProfessionalIdentity) error
+	// OrganizationDeactivate sets deactivated_at of an organization not deactivated yet.
+	OrganizationDeactivate(ctx context.Context, id string, at time.Time) error
+	// OrganizationIssuerUpsert binds an issuer to its organization, or replaces the JWKS URL,
+	// audience and BoundAt of its binding (never its organization: the domain checks that).
+	OrganizationIssuerUpsert(ctx context.Context, i OrganizationIssuer) error
+	// HouseholdTeamSet moves a household to another team (the caller has locked and bumped it).
+	HouseholdTeamSet(ctx context.Context, householdID, teamID string) error
+	// HouseholdClosedSet closes (a time) or reopens (nil) a household's file.
+	HouseholdClosedSet(ctx context.Context, householdID string, closedAt *time.Time) error
+	// ScheduleStopByHousehold clears next_due_at, overdue_at and opens_at of every schedule
+	// of a household and stamps them with version.
+	ScheduleStopByHousehold(ctx context.Context, householdID string, version int64, now time.Time) error
+	// AlertEndByHousehold acknowledges, as by, every open alert of a household.
+	AlertEndByHousehold(ctx context.Context, householdID, by string, now time.Time) error
 	// TeamUpsert inserts a team or renames it.
 	TeamUpsert(ctx context.Context, team Team) error
 	// TeamMemberInsert does nothing when the membership exists.
@@ -283,6 +297,12 @@ type Reader interface {
 	OrganizationGet(ctx context.Context, id string) (*Organization, error)
 	// OrganizationList is ordered by id.
 	OrganizationList(ctx context.Context) ([]*Organization, error)
+	// OrganizationIssuerGet returns an issuer's binding.
+	OrganizationIssuerGet(ctx context.Context, issuer string) (*OrganizationIssuer, error)
+	// OrganizationIssuerList lists the bindings of organizations not deactivated, by issuer.
+	OrganizationIssuerList(ctx context.Context) ([]*OrganizationIssuer, error)
+	// HouseholdGetByCode returns the household with this code, open or closed.
+	HouseholdGetByCode(ctx context.Context, code string) (*Household, error)
 	// ProfessionalGet returns one professional.
 	ProfessionalGet(ctx context.Context, id string) (*Professional, error)
 	// ProfessionalGetByIdentity returns the professional an identity provider's subject is

@@ -76,6 +76,19 @@ type Organization struct {
 	ID        string
 	Name      string
 	CreatedAt time.Time
+	// DeactivatedAt, when set, is when the organization ended its part in the region: its
+	// professionals are disabled and its issuers sign nobody in.
+	DeactivatedAt *time.Time
+}
+
+// OrganizationIssuer binds an identity provider to the one organization whose professionals
+// its tokens may sign in (RegionService.BindIssuer).
+type OrganizationIssuer struct {
+	Issuer         string
+	OrganizationID string
+	JWKSURL        string
+	Audience       string
+	BoundAt        time.Time
 }
 
 // Professional is a person who works for an organization. Name, Email and Phone are personal
@@ -126,6 +139,9 @@ type Household struct {
 	Version   int64
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// ClosedAt, when set, is when the household's file was closed: nobody sees it, its
+	// schedules are stopped and its retention period runs from then.
+	ClosedAt *time.Time
 }
 
 // CareTeamMember assigns a professional to a household; Lead marks the one responsible for

@@ -72,6 +72,10 @@ func (s *Service) UpsertProfessional(ctx context.Context, req *connect.Request[v
 		return nil, err
 	}
 	in := req.Msg.GetProfessional()
+	var identity *store.ProfessionalIdentity
+	if req.Msg.GetSubject() != "" {
+		identity = &store.ProfessionalIdentity{Issuer: req.Msg.GetIssuer(), Subject: req.Msg.GetSubject()}
+	}
 	p, err := s.domain.UpsertProfessional(ctx, s.actor(ctx, c), store.Professional{
 		ID:             in.GetId(),
 		OrganizationID: in.GetOrganizationId(),
@@ -79,7 +83,7 @@ func (s *Service) UpsertProfessional(ctx context.Context, req *connect.Request[v
 		Email:          in.GetEmail(),
 		Phone:          in.GetPhone(),
 		Role:           reverse(rolesToProto, in.GetRole()),
-	})
+	}, identity)
 	if err != nil {
 		return nil, s.storeError(ctx, fmt.Errorf("upsert professional %s: %w", in.GetId(), err), "professional")
 	}

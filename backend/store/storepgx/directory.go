@@ -10,7 +10,7 @@ import (
 // Organizations, professionals and teams: queries/directory.sql.
 
 func organization(r dbsqlc.Organization) *store.Organization {
-	return &store.Organization{ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt}
+	return &store.Organization{ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt, DeactivatedAt: r.DeactivatedAt}
 }
 
 func professional(r dbsqlc.Professional) *store.Professional {

@@ -8,7 +8,7 @@ import (
 )
 
 func organization(o dbsqlc.Organization) *store.Organization {
-	return &store.Organization{ID: o.ID, Name: o.Name, CreatedAt: fromMicros(o.CreatedAt)}
+	return &store.Organization{ID: o.ID, Name: o.Name, CreatedAt: fromMicros(o.CreatedAt), DeactivatedAt: timePtr(o.DeactivatedAt)}
 }
 
 func professional(p dbsqlc.Professional) *store.Professional {

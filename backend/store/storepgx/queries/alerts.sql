@@ -76,3 +76,9 @@ ON CONFLICT (scope_id) DO UPDATE SET supervisor_after_secs = excluded.supervisor
 
 -- name: EscalationPolicyList :many
 SELECT * FROM escalation_policies ORDER BY scope_id;
+
+-- AlertEndByHousehold ends a closed household's open alerts: acknowledged by whoever closed
+-- it, they escalate no further.
+-- name: AlertEndByHousehold :exec
+UPDATE alerts SET acknowledged_at = @now::timestamptz, acknowledged_by = @by, next_step_at = NULL
+WHERE household_id = @household_id AND acknowledged_at IS NULL;

@@ -57,3 +57,20 @@ ON CONFLICT (issuer, subject) DO UPDATE SET professional_id = excluded.professio
 -- name: ProfessionalGetByIdentity :one
 SELECT p.* FROM professional_identities i JOIN professionals p ON p.id = i.professional_id
 WHERE i.issuer = @issuer AND i.subject = @subject;
+
+-- name: OrganizationDeactivate :exec
+UPDATE organizations SET deactivated_at = @deactivated_at WHERE id = @id AND deactivated_at IS NULL;
+
+-- name: OrganizationIssuerUpsert :exec
+INSERT INTO organization_issuers (issuer, organization_id, jwks_url, audience, bound_at)
+VALUES (@issuer, @organization_id, @jwks_url, @audience, @bound_at)
+ON CONFLICT (issuer) DO UPDATE SET jwks_url = excluded.jwks_url, audience = excluded.audience, bound_at = excluded.bound_at;
+
+-- name: OrganizationIssuerGet :one
+SELECT * FROM organization_issuers WHERE issuer = @issuer;
+
+-- OrganizationIssuerList leaves out the issuers of deactivated organizations: they sign
+-- nobody in.
+-- name: OrganizationIssuerList :many
+SELECT i.* FROM organization_issuers i JOIN organizations o ON o.id = i.organization_id
+WHERE o.deactivated_at IS NULL ORDER BY i.issuer;

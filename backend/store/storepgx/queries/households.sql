@@ -32,11 +32,11 @@ SELECT id, version FROM bumped ORDER BY id;
 -- who sees 20); each half alone starts from the professional's index and looks the
 -- households up by key (about 1 ms, whatever the number of households).
 -- name: HouseholdListVisible :many
-SELECT h.id, h.code, h.team_id, h.display_name, h.version, h.created_at, h.updated_at
+SELECT h.id, h.code, h.team_id, h.display_name, h.version, h.created_at, h.updated_at, h.closed_at
 FROM household_care_team c JOIN households h ON h.id = c.household_id
 WHERE c.professional_id = @professional_id AND h.id > @after_id
 UNION
-SELECT h.id, h.code, h.team_id, h.display_name, h.version, h.created_at, h.updated_at
+SELECT h.id, h.code, h.team_id, h.display_name, h.version, h.created_at, h.updated_at, h.closed_at
 FROM household_supervisors s JOIN households h ON h.id = s.household_id
 WHERE s.professional_id = @professional_id AND h.id > @after_id
 ORDER BY id LIMIT @max_rows;
@@ -77,3 +77,12 @@ SELECT * FROM care_team_members WHERE household_id = @household_id ORDER BY prof
 -- detection raises) in one statement, through the primary key.
 -- name: CareTeamMemberListMany :many
 SELECT * FROM care_team_members WHERE household_id = ANY(@household_ids::text[]) ORDER BY household_id, professional_id;
+
+-- name: HouseholdGetByCode :one
+SELECT * FROM households WHERE code = @code;
+
+-- name: HouseholdTeamSet :exec
+UPDATE households SET team_id = @team_id WHERE id = @id;
+
+-- name: HouseholdClosedSet :exec
+UPDATE households SET closed_at = @closed_at WHERE id = @id;

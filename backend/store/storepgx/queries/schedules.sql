@@ -67,3 +67,9 @@ FROM (SELECT u.household_id, max(u.at) AS at
       GROUP BY u.household_id) AS c
 WHERE schedules.household_id = c.household_id
     AND (schedules.last_check_in_at IS NULL OR schedules.last_check_in_at < c.at);
+
+-- ScheduleStopByHousehold stops a closed household's schedules: nothing is due, so detection
+-- never claims them; the version stamp makes the next pull send them.
+-- name: ScheduleStopByHousehold :exec
+UPDATE schedules SET next_due_at = NULL, overdue_at = NULL, opens_at = NULL, version = @version, updated_at = @now
+WHERE household_id = @household_id;

@@ -48,3 +48,9 @@ RETURNING *;
 UPDATE alerts SET acknowledged_at = CAST(@now AS INTEGER), acknowledged_by = @acknowledged_by, next_step_at = NULL
 WHERE household_id IN (SELECT value FROM json_each(CAST(@household_ids AS TEXT)))
   AND acknowledged_at IS NULL AND kind = 'overdue';
+
+-- AlertEndByHousehold ends a closed household's open alerts: acknowledged by whoever closed
+-- it, they escalate no further.
+-- name: AlertEndByHousehold :exec
+UPDATE alerts SET acknowledged_at = CAST(@now AS INTEGER), acknowledged_by = @by, next_step_at = NULL
+WHERE household_id = @household_id AND acknowledged_at IS NULL;

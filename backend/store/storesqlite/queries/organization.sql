@@ -7,3 +7,20 @@ SELECT * FROM organizations WHERE id = @id;
 
 -- name: OrganizationList :many
 SELECT * FROM organizations ORDER BY id;
+
+-- name: OrganizationDeactivate :exec
+UPDATE organizations SET deactivated_at = @deactivated_at WHERE id = @id AND deactivated_at IS NULL;
+
+-- name: OrganizationIssuerUpsert :exec
+INSERT INTO organization_issuers (issuer, organization_id, jwks_url, audience, bound_at)
+VALUES (@issuer, @organization_id, @jwks_url, @audience, @bound_at)
+ON CONFLICT (issuer) DO UPDATE SET jwks_url = excluded.jwks_url, audience = excluded.audience, bound_at = excluded.bound_at;
+
+-- name: OrganizationIssuerGet :one
+SELECT * FROM organization_issuers WHERE issuer = @issuer;
+
+-- OrganizationIssuerList leaves out the issuers of deactivated organizations: they sign
+-- nobody in.
+-- name: OrganizationIssuerList :many
+SELECT i.* FROM organization_issuers i JOIN organizations o ON o.id = i.organization_id
+WHERE o.deactivated_at IS NULL ORDER BY i.issuer;

@@ -51,3 +51,9 @@ WHERE schedules.household_id = @household_id AND schedules.lead_professional_id 
     AND (schedules.lead_professional_id = @former OR NOT EXISTS (
         SELECT 1 FROM care_team_members m
         WHERE m.household_id = schedules.household_id AND m.professional_id = schedules.lead_professional_id));
+
+-- ScheduleStopByHousehold stops a closed household's schedules: nothing is due, so detection
+-- never claims them; the version stamp makes the next pull send them.
+-- name: ScheduleStopByHousehold :exec
+UPDATE schedules SET next_due_at = NULL, overdue_at = NULL, opens_at = NULL, version = @version, updated_at = @now
+WHERE household_id = @household_id;

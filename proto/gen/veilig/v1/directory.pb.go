@@ -555,8 +555,13 @@ func (x *ListProfessionalsResponse) GetProfessionals() []*Professional {
 
 // UpsertProfessionalRequest carries the professional to write.
 type UpsertProfessionalRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Professional  *Professional          `protobuf:"bytes,1,opt,name=professional,proto3" json:"professional,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Professional *Professional          `protobuf:"bytes,1,opt,name=professional,proto3" json:"professional,omitempty"`
+	// When set with subject, binds the identity provider's subject to the professional: the
+	// provider's tokens for that subject sign them in (the provider must be bound to their
+	// organization, RegionService.BindIssuer). Optional; an existing binding is replaced.
+	Issuer        string `protobuf:"bytes,2,opt,name=issuer,proto3" json:"issuer,omitempty"`
+	Subject       string `protobuf:"bytes,3,opt,name=subject,proto3" json:"subject,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -596,6 +601,20 @@ func (x *UpsertProfessionalRequest) GetProfessional() *Professional {
 		return x.Professional
 	}
 	return nil
+}
+
+func (x *UpsertProfessionalRequest) GetIssuer() string {
+	if x != nil {
+		return x.Issuer
+	}
+	return ""
+}
+
+func (x *UpsertProfessionalRequest) GetSubject() string {
+	if x != nil {
+		return x.Subject
+	}
+	return ""
 }
 
 // UpsertProfessionalResponse is the stored professional.
@@ -867,9 +886,13 @@ const file_veilig_v1_directory_proto_rawDesc = "" +
 	"\x18ListProfessionalsRequest\x121\n" +
 	"\x0forganization_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eorganizationId\"Z\n" +
 	"\x19ListProfessionalsResponse\x12=\n" +
-	"\rprofessionals\x18\x01 \x03(\v2\x17.veilig.v1.ProfessionalR\rprofessionals\"`\n" +
+	"\rprofessionals\x18\x01 \x03(\v2\x17.veilig.v1.ProfessionalR\rprofessionals\"\xa1\x02\n" +
 	"\x19UpsertProfessionalRequest\x12C\n" +
-	"\fprofessional\x18\x01 \x01(\v2\x17.veilig.v1.ProfessionalB\x06\xbaH\x03\xc8\x01\x01R\fprofessional\"\x94\x01\n" +
+	"\fprofessional\x18\x01 \x01(\v2\x17.veilig.v1.ProfessionalB\x06\xbaH\x03\xc8\x01\x01R\fprofessional\x12&\n" +
+	"\x06issuer\x18\x02 \x01(\tB\x0e\xbaH\v\xd8\x01\x01r\x06\x18\xf4\x03\x88\x01\x01R\x06issuer\x12'\n" +
+	"\asubject\x18\x03 \x01(\tB\r\xbaH\n" +
+	"\xd8\x01\x01r\x05\x10\x01\x18\xff\x01R\asubject:n\xbaHk\x1ai\n" +
+	"\x13issuer_with_subject\x12%issuer and subject are given together\x1a+(this.issuer == '') == (this.subject == '')\"\x94\x01\n" +
 	"\x1aUpsertProfessionalResponse\x12;\n" +
 	"\fprofessional\x18\x01 \x01(\v2\x17.veilig.v1.ProfessionalR\fprofessional\x129\n" +
 	"\n" +

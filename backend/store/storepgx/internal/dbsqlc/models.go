@@ -171,6 +171,7 @@ type Household struct {
 	Version     int64
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	ClosedAt    *time.Time
 }
 
 type HouseholdCareTeam struct {
@@ -197,9 +198,18 @@ type Notice struct {
 }
 
 type Organization struct {
-	ID        string
-	Name      string
-	CreatedAt time.Time
+	ID            string
+	Name          string
+	CreatedAt     time.Time
+	DeactivatedAt *time.Time
+}
+
+type OrganizationIssuer struct {
+	Issuer         string
+	OrganizationID string
+	JwksUrl        string
+	Audience       string
+	BoundAt        time.Time
 }
 
 type PlanEntry struct {

@@ -314,6 +314,24 @@ func (q *Queries) ScheduleListMany(ctx context.Context, db DBTX, ids []string) (
 	return items, nil
 }
 
+const scheduleStopByHousehold = `-- name: ScheduleStopByHousehold :exec
+UPDATE schedules SET next_due_at = NULL, overdue_at = NULL, opens_at = NULL, version = $1, updated_at = $2
+WHERE household_id = $3
+`
+
+type ScheduleStopByHouseholdParams struct {
+	Version     int64
+	Now         time.Time
+	HouseholdID string
+}
+
+// ScheduleStopByHousehold stops a closed household's schedules: nothing is due, so detection
+// never claims them; the version stamp makes the next pull send them.
+func (q *Queries) ScheduleStopByHousehold(ctx context.Context, db DBTX, arg ScheduleStopByHouseholdParams) error {
+	_, err := db.Exec(ctx, scheduleStopByHousehold, arg.Version, arg.Now, arg.HouseholdID)
+	return err
+}
+
 const scheduleUpsert = `-- name: ScheduleUpsert :one
 INSERT INTO schedules (id, household_id, rule, time_zone, local_time, grace_minutes, channel, lead_professional_id,
     paused, start_date, end_date, next_due_at, version, created_at, updated_at, overdue_at, opens_at,

@@ -111,6 +111,24 @@ func (q *Queries) AlertClaimDue(ctx context.Context, arg AlertClaimDueParams) ([
 	return items, nil
 }
 
+const alertEndByHousehold = `-- name: AlertEndByHousehold :exec
+UPDATE alerts SET acknowledged_at = CAST(?1 AS INTEGER), acknowledged_by = ?2, next_step_at = NULL
+WHERE household_id = ?3 AND acknowledged_at IS NULL
+`
+
+type AlertEndByHouseholdParams struct {
+	Now         int64
+	By          string
+	HouseholdID string
+}
+
+// AlertEndByHousehold ends a closed household's open alerts: acknowledged by whoever closed
+// it, they escalate no further.
+func (q *Queries) AlertEndByHousehold(ctx context.Context, arg AlertEndByHouseholdParams) error {
+	_, err := q.db.ExecContext(ctx, alertEndByHousehold, arg.Now, arg.By, arg.HouseholdID)
+	return err
+}
+
 const alertGet = `-- name: AlertGet :one
 SELECT id, kind, schedule_id, household_id, team_id, organization_id, lead_id, due_at, step, next_step_at, acknowledged_at, acknowledged_by, created_at FROM alerts WHERE id = ?1
 `

@@ -28,8 +28,22 @@ func (q *Queries) HouseholdBump(ctx context.Context, arg HouseholdBumpParams) (i
 	return version, err
 }
 
+const householdClosedSet = `-- name: HouseholdClosedSet :exec
+UPDATE households SET closed_at = ?1 WHERE id = ?2
+`
+
+type HouseholdClosedSetParams struct {
+	ClosedAt *int64
+	ID       string
+}
+
+func (q *Queries) HouseholdClosedSet(ctx context.Context, arg HouseholdClosedSetParams) error {
+	_, err := q.db.ExecContext(ctx, householdClosedSet, arg.ClosedAt, arg.ID)
+	return err
+}
+
 const householdGet = `-- name: HouseholdGet :one
-SELECT id, code, team_id, display_name, version, created_at, updated_at FROM households WHERE id = ?1
+SELECT id, code, team_id, display_name, version, created_at, updated_at, closed_at FROM households WHERE id = ?1
 `
 
 func (q *Queries) HouseholdGet(ctx context.Context, id string) (Household, error) {
@@ -43,6 +57,27 @@ func (q *Queries) HouseholdGet(ctx context.Context, id string) (Household, error
 		&i.Version,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ClosedAt,
+	)
+	return i, err
+}
+
+const householdGetByCode = `-- name: HouseholdGetByCode :one
+SELECT id, code, team_id, display_name, version, created_at, updated_at, closed_at FROM households WHERE code = ?1
+`
+
+func (q *Queries) HouseholdGetByCode(ctx context.Context, code string) (Household, error) {
+	row := q.db.QueryRowContext(ctx, householdGetByCode, code)
+	var i Household
+	err := row.Scan(
+		&i.ID,
+		&i.Code,
+		&i.TeamID,
+		&i.DisplayName,
+		&i.Version,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.ClosedAt,
 	)
 	return i, err
 }
@@ -72,11 +107,11 @@ func (q *Queries) HouseholdInsert(ctx context.Context, arg HouseholdInsertParams
 }
 
 const householdListVisible = `-- name: HouseholdListVisible :many
-SELECT h.id, h.code, h.team_id, h.display_name, h.version, h.created_at, h.updated_at
+SELECT h.id, h.code, h.team_id, h.display_name, h.version, h.created_at, h.updated_at, h.closed_at
 FROM household_care_team c JOIN households h ON h.id = c.household_id
 WHERE c.professional_id = ?2 AND h.id > ?3
 UNION
-SELECT h.id, h.code, h.team_id, h.display_name, h.version, h.created_at, h.updated_at
+SELECT h.id, h.code, h.team_id, h.display_name, h.version, h.created_at, h.updated_at, h.closed_at
 FROM household_supervisors s JOIN households h ON h.id = s.household_id
 WHERE s.professional_id = ?2 AND h.id > ?3
 ORDER BY id LIMIT ?1
@@ -108,6 +143,7 @@ func (q *Queries) HouseholdListVisible(ctx context.Context, arg HouseholdListVis
 			&i.Version,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.ClosedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -162,6 +198,20 @@ func (q *Queries) HouseholdRelationListMany(ctx context.Context, arg HouseholdRe
 		return nil, err
 	}
 	return items, nil
+}
+
+const householdTeamSet = `-- name: HouseholdTeamSet :exec
+UPDATE households SET team_id = ?1 WHERE id = ?2
+`
+
+type HouseholdTeamSetParams struct {
+	TeamID string
+	ID     string
+}
+
+func (q *Queries) HouseholdTeamSet(ctx context.Context, arg HouseholdTeamSetParams) error {
+	_, err := q.db.ExecContext(ctx, householdTeamSet, arg.TeamID, arg.ID)
+	return err
 }
 
 const householdVersionListMany = `-- name: HouseholdVersionListMany :many

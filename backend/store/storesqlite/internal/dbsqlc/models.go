@@ -168,6 +168,7 @@ type Household struct {
 	Version     int64
 	CreatedAt   int64
 	UpdatedAt   int64
+	ClosedAt    *int64
 }
 
 type HouseholdCareTeam struct {
@@ -194,9 +195,18 @@ type Notice struct {
 }
 
 type Organization struct {
-	ID        string
-	Name      string
-	CreatedAt int64
+	ID            string
+	Name          string
+	CreatedAt     int64
+	DeactivatedAt *int64
+}
+
+type OrganizationIssuer struct {
+	Issuer         string
+	OrganizationID string
+	JwksUrl        string
+	Audience       string
+	BoundAt        int64
 }
 
 type PlanEntry struct {

@@ -9,19 +9,116 @@ import (
 	"context"
 )
 
+const organizationDeactivate = `-- name: OrganizationDeactivate :exec
+UPDATE organizations SET deactivated_at = ?1 WHERE id = ?2 AND deactivated_at IS NULL
+`
+
+type OrganizationDeactivateParams struct {
+	DeactivatedAt *int64
+	ID            string
+}
+
+func (q *Queries) OrganizationDeactivate(ctx context.Context, arg OrganizationDeactivateParams) error {
+	_, err := q.db.ExecContext(ctx, organizationDeactivate, arg.DeactivatedAt, arg.ID)
+	return err
+}
+
 const organizationGet = `-- name: OrganizationGet :one
-SELECT id, name, created_at FROM organizations WHERE id = ?1
+SELECT id, name, created_at, deactivated_at FROM organizations WHERE id = ?1
 `
 
 func (q *Queries) OrganizationGet(ctx context.Context, id string) (Organization, error) {
 	row := q.db.QueryRowContext(ctx, organizationGet, id)
 	var i Organization
-	err := row.Scan(&i.ID, &i.Name, &i.CreatedAt)
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.CreatedAt,
+		&i.DeactivatedAt,
+	)
 	return i, err
 }
 
+const organizationIssuerGet = `-- name: OrganizationIssuerGet :one
+SELECT issuer, organization_id, jwks_url, audience, bound_at FROM organization_issuers WHERE issuer = ?1
+`
+
+func (q *Queries) OrganizationIssuerGet(ctx context.Context, issuer string) (OrganizationIssuer, error) {
+	row := q.db.QueryRowContext(ctx, organizationIssuerGet, issuer)
+	var i OrganizationIssuer
+	err := row.Scan(
+		&i.Issuer,
+		&i.OrganizationID,
+		&i.JwksUrl,
+		&i.Audience,
+		&i.BoundAt,
+	)
+	return i, err
+}
+
+const organizationIssuerList = `-- name: OrganizationIssuerList :many
+SELECT i.issuer, i.organization_id, i.jwks_url, i.audience, i.bound_at FROM organization_issuers i JOIN organizations o ON o.id = i.organization_id
+WHERE o.deactivated_at IS NULL ORDER BY i.issuer
+`
+
+// OrganizationIssuerList leaves out the issuers of deactivated organizations: they sign
+// nobody in.
+func (q *Queries) OrganizationIssuerList(ctx context.Context) ([]OrganizationIssuer, error) {
+	rows, err := q.db.QueryContext(ctx, organizationIssuerList)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []OrganizationIssuer
+	for rows.Next() {
+		var i OrganizationIssuer
+		if err := rows.Scan(
+			&i.Issuer,
+			&i.OrganizationID,
+			&i.JwksUrl,
+			&i.Audience,
+			&i.BoundAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const organizationIssuerUpsert = `-- name: OrganizationIssuerUpsert :exec
+INSERT INTO organization_issuers (issuer, organization_id, jwks_url, audience, bound_at)
+VALUES (?1, ?2, ?3, ?4, ?5)
+ON CONFLICT (issuer) DO UPDATE SET jwks_url = excluded.jwks_url, audience = excluded.audience, bound_at = excluded.bound_at
+`
+
+type OrganizationIssuerUpsertParams struct {
+	Issuer         string
+	OrganizationID string
+	JwksUrl        string
+	Audience       string
+	BoundAt        int64
+}
+
+func (q *Queries) OrganizationIssuerUpsert(ctx context.Context, arg OrganizationIssuerUpsertParams) error {
+	_, err := q.db.ExecContext(ctx, organizationIssuerUpsert,
+		arg.Issuer,
+		arg.OrganizationID,
+		arg.JwksUrl,
+		arg.Audience,
+		arg.BoundAt,
+	)
+	return err
+}
+
 const organizationList = `-- name: OrganizationList :many
-SELECT id, name, created_at FROM organizations ORDER BY id
+SELECT id, name, created_at, deactivated_at FROM organizations ORDER BY id
 `
 
 func (q *Queries) OrganizationList(ctx context.Context) ([]Organization, error) {
@@ -33,7 +130,12 @@ func (q *Queries) OrganizationList(ctx context.Context) ([]Organization, error) 
 	var items []Organization
 	for rows.Next() {
 		var i Organization
-		if err := rows.Scan(&i.ID, &i.Name, &i.CreatedAt); err != nil {
+		if err := rows.Scan(
+			&i.ID,
+			&i.Name,
+			&i.CreatedAt,
+			&i.DeactivatedAt,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

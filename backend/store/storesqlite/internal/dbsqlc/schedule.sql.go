@@ -310,6 +310,24 @@ func (q *Queries) ScheduleListMany(ctx context.Context, ids string) ([]Schedule,
 	return items, nil
 }
 
+const scheduleStopByHousehold = `-- name: ScheduleStopByHousehold :exec
+UPDATE schedules SET next_due_at = NULL, overdue_at = NULL, opens_at = NULL, version = ?1, updated_at = ?2
+WHERE household_id = ?3
+`
+
+type ScheduleStopByHouseholdParams struct {
+	Version     int64
+	Now         int64
+	HouseholdID string
+}
+
+// ScheduleStopByHousehold stops a closed household's schedules: nothing is due, so detection
+// never claims them; the version stamp makes the next pull send them.
+func (q *Queries) ScheduleStopByHousehold(ctx context.Context, arg ScheduleStopByHouseholdParams) error {
+	_, err := q.db.ExecContext(ctx, scheduleStopByHousehold, arg.Version, arg.Now, arg.HouseholdID)
+	return err
+}
+
 const scheduleUpsert = `-- name: ScheduleUpsert :one
 INSERT INTO schedules (id, household_id, rule, time_zone, local_time, window_end, grace_minutes, channel,
     lead_professional_id, paused, start_date, end_date, next_due_at, overdue_at, opens_at, last_check_in_at,

@@ -60,7 +60,8 @@ type DirectoryServiceClient interface {
 	ListOrganizations(context.Context, *connect.Request[v1.ListOrganizationsRequest]) (*connect.Response[v1.ListOrganizationsResponse], error)
 	// ListProfessionals lists an organization's professionals. Admins only, own organization only.
 	ListProfessionals(context.Context, *connect.Request[v1.ListProfessionalsRequest]) (*connect.Response[v1.ListProfessionalsResponse], error)
-	// UpsertProfessional creates or updates a professional. Admins only, own organization only.
+	// UpsertProfessional creates or updates a professional: an organization's admins for its
+	// own people, the regional administrator for anyone (the first admins of an organization).
 	UpsertProfessional(context.Context, *connect.Request[v1.UpsertProfessionalRequest]) (*connect.Response[v1.UpsertProfessionalResponse], error)
 	// DisableProfessional disables a professional who leaves the organization: from then on
 	// every request with their tokens is refused (PERMISSION_DENIED with an AccessEnded
@@ -176,7 +177,8 @@ type DirectoryServiceHandler interface {
 	ListOrganizations(context.Context, *connect.Request[v1.ListOrganizationsRequest]) (*connect.Response[v1.ListOrganizationsResponse], error)
 	// ListProfessionals lists an organization's professionals. Admins only, own organization only.
 	ListProfessionals(context.Context, *connect.Request[v1.ListProfessionalsRequest]) (*connect.Response[v1.ListProfessionalsResponse], error)
-	// UpsertProfessional creates or updates a professional. Admins only, own organization only.
+	// UpsertProfessional creates or updates a professional: an organization's admins for its
+	// own people, the regional administrator for anyone (the first admins of an organization).
 	UpsertProfessional(context.Context, *connect.Request[v1.UpsertProfessionalRequest]) (*connect.Response[v1.UpsertProfessionalResponse], error)
 	// DisableProfessional disables a professional who leaves the organization: from then on
 	// every request with their tokens is refused (PERMISSION_DENIED with an AccessEnded
