@@ -33,6 +33,7 @@ type matrix struct {
 	supervisor, otherSuper     string
 	adminO, adminP             string
 	officerO, officerP         string
+	regional                   string
 	entry, schedule, link      string
 	alert                      string
 }
@@ -41,7 +42,7 @@ func newMatrix() *matrix {
 	id := func() string { return uuid.NewString() }
 	return &matrix{orgO: id(), orgP: id(), teamT: id(), teamU: id(), h: id(),
 		lead: id(), member: id(), removable: id(), teamMate: id(), orgMate: id(), foreign: id(),
-		supervisor: id(), otherSuper: id(), adminO: id(), adminP: id(), officerO: id(), officerP: id(),
+		supervisor: id(), otherSuper: id(), adminO: id(), adminP: id(), officerO: id(), officerP: id(), regional: id(),
 		entry: id(), schedule: id(), link: id(), alert: "al_matrix"}
 }
 
@@ -77,6 +78,7 @@ func (m *matrix) seed(t *testing.T, st *store.DB) {
 	pro(m.adminP, m.orgP, store.RoleAdmin)
 	pro(m.officerO, m.orgO, store.RolePrivacyOfficer)
 	pro(m.officerP, m.orgP, store.RolePrivacyOfficer)
+	pro(m.regional, m.orgO, store.RoleRegionalAdmin)
 	must(st.HouseholdCreate(ctx, store.Household{ID: m.h, Code: "MATRIX-1", TeamID: m.teamT, DisplayName: "Familie Matrix", CreatedAt: testNow, UpdatedAt: testNow}))
 	for _, c := range []store.CareTeamMember{{HouseholdID: m.h, ProfessionalID: m.lead, Lead: true},
 		{HouseholdID: m.h, ProfessionalID: m.member}, {HouseholdID: m.h, ProfessionalID: m.removable}} {
@@ -99,6 +101,8 @@ type caller struct {
 	// person is how it stands to the matrix's care-team member (whose devices the device
 	// calls name) and, for an admin, to every professional of organization O.
 	person []access.Relation
+	// region is how it stands to the region's setup (RegionService).
+	region []access.Relation
 	// refused, when set, is the answer before any rule: the token is not a signed-in
 	// professional.
 	refused connect.Code
@@ -156,6 +160,11 @@ func expect(procedure string, c caller) outcome {
 		return outcome{code: connect.CodePermissionDenied}
 	case access.Person:
 		if rule.Allows(c.person) {
+			return outcome{}
+		}
+		return outcome{code: connect.CodePermissionDenied}
+	case access.Region:
+		if rule.Allows(c.region) {
 			return outcome{}
 		}
 		return outcome{code: connect.CodePermissionDenied}
@@ -382,11 +391,103 @@ func (b *bundle) matrixCalls(m *matrix) map[string]rpc {
 			}
 			return outcome{}
 		}},
+		"/veilig.v1.RegionService/CreateOrganization": {call: func(ctx context.Context, tok string) outcome {
+			_, err := b.regionAPI.CreateOrganization(ctx, as(tok, &veiligv1.CreateOrganizationRequest{OrganizationId: uuid.NewString(), Name: "Nieuwe organisatie"}))
+			return plain(err)
+		}},
+		"/veilig.v1.RegionService/RenameOrganization": {call: func(ctx context.Context, tok string) outcome {
+			_, err := b.regionAPI.RenameOrganization(ctx, as(tok, &veiligv1.RenameOrganizationRequest{OrganizationId: m.orgP, Name: "Organisatie P"}))
+			return plain(err)
+		}},
+		"/veilig.v1.RegionService/BindIssuer": {call: func(ctx context.Context, tok string) outcome {
+			iss := "https://login-" + uuid.NewString()[:8] + ".organisatie-p.example"
+			_, err := b.regionAPI.BindIssuer(ctx, as(tok, &veiligv1.BindIssuerRequest{OrganizationId: m.orgP, Issuer: iss,
+				JwksUrl: iss + "/jwks", Audience: "veilig"}))
+			return plain(err)
+		}},
+		"/veilig.v1.RegionService/DeactivateOrganization": {call: func(ctx context.Context, tok string) outcome {
+			id := uuid.NewString() // a fresh organization for every cell
+			if err := b.store.OrganizationUpsert(ctx, store.Organization{ID: id, Name: "Vertrekt", CreatedAt: testNow}); err != nil {
+				return outcome{code: connect.CodeInternal}
+			}
+			_, err := b.regionAPI.DeactivateOrganization(ctx, as(tok, &veiligv1.DeactivateOrganizationRequest{OrganizationId: id}))
+			return plain(err)
+		}},
+		"/veilig.v1.RegionService/CreateTeam": {call: func(ctx context.Context, tok string) outcome {
+			_, err := b.regionAPI.CreateTeam(ctx, as(tok, &veiligv1.CreateTeamRequest{TeamId: uuid.NewString(), Name: "Nieuw team"}))
+			return plain(err)
+		}},
+		"/veilig.v1.RegionService/RenameTeam": {call: func(ctx context.Context, tok string) outcome {
+			_, err := b.regionAPI.RenameTeam(ctx, as(tok, &veiligv1.RenameTeamRequest{TeamId: m.teamU, Name: "Team U"}))
+			return plain(err)
+		}},
+		"/veilig.v1.RegionService/AddTeamMember": {call: func(ctx context.Context, tok string) outcome {
+			_, err := b.regionAPI.AddTeamMember(ctx, as(tok, &veiligv1.AddTeamMemberRequest{TeamId: m.teamU, ProfessionalId: freshProfessional(ctx, b, m)}))
+			return plain(err)
+		}},
+		"/veilig.v1.RegionService/RemoveTeamMember": {call: func(ctx context.Context, tok string) outcome {
+			_, err := b.regionAPI.RemoveTeamMember(ctx, as(tok, &veiligv1.RemoveTeamMemberRequest{TeamId: m.teamU, ProfessionalId: freshProfessional(ctx, b, m)}))
+			return plain(err)
+		}},
+		"/veilig.v1.RegionService/CreateHousehold": {call: func(ctx context.Context, tok string) outcome {
+			id := uuid.NewString()
+			_, err := b.regionAPI.CreateHousehold(ctx, as(tok, &veiligv1.CreateHouseholdRequest{HouseholdId: id, Code: "HH-" + strings.ToUpper(id[:8]),
+				TeamId: m.teamU, DisplayName: "Familie Nieuw", LeadProfessionalId: freshProfessional(ctx, b, m)}))
+			return plain(err)
+		}},
+		"/veilig.v1.RegionService/TransferHousehold": {call: func(ctx context.Context, tok string) outcome {
+			_, err := b.regionAPI.TransferHousehold(ctx, as(tok, &veiligv1.TransferHouseholdRequest{HouseholdId: freshHousehold(ctx, b, m), TeamId: m.teamU}))
+			return plain(err)
+		}},
+		"/veilig.v1.RegionService/CloseHousehold": {call: func(ctx context.Context, tok string) outcome {
+			_, err := b.regionAPI.CloseHousehold(ctx, as(tok, &veiligv1.CloseHouseholdRequest{HouseholdId: freshHousehold(ctx, b, m)}))
+			return plain(err)
+		}},
+		"/veilig.v1.RegionService/ReopenHousehold": {call: func(ctx context.Context, tok string) outcome {
+			_, err := b.regionAPI.ReopenHousehold(ctx, as(tok, &veiligv1.ReopenHouseholdRequest{HouseholdId: freshHousehold(ctx, b, m)}))
+			return plain(err)
+		}},
+		"/veilig.v1.RegionService/ImportCaseload": {call: func(ctx context.Context, tok string) outcome {
+			lead := freshProfessional(ctx, b, m)
+			code := "HH-" + strings.ToUpper(uuid.NewString()[:8])
+			csv := "code,display_name,team,lead,care_team\n" + code + ",Familie Import,Team U,Organisatie O/" + lead[:8] + "@example.org,\n"
+			res, err := b.regionAPI.ImportCaseload(ctx, as(tok, &veiligv1.ImportCaseloadRequest{Csv: []byte(csv)}))
+			if err != nil {
+				return plain(err)
+			}
+			if res.Msg.GetCreated() != 1 || !res.Msg.GetApplied() {
+				return outcome{code: connect.CodeInternal} // the row was not imported
+			}
+			return outcome{}
+		}},
 		"/veilig.v1.FamilyLinkService/RevokeCheckInLink": {call: func(ctx context.Context, tok string) outcome {
 			_, err := b.familyLink.RevokeCheckInLink(ctx, as(tok, &veiligv1.RevokeCheckInLinkRequest{HouseholdId: m.h, LinkId: m.link}))
 			return plain(err)
 		}},
 	}
+}
+
+// freshProfessional is a new professional of organization O (e-mail: the first 8 characters
+// of its id @example.org), so that a matrix cell that adds them changes nothing another cell
+// looks at.
+func freshProfessional(ctx context.Context, b *bundle, m *matrix) string {
+	id := uuid.NewString()
+	if err := b.store.ProfessionalUpsert(ctx, store.Professional{ID: id, OrganizationID: m.orgO, DisplayName: "P " + id[:4],
+		Email: id[:8] + "@example.org", Role: store.RoleProfessional, CreatedAt: testNow}); err != nil {
+		panic(err)
+	}
+	return id
+}
+
+// freshHousehold is a new household of team U with a fresh lead, for cells that move or
+// close one.
+func freshHousehold(ctx context.Context, b *bundle, m *matrix) string {
+	id := uuid.NewString()
+	if err := b.store.HouseholdCreate(ctx, store.Household{ID: id, Code: "HH-" + strings.ToUpper(id[:8]), TeamID: m.teamU,
+		DisplayName: "Familie Vers", CreatedAt: testNow, UpdatedAt: testNow}); err != nil {
+		panic(err)
+	}
+	return id
 }
 
 // apiProcedures lists every RPC of the API from the service descriptors, so that a new RPC
@@ -457,6 +558,8 @@ func runMatrix(t *testing.T, database string) {
 		{name: "privacy officer (own organization, which works on the household)", id: m.officerO, token: idpO.token(t, m.officerO, time.Hour),
 			household: []access.Relation{access.HouseholdPrivacyOfficer}, org: []access.Relation{access.PrivacyOfficer}},
 		{name: "privacy officer (other organization)", id: m.officerP, token: idpP.token(t, m.officerP, time.Hour)},
+		{name: "regional administrator", id: m.regional, token: idpO.token(t, m.regional, time.Hour),
+			org: []access.Relation{access.RegionalAdmin}, region: []access.Relation{access.RegionalAdmin}},
 		{name: "token of another organization's issuer", token: idpP.token(t, m.lead, time.Hour), refused: connect.CodePermissionDenied},
 		{name: "expired token", token: idpO.tokenAt(t, m.lead, time.Now().Add(-3*time.Hour), time.Hour), refused: connect.CodeUnauthenticated},
 		{name: "unknown user", token: idpO.token(t, uuid.NewString(), time.Hour), refused: connect.CodePermissionDenied},
@@ -573,7 +676,7 @@ func checkAudit(proc string, c caller, m *matrix, want outcome, recs []*store.Au
 		if len(recs) != 0 {
 			return fmt.Sprintf("%v, want none for a caller who signs in nobody", outcomes)
 		}
-	case rule.Object == access.Household || rule.Object == access.Organization:
+	case rule.Object == access.Household || rule.Object == access.Organization || rule.Object == access.Region:
 		if want.code == 0 && (len(recs) == 0 || !all(store.AuditAllowed)) {
 			return fmt.Sprintf("%v, want allowed records only", outcomes)
 		}

@@ -57,10 +57,14 @@ func (tx *Tx) TeamGet(ctx context.Context, id string) (*Team, error) { return tx
 func (tx *Tx) TeamUpsert(ctx context.Context, t Team) error { return tx.ex.TeamUpsert(ctx, t) }
 
 // TeamMemberAdd is Executor.TeamMemberInsert in tx (idempotent).
-func (tx *Tx) TeamMemberAdd(ctx context.Context, m TeamMember) error { return tx.ex.TeamMemberInsert(ctx, m) }
+func (tx *Tx) TeamMemberAdd(ctx context.Context, m TeamMember) error {
+	return tx.ex.TeamMemberInsert(ctx, m)
+}
 
 // TeamMemberRemove is Executor.TeamMemberDelete in tx.
-func (tx *Tx) TeamMemberRemove(ctx context.Context, m TeamMember) error { return tx.ex.TeamMemberDelete(ctx, m) }
+func (tx *Tx) TeamMemberRemove(ctx context.Context, m TeamMember) error {
+	return tx.ex.TeamMemberDelete(ctx, m)
+}
 
 // TeamMemberList is Reader.TeamMemberList in tx.
 func (tx *Tx) TeamMemberList(ctx context.Context, teamID string) ([]*Professional, error) {
@@ -68,7 +72,9 @@ func (tx *Tx) TeamMemberList(ctx context.Context, teamID string) ([]*Professiona
 }
 
 // HouseholdCreate is DB.HouseholdCreate in tx.
-func (tx *Tx) HouseholdCreate(ctx context.Context, h Household) error { return tx.ex.HouseholdInsert(ctx, h) }
+func (tx *Tx) HouseholdCreate(ctx context.Context, h Household) error {
+	return tx.ex.HouseholdInsert(ctx, h)
+}
 
 // HouseholdGetByCode is Reader.HouseholdGetByCode in tx.
 func (tx *Tx) HouseholdGetByCode(ctx context.Context, code string) (*Household, error) {
@@ -122,3 +128,14 @@ func (tx *Tx) HouseholdReopen(ctx context.Context, householdID string, now time.
 func (tx *Tx) ProfessionalGetByIdentity(ctx context.Context, issuer, subject string) (*Professional, error) {
 	return tx.ex.ProfessionalGetByIdentity(ctx, issuer, subject)
 }
+
+// OrganizationList is Reader.OrganizationList in tx.
+func (tx *Tx) OrganizationList(ctx context.Context) ([]*Organization, error) { return tx.ex.OrganizationList(ctx) }
+
+// OrganizationIssuerList is Reader.OrganizationIssuerList in tx.
+func (tx *Tx) OrganizationIssuerList(ctx context.Context) ([]*OrganizationIssuer, error) {
+	return tx.ex.OrganizationIssuerList(ctx)
+}
+
+// TeamList is Reader.TeamList in tx.
+func (tx *Tx) TeamList(ctx context.Context) ([]*Team, error) { return tx.ex.TeamList(ctx) }
