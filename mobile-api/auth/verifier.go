@@ -45,7 +45,8 @@ type issuer struct {
 // Verifier verifies tokens. It is safe for concurrent use.
 type Verifier struct {
 	issuers     map[string]issuer
-	dev         bool // the dev issuer is trusted
+	bound       *boundIssuers // issuers bound in the directory (WithIssuerSource); nil for none
+	dev         bool          // the dev issuer is trusted
 	now         func() time.Time
 	maxLifetime time.Duration
 	onFail      func(reason string)
@@ -99,7 +100,7 @@ func NewVerifier(issuers []IssuerConfig, opts ...Option) (*Verifier, error) {
 			return nil, err
 		}
 	}
-	if v.dev && len(issuers) > 0 {
+	if v.dev && (len(issuers) > 0 || v.bound != nil) {
 		return nil, errors.New("the dev issuer cannot be trusted beside a configured issuer: it is bound to no organization")
 	}
 	for _, cfg := range issuers {
@@ -166,6 +167,9 @@ func (v *Verifier) verify(token string) (Principal, *refusal) {
 		return Principal{}, &refusal{reason: "malformed token"}
 	}
 	iss, ok := v.issuers[peek.Issuer]
+	if !ok && v.bound != nil {
+		iss, ok = v.bound.get(peek.Issuer)
+	}
 	if !ok {
 		return Principal{}, &refusal{reason: "untrusted issuer"}
 	}

@@ -97,20 +97,29 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 		verifierOpts = append(verifierOpts, auth.WithDevIssuer(dev))
 		log.Warn().Str("why", why).Msg("dev issuer enabled: tokens from 'veilig token' are trusted for any professional of any organization; for demos and tests only, never in production")
 	}
-	if len(issuers) == 0 && !devOn {
-		return fmt.Errorf("no token issuer configured (%s): set --issuer ISSUER,JWKS_URL,AUDIENCE,ORGANIZATION_ID (or VEILIG_ISSUERS); "+
-			"for a try-out on this machine, use the embedded database on a loopback --addr such as the default 127.0.0.1:8080, or --dev-issuer=on", why)
-	}
-	verifier, err := auth.NewVerifier(issuers, verifierOpts...)
-	if err != nil {
-		return fmt.Errorf("token verifier: %w", err)
-	}
-
 	st, err := c.openStore(ctx, log, false)
 	if err != nil {
 		return err
 	}
 	defer st.Close() // opening pinged the database already
+	if !devOn {
+		// Identity providers bound in the directory (RegionService.BindIssuer, veilig admin
+		// init) are trusted beside the configured ones, read again every minute.
+		bound, err := st.OrganizationIssuerList(ctx)
+		if err != nil {
+			return fmt.Errorf("list issuer bindings: %w", err)
+		}
+		if len(issuers) == 0 && len(bound) == 0 {
+			return fmt.Errorf("no token issuer configured (%s): set --issuer ISSUER,JWKS_URL,AUDIENCE,ORGANIZATION_ID (or VEILIG_ISSUERS), "+
+				"or bind one with 'veilig admin init --issuer …'; for a try-out on this machine, use the embedded database on a loopback "+
+				"--addr such as the default 127.0.0.1:8080, or --dev-issuer=on", why)
+		}
+		verifierOpts = append(verifierOpts, auth.WithIssuerSource(boundIssuers(st), time.Minute))
+	}
+	verifier, err := auth.NewVerifier(issuers, verifierOpts...)
+	if err != nil {
+		return fmt.Errorf("token verifier: %w", err)
+	}
 	for _, iss := range issuers {
 		_, err := st.OrganizationGet(ctx, iss.OrganizationID)
 		switch {
@@ -216,4 +225,19 @@ func checkStreamLimits(perProfessional, perDevice int) error {
 		return fmt.Errorf("--max-streams-per-device: want at least 1, got %d", perDevice)
 	}
 	return nil
+}
+
+// boundIssuers lists the issuers bound in the directory for the token verifier.
+func boundIssuers(st *store.DB) auth.IssuerSource {
+	return func(ctx context.Context) ([]auth.IssuerConfig, error) {
+		bound, err := st.OrganizationIssuerList(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]auth.IssuerConfig, 0, len(bound))
+		for _, b := range bound {
+			out = append(out, auth.IssuerConfig{Issuer: b.Issuer, JWKSURL: b.JWKSURL, Audience: b.Audience, OrganizationID: b.OrganizationID})
+		}
+		return out, nil
+	}
 }

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/veilig/veilig/backend/household"
+)
+
+// regionNamespace derives an organization's id from its name when none is given, so that
+// `admin init` and `admin org create` agree on it.
+var regionNamespace = uuid.MustParse("c1f0d6a4-3e0b-4f7e-a6f1-2b9e5f8d7c31")
+
+// runAdminInit makes the region's first regional administrator on the server's own database
+// (`veilig admin init`): once, on a region without one.
+func runAdminInit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("admin init", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs)
+	orgName := fs.String("organization", "", "the administrator's organization, created when missing (its name); required")
+	orgID := fs.String("organization-id", "", "that organization's id (default: derived from its name)")
+	name := fs.String("name", "", "the administrator's name; required")
+	email := fs.String("email", "", "the administrator's work e-mail")
+	issuer := fs.String("issuer", "", "the organization's identity provider (https URL of the tokens' iss), bound to it; empty for embedded dev mode")
+	jwks := fs.String("jwks-url", "", "with --issuer: where it publishes its keys")
+	audience := fs.String("audience", "", "with --issuer: the tokens' audience")
+	subject := fs.String("subject", "", "with --issuer: the administrator's subject at it")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *orgName == "" || *name == "" {
+		return errors.New("admin init: --organization and --name are required")
+	}
+	withIssuer := []string{*issuer, *jwks, *audience, *subject}
+	if n := len(withIssuer) - countEmpty(withIssuer); n != 0 && n != 4 {
+		return errors.New("admin init: --issuer, --jwks-url, --audience and --subject go together")
+	}
+	for _, u := range []struct{ flag, v string }{{"--issuer", *issuer}, {"--jwks-url", *jwks}} {
+		if u.v != "" && !strings.HasPrefix(u.v, "https://") {
+			return fmt.Errorf("admin init: %s must be an https URL", u.flag)
+		}
+	}
+	if *orgID == "" {
+		*orgID = uuid.NewSHA1(regionNamespace, []byte("organization/"+*orgName)).String()
+	} else if _, err := uuid.Parse(*orgID); err != nil {
+		return fmt.Errorf("admin init: --organization-id %q is not a UUID", *orgID)
+	}
+	log, err := c.logger(stderr)
+	if err != nil {
+		return err
+	}
+	st, err := c.openStore(ctx, log, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	admin, err := household.New(st, nil).InitRegion(ctx, household.RegionInit{OrganizationID: *orgID, OrganizationName: *orgName,
+		Issuer: *issuer, JWKSURL: *jwks, Audience: *audience, Subject: *subject, Name: *name, Email: *email})
+	if errors.Is(err, household.ErrRegionStarted) {
+		return fmt.Errorf("admin init: the region has a regional administrator already (%s); nothing was changed", admin.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("admin init: %w", err)
+	}
+	fmt.Fprintf(stdout, "admin init: regional administrator %s created in organization %s\n", admin.ID, *orgID)
+	if *issuer != "" {
+		fmt.Fprintf(stdout, "  signs in with a token of %s for subject %s; the server trusts that issuer from its next start (or within a minute)\n", *issuer, *subject)
+	} else {
+		fmt.Fprintf(stdout, "  embedded dev mode: TOKEN=$(go run ./backend/cmd/veilig token --user %s)\n", admin.ID)
+	}
+	return nil
+}
+
+func countEmpty(vs []string) int {
+	n := 0
+	for _, v := range vs {
+		if v == "" {
+			n++
+		}
+	}
+	return n
+}
