@@ -4,6 +4,7 @@
 package app
 
 import (
+	"context"
 	"crypto/rand"
 	"net/http"
 	"time"
@@ -123,6 +124,9 @@ func Services(cfg Config) []server.Service {
 		eraseAfter = careapi.DefaultLeaseEraseAfter
 	}
 	svcOpts = append(svcOpts, careapi.WithLease(lockAfter, eraseAfter))
+	if cfg.Verifier != nil {
+		svcOpts = append(svcOpts, careapi.WithIssuerBound(cfg.Verifier.Stale))
+	}
 	svc := careapi.New(cfg.Store, svcOpts...)
 
 	var out []server.Service
@@ -169,4 +173,20 @@ func Services(cfg Config) []server.Service {
 type familyStore struct {
 	*store.DB
 	*household.Service
+}
+
+// BoundIssuers lists the identity providers bound to organizations in the directory
+// (RegionService.BindIssuer, veilig admin init), for auth.WithIssuerSource.
+func BoundIssuers(st *store.DB) auth.IssuerSource {
+	return func(ctx context.Context) ([]auth.IssuerConfig, error) {
+		bound, err := st.OrganizationIssuerList(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]auth.IssuerConfig, 0, len(bound))
+		for _, b := range bound {
+			out = append(out, auth.IssuerConfig{Issuer: b.Issuer, JWKSURL: b.JWKSURL, Audience: b.Audience, OrganizationID: b.OrganizationID})
+		}
+		return out, nil
+	}
 }

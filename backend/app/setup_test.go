@@ -95,6 +95,9 @@ type options struct {
 	quotas careapi.Quotas
 	// tracer, when set with a PostgreSQL database, sees every statement the server sends.
 	tracer pgx.QueryTracer
+	// bound trusts the identity providers bound in the directory (app.BoundIssuers), as veilig
+	// serve does, instead of the dev issuer.
+	bound bool
 }
 
 func setup(t *testing.T) *bundle {
@@ -140,6 +143,9 @@ func setupWith(t *testing.T, o options) *bundle {
 	trust := []auth.Option{auth.WithDevIssuer(dev)}
 	if o.issuers != nil {
 		issuers, trust = o.issuers(st, region), nil
+	}
+	if o.bound {
+		trust = []auth.Option{auth.WithIssuerSource(app.BoundIssuers(st), time.Minute)}
 	}
 	verifier, err := auth.NewVerifier(issuers, trust...)
 	if err != nil {

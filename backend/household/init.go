@@ -54,6 +54,9 @@ func (s *Service) InitRegion(ctx context.Context, in RegionInit) (*store.Profess
 			return err
 		}
 		if in.Issuer != "" {
+			if err := checkJWKSURL(in.JWKSURL); err != nil {
+				return err
+			}
 			old, err := tx.OrganizationIssuerGet(ctx, in.Issuer)
 			switch {
 			case err == nil && old.OrganizationID != in.OrganizationID:

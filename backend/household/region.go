@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"slices"
 	"time"
 
@@ -110,6 +112,9 @@ func (s *Service) BindIssuer(ctx context.Context, a Actor, b store.OrganizationI
 		if _, err := regional(ctx, tx, a, opBindIssuer, "", "organization", b.OrganizationID, now); err != nil {
 			return err
 		}
+		if err := checkJWKSURL(b.JWKSURL); err != nil {
+			return err
+		}
 		org, err := tx.OrganizationGet(ctx, b.OrganizationID)
 		if err != nil {
 			return fmt.Errorf("organization %s: %w", b.OrganizationID, err)
@@ -181,6 +186,24 @@ func (s *Service) DeactivateOrganization(ctx context.Context, a Actor, id string
 		return tx.AuditAppend(ctx, events)
 	})
 	return disabled, at, err
+}
+
+// checkJWKSURL refuses a JWKS URL that a network attacker could answer: keys are fetched
+// over https, or over http only from the server's own machine (a provider beside it).
+func checkJWKSURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return refuse(ErrInvalid, "jwks_url: not an absolute URL")
+	}
+	switch {
+	case u.Scheme == "https":
+		return nil
+	case u.Scheme == "http":
+		if ip := net.ParseIP(u.Hostname()); u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback()) {
+			return nil
+		}
+	}
+	return refuse(ErrInvalid, "jwks_url: must be https (http only on a loopback host)")
 }
 
 // CreateTeam creates a team, or returns the one that exists with its id (created false).

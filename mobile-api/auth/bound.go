@@ -80,3 +80,15 @@ func (b *boundIssuers) reload() {
 	}
 	b.issuers = next
 }
+
+// Stale makes the verifier read the bound issuers again at the next token of an issuer it
+// does not know (after a binding this process made). Without WithIssuerSource it does
+// nothing.
+func (v *Verifier) Stale() {
+	if v.bound == nil {
+		return
+	}
+	v.bound.mu.Lock()
+	defer v.bound.mu.Unlock()
+	v.bound.read = time.Time{}
+}

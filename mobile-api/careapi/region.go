@@ -60,6 +60,9 @@ func (s *Service) BindIssuer(ctx context.Context, req *connect.Request[veiligv1.
 		if err != nil {
 			return nil, err
 		}
+		if changed && s.onBound != nil {
+			s.onBound()
+		}
 		return &veiligv1.BindIssuerResponse{Changed: changed}, nil
 	})
 }

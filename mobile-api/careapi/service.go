@@ -43,6 +43,7 @@ type Service struct {
 	quotas    *quotaGuard     // push rates and household sizes (WithQuotas)
 	ends      streamEnds      // open Subscribe streams, to end on a revocation
 	lease     *veiligv1.Lease // the offline lease of every pull (WithLease)
+	onBound   func()          // an issuer was bound (WithIssuerBound)
 }
 
 var (
@@ -69,6 +70,11 @@ func WithRequestID(f func(context.Context) string) Option {
 func WithShutdownSignal(f func(context.Context) <-chan struct{}) Option {
 	return func(s *Service) { s.stopping = f }
 }
+
+// WithIssuerBound calls f after every RegionService.BindIssuer that changed a binding, so
+// that this process's token verifier reads the bindings again at once (auth.Verifier.Stale);
+// other replicas read them within a minute, or within seconds when a token names the issuer.
+func WithIssuerBound(f func()) Option { return func(s *Service) { s.onBound = f } }
 
 // WithPollInterval sets how often the process looks for changes other replicas (or other
 // RPCs) committed, on behalf of every open Subscribe stream at once (default 1 s). A push

@@ -114,7 +114,7 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 				"or bind one with 'veilig admin init --issuer …'; for a try-out on this machine, use the embedded database on a loopback "+
 				"--addr such as the default 127.0.0.1:8080, or --dev-issuer=on", why)
 		}
-		verifierOpts = append(verifierOpts, auth.WithIssuerSource(boundIssuers(st), time.Minute))
+		verifierOpts = append(verifierOpts, auth.WithIssuerSource(app.BoundIssuers(st), time.Minute))
 	}
 	verifier, err := auth.NewVerifier(issuers, verifierOpts...)
 	if err != nil {
@@ -227,17 +227,3 @@ func checkStreamLimits(perProfessional, perDevice int) error {
 	return nil
 }
 
-// boundIssuers lists the issuers bound in the directory for the token verifier.
-func boundIssuers(st *store.DB) auth.IssuerSource {
-	return func(ctx context.Context) ([]auth.IssuerConfig, error) {
-		bound, err := st.OrganizationIssuerList(ctx)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]auth.IssuerConfig, 0, len(bound))
-		for _, b := range bound {
-			out = append(out, auth.IssuerConfig{Issuer: b.Issuer, JWKSURL: b.JWKSURL, Audience: b.Audience, OrganizationID: b.OrganizationID})
-		}
-		return out, nil
-	}
-}

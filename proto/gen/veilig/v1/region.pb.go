@@ -294,7 +294,8 @@ type BindIssuerRequest struct {
 	OrganizationId string                 `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
 	// The tokens' iss claim, an https URL.
 	Issuer string `protobuf:"bytes,2,opt,name=issuer,proto3" json:"issuer,omitempty"`
-	// Where the provider publishes its public keys, an https URL.
+	// Where the provider publishes its public keys: an https URL (http only on a loopback
+	// host, for a provider on the server's own machine).
 	JwksUrl string `protobuf:"bytes,3,opt,name=jwks_url,json=jwksUrl,proto3" json:"jwks_url,omitempty"`
 	// One of the tokens' aud values.
 	Audience      string `protobuf:"bytes,4,opt,name=audience,proto3" json:"audience,omitempty"`
@@ -1577,11 +1578,11 @@ const file_veilig_v1_region_proto_rawDesc = "" +
 	"\x04name\x18\x02 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x04name\"Y\n" +
 	"\x1aRenameOrganizationResponse\x12;\n" +
-	"\forganization\x18\x01 \x01(\v2\x17.veilig.v1.OrganizationR\forganization\"\xcf\x01\n" +
+	"\forganization\x18\x01 \x01(\v2\x17.veilig.v1.OrganizationR\forganization\"\xc5\x01\n" +
 	"\x11BindIssuerRequest\x121\n" +
 	"\x0forganization_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eorganizationId\x12-\n" +
-	"\x06issuer\x18\x02 \x01(\tB\x15\xbaH\x12r\x10\x18\xf4\x03:\bhttps://\x88\x01\x01R\x06issuer\x120\n" +
-	"\bjwks_url\x18\x03 \x01(\tB\x15\xbaH\x12r\x10\x18\xf4\x03:\bhttps://\x88\x01\x01R\ajwksUrl\x12&\n" +
+	"\x06issuer\x18\x02 \x01(\tB\x15\xbaH\x12r\x10\x18\xf4\x03:\bhttps://\x88\x01\x01R\x06issuer\x12&\n" +
+	"\bjwks_url\x18\x03 \x01(\tB\v\xbaH\br\x06\x18\xf4\x03\x88\x01\x01R\ajwksUrl\x12&\n" +
 	"\baudience\x18\x04 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\baudience\".\n" +
 	"\x12BindIssuerResponse\x12\x18\n" +

@@ -82,7 +82,7 @@ type RegionServiceClient interface {
 	RenameOrganization(context.Context, *connect.Request[v1.RenameOrganizationRequest]) (*connect.Response[v1.RenameOrganizationResponse], error)
 	// BindIssuer trusts an identity provider for the professionals of one organization: its
 	// tokens sign in that organization's professionals only. Binding an issuer that is bound
-	// to another organization is FAILED_PRECONDITION; binding it again to the same one
+	// to another organization is ALREADY_EXISTS; binding it again to the same one
 	// updates its JWKS URL and audience. The server reads bindings within a minute.
 	BindIssuer(context.Context, *connect.Request[v1.BindIssuerRequest]) (*connect.Response[v1.BindIssuerResponse], error)
 	// DeactivateOrganization ends an organization's part in the region: every professional of
@@ -314,7 +314,7 @@ type RegionServiceHandler interface {
 	RenameOrganization(context.Context, *connect.Request[v1.RenameOrganizationRequest]) (*connect.Response[v1.RenameOrganizationResponse], error)
 	// BindIssuer trusts an identity provider for the professionals of one organization: its
 	// tokens sign in that organization's professionals only. Binding an issuer that is bound
-	// to another organization is FAILED_PRECONDITION; binding it again to the same one
+	// to another organization is ALREADY_EXISTS; binding it again to the same one
 	// updates its JWKS URL and audience. The server reads bindings within a minute.
 	BindIssuer(context.Context, *connect.Request[v1.BindIssuerRequest]) (*connect.Response[v1.BindIssuerResponse], error)
 	// DeactivateOrganization ends an organization's part in the region: every professional of
