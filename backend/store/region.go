@@ -130,7 +130,9 @@ func (tx *Tx) ProfessionalGetByIdentity(ctx context.Context, issuer, subject str
 }
 
 // OrganizationList is Reader.OrganizationList in tx.
-func (tx *Tx) OrganizationList(ctx context.Context) ([]*Organization, error) { return tx.ex.OrganizationList(ctx) }
+func (tx *Tx) OrganizationList(ctx context.Context) ([]*Organization, error) {
+	return tx.ex.OrganizationList(ctx)
+}
 
 // OrganizationIssuerList is Reader.OrganizationIssuerList in tx.
 func (tx *Tx) OrganizationIssuerList(ctx context.Context) ([]*OrganizationIssuer, error) {

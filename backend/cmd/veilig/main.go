@@ -40,6 +40,8 @@ Usage:
   veilig audit verify [flags]  check the access log: report any edited, deleted or inserted entry
   veilig sim      [flags]   simulate phones syncing through faults; exits non-zero on any loss
   veilig bench    [flags]   measure the server over HTTP on SQLite and PostgreSQL; prints a table
+  veilig admin <command> [flags]  set up a region through the API: organizations, teams, professionals, households
+  veilig import   [flags] FILE.csv  import a caseload of households through the API (--dry-run first)
   veilig version            print the version
 
 Run 'veilig <command> -h' for the flags of a command.
@@ -80,6 +82,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runSim(ctx, rest, stdout, stderr)
 	case "bench":
 		return runBench(ctx, rest, stdout, stderr)
+	case "admin":
+		return runAdmin(ctx, rest, stdout, stderr)
+	case "import":
+		return runImport(ctx, "import", rest, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "veilig", version)
 		return nil

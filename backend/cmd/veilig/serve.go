@@ -226,4 +226,3 @@ func checkStreamLimits(perProfessional, perDevice int) error {
 	}
 	return nil
 }
-
