@@ -53,14 +53,19 @@ type ImportRow struct {
 	Message string
 }
 
-// caseloadNamespace derives a household's id from its code, so that importing a file again
-// finds the households it created instead of making new ones.
-var caseloadNamespace = uuid.MustParse("5d7e0c52-8b57-4a1f-bb0c-6e6ad2f2f9a4")
+// idNamespace derives the ids of what onboarding creates from what names it (DerivedID), so
+// that running the same onboarding twice, or from another machine, addresses the same
+// objects and the second run changes nothing.
+var idNamespace = uuid.MustParse("5d1b7c3e-2f0a-4b8e-9a61-3c7e0f9d4a25")
+
+// DerivedID is the id onboarding gives an object of kind ("organization", "team",
+// "professional", "household") named by key: a UUIDv5, the same on every run and machine.
+func DerivedID(kind string, key ...string) string {
+	return uuid.NewSHA1(idNamespace, []byte(kind+"\x00"+strings.Join(key, "\x00"))).String()
+}
 
 // CaseloadHouseholdID is the id an import gives the household with code.
-func CaseloadHouseholdID(code string) string {
-	return uuid.NewSHA1(caseloadNamespace, []byte(code)).String()
-}
+func CaseloadHouseholdID(code string) string { return DerivedID("household", code) }
 
 var codePattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9-]{2,31}$`)
 

@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/veilig/veilig/backend/household"
 	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
 	"github.com/veilig/veilig/proto/gen/veilig/v1/veiligv1connect"
 )
@@ -49,15 +50,9 @@ Every command takes --server (VEILIG_SERVER) and --token (VEILIG_TOKEN) or --tok
 Run 'veilig admin <command> -h' for the flags of a command.
 `
 
-// idNamespace derives the default ids of what the admin CLI creates. It is fixed so that
-// running the same onboarding script twice, or on another machine, addresses the same
-// objects, and the second run changes nothing (the server answers created = false).
-var idNamespace = uuid.MustParse("5d1b7c3e-2f0a-4b8e-9a61-3c7e0f9d4a25")
-
-// derivedID is the default id of an object of kind named by key.
-func derivedID(kind string, key ...string) string {
-	return uuid.NewSHA1(idNamespace, []byte(kind+"\x00"+strings.Join(key, "\x00"))).String()
-}
+// derivedID is the default id of an object of kind named by key (household.DerivedID, which
+// the server's import and admin init use too).
+func derivedID(kind string, key ...string) string { return household.DerivedID(kind, key...) }
 
 // adminCommand is one `veilig admin <group> <name>`: setup registers its flags and returns
 // the function that runs it once they are parsed and a client is connected.

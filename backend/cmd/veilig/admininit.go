@@ -13,10 +13,6 @@ import (
 	"github.com/veilig/veilig/backend/household"
 )
 
-// regionNamespace derives an organization's id from its name when none is given, so that
-// `admin init` and `admin org create` agree on it.
-var regionNamespace = uuid.MustParse("c1f0d6a4-3e0b-4f7e-a6f1-2b9e5f8d7c31")
-
 // runAdminInit makes the region's first regional administrator on the server's own database
 // (`veilig admin init`): once, on a region without one.
 func runAdminInit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -46,7 +42,7 @@ func runAdminInit(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return errors.New("admin init: --issuer must be an https URL")
 	}
 	if *orgID == "" {
-		*orgID = uuid.NewSHA1(regionNamespace, []byte("organization/"+*orgName)).String()
+		*orgID = household.DerivedID("organization", *orgName) // as `admin org create` derives it
 	} else if _, err := uuid.Parse(*orgID); err != nil {
 		return fmt.Errorf("admin init: --organization-id %q is not a UUID", *orgID)
 	}
