@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/veilig/veilig/backend/household"
 	"github.com/veilig/veilig/backend/reminders"
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/sync/change"
@@ -79,9 +80,11 @@ type Region struct {
 	LeadID                  string
 	OtherTeamProfessionalID string
 	AdminID                 string
-	FirstHouseholdID        string
-	OrganizationIDs         []string
-	HouseholdIDs            []string
+	// RegionalAdminID is the regional administrator the demo set up the region as.
+	RegionalAdminID  string
+	FirstHouseholdID string
+	OrganizationIDs  []string
+	HouseholdIDs     []string
 }
 
 // PersonalData lists every name and phone number the demo region holds, so that tests can
@@ -102,59 +105,67 @@ func householdName(i int) string     { return "Familie " + familyNames[i%len(fam
 func networkPersonName(i int) string { return "Oom " + familyNames[(i+7)%len(familyNames)] }
 func networkPhone(i int) string      { return fmt.Sprintf("+3120%07d", 5550000+i) }
 
-// Seed writes the demo region into st. now stamps every row. progress, if not nil, is called
-// after each household.
+// Seed writes the demo region into st through the domain layer's onboarding use cases, the
+// ones RegionService serves, so the demo proves the path a real region takes: `veilig admin
+// init`'s bootstrap makes (or finds) the regional administrator, who creates the
+// organizations, teams, professionals and households; each household's lead then writes its
+// plan and schedule. now stamps every row. progress, if not nil, is called after each
+// household.
 func Seed(ctx context.Context, st *store.DB, now time.Time, progress func(done, total int)) (*Region, error) {
 	now = now.UTC().Truncate(time.Microsecond)
-	r := &Region{}
+	svc := household.New(st, func() time.Time { return now })
+	admin, err := svc.InitRegion(ctx, household.RegionInit{OrganizationID: id("org", Organizations[0]), OrganizationName: Organizations[0],
+		Name: "Regiobeheer (demo)", Email: "regio@example.org"})
+	if err != nil && !errors.Is(err, household.ErrRegionStarted) {
+		return nil, fmt.Errorf("seed regional administrator: %w", err)
+	}
+	region := household.Actor{Professional: admin, Issuer: "veilig demo", RequestID: "veilig demo"}
+	r := &Region{RegionalAdminID: admin.ID}
 	for _, name := range Organizations {
-		o := store.Organization{ID: id("org", name), Name: name, CreatedAt: now}
-		if err := st.OrganizationUpsert(ctx, o); err != nil {
+		o, _, err := svc.CreateOrganization(ctx, region, id("org", name), name)
+		if err != nil {
 			return nil, fmt.Errorf("seed organization: %w", err)
 		}
 		r.OrganizationIDs = append(r.OrganizationIDs, o.ID)
 	}
-	teams := []store.Team{
-		{ID: id("team", 0), Name: "Team Noord-Oost", CreatedAt: now},
-		{ID: id("team", 1), Name: "Team Zuid-West", CreatedAt: now},
-	}
-	for _, t := range teams {
-		if err := st.TeamUpsert(ctx, t); err != nil {
+	teams := []string{id("team", 0), id("team", 1)}
+	for i, name := range []string{"Team Noord-Oost", "Team Zuid-West"} {
+		if _, _, err := svc.CreateTeam(ctx, region, teams[i], name); err != nil {
 			return nil, fmt.Errorf("seed team: %w", err)
 		}
 	}
-	profIDs := make([]string, len(people))
-	var members [2][]string // team index → non-supervisor professional ids
+	profs := make([]*store.Professional, len(people))
+	var members [2][]*store.Professional // team index → non-supervisor professionals
 	for i, p := range people {
-		profIDs[i] = id("professional", p.name)
-		err := st.ProfessionalUpsert(ctx, store.Professional{
-			ID: profIDs[i], OrganizationID: r.OrganizationIDs[p.org], DisplayName: p.name,
-			Email: fmt.Sprintf("professional%02d@example.org", i+1), Phone: p.phone, Role: p.role, CreatedAt: now,
-		})
+		prof, err := svc.UpsertProfessional(ctx, region, store.Professional{
+			ID: id("professional", p.name), OrganizationID: r.OrganizationIDs[p.org], DisplayName: p.name,
+			Email: fmt.Sprintf("professional%02d@example.org", i+1), Phone: p.phone, Role: p.role,
+		}, nil)
 		if err != nil {
 			return nil, fmt.Errorf("seed professional: %w", err)
 		}
+		profs[i] = prof
 		if p.team >= 0 {
-			if err := st.TeamMemberAdd(ctx, store.TeamMember{TeamID: teams[p.team].ID, ProfessionalID: profIDs[i]}); err != nil {
+			if _, err := svc.SetTeamMember(ctx, region, teams[p.team], prof.ID, true); err != nil {
 				return nil, fmt.Errorf("seed team member: %w", err)
 			}
 			if p.role == store.RoleProfessional {
-				members[p.team] = append(members[p.team], profIDs[i])
+				members[p.team] = append(members[p.team], prof)
 			}
 		}
 		switch {
 		case p.role == store.RoleSupervisor && p.team == 0:
-			r.SupervisorID = profIDs[i]
+			r.SupervisorID = prof.ID
 		case p.role == store.RoleAdmin:
-			r.AdminID = profIDs[i]
+			r.AdminID = prof.ID
 		}
 	}
-	r.LeadID = members[0][0]
-	r.OtherTeamProfessionalID = members[1][0]
+	r.LeadID = members[0][0].ID
+	r.OtherTeamProfessionalID = members[1][0].ID
 
 	for i := range Households {
 		team := i % 2
-		hid, err := seedHousehold(ctx, st, now, i, teams[team].ID, members[team])
+		hid, err := seedHousehold(ctx, svc, region, now, i, teams[team], members[team])
 		if err != nil {
 			return nil, err
 		}
@@ -167,29 +178,27 @@ func Seed(ctx context.Context, st *store.DB, now time.Time, progress func(done, 
 	return r, nil
 }
 
-func seedHousehold(ctx context.Context, st *store.DB, now time.Time, i int, teamID string, team []string) (string, error) {
-	h := store.Household{
-		ID: id("household", i), Code: fmt.Sprintf("HH-%05d", 10000+i*37), TeamID: teamID,
-		DisplayName: householdName(i), Version: 1, CreatedAt: now, UpdatedAt: now,
-	}
-	err := st.HouseholdCreate(ctx, h)
-	if errors.Is(err, store.ErrConflict) {
-		return h.ID, nil // seeded before
-	}
+// seedHousehold creates household i with its care team as the regional administrator, then
+// writes its plan and schedule as its lead; a household seeded before is left as it is.
+func seedHousehold(ctx context.Context, svc *household.Service, region household.Actor, now time.Time, i int, teamID string,
+	team []*store.Professional) (string, error) {
+	// Each household is led by one professional and helped by one from another organization.
+	lead, helper := team[(i/2)%len(team)], team[(i/2+1)%len(team)]
+	h, _, created, err := svc.CreateHousehold(ctx, region, household.NewHousehold{ID: id("household", i),
+		Code: fmt.Sprintf("HH-%05d", 10000+i*37), TeamID: teamID, DisplayName: householdName(i), LeadID: lead.ID,
+		MemberIDs: []string{helper.ID}})
 	if err != nil {
 		return "", fmt.Errorf("seed household %d: %w", i, err)
 	}
-	// Each household is led by one professional and helped by one from another organization.
-	lead, helper := team[(i/2)%len(team)], team[(i/2+1)%len(team)]
-	for _, m := range []store.CareTeamMember{{HouseholdID: h.ID, ProfessionalID: lead, Lead: true}, {HouseholdID: h.ID, ProfessionalID: helper}} {
-		if err := st.CareTeamMemberSet(ctx, store.CareTeamMemberSetParams{Member: m, Now: now}); err != nil {
-			return "", fmt.Errorf("seed care team of household %d: %w", i, err)
-		}
+	if !created {
+		return h.ID, nil // seeded before
 	}
+	// Recorded as the demo acting for the lead (issuer "veilig demo"), never as a sign-in.
+	as := household.Actor{Professional: lead, Issuer: "veilig demo", RequestID: "veilig demo"}
 	for j, e := range planFor(i) {
 		e.ID = id(fmt.Sprintf("plan/%d", i), j)
 		e.HouseholdID = h.ID
-		if _, err := st.PlanEntryUpsert(ctx, store.PlanEntryUpsertParams{Entry: e, UpdatedBy: lead, Now: now}); err != nil {
+		if _, err := svc.UpsertPlanEntry(ctx, as, e); err != nil {
 			return "", fmt.Errorf("seed plan of household %d: %w", i, err)
 		}
 	}
@@ -203,15 +212,11 @@ func seedHousehold(ctx context.Context, st *store.DB, now time.Time, i int, team
 	sc := store.Schedule{
 		ID: id("schedule", i), HouseholdID: h.ID, Rule: fmt.Sprintf("FREQ=DAILY;INTERVAL=%d", 1+i%7),
 		TimeZone: "Europe/Amsterdam", LocalTime: fmt.Sprintf("%02d:00", hour), GraceMinutes: 120,
-		Channel: channels[i%3], LeadProfessionalID: lead, StartDate: local.AddDate(0, 0, 1+i%3).Format(time.DateOnly),
+		Channel: channels[i%3], LeadProfessionalID: lead.ID, StartDate: local.AddDate(0, 0, 1+i%3).Format(time.DateOnly),
 	}
-	// The scheduler's fields (next due, overdue, opening) come from the same planning as an
-	// UpsertSchedule call, so the demo region's checks fall due and escalate for real.
-	if err := reminders.Plan(&sc, nil, now); err != nil {
-		return "", fmt.Errorf("plan schedule of household %d: %w", i, err)
-	}
-	_, err = st.ScheduleUpsert(ctx, store.ScheduleUpsertParams{Schedule: sc, Now: now})
-	if err != nil {
+	// Planned as an UpsertSchedule call plans it, so the demo region's checks fall due and
+	// escalate for real.
+	if _, err := svc.UpsertSchedule(ctx, as, sc, reminders.Plan); err != nil {
 		return "", fmt.Errorf("seed schedule of household %d: %w", i, err)
 	}
 	return h.ID, nil

@@ -97,8 +97,16 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 		verifierOpts = append(verifierOpts, auth.WithDevIssuer(dev))
 		log.Warn().Str("why", why).Msg("dev issuer enabled: tokens from 'veilig token' are trusted for any professional of any organization; for demos and tests only, never in production")
 	}
+	noIssuer := func(detail string) error {
+		return fmt.Errorf("no token issuer configured (%s): set --issuer ISSUER,JWKS_URL,AUDIENCE,ORGANIZATION_ID (or VEILIG_ISSUERS), "+
+			"or bind one with 'veilig admin init --issuer …'; for a try-out on this machine, use the embedded database on a loopback "+
+			"--addr such as the default 127.0.0.1:8080, or --dev-issuer=on%s", why, detail)
+	}
 	st, err := c.openStore(ctx, log, false)
 	if err != nil {
+		if len(issuers) == 0 && !devOn {
+			return noIssuer(fmt.Sprintf(" (and the issuers bound in the database could not be read: %v)", err))
+		}
 		return err
 	}
 	defer st.Close() // opening pinged the database already
@@ -110,9 +118,7 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 			return fmt.Errorf("list issuer bindings: %w", err)
 		}
 		if len(issuers) == 0 && len(bound) == 0 {
-			return fmt.Errorf("no token issuer configured (%s): set --issuer ISSUER,JWKS_URL,AUDIENCE,ORGANIZATION_ID (or VEILIG_ISSUERS), "+
-				"or bind one with 'veilig admin init --issuer …'; for a try-out on this machine, use the embedded database on a loopback "+
-				"--addr such as the default 127.0.0.1:8080, or --dev-issuer=on", why)
+			return noIssuer("")
 		}
 		verifierOpts = append(verifierOpts, auth.WithIssuerSource(app.BoundIssuers(st), time.Minute))
 	}
