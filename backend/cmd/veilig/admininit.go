@@ -14,7 +14,8 @@ import (
 )
 
 // runAdminInit makes the region's first regional administrator on the server's own database
-// (`veilig admin init`): once, on a region without one.
+// (`veilig admin init`): once, on a region without one. It prints the administrator's id on
+// stdout and what to do next on stderr.
 func runAdminInit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("admin init", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -63,11 +64,13 @@ func runAdminInit(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return fmt.Errorf("admin init: %w", err)
 	}
-	fmt.Fprintf(stdout, "admin init: regional administrator %s created in organization %s\n", admin.ID, *orgID)
+	// The id alone on stdout, so that ADMIN=$(veilig admin init …) works; the rest on stderr.
+	fmt.Fprintln(stdout, admin.ID)
+	fmt.Fprintf(stderr, "admin init: regional administrator %s created in organization %s\n", admin.ID, *orgID)
 	if *issuer != "" {
-		fmt.Fprintf(stdout, "  signs in with a token of %s for subject %s; the server trusts that issuer from its next start (or within a minute)\n", *issuer, *subject)
+		fmt.Fprintf(stderr, "  signs in with a token of %s for subject %s; the server trusts that issuer from its next start (or within a minute)\n", *issuer, *subject)
 	} else {
-		fmt.Fprintf(stdout, "  embedded dev mode: TOKEN=$(go run ./backend/cmd/veilig token --user %s)\n", admin.ID)
+		fmt.Fprintf(stderr, "  embedded dev mode: export VEILIG_TOKEN=$(go run ./backend/cmd/veilig token --user %s)\n", admin.ID)
 	}
 	return nil
 }
