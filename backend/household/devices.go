@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -130,6 +131,20 @@ func (s *Service) RevokeDevice(ctx context.Context, a Actor, deviceID string) (*
 	return d, nil
 }
 
+// disableRecords are the access records of disabling a professional: one naming the
+// disabling, and one in each household's chain for the care team they left.
+func disableRecords(a Actor, professionalID string, households []string, now time.Time) []store.AuditEvent {
+	ev := eventOf(a, "", ActionProfessionalDisable, now)
+	ev.SubjectID = professionalID
+	events := []store.AuditEvent{ev}
+	for _, h := range households {
+		ev := eventOf(a, h, ActionCareTeamWrite, now)
+		ev.SubjectID = professionalID
+		events = append(events, ev)
+	}
+	return events
+}
+
 // DisableProfessional disables a professional who leaves the organization, for an admin of
 // their organization, never on their own entry (an admin is disabled by another admin, so the
 // last admin cannot lock the organization out by mistake). In one transaction it marks them
@@ -154,15 +169,7 @@ func (s *Service) DisableProfessional(ctx context.Context, a Actor, professional
 		if err != nil {
 			return err
 		}
-		ev := s.event(a, "", ActionProfessionalDisable, now)
-		ev.SubjectID = professionalID
-		events := []store.AuditEvent{ev}
-		for _, h := range households {
-			ev := s.event(a, h, ActionCareTeamWrite, now)
-			ev.SubjectID = professionalID
-			events = append(events, ev)
-		}
-		return tx.AuditAppend(ctx, events)
+		return tx.AuditAppend(ctx, disableRecords(a, professionalID, households, now))
 	})
 	if err != nil {
 		return nil, nil, err

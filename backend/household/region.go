@@ -170,14 +170,7 @@ func (s *Service) DeactivateOrganization(ctx context.Context, a Actor, id string
 				return err
 			}
 			disabled = append(disabled, p.ID)
-			ev := eventOf(a, "", ActionProfessionalDisable, now)
-			ev.ObjectKind, ev.ObjectID, ev.SubjectID = "professional", p.ID, p.ID
-			events = append(events, ev)
-			for _, h := range households {
-				ev := eventOf(a, h, ActionCareTeamWrite, now)
-				ev.SubjectID = p.ID
-				events = append(events, ev)
-			}
+			events = append(events, disableRecords(a, p.ID, households, now)...)
 		}
 		at = now
 		if err := tx.OrganizationDeactivate(ctx, id, now); err != nil {
