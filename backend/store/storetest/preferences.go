@@ -12,7 +12,7 @@ import (
 // Preferences per person (issue 14), on every engine.
 
 // testPreferences: a professional without preferences is ErrNotFound; an upsert writes the row
-// whole and a second one replaces it (a reset field is ”); the set-based list returns the
+// whole and a second one replaces it (a field reset to the default is empty); the set-based list returns the
 // rows of the named professionals that have one, by id, in one call; an unknown professional
 // is refused by the foreign key.
 func testPreferences(t *testing.T, s *store.DB) {
