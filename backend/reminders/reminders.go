@@ -111,16 +111,8 @@ type Config struct {
 	Language string
 }
 
-// Defaults are the per-person defaults c gives (after its own defaults): what a professional
-// who chose nothing gets, and what the API shows as the deployment's values.
-func (c Config) Defaults() (preferences.Defaults, error) {
-	c, err := c.withDefaults()
-	if err != nil {
-		return preferences.Defaults{}, err
-	}
-	return c.defaults(), nil
-}
-
+// defaults are the per-person defaults of c (after withDefaults): what a professional who
+// chose nothing gets.
 func (c Config) defaults() preferences.Defaults {
 	return preferences.Defaults{Language: c.Language, DigestTimes: c.DigestTimes, QuietStart: c.QuietStart, QuietEnd: c.QuietEnd, Zone: c.Zone}
 }
