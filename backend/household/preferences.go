@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/veilig/veilig/backend/preferences"
 	"github.com/veilig/veilig/backend/store"
@@ -107,10 +106,11 @@ func (s *Service) SetPreferences(ctx context.Context, a Actor, professionalID st
 		}
 		var verr error
 		row, verr = preferences.Validate(professionalID, in, now)
-		if verr != nil {
-			// The message is the rule only: Validate never puts the value into it.
-			rule := strings.TrimPrefix(verr.Error(), preferences.ErrInvalid.Error()+": ")
-			return personDenied(a, refuse(ErrInvalid, rule), ActionPreferencesWrite, professionalID)
+		if invalid := (*preferences.InvalidError)(nil); errors.As(verr, &invalid) {
+			// The rule only, never the value: it reaches the client and the access log.
+			return personDenied(a, refuse(ErrInvalid, invalid.Rule), ActionPreferencesWrite, professionalID)
+		} else if verr != nil {
+			return verr
 		}
 		ev := eventOf(a, "", ActionPreferencesWrite, now)
 		ev.ObjectKind, ev.ObjectID, ev.SubjectID = "professional", professionalID, professionalID

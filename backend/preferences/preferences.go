@@ -77,11 +77,20 @@ type Input struct {
 	TimeZone             string
 }
 
-// ErrInvalid is wrapped by every refusal of Validate; its message names the rule broken,
-// never the value given.
+// ErrInvalid is what every refusal of Validate and LoadZone is (errors.Is); each is an
+// *InvalidError naming the rule broken.
 var ErrInvalid = errors.New("invalid preferences")
 
-func invalid(rule string) error { return fmt.Errorf("%w: %s", ErrInvalid, rule) }
+// InvalidError is a refusal of preferences by one rule. Rule names the rule, never the value
+// given, so it may be shown to the client and logged.
+type InvalidError struct{ Rule string }
+
+func (e *InvalidError) Error() string { return ErrInvalid.Error() + ": " + e.Rule }
+
+// Unwrap makes errors.Is(err, ErrInvalid) hold.
+func (e *InvalidError) Unwrap() error { return ErrInvalid }
+
+func invalid(rule string) error { return &InvalidError{Rule: rule} }
 
 // MaxDigestTimes bounds the digests a day (the API allows as many).
 const MaxDigestTimes = 8
