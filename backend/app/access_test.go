@@ -347,6 +347,15 @@ func (b *bundle) matrixCalls(m *matrix) map[string]rpc {
 			_, err := b.directory.DisableProfessional(ctx, as(tok, &veiligv1.DisableProfessionalRequest{ProfessionalId: id}))
 			return plain(err)
 		}},
+		"/veilig.v1.DirectoryService/GetPreferences": {call: func(ctx context.Context, tok string) outcome {
+			_, err := b.directory.GetPreferences(ctx, as(tok, &veiligv1.GetPreferencesRequest{ProfessionalId: m.member}))
+			return plain(err)
+		}},
+		"/veilig.v1.DirectoryService/SetPreferences": {call: func(ctx context.Context, tok string) outcome {
+			_, err := b.directory.SetPreferences(ctx, as(tok, &veiligv1.SetPreferencesRequest{ProfessionalId: m.member,
+				Preferences: &veiligv1.Preferences{Language: "en", DigestTimes: []string{"07:30"}, TimeZone: "Europe/Amsterdam"}}))
+			return plain(err)
+		}},
 		"/veilig.v1.FamilyLinkService/CreateCheckInLink": {call: func(ctx context.Context, tok string) outcome {
 			_, err := b.familyLink.CreateCheckInLink(ctx, as(tok, &veiligv1.CreateCheckInLinkRequest{HouseholdId: m.h, ValidHours: 24}))
 			return plain(err)
@@ -657,8 +666,9 @@ func allRecords(t *testing.T, st *store.DB) []*store.AuditEvent {
 // has it); an allowed call on a household or an organization leaves allowed records, a
 // refused one exactly one denied record; a filtered list leaves one allowed record per
 // household it returned; device calls and streams leave one allowed record; allowed calls on
-// a person (device records, disabling) leave allowed records; the caller's own profile and the
-// organization names leave none. Every record names the caller.
+// a person (device records, disabling) leave allowed records; a call on a person's preferences
+// leaves exactly one record naming the person, allowed or denied with its reason; the caller's
+// own profile and the organization names leave none. Every record names the caller.
 func checkAudit(proc string, c caller, m *matrix, want outcome, recs []*store.AuditEvent) string {
 	var outcomes []string
 	for _, e := range recs {
@@ -685,6 +695,14 @@ func checkAudit(proc string, c caller, m *matrix, want outcome, recs []*store.Au
 		}
 		if rule.Object == access.Household && recs[0].HouseholdID != m.h {
 			return fmt.Sprintf("record of household %s, want %s", recs[0].HouseholdID, m.h)
+		}
+	case proc == "/veilig.v1.DirectoryService/GetPreferences" || proc == "/veilig.v1.DirectoryService/SetPreferences":
+		o := store.AuditAllowed
+		if want.code != 0 {
+			o = store.AuditDenied
+		}
+		if len(recs) != 1 || recs[0].Outcome != o || recs[0].SubjectID != m.member || recs[0].HouseholdID != "" || (o == store.AuditDenied && recs[0].Reason == "") {
+			return fmt.Sprintf("%v, want one %s record about the member, with no household", outcomes, o)
 		}
 	case rule.Object == access.Person && want.code == 0:
 		// Device records and disabling: the call on a person is recorded when it is allowed.

@@ -2,7 +2,7 @@
 // phones: Firebase Cloud Messaging in production (package fcm), a log line in embedded mode.
 //
 // A Message is neutral by construction. It has no free-text field: its visible text is one of a
-// few fixed, neutral sentences chosen by Kind (see Text), and its data carries only an opaque
+// few fixed, neutral sentences chosen by Kind and Language (see Text), and its data carries only an opaque
 // reference that the app resolves after the user has unlocked it and synced. A phone's lock
 // screen may be read by the person the household needs protection from, so no name, address,
 // organization or word about violence may ever reach a payload; keeping free text out of the
@@ -14,6 +14,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -49,6 +50,10 @@ type Message struct {
 	CollapseKey string
 	// Counts are a digest's figures; zero for other kinds. Counts are not personal data.
 	Counts Counts
+	// Language is the BCP 47 tag of the language the professional chose (their preferences);
+	// it selects the translation of the fixed text, never adds words. Empty, or a language
+	// without a translation, is Dutch.
+	Language string
 }
 
 // Counts are the figures of a supervisor digest.
@@ -58,16 +63,26 @@ type Counts struct {
 	Concerns  int
 }
 
+// texts are the visible sentences by base language and kind: each says the same neutral
+// thing, nothing about who or what. Dutch ("nl") is the fallback.
+var texts = map[string]map[Kind]string{
+	"nl": {KindAlert: "Er staat iets voor je klaar. Open de app.", KindDigest: "Je overzicht staat klaar."},
+	"en": {KindAlert: "Something is waiting for you. Open the app.", KindDigest: "Your overview is ready."},
+}
+
 // Text returns the visible title and body of m: fixed, neutral sentences that say nothing
-// about who or what. A KindSync message has no visible text.
+// about who or what, in m.Language's base language when there is a translation ("en-GB"
+// reads "en"), else in Dutch. A KindSync message has no visible text.
 func Text(m Message) (title, body string) {
-	switch m.Kind {
-	case KindAlert:
-		return "Veilig", "Er staat iets voor je klaar. Open de app."
-	case KindDigest:
-		return "Veilig", "Je overzicht staat klaar."
+	if m.Kind != KindAlert && m.Kind != KindDigest {
+		return "", ""
 	}
-	return "", ""
+	base, _, _ := strings.Cut(strings.ToLower(m.Language), "-")
+	t, ok := texts[base]
+	if !ok {
+		t = texts["nl"]
+	}
+	return "Veilig", t[m.Kind]
 }
 
 // Data returns the data payload of m: the kind, the opaque reference and, for a digest, the

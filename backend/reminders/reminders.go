@@ -43,11 +43,25 @@
 //
 // # Digests and quiet hours
 //
-// Each supervisor gets a digest at the configured local times (default 08:00 and 16:00,
-// Europe/Amsterdam): the open overdue alerts, the escalated ones and the check-ins with concerns
-// in their teams, as one neutral push; nothing is sent when all three are zero. A digest slot
-// that falls in quiet hours is skipped. Quiet hours never hold back an alert: a missed safety
-// check is urgent by nature, so reminders and escalations are sent at any hour.
+// Each supervisor gets a digest at their own local times, in their own zone, outside their own
+// quiet hours (their preferences, package backend/preferences), and for every value they did
+// not choose at the deployment's (Config: default 08:00 and 16:00, quiet 22:00–07:00,
+// Europe/Amsterdam): the open overdue alerts, the escalated ones and the check-ins with
+// concerns in their teams, as one neutral push; nothing is sent when all three are zero. A
+// digest slot that falls in quiet hours is skipped. Quiet hours never hold back an alert: a
+// missed safety check is urgent by nature, so reminders and escalations are sent at any hour.
+//
+// The supervisors and their preferences are read in two statements (the second set-based,
+// store.DB.PreferencesListMany), at most once a minute: digest times are whole minutes, so a
+// changed preference takes effect within a minute, and a tick costs no query per supervisor.
+//
+// # Language
+//
+// A push's visible text is one of a few fixed, neutral sentences (push.Text), in the language
+// its professional chose (their preferences; else Config.Language, default Dutch). Each
+// batch of pushes reads its professionals' preferences in one statement; when that read
+// fails the batch still goes out, in the default language: a reminder delivered in Dutch is
+// better than one held back.
 package reminders
 
 import (
@@ -56,10 +70,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/rs/zerolog"
 
+	"github.com/veilig/veilig/backend/preferences"
 	"github.com/veilig/veilig/backend/push"
 	"github.com/veilig/veilig/backend/schedule"
 	"github.com/veilig/veilig/backend/store"
@@ -82,13 +98,23 @@ type Config struct {
 	MaxAttempts int32
 	// UrgentAfter is how fast an urgent alert climbs (default 10 minutes).
 	UrgentAfter time.Duration
-	// DigestTimes are the local times of supervisor digests (default 08:00 and 16:00).
+	// DigestTimes are the local times of the digests of a supervisor who chose none (default
+	// 08:00 and 16:00; empty, not nil, for none).
 	DigestTimes []schedule.Clock
-	// QuietStart and QuietEnd bound the quiet hours in which no digest is sent (default
-	// 22:00–07:00). Equal values mean no quiet hours.
+	// QuietStart and QuietEnd bound the quiet hours in which no digest is sent, for a
+	// supervisor who chose none (default 22:00–07:00). Equal values mean no quiet hours.
 	QuietStart, QuietEnd schedule.Clock
-	// Zone is where digest times and quiet hours are read (default Europe/Amsterdam).
+	// Zone is where digest times and quiet hours are read for a supervisor who chose no zone
+	// (default Europe/Amsterdam).
 	Zone *time.Location
+	// Language is the language of pushes to a professional who chose none (default nl).
+	Language string
+}
+
+// defaults are the per-person defaults of c (after withDefaults): what a professional who
+// chose nothing gets.
+func (c Config) defaults() preferences.Defaults {
+	return preferences.Defaults{Language: c.Language, DigestTimes: c.DigestTimes, QuietStart: c.QuietStart, QuietEnd: c.QuietEnd, Zone: c.Zone}
 }
 
 func (c Config) withDefaults() (Config, error) {
@@ -107,18 +133,21 @@ func (c Config) withDefaults() (Config, error) {
 	if c.UrgentAfter <= 0 {
 		c.UrgentAfter = 10 * time.Minute
 	}
+	d, err := preferences.DeploymentDefaults()
+	if err != nil {
+		return c, fmt.Errorf("digest defaults: %w", err)
+	}
 	if c.DigestTimes == nil {
-		c.DigestTimes = []schedule.Clock{{Hour: 8}, {Hour: 16}}
+		c.DigestTimes = d.DigestTimes
 	}
 	if c.QuietStart == (schedule.Clock{}) && c.QuietEnd == (schedule.Clock{}) {
-		c.QuietStart, c.QuietEnd = schedule.Clock{Hour: 22}, schedule.Clock{Hour: 7}
+		c.QuietStart, c.QuietEnd = d.QuietStart, d.QuietEnd
 	}
 	if c.Zone == nil {
-		loc, err := schedule.DefaultLocation()
-		if err != nil {
-			return c, fmt.Errorf("digest zone: %w", err)
-		}
-		c.Zone = loc
+		c.Zone = d.Zone
+	}
+	if c.Language == "" {
+		c.Language = d.Language
 	}
 	return c, nil
 }
@@ -130,6 +159,7 @@ type Store interface {
 	AlertEscalate(ctx context.Context, p store.AlertEscalateParams) (int, error)
 	EscalationPolicyList(ctx context.Context) ([]*store.EscalationPolicy, error)
 	ProfessionalListByRole(ctx context.Context, role store.Role) ([]*store.Professional, error)
+	PreferencesListMany(ctx context.Context, professionalIDs []string) ([]*store.Preferences, error)
 	DigestCreate(ctx context.Context, p store.DigestCreateParams) (*store.Digest, bool, error)
 	SyncPokeDrain(ctx context.Context, p store.SyncPokeDrainParams) (int, error)
 	OutboxClaim(ctx context.Context, p store.OutboxClaimParams) ([]*store.OutboxItem, error)
@@ -144,7 +174,17 @@ type Scheduler struct {
 	log    zerolog.Logger
 	cfg    Config
 
-	lastDigest time.Time // the latest digest slot this replica has handled
+	// The supervisors with their effective preferences, read at most once a minute, and the
+	// latest digest slot this replica has handled for each.
+	sups       []*supervisor
+	supsLoaded time.Time
+}
+
+// supervisor is one supervisor's digest state on this replica.
+type supervisor struct {
+	id   string
+	eff  preferences.Effective
+	last time.Time // the latest digest slot handled
 }
 
 // New returns a scheduler. now is its clock (time.Now in production, a controllable clock in
@@ -318,46 +358,99 @@ func Step(a store.Alert, p store.EscalationPolicy, urgentAfter time.Duration, no
 	return store.AlertStep{Step: a.Step}
 }
 
-// Digests creates the digests of the latest slot for every supervisor, once per slot on this
-// replica (the store makes it once overall). A slot older than two hours is not sent late:
-// yesterday's overview is noise.
+// Digests creates, for every supervisor whose latest digest slot (by their own preferences)
+// this replica has not handled yet, the digest of that slot (the store makes it once overall,
+// whichever replica comes first). A slot older than two hours is not sent late: yesterday's
+// overview is noise. A supervisor whose digest fails is tried again on the next tick.
 func (s *Scheduler) Digests(ctx context.Context) (int, error) {
 	now := s.now()
-	slot, prev, ok := s.latestSlot(now)
-	if !ok || !slot.After(s.lastDigest) {
-		return 0, nil
-	}
-	if now.Sub(slot) > 2*time.Hour {
-		s.lastDigest = slot
-		return 0, nil
-	}
-	sups, err := s.store.ProfessionalListByRole(ctx, store.RoleSupervisor)
-	if err != nil {
-		return 0, fmt.Errorf("list supervisors: %w", err)
+	if err := s.loadSupervisors(ctx, now); err != nil {
+		return 0, err
 	}
 	sent := 0
-	for _, p := range sups {
-		d, created, err := s.store.DigestCreate(ctx, store.DigestCreateParams{ProfessionalID: p.ID, SlotAt: slot, Since: prev, Now: now})
-		if err != nil {
-			return sent, fmt.Errorf("digest of %s: %w", p.ID, err)
+	for _, sup := range s.sups {
+		slot, prev, ok := LatestSlot(sup.eff, now)
+		if !ok || !slot.After(sup.last) {
+			continue
 		}
+		if now.Sub(slot) > 2*time.Hour {
+			sup.last = slot
+			continue
+		}
+		d, created, err := s.store.DigestCreate(ctx, store.DigestCreateParams{ProfessionalID: sup.id, SlotAt: slot, Since: prev, Now: now})
+		if err != nil {
+			return sent, fmt.Errorf("digest of %s: %w", sup.id, err)
+		}
+		sup.last = slot
 		if created && d.NoticeID != "" {
 			sent++
 		}
 	}
-	s.lastDigest = slot
 	return sent, nil
 }
 
-// latestSlot returns the latest digest slot at or before now and the slot before it; digest
-// times in quiet hours are skipped.
-func (s *Scheduler) latestSlot(now time.Time) (slot, prev time.Time, ok bool) {
+// loadSupervisors reads the supervisors and their preferences (two statements) when the last
+// read is a minute old or more, keeping each one's handled slot. A disabled supervisor gets no
+// digest.
+func (s *Scheduler) loadSupervisors(ctx context.Context, now time.Time) error {
+	if !s.supsLoaded.IsZero() && now.Sub(s.supsLoaded) < time.Minute && !now.Before(s.supsLoaded) {
+		return nil
+	}
+	list, err := s.store.ProfessionalListByRole(ctx, store.RoleSupervisor)
+	if err != nil {
+		return fmt.Errorf("list supervisors: %w", err)
+	}
+	ids := make([]string, 0, len(list))
+	for _, p := range list {
+		if p.DisabledAt == nil {
+			ids = append(ids, p.ID)
+		}
+	}
+	prefs, err := s.preferencesOf(ctx, ids)
+	if err != nil {
+		return err
+	}
+	last := make(map[string]time.Time, len(s.sups))
+	for _, sup := range s.sups {
+		last[sup.id] = sup.last
+	}
+	defaults := s.cfg.defaults()
+	sups := make([]*supervisor, len(ids))
+	for i, id := range ids {
+		sups[i] = &supervisor{id: id, eff: preferences.Resolve(prefs[id], defaults), last: last[id]}
+	}
+	s.sups, s.supsLoaded = sups, now
+	return nil
+}
+
+// preferencesOf reads the stored preferences of ids in one statement, by professional id.
+func (s *Scheduler) preferencesOf(ctx context.Context, ids []string) (map[string]*store.Preferences, error) {
+	out := make(map[string]*store.Preferences, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.store.PreferencesListMany(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read preferences: %w", err)
+	}
+	for _, p := range rows {
+		out[p.ProfessionalID] = p
+	}
+	return out, nil
+}
+
+// LatestSlot returns the latest digest slot at or before now of a supervisor whose effective
+// preferences are e, and the slot before it: e's digest times on the last three local dates
+// in e's zone (schedule.LocalInstant, so a time in a summer-time gap moves forward and a
+// repeated one takes its first instant), without those in e's quiet hours. ok is false when
+// there is none (no digest times, or all in quiet hours).
+func LatestSlot(e preferences.Effective, now time.Time) (slot, prev time.Time, ok bool) {
 	var slots []time.Time
-	today := schedule.DateOf(now.In(s.cfg.Zone))
+	today := schedule.DateOf(now.In(e.Zone))
 	for _, d := range []schedule.Date{today.AddDays(-2), today.AddDays(-1), today} {
-		for _, c := range s.cfg.DigestTimes {
+		for _, c := range e.DigestTimes {
 			// A time in quiet hours is no slot at all, so the next digest covers its period.
-			if t := schedule.LocalInstant(s.cfg.Zone, d, c); !t.After(now) && !s.quiet(t) {
+			if t := schedule.LocalInstant(e.Zone, d, c); !t.After(now) && !e.Quiet(t) {
 				slots = append(slots, t)
 			}
 		}
@@ -370,20 +463,6 @@ func (s *Scheduler) latestSlot(now time.Time) (slot, prev time.Time, ok bool) {
 		}
 	}
 	return slot, prev, !slot.IsZero()
-}
-
-// quiet reports whether t falls in quiet hours.
-func (s *Scheduler) quiet(t time.Time) bool {
-	start, end := s.cfg.QuietStart.Minutes(), s.cfg.QuietEnd.Minutes()
-	if start == end {
-		return false
-	}
-	l := t.In(s.cfg.Zone)
-	m := l.Hour()*60 + l.Minute()
-	if start < end {
-		return m >= start && m < end
-	}
-	return m >= start || m < end
 }
 
 // Pokes queues a "please sync" data push for every household written since the last tick,
@@ -415,9 +494,11 @@ func (s *Scheduler) Deliver(ctx context.Context) (int, error) {
 		if len(items) == 0 {
 			return total, nil
 		}
+		langs := s.languages(ctx, items)
 		msgs := make([]push.Message, len(items))
 		for i, it := range items {
 			msgs[i] = Message(it)
+			msgs[i].Language = langs[it.ProfessionalID]
 		}
 		results, sendErr := s.sender.Send(ctx, msgs)
 		if sendErr == nil && len(results) != len(msgs) {
@@ -446,7 +527,31 @@ func (s *Scheduler) Deliver(ctx context.Context) (int, error) {
 	}
 }
 
-// Message turns an outbox row into a push. Alerts collapse per alert (a later step replaces
+// languages returns the language of each professional of items (their preference, else the
+// default), read in one statement. A failed read is logged and answers the default for all:
+// the pushes still go out.
+func (s *Scheduler) languages(ctx context.Context, items []*store.OutboxItem) map[string]string {
+	var ids []string
+	for _, it := range items {
+		if it.ProfessionalID != "" && !slices.Contains(ids, it.ProfessionalID) {
+			ids = append(ids, it.ProfessionalID)
+		}
+	}
+	out := make(map[string]string, len(ids))
+	prefs, err := s.preferencesOf(ctx, ids)
+	if err != nil {
+		s.log.Warn().Err(err).Int("pushes", len(items)).Msg("preferences unread; pushes go out in the default language")
+		prefs = nil
+	}
+	defaults := s.cfg.defaults()
+	for _, id := range ids {
+		out[id] = preferences.Resolve(prefs[id], defaults).Language
+	}
+	return out
+}
+
+// Message turns an outbox row into a push (in the default language: Deliver sets the
+// professional's). Alerts collapse per alert (a later step replaces
 // an earlier one still waiting on the phone); digests collapse into the latest, sync pokes
 // into one.
 func Message(it *store.OutboxItem) push.Message {

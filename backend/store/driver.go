@@ -265,6 +265,9 @@ type Executor interface {
 	DeviceRecordUpdate(ctx context.Context, d DeviceRecord) error
 	// DeviceRecordSeen moves a record's LastSeenAt forward to at (never back).
 	DeviceRecordSeen(ctx context.Context, id string, at time.Time) error
+	// PreferencesUpsert inserts a professional's preferences or replaces every column of
+	// their row; an unknown professional is an error.
+	PreferencesUpsert(ctx context.Context, p Preferences) error
 	// DeviceRecordRevoke sets revoked_at of a record not revoked yet; others are left alone.
 	DeviceRecordRevoke(ctx context.Context, id string, at time.Time) error
 	// DeviceRecordRevokeByProfessional revokes every record of a professional not revoked
@@ -374,6 +377,12 @@ type Reader interface {
 	// DeviceRecordListByProfessional lists a professional's device records by id, revoked
 	// ones included.
 	DeviceRecordListByProfessional(ctx context.Context, professionalID string) ([]*DeviceRecord, error)
+	// PreferencesGet returns a professional's preferences; one who never set any is
+	// ErrNotFound.
+	PreferencesGet(ctx context.Context, professionalID string) (*Preferences, error)
+	// PreferencesListMany returns the preferences of the named professionals that have a row,
+	// ordered by professional id; the others are left out.
+	PreferencesListMany(ctx context.Context, professionalIDs []string) ([]*Preferences, error)
 	// EscalationPolicyList is ordered by scope id.
 	EscalationPolicyList(ctx context.Context) ([]*EscalationPolicy, error)
 	// LinkGetByTokenHash returns the link with that token hash, whatever its state.

@@ -7,6 +7,7 @@ import (
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/veilig/veilig/backend/preferences"
 	"github.com/veilig/veilig/backend/store"
 	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
 )
@@ -105,4 +106,57 @@ func (s *Service) ListTeams(ctx context.Context, _ *connect.Request[veiligv1.Lis
 		res.Teams = append(res.Teams, teamToProto(t))
 	}
 	return connect.NewResponse(res), nil
+}
+
+// preferenceFields maps the domain's preference names to the API's.
+var preferenceFields = map[preferences.Field]veiligv1.PreferenceField{
+	preferences.Language:    veiligv1.PreferenceField_PREFERENCE_FIELD_LANGUAGE,
+	preferences.DigestTimes: veiligv1.PreferenceField_PREFERENCE_FIELD_DIGEST_TIMES,
+	preferences.QuietHours:  veiligv1.PreferenceField_PREFERENCE_FIELD_QUIET_HOURS,
+	preferences.TimeZone:    veiligv1.PreferenceField_PREFERENCE_FIELD_TIME_ZONE,
+}
+
+// effectiveToProto is the effective preferences in the API's form, with the fields that are
+// the deployment's defaults and when the professional last set them (nil when never).
+func effectiveToProto(e preferences.Effective) (*veiligv1.Preferences, []veiligv1.PreferenceField, *timestamppb.Timestamp) {
+	p := &veiligv1.Preferences{Language: e.Language, QuietStart: e.QuietStart.String(), QuietEnd: e.QuietEnd.String(), TimeZone: e.Zone.String()}
+	for _, c := range e.DigestTimes {
+		p.DigestTimes = append(p.DigestTimes, c.String())
+	}
+	var defaults []veiligv1.PreferenceField
+	for _, f := range e.Defaults {
+		defaults = append(defaults, preferenceFields[f])
+	}
+	return p, defaults, optionalTime(e.UpdatedAt)
+}
+
+// GetPreferences implements veiligv1connect.DirectoryServiceHandler.
+func (s *Service) GetPreferences(ctx context.Context, req *connect.Request[veiligv1.GetPreferencesRequest]) (*connect.Response[veiligv1.GetPreferencesResponse], error) {
+	c, err := s.callerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e, err := s.domain.GetPreferences(ctx, s.actor(ctx, c), req.Msg.GetProfessionalId())
+	if err != nil {
+		return nil, s.storeError(ctx, fmt.Errorf("get preferences: %w", err), "professional")
+	}
+	p, defaults, at := effectiveToProto(e)
+	return connect.NewResponse(&veiligv1.GetPreferencesResponse{Effective: p, Defaults: defaults, UpdatedAt: at}), nil
+}
+
+// SetPreferences implements veiligv1connect.DirectoryServiceHandler.
+func (s *Service) SetPreferences(ctx context.Context, req *connect.Request[veiligv1.SetPreferencesRequest]) (*connect.Response[veiligv1.SetPreferencesResponse], error) {
+	c, err := s.callerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	in := req.Msg.GetPreferences()
+	e, err := s.domain.SetPreferences(ctx, s.actor(ctx, c), req.Msg.GetProfessionalId(), preferences.Input{
+		Language: in.GetLanguage(), DigestTimes: in.GetDigestTimes(), QuietStart: in.GetQuietStart(), QuietEnd: in.GetQuietEnd(),
+		TimeZone: in.GetTimeZone()})
+	if err != nil {
+		return nil, s.storeError(ctx, fmt.Errorf("set preferences: %w", err), "professional")
+	}
+	p, defaults, at := effectiveToProto(e)
+	return connect.NewResponse(&veiligv1.SetPreferencesResponse{Effective: p, Defaults: defaults, UpdatedAt: at}), nil
 }

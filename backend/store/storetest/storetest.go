@@ -36,6 +36,7 @@ func Exercise(t *testing.T, open func(t testing.TB) store.Driver) {
 		{"migrate is idempotent", testMigrate},
 		{"organizations", testOrganizations},
 		{"professionals", testProfessionals},
+		{"preferences", testPreferences},
 		{"teams and members", testTeams},
 		{"households", testHouseholds},
 		{"visibility", testVisibility},

@@ -90,6 +90,63 @@ func (Role) EnumDescriptor() ([]byte, []int) {
 	return file_veilig_v1_directory_proto_rawDescGZIP(), []int{0}
 }
 
+// PreferenceField names one preference, to say which take the deployment's default.
+type PreferenceField int32
+
+const (
+	PreferenceField_PREFERENCE_FIELD_UNSPECIFIED  PreferenceField = 0
+	PreferenceField_PREFERENCE_FIELD_LANGUAGE     PreferenceField = 1
+	PreferenceField_PREFERENCE_FIELD_DIGEST_TIMES PreferenceField = 2
+	// quiet_start and quiet_end, which are chosen together.
+	PreferenceField_PREFERENCE_FIELD_QUIET_HOURS PreferenceField = 3
+	PreferenceField_PREFERENCE_FIELD_TIME_ZONE   PreferenceField = 4
+)
+
+// Enum value maps for PreferenceField.
+var (
+	PreferenceField_name = map[int32]string{
+		0: "PREFERENCE_FIELD_UNSPECIFIED",
+		1: "PREFERENCE_FIELD_LANGUAGE",
+		2: "PREFERENCE_FIELD_DIGEST_TIMES",
+		3: "PREFERENCE_FIELD_QUIET_HOURS",
+		4: "PREFERENCE_FIELD_TIME_ZONE",
+	}
+	PreferenceField_value = map[string]int32{
+		"PREFERENCE_FIELD_UNSPECIFIED":  0,
+		"PREFERENCE_FIELD_LANGUAGE":     1,
+		"PREFERENCE_FIELD_DIGEST_TIMES": 2,
+		"PREFERENCE_FIELD_QUIET_HOURS":  3,
+		"PREFERENCE_FIELD_TIME_ZONE":    4,
+	}
+)
+
+func (x PreferenceField) Enum() *PreferenceField {
+	p := new(PreferenceField)
+	*p = x
+	return p
+}
+
+func (x PreferenceField) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (PreferenceField) Descriptor() protoreflect.EnumDescriptor {
+	return file_veilig_v1_directory_proto_enumTypes[1].Descriptor()
+}
+
+func (PreferenceField) Type() protoreflect.EnumType {
+	return &file_veilig_v1_directory_proto_enumTypes[1]
+}
+
+func (x PreferenceField) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use PreferenceField.Descriptor instead.
+func (PreferenceField) EnumDescriptor() ([]byte, []int) {
+	return file_veilig_v1_directory_proto_rawDescGZIP(), []int{1}
+}
+
 // Organization is one of the organizations that share households.
 type Organization struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -852,6 +909,322 @@ func (x *ListTeamsResponse) GetTeams() []*Team {
 	return nil
 }
 
+// Preferences are one professional's own settings. Every empty value means the deployment's
+// default (the flags of `veilig serve`), so a professional who never chose follows a change of
+// the deployment. Times are local wall-clock times in time_zone, so "08:00" stays 08:00 across
+// summer-time changes.
+type Preferences struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The language of what Veilig shows this professional (the printable plan, the app's
+	// texts), a BCP 47 tag such as "nl" or "en-GB"; empty for the deployment's default. The
+	// server checks the tag is well-formed and stores its canonical form.
+	Language string `protobuf:"bytes,1,opt,name=language,proto3" json:"language,omitempty"`
+	// The local times of a supervisor's digests ("HH:MM", 24-hour), at most 8 and each once;
+	// none for the deployment's default.
+	DigestTimes []string `protobuf:"bytes,2,rep,name=digest_times,json=digestTimes,proto3" json:"digest_times,omitempty"`
+	// The quiet hours in which no digest is sent ("HH:MM"), from quiet_start to quiet_end
+	// (across midnight when quiet_end is earlier); both empty for the deployment's default, and
+	// equal for none at all. Quiet hours never hold back an alert.
+	QuietStart string `protobuf:"bytes,3,opt,name=quiet_start,json=quietStart,proto3" json:"quiet_start,omitempty"`
+	QuietEnd   string `protobuf:"bytes,4,opt,name=quiet_end,json=quietEnd,proto3" json:"quiet_end,omitempty"`
+	// The IANA time zone ("Europe/Amsterdam") in which the times above are read; empty for the
+	// deployment's default. "Local" is refused: it would mean the server's zone, which is not
+	// the professional's. The server checks that it knows the zone.
+	TimeZone      string `protobuf:"bytes,5,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Preferences) Reset() {
+	*x = Preferences{}
+	mi := &file_veilig_v1_directory_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Preferences) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Preferences) ProtoMessage() {}
+
+func (x *Preferences) ProtoReflect() protoreflect.Message {
+	mi := &file_veilig_v1_directory_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Preferences.ProtoReflect.Descriptor instead.
+func (*Preferences) Descriptor() ([]byte, []int) {
+	return file_veilig_v1_directory_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *Preferences) GetLanguage() string {
+	if x != nil {
+		return x.Language
+	}
+	return ""
+}
+
+func (x *Preferences) GetDigestTimes() []string {
+	if x != nil {
+		return x.DigestTimes
+	}
+	return nil
+}
+
+func (x *Preferences) GetQuietStart() string {
+	if x != nil {
+		return x.QuietStart
+	}
+	return ""
+}
+
+func (x *Preferences) GetQuietEnd() string {
+	if x != nil {
+		return x.QuietEnd
+	}
+	return ""
+}
+
+func (x *Preferences) GetTimeZone() string {
+	if x != nil {
+		return x.TimeZone
+	}
+	return ""
+}
+
+// GetPreferencesRequest names the professional.
+type GetPreferencesRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	ProfessionalId string                 `protobuf:"bytes,1,opt,name=professional_id,json=professionalId,proto3" json:"professional_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *GetPreferencesRequest) Reset() {
+	*x = GetPreferencesRequest{}
+	mi := &file_veilig_v1_directory_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPreferencesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPreferencesRequest) ProtoMessage() {}
+
+func (x *GetPreferencesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_veilig_v1_directory_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPreferencesRequest.ProtoReflect.Descriptor instead.
+func (*GetPreferencesRequest) Descriptor() ([]byte, []int) {
+	return file_veilig_v1_directory_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *GetPreferencesRequest) GetProfessionalId() string {
+	if x != nil {
+		return x.ProfessionalId
+	}
+	return ""
+}
+
+// GetPreferencesResponse is the professional's preferences as they take effect.
+type GetPreferencesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Every value filled in: the professional's own, or the deployment's default.
+	Effective *Preferences `protobuf:"bytes,1,opt,name=effective,proto3" json:"effective,omitempty"`
+	// The values that are the deployment's default, in the order of PreferenceField.
+	Defaults []PreferenceField `protobuf:"varint,2,rep,packed,name=defaults,proto3,enum=veilig.v1.PreferenceField" json:"defaults,omitempty"`
+	// When the professional's preferences were last set; unset when they never were.
+	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPreferencesResponse) Reset() {
+	*x = GetPreferencesResponse{}
+	mi := &file_veilig_v1_directory_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPreferencesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPreferencesResponse) ProtoMessage() {}
+
+func (x *GetPreferencesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_veilig_v1_directory_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPreferencesResponse.ProtoReflect.Descriptor instead.
+func (*GetPreferencesResponse) Descriptor() ([]byte, []int) {
+	return file_veilig_v1_directory_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *GetPreferencesResponse) GetEffective() *Preferences {
+	if x != nil {
+		return x.Effective
+	}
+	return nil
+}
+
+func (x *GetPreferencesResponse) GetDefaults() []PreferenceField {
+	if x != nil {
+		return x.Defaults
+	}
+	return nil
+}
+
+func (x *GetPreferencesResponse) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+// SetPreferencesRequest carries the professional's preferences, whole.
+type SetPreferencesRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	ProfessionalId string                 `protobuf:"bytes,1,opt,name=professional_id,json=professionalId,proto3" json:"professional_id,omitempty"`
+	Preferences    *Preferences           `protobuf:"bytes,2,opt,name=preferences,proto3" json:"preferences,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *SetPreferencesRequest) Reset() {
+	*x = SetPreferencesRequest{}
+	mi := &file_veilig_v1_directory_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetPreferencesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetPreferencesRequest) ProtoMessage() {}
+
+func (x *SetPreferencesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_veilig_v1_directory_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetPreferencesRequest.ProtoReflect.Descriptor instead.
+func (*SetPreferencesRequest) Descriptor() ([]byte, []int) {
+	return file_veilig_v1_directory_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *SetPreferencesRequest) GetProfessionalId() string {
+	if x != nil {
+		return x.ProfessionalId
+	}
+	return ""
+}
+
+func (x *SetPreferencesRequest) GetPreferences() *Preferences {
+	if x != nil {
+		return x.Preferences
+	}
+	return nil
+}
+
+// SetPreferencesResponse is the professional's preferences as they now take effect.
+type SetPreferencesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Every value filled in: the professional's own, or the deployment's default.
+	Effective *Preferences `protobuf:"bytes,1,opt,name=effective,proto3" json:"effective,omitempty"`
+	// The values that are the deployment's default, in the order of PreferenceField.
+	Defaults      []PreferenceField      `protobuf:"varint,2,rep,packed,name=defaults,proto3,enum=veilig.v1.PreferenceField" json:"defaults,omitempty"`
+	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetPreferencesResponse) Reset() {
+	*x = SetPreferencesResponse{}
+	mi := &file_veilig_v1_directory_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetPreferencesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetPreferencesResponse) ProtoMessage() {}
+
+func (x *SetPreferencesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_veilig_v1_directory_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetPreferencesResponse.ProtoReflect.Descriptor instead.
+func (*SetPreferencesResponse) Descriptor() ([]byte, []int) {
+	return file_veilig_v1_directory_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *SetPreferencesResponse) GetEffective() *Preferences {
+	if x != nil {
+		return x.Effective
+	}
+	return nil
+}
+
+func (x *SetPreferencesResponse) GetDefaults() []PreferenceField {
+	if x != nil {
+		return x.Defaults
+	}
+	return nil
+}
+
+func (x *SetPreferencesResponse) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
 var File_veilig_v1_directory_proto protoreflect.FileDescriptor
 
 const file_veilig_v1_directory_proto_rawDesc = "" +
@@ -904,7 +1277,30 @@ const file_veilig_v1_directory_proto_rawDesc = "" +
 	"\rhousehold_ids\x18\x02 \x03(\tR\fhouseholdIds\"\x12\n" +
 	"\x10ListTeamsRequest\":\n" +
 	"\x11ListTeamsResponse\x12%\n" +
-	"\x05teams\x18\x01 \x03(\v2\x0f.veilig.v1.TeamR\x05teams*\x8b\x01\n" +
+	"\x05teams\x18\x01 \x03(\v2\x0f.veilig.v1.TeamR\x05teams\"\xad\x04\n" +
+	"\vPreferences\x12K\n" +
+	"\blanguage\x18\x01 \x01(\tB/\xbaH,\xd8\x01\x01r'\x18#2#^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$R\blanguage\x12R\n" +
+	"\fdigest_times\x18\x02 \x03(\tB/\xbaH,\x92\x01)\x10\b\x18\x01\"#r!2\x1f^([01][0-9]|2[0-3]):[0-5][0-9]$R\vdigestTimes\x12J\n" +
+	"\vquiet_start\x18\x03 \x01(\tB)\xbaH&\xd8\x01\x01r!2\x1f^([01][0-9]|2[0-3]):[0-5][0-9]$R\n" +
+	"quietStart\x12F\n" +
+	"\tquiet_end\x18\x04 \x01(\tB)\xbaH&\xd8\x01\x01r!2\x1f^([01][0-9]|2[0-3]):[0-5][0-9]$R\bquietEnd\x12\\\n" +
+	"\ttime_zone\x18\x05 \x01(\tB?\xbaH<\xd8\x01\x01r7\x18@2,^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$Z\x05LocalR\btimeZone:\x8a\x01\xbaH\x86\x01\x1a\x83\x01\n" +
+	"\x17preferences.quiet_hours\x124quiet_start and quiet_end are both set or both empty\x1a2(this.quiet_start == '') == (this.quiet_end == '')\"J\n" +
+	"\x15GetPreferencesRequest\x121\n" +
+	"\x0fprofessional_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eprofessionalId\"\xc1\x01\n" +
+	"\x16GetPreferencesResponse\x124\n" +
+	"\teffective\x18\x01 \x01(\v2\x16.veilig.v1.PreferencesR\teffective\x126\n" +
+	"\bdefaults\x18\x02 \x03(\x0e2\x1a.veilig.v1.PreferenceFieldR\bdefaults\x129\n" +
+	"\n" +
+	"updated_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\x8c\x01\n" +
+	"\x15SetPreferencesRequest\x121\n" +
+	"\x0fprofessional_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eprofessionalId\x12@\n" +
+	"\vpreferences\x18\x02 \x01(\v2\x16.veilig.v1.PreferencesB\x06\xbaH\x03\xc8\x01\x01R\vpreferences\"\xc1\x01\n" +
+	"\x16SetPreferencesResponse\x124\n" +
+	"\teffective\x18\x01 \x01(\v2\x16.veilig.v1.PreferencesR\teffective\x126\n" +
+	"\bdefaults\x18\x02 \x03(\x0e2\x1a.veilig.v1.PreferenceFieldR\bdefaults\x129\n" +
+	"\n" +
+	"updated_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt*\x8b\x01\n" +
 	"\x04Role\x12\x14\n" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11ROLE_PROFESSIONAL\x10\x01\x12\x13\n" +
@@ -912,13 +1308,21 @@ const file_veilig_v1_directory_proto_rawDesc = "" +
 	"\n" +
 	"ROLE_ADMIN\x10\x03\x12\x18\n" +
 	"\x14ROLE_PRIVACY_OFFICER\x10\x04\x12\x17\n" +
-	"\x13ROLE_REGIONAL_ADMIN\x10\x052\xba\x04\n" +
+	"\x13ROLE_REGIONAL_ADMIN\x10\x05*\xb7\x01\n" +
+	"\x0fPreferenceField\x12 \n" +
+	"\x1cPREFERENCE_FIELD_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19PREFERENCE_FIELD_LANGUAGE\x10\x01\x12!\n" +
+	"\x1dPREFERENCE_FIELD_DIGEST_TIMES\x10\x02\x12 \n" +
+	"\x1cPREFERENCE_FIELD_QUIET_HOURS\x10\x03\x12\x1e\n" +
+	"\x1aPREFERENCE_FIELD_TIME_ZONE\x10\x042\xf2\x05\n" +
 	"\x10DirectoryService\x12?\n" +
 	"\x05GetMe\x12\x17.veilig.v1.GetMeRequest\x1a\x18.veilig.v1.GetMeResponse\"\x03\x90\x02\x01\x12c\n" +
 	"\x11ListOrganizations\x12#.veilig.v1.ListOrganizationsRequest\x1a$.veilig.v1.ListOrganizationsResponse\"\x03\x90\x02\x01\x12c\n" +
 	"\x11ListProfessionals\x12#.veilig.v1.ListProfessionalsRequest\x1a$.veilig.v1.ListProfessionalsResponse\"\x03\x90\x02\x01\x12c\n" +
 	"\x12UpsertProfessional\x12$.veilig.v1.UpsertProfessionalRequest\x1a%.veilig.v1.UpsertProfessionalResponse\"\x00\x12i\n" +
-	"\x13DisableProfessional\x12%.veilig.v1.DisableProfessionalRequest\x1a&.veilig.v1.DisableProfessionalResponse\"\x03\x90\x02\x02\x12K\n" +
+	"\x13DisableProfessional\x12%.veilig.v1.DisableProfessionalRequest\x1a&.veilig.v1.DisableProfessionalResponse\"\x03\x90\x02\x02\x12Z\n" +
+	"\x0eGetPreferences\x12 .veilig.v1.GetPreferencesRequest\x1a!.veilig.v1.GetPreferencesResponse\"\x03\x90\x02\x01\x12Z\n" +
+	"\x0eSetPreferences\x12 .veilig.v1.SetPreferencesRequest\x1a!.veilig.v1.SetPreferencesResponse\"\x03\x90\x02\x02\x12K\n" +
 	"\tListTeams\x12\x1b.veilig.v1.ListTeamsRequest\x1a\x1c.veilig.v1.ListTeamsResponse\"\x03\x90\x02\x01B7Z5github.com/veilig/veilig/proto/gen/veilig/v1;veiligv1b\x06proto3"
 
 var (
@@ -933,55 +1337,72 @@ func file_veilig_v1_directory_proto_rawDescGZIP() []byte {
 	return file_veilig_v1_directory_proto_rawDescData
 }
 
-var file_veilig_v1_directory_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_veilig_v1_directory_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_veilig_v1_directory_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_veilig_v1_directory_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_veilig_v1_directory_proto_goTypes = []any{
 	(Role)(0),                           // 0: veilig.v1.Role
-	(*Organization)(nil),                // 1: veilig.v1.Organization
-	(*Professional)(nil),                // 2: veilig.v1.Professional
-	(*Team)(nil),                        // 3: veilig.v1.Team
-	(*GetMeRequest)(nil),                // 4: veilig.v1.GetMeRequest
-	(*GetMeResponse)(nil),               // 5: veilig.v1.GetMeResponse
-	(*ListOrganizationsRequest)(nil),    // 6: veilig.v1.ListOrganizationsRequest
-	(*ListOrganizationsResponse)(nil),   // 7: veilig.v1.ListOrganizationsResponse
-	(*ListProfessionalsRequest)(nil),    // 8: veilig.v1.ListProfessionalsRequest
-	(*ListProfessionalsResponse)(nil),   // 9: veilig.v1.ListProfessionalsResponse
-	(*UpsertProfessionalRequest)(nil),   // 10: veilig.v1.UpsertProfessionalRequest
-	(*UpsertProfessionalResponse)(nil),  // 11: veilig.v1.UpsertProfessionalResponse
-	(*DisableProfessionalRequest)(nil),  // 12: veilig.v1.DisableProfessionalRequest
-	(*DisableProfessionalResponse)(nil), // 13: veilig.v1.DisableProfessionalResponse
-	(*ListTeamsRequest)(nil),            // 14: veilig.v1.ListTeamsRequest
-	(*ListTeamsResponse)(nil),           // 15: veilig.v1.ListTeamsResponse
-	(*timestamppb.Timestamp)(nil),       // 16: google.protobuf.Timestamp
+	(PreferenceField)(0),                // 1: veilig.v1.PreferenceField
+	(*Organization)(nil),                // 2: veilig.v1.Organization
+	(*Professional)(nil),                // 3: veilig.v1.Professional
+	(*Team)(nil),                        // 4: veilig.v1.Team
+	(*GetMeRequest)(nil),                // 5: veilig.v1.GetMeRequest
+	(*GetMeResponse)(nil),               // 6: veilig.v1.GetMeResponse
+	(*ListOrganizationsRequest)(nil),    // 7: veilig.v1.ListOrganizationsRequest
+	(*ListOrganizationsResponse)(nil),   // 8: veilig.v1.ListOrganizationsResponse
+	(*ListProfessionalsRequest)(nil),    // 9: veilig.v1.ListProfessionalsRequest
+	(*ListProfessionalsResponse)(nil),   // 10: veilig.v1.ListProfessionalsResponse
+	(*UpsertProfessionalRequest)(nil),   // 11: veilig.v1.UpsertProfessionalRequest
+	(*UpsertProfessionalResponse)(nil),  // 12: veilig.v1.UpsertProfessionalResponse
+	(*DisableProfessionalRequest)(nil),  // 13: veilig.v1.DisableProfessionalRequest
+	(*DisableProfessionalResponse)(nil), // 14: veilig.v1.DisableProfessionalResponse
+	(*ListTeamsRequest)(nil),            // 15: veilig.v1.ListTeamsRequest
+	(*ListTeamsResponse)(nil),           // 16: veilig.v1.ListTeamsResponse
+	(*Preferences)(nil),                 // 17: veilig.v1.Preferences
+	(*GetPreferencesRequest)(nil),       // 18: veilig.v1.GetPreferencesRequest
+	(*GetPreferencesResponse)(nil),      // 19: veilig.v1.GetPreferencesResponse
+	(*SetPreferencesRequest)(nil),       // 20: veilig.v1.SetPreferencesRequest
+	(*SetPreferencesResponse)(nil),      // 21: veilig.v1.SetPreferencesResponse
+	(*timestamppb.Timestamp)(nil),       // 22: google.protobuf.Timestamp
 }
 var file_veilig_v1_directory_proto_depIdxs = []int32{
 	0,  // 0: veilig.v1.Professional.role:type_name -> veilig.v1.Role
-	2,  // 1: veilig.v1.GetMeResponse.professional:type_name -> veilig.v1.Professional
-	1,  // 2: veilig.v1.GetMeResponse.organization:type_name -> veilig.v1.Organization
-	3,  // 3: veilig.v1.GetMeResponse.teams:type_name -> veilig.v1.Team
-	1,  // 4: veilig.v1.ListOrganizationsResponse.organizations:type_name -> veilig.v1.Organization
-	2,  // 5: veilig.v1.ListProfessionalsResponse.professionals:type_name -> veilig.v1.Professional
-	2,  // 6: veilig.v1.UpsertProfessionalRequest.professional:type_name -> veilig.v1.Professional
-	2,  // 7: veilig.v1.UpsertProfessionalResponse.professional:type_name -> veilig.v1.Professional
-	16, // 8: veilig.v1.UpsertProfessionalResponse.created_at:type_name -> google.protobuf.Timestamp
-	3,  // 9: veilig.v1.ListTeamsResponse.teams:type_name -> veilig.v1.Team
-	4,  // 10: veilig.v1.DirectoryService.GetMe:input_type -> veilig.v1.GetMeRequest
-	6,  // 11: veilig.v1.DirectoryService.ListOrganizations:input_type -> veilig.v1.ListOrganizationsRequest
-	8,  // 12: veilig.v1.DirectoryService.ListProfessionals:input_type -> veilig.v1.ListProfessionalsRequest
-	10, // 13: veilig.v1.DirectoryService.UpsertProfessional:input_type -> veilig.v1.UpsertProfessionalRequest
-	12, // 14: veilig.v1.DirectoryService.DisableProfessional:input_type -> veilig.v1.DisableProfessionalRequest
-	14, // 15: veilig.v1.DirectoryService.ListTeams:input_type -> veilig.v1.ListTeamsRequest
-	5,  // 16: veilig.v1.DirectoryService.GetMe:output_type -> veilig.v1.GetMeResponse
-	7,  // 17: veilig.v1.DirectoryService.ListOrganizations:output_type -> veilig.v1.ListOrganizationsResponse
-	9,  // 18: veilig.v1.DirectoryService.ListProfessionals:output_type -> veilig.v1.ListProfessionalsResponse
-	11, // 19: veilig.v1.DirectoryService.UpsertProfessional:output_type -> veilig.v1.UpsertProfessionalResponse
-	13, // 20: veilig.v1.DirectoryService.DisableProfessional:output_type -> veilig.v1.DisableProfessionalResponse
-	15, // 21: veilig.v1.DirectoryService.ListTeams:output_type -> veilig.v1.ListTeamsResponse
-	16, // [16:22] is the sub-list for method output_type
-	10, // [10:16] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	3,  // 1: veilig.v1.GetMeResponse.professional:type_name -> veilig.v1.Professional
+	2,  // 2: veilig.v1.GetMeResponse.organization:type_name -> veilig.v1.Organization
+	4,  // 3: veilig.v1.GetMeResponse.teams:type_name -> veilig.v1.Team
+	2,  // 4: veilig.v1.ListOrganizationsResponse.organizations:type_name -> veilig.v1.Organization
+	3,  // 5: veilig.v1.ListProfessionalsResponse.professionals:type_name -> veilig.v1.Professional
+	3,  // 6: veilig.v1.UpsertProfessionalRequest.professional:type_name -> veilig.v1.Professional
+	3,  // 7: veilig.v1.UpsertProfessionalResponse.professional:type_name -> veilig.v1.Professional
+	22, // 8: veilig.v1.UpsertProfessionalResponse.created_at:type_name -> google.protobuf.Timestamp
+	4,  // 9: veilig.v1.ListTeamsResponse.teams:type_name -> veilig.v1.Team
+	17, // 10: veilig.v1.GetPreferencesResponse.effective:type_name -> veilig.v1.Preferences
+	1,  // 11: veilig.v1.GetPreferencesResponse.defaults:type_name -> veilig.v1.PreferenceField
+	22, // 12: veilig.v1.GetPreferencesResponse.updated_at:type_name -> google.protobuf.Timestamp
+	17, // 13: veilig.v1.SetPreferencesRequest.preferences:type_name -> veilig.v1.Preferences
+	17, // 14: veilig.v1.SetPreferencesResponse.effective:type_name -> veilig.v1.Preferences
+	1,  // 15: veilig.v1.SetPreferencesResponse.defaults:type_name -> veilig.v1.PreferenceField
+	22, // 16: veilig.v1.SetPreferencesResponse.updated_at:type_name -> google.protobuf.Timestamp
+	5,  // 17: veilig.v1.DirectoryService.GetMe:input_type -> veilig.v1.GetMeRequest
+	7,  // 18: veilig.v1.DirectoryService.ListOrganizations:input_type -> veilig.v1.ListOrganizationsRequest
+	9,  // 19: veilig.v1.DirectoryService.ListProfessionals:input_type -> veilig.v1.ListProfessionalsRequest
+	11, // 20: veilig.v1.DirectoryService.UpsertProfessional:input_type -> veilig.v1.UpsertProfessionalRequest
+	13, // 21: veilig.v1.DirectoryService.DisableProfessional:input_type -> veilig.v1.DisableProfessionalRequest
+	18, // 22: veilig.v1.DirectoryService.GetPreferences:input_type -> veilig.v1.GetPreferencesRequest
+	20, // 23: veilig.v1.DirectoryService.SetPreferences:input_type -> veilig.v1.SetPreferencesRequest
+	15, // 24: veilig.v1.DirectoryService.ListTeams:input_type -> veilig.v1.ListTeamsRequest
+	6,  // 25: veilig.v1.DirectoryService.GetMe:output_type -> veilig.v1.GetMeResponse
+	8,  // 26: veilig.v1.DirectoryService.ListOrganizations:output_type -> veilig.v1.ListOrganizationsResponse
+	10, // 27: veilig.v1.DirectoryService.ListProfessionals:output_type -> veilig.v1.ListProfessionalsResponse
+	12, // 28: veilig.v1.DirectoryService.UpsertProfessional:output_type -> veilig.v1.UpsertProfessionalResponse
+	14, // 29: veilig.v1.DirectoryService.DisableProfessional:output_type -> veilig.v1.DisableProfessionalResponse
+	19, // 30: veilig.v1.DirectoryService.GetPreferences:output_type -> veilig.v1.GetPreferencesResponse
+	21, // 31: veilig.v1.DirectoryService.SetPreferences:output_type -> veilig.v1.SetPreferencesResponse
+	16, // 32: veilig.v1.DirectoryService.ListTeams:output_type -> veilig.v1.ListTeamsResponse
+	25, // [25:33] is the sub-list for method output_type
+	17, // [17:25] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_veilig_v1_directory_proto_init() }
@@ -994,8 +1415,8 @@ func file_veilig_v1_directory_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_veilig_v1_directory_proto_rawDesc), len(file_veilig_v1_directory_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   15,
+			NumEnums:      2,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

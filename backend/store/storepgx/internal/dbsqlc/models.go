@@ -240,6 +240,16 @@ type ProfessionalIdentity struct {
 	ProfessionalID string
 }
 
+type ProfessionalPreference struct {
+	ProfessionalID string
+	Language       string
+	DigestTimes    string
+	QuietStart     string
+	QuietEnd       string
+	TimeZone       string
+	UpdatedAt      time.Time
+}
+
 type PushOutbox struct {
 	NoticeID       string
 	Token          string

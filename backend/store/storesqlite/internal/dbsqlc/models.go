@@ -237,6 +237,16 @@ type ProfessionalIdentity struct {
 	ProfessionalID string
 }
 
+type ProfessionalPreference struct {
+	ProfessionalID string
+	Language       string
+	DigestTimes    string
+	QuietStart     string
+	QuietEnd       string
+	TimeZone       string
+	UpdatedAt      int64
+}
+
 type PushOutbox struct {
 	NoticeID       string
 	Token          string

@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file veilig/v1/directory.proto.
  */
 export const file_veilig_v1_directory: GenFile = /*@__PURE__*/
-  fileDesc("Chl2ZWlsaWcvdjEvZGlyZWN0b3J5LnByb3RvEgl2ZWlsaWcudjEiPgoMT3JnYW5pemF0aW9uEhQKAmlkGAEgASgJQgi6SAVyA7ABARIYCgRuYW1lGAIgASgJQgq6SAdyBRABGMgBIuEBCgxQcm9mZXNzaW9uYWwSFAoCaWQYASABKAlCCLpIBXIDsAEBEiEKD29yZ2FuaXphdGlvbl9pZBgCIAEoCUIIukgFcgOwAQESIAoMZGlzcGxheV9uYW1lGAMgASgJQgq6SAdyBRABGMgBEhwKBWVtYWlsGAQgASgJQg26SArYAQFyBRjAAmABEi0KBXBob25lGAUgASgJQh66SBvYAQFyFjIUXlwrWzEtOV1bMC05XXs2LDE0fSQSKQoEcm9sZRgGIAEoDjIPLnZlaWxpZy52MS5Sb2xlQgq6SAeCAQQQASAAIjYKBFRlYW0SFAoCaWQYASABKAlCCLpIBXIDsAEBEhgKBG5hbWUYAiABKAlCCrpIB3IFEAEYyAEiDgoMR2V0TWVSZXF1ZXN0Io0BCg1HZXRNZVJlc3BvbnNlEi0KDHByb2Zlc3Npb25hbBgBIAEoCzIXLnZlaWxpZy52MS5Qcm9mZXNzaW9uYWwSLQoMb3JnYW5pemF0aW9uGAIgASgLMhcudmVpbGlnLnYxLk9yZ2FuaXphdGlvbhIeCgV0ZWFtcxgDIAMoCzIPLnZlaWxpZy52MS5UZWFtIhoKGExpc3RPcmdhbml6YXRpb25zUmVxdWVzdCJLChlMaXN0T3JnYW5pemF0aW9uc1Jlc3BvbnNlEi4KDW9yZ2FuaXphdGlvbnMYASADKAsyFy52ZWlsaWcudjEuT3JnYW5pemF0aW9uIj0KGExpc3RQcm9mZXNzaW9uYWxzUmVxdWVzdBIhCg9vcmdhbml6YXRpb25faWQYASABKAlCCLpIBXIDsAEBIksKGUxpc3RQcm9mZXNzaW9uYWxzUmVzcG9uc2USLgoNcHJvZmVzc2lvbmFscxgBIAMoCzIXLnZlaWxpZy52MS5Qcm9mZXNzaW9uYWwiggIKGVVwc2VydFByb2Zlc3Npb25hbFJlcXVlc3QSNQoMcHJvZmVzc2lvbmFsGAEgASgLMhcudmVpbGlnLnYxLlByb2Zlc3Npb25hbEIGukgDyAEBEh4KBmlzc3VlchgCIAEoCUIOukgL2AEBcgYY9AOIAQESHgoHc3ViamVjdBgDIAEoCUINukgK2AEBcgUQARj/ATpuukhrGmkKE2lzc3Vlcl93aXRoX3N1YmplY3QSJWlzc3VlciBhbmQgc3ViamVjdCBhcmUgZ2l2ZW4gdG9nZXRoZXIaKyh0aGlzLmlzc3VlciA9PSAnJykgPT0gKHRoaXMuc3ViamVjdCA9PSAnJykiewoaVXBzZXJ0UHJvZmVzc2lvbmFsUmVzcG9uc2USLQoMcHJvZmVzc2lvbmFsGAEgASgLMhcudmVpbGlnLnYxLlByb2Zlc3Npb25hbBIuCgpjcmVhdGVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI/ChpEaXNhYmxlUHJvZmVzc2lvbmFsUmVxdWVzdBIhCg9wcm9mZXNzaW9uYWxfaWQYASABKAlCCLpIBXIDsAEBIlAKG0Rpc2FibGVQcm9mZXNzaW9uYWxSZXNwb25zZRIaChJyZXZva2VkX2RldmljZV9pZHMYASADKAkSFQoNaG91c2Vob2xkX2lkcxgCIAMoCSISChBMaXN0VGVhbXNSZXF1ZXN0IjMKEUxpc3RUZWFtc1Jlc3BvbnNlEh4KBXRlYW1zGAEgAygLMg8udmVpbGlnLnYxLlRlYW0qiwEKBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEhUKEVJPTEVfUFJPRkVTU0lPTkFMEAESEwoPUk9MRV9TVVBFUlZJU09SEAISDgoKUk9MRV9BRE1JThADEhgKFFJPTEVfUFJJVkFDWV9PRkZJQ0VSEAQSFwoTUk9MRV9SRUdJT05BTF9BRE1JThAFMroEChBEaXJlY3RvcnlTZXJ2aWNlEj8KBUdldE1lEhcudmVpbGlnLnYxLkdldE1lUmVxdWVzdBoYLnZlaWxpZy52MS5HZXRNZVJlc3BvbnNlIgOQAgESYwoRTGlzdE9yZ2FuaXphdGlvbnMSIy52ZWlsaWcudjEuTGlzdE9yZ2FuaXphdGlvbnNSZXF1ZXN0GiQudmVpbGlnLnYxLkxpc3RPcmdhbml6YXRpb25zUmVzcG9uc2UiA5ACARJjChFMaXN0UHJvZmVzc2lvbmFscxIjLnZlaWxpZy52MS5MaXN0UHJvZmVzc2lvbmFsc1JlcXVlc3QaJC52ZWlsaWcudjEuTGlzdFByb2Zlc3Npb25hbHNSZXNwb25zZSIDkAIBEmMKElVwc2VydFByb2Zlc3Npb25hbBIkLnZlaWxpZy52MS5VcHNlcnRQcm9mZXNzaW9uYWxSZXF1ZXN0GiUudmVpbGlnLnYxLlVwc2VydFByb2Zlc3Npb25hbFJlc3BvbnNlIgASaQoTRGlzYWJsZVByb2Zlc3Npb25hbBIlLnZlaWxpZy52MS5EaXNhYmxlUHJvZmVzc2lvbmFsUmVxdWVzdBomLnZlaWxpZy52MS5EaXNhYmxlUHJvZmVzc2lvbmFsUmVzcG9uc2UiA5ACAhJLCglMaXN0VGVhbXMSGy52ZWlsaWcudjEuTGlzdFRlYW1zUmVxdWVzdBocLnZlaWxpZy52MS5MaXN0VGVhbXNSZXNwb25zZSIDkAIBQjdaNWdpdGh1Yi5jb20vdmVpbGlnL3ZlaWxpZy9wcm90by9nZW4vdmVpbGlnL3YxO3ZlaWxpZ3YxYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp]);
+  fileDesc("Chl2ZWlsaWcvdjEvZGlyZWN0b3J5LnByb3RvEgl2ZWlsaWcudjEiPgoMT3JnYW5pemF0aW9uEhQKAmlkGAEgASgJQgi6SAVyA7ABARIYCgRuYW1lGAIgASgJQgq6SAdyBRABGMgBIuEBCgxQcm9mZXNzaW9uYWwSFAoCaWQYASABKAlCCLpIBXIDsAEBEiEKD29yZ2FuaXphdGlvbl9pZBgCIAEoCUIIukgFcgOwAQESIAoMZGlzcGxheV9uYW1lGAMgASgJQgq6SAdyBRABGMgBEhwKBWVtYWlsGAQgASgJQg26SArYAQFyBRjAAmABEi0KBXBob25lGAUgASgJQh66SBvYAQFyFjIUXlwrWzEtOV1bMC05XXs2LDE0fSQSKQoEcm9sZRgGIAEoDjIPLnZlaWxpZy52MS5Sb2xlQgq6SAeCAQQQASAAIjYKBFRlYW0SFAoCaWQYASABKAlCCLpIBXIDsAEBEhgKBG5hbWUYAiABKAlCCrpIB3IFEAEYyAEiDgoMR2V0TWVSZXF1ZXN0Io0BCg1HZXRNZVJlc3BvbnNlEi0KDHByb2Zlc3Npb25hbBgBIAEoCzIXLnZlaWxpZy52MS5Qcm9mZXNzaW9uYWwSLQoMb3JnYW5pemF0aW9uGAIgASgLMhcudmVpbGlnLnYxLk9yZ2FuaXphdGlvbhIeCgV0ZWFtcxgDIAMoCzIPLnZlaWxpZy52MS5UZWFtIhoKGExpc3RPcmdhbml6YXRpb25zUmVxdWVzdCJLChlMaXN0T3JnYW5pemF0aW9uc1Jlc3BvbnNlEi4KDW9yZ2FuaXphdGlvbnMYASADKAsyFy52ZWlsaWcudjEuT3JnYW5pemF0aW9uIj0KGExpc3RQcm9mZXNzaW9uYWxzUmVxdWVzdBIhCg9vcmdhbml6YXRpb25faWQYASABKAlCCLpIBXIDsAEBIksKGUxpc3RQcm9mZXNzaW9uYWxzUmVzcG9uc2USLgoNcHJvZmVzc2lvbmFscxgBIAMoCzIXLnZlaWxpZy52MS5Qcm9mZXNzaW9uYWwiggIKGVVwc2VydFByb2Zlc3Npb25hbFJlcXVlc3QSNQoMcHJvZmVzc2lvbmFsGAEgASgLMhcudmVpbGlnLnYxLlByb2Zlc3Npb25hbEIGukgDyAEBEh4KBmlzc3VlchgCIAEoCUIOukgL2AEBcgYY9AOIAQESHgoHc3ViamVjdBgDIAEoCUINukgK2AEBcgUQARj/ATpuukhrGmkKE2lzc3Vlcl93aXRoX3N1YmplY3QSJWlzc3VlciBhbmQgc3ViamVjdCBhcmUgZ2l2ZW4gdG9nZXRoZXIaKyh0aGlzLmlzc3VlciA9PSAnJykgPT0gKHRoaXMuc3ViamVjdCA9PSAnJykiewoaVXBzZXJ0UHJvZmVzc2lvbmFsUmVzcG9uc2USLQoMcHJvZmVzc2lvbmFsGAEgASgLMhcudmVpbGlnLnYxLlByb2Zlc3Npb25hbBIuCgpjcmVhdGVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI/ChpEaXNhYmxlUHJvZmVzc2lvbmFsUmVxdWVzdBIhCg9wcm9mZXNzaW9uYWxfaWQYASABKAlCCLpIBXIDsAEBIlAKG0Rpc2FibGVQcm9mZXNzaW9uYWxSZXNwb25zZRIaChJyZXZva2VkX2RldmljZV9pZHMYASADKAkSFQoNaG91c2Vob2xkX2lkcxgCIAMoCSISChBMaXN0VGVhbXNSZXF1ZXN0IjMKEUxpc3RUZWFtc1Jlc3BvbnNlEh4KBXRlYW1zGAEgAygLMg8udmVpbGlnLnYxLlRlYW0i9gMKC1ByZWZlcmVuY2VzEkEKCGxhbmd1YWdlGAEgASgJQi+6SCzYAQFyJxgjMiNeW0EtWmEtel17Miw4fSgtW0EtWmEtejAtOV17MSw4fSkqJBJFCgxkaWdlc3RfdGltZXMYAiADKAlCL7pILJIBKRAIGAEiI3IhMh9eKFswMV1bMC05XXwyWzAtM10pOlswLTVdWzAtOV0kEj4KC3F1aWV0X3N0YXJ0GAMgASgJQim6SCbYAQFyITIfXihbMDFdWzAtOV18MlswLTNdKTpbMC01XVswLTldJBI8CglxdWlldF9lbmQYBCABKAlCKbpIJtgBAXIhMh9eKFswMV1bMC05XXwyWzAtM10pOlswLTVdWzAtOV0kElIKCXRpbWVfem9uZRgFIAEoCUI/ukg82AEBcjcYQDIsXltBLVphLXpdW0EtWmEtejAtOV8rLV0qKC9bQS1aYS16MC05XystXSspKiRaBUxvY2FsOooBukiGARqDAQoXcHJlZmVyZW5jZXMucXVpZXRfaG91cnMSNHF1aWV0X3N0YXJ0IGFuZCBxdWlldF9lbmQgYXJlIGJvdGggc2V0IG9yIGJvdGggZW1wdHkaMih0aGlzLnF1aWV0X3N0YXJ0ID09ICcnKSA9PSAodGhpcy5xdWlldF9lbmQgPT0gJycpIjoKFUdldFByZWZlcmVuY2VzUmVxdWVzdBIhCg9wcm9mZXNzaW9uYWxfaWQYASABKAlCCLpIBXIDsAEBIqEBChZHZXRQcmVmZXJlbmNlc1Jlc3BvbnNlEikKCWVmZmVjdGl2ZRgBIAEoCzIWLnZlaWxpZy52MS5QcmVmZXJlbmNlcxIsCghkZWZhdWx0cxgCIAMoDjIaLnZlaWxpZy52MS5QcmVmZXJlbmNlRmllbGQSLgoKdXBkYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAibwoVU2V0UHJlZmVyZW5jZXNSZXF1ZXN0EiEKD3Byb2Zlc3Npb25hbF9pZBgBIAEoCUIIukgFcgOwAQESMwoLcHJlZmVyZW5jZXMYAiABKAsyFi52ZWlsaWcudjEuUHJlZmVyZW5jZXNCBrpIA8gBASKhAQoWU2V0UHJlZmVyZW5jZXNSZXNwb25zZRIpCgllZmZlY3RpdmUYASABKAsyFi52ZWlsaWcudjEuUHJlZmVyZW5jZXMSLAoIZGVmYXVsdHMYAiADKA4yGi52ZWlsaWcudjEuUHJlZmVyZW5jZUZpZWxkEi4KCnVwZGF0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKosBCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABIVChFST0xFX1BST0ZFU1NJT05BTBABEhMKD1JPTEVfU1VQRVJWSVNPUhACEg4KClJPTEVfQURNSU4QAxIYChRST0xFX1BSSVZBQ1lfT0ZGSUNFUhAEEhcKE1JPTEVfUkVHSU9OQUxfQURNSU4QBSq3AQoPUHJlZmVyZW5jZUZpZWxkEiAKHFBSRUZFUkVOQ0VfRklFTERfVU5TUEVDSUZJRUQQABIdChlQUkVGRVJFTkNFX0ZJRUxEX0xBTkdVQUdFEAESIQodUFJFRkVSRU5DRV9GSUVMRF9ESUdFU1RfVElNRVMQAhIgChxQUkVGRVJFTkNFX0ZJRUxEX1FVSUVUX0hPVVJTEAMSHgoaUFJFRkVSRU5DRV9GSUVMRF9USU1FX1pPTkUQBDLyBQoQRGlyZWN0b3J5U2VydmljZRI/CgVHZXRNZRIXLnZlaWxpZy52MS5HZXRNZVJlcXVlc3QaGC52ZWlsaWcudjEuR2V0TWVSZXNwb25zZSIDkAIBEmMKEUxpc3RPcmdhbml6YXRpb25zEiMudmVpbGlnLnYxLkxpc3RPcmdhbml6YXRpb25zUmVxdWVzdBokLnZlaWxpZy52MS5MaXN0T3JnYW5pemF0aW9uc1Jlc3BvbnNlIgOQAgESYwoRTGlzdFByb2Zlc3Npb25hbHMSIy52ZWlsaWcudjEuTGlzdFByb2Zlc3Npb25hbHNSZXF1ZXN0GiQudmVpbGlnLnYxLkxpc3RQcm9mZXNzaW9uYWxzUmVzcG9uc2UiA5ACARJjChJVcHNlcnRQcm9mZXNzaW9uYWwSJC52ZWlsaWcudjEuVXBzZXJ0UHJvZmVzc2lvbmFsUmVxdWVzdBolLnZlaWxpZy52MS5VcHNlcnRQcm9mZXNzaW9uYWxSZXNwb25zZSIAEmkKE0Rpc2FibGVQcm9mZXNzaW9uYWwSJS52ZWlsaWcudjEuRGlzYWJsZVByb2Zlc3Npb25hbFJlcXVlc3QaJi52ZWlsaWcudjEuRGlzYWJsZVByb2Zlc3Npb25hbFJlc3BvbnNlIgOQAgISWgoOR2V0UHJlZmVyZW5jZXMSIC52ZWlsaWcudjEuR2V0UHJlZmVyZW5jZXNSZXF1ZXN0GiEudmVpbGlnLnYxLkdldFByZWZlcmVuY2VzUmVzcG9uc2UiA5ACARJaCg5TZXRQcmVmZXJlbmNlcxIgLnZlaWxpZy52MS5TZXRQcmVmZXJlbmNlc1JlcXVlc3QaIS52ZWlsaWcudjEuU2V0UHJlZmVyZW5jZXNSZXNwb25zZSIDkAICEksKCUxpc3RUZWFtcxIbLnZlaWxpZy52MS5MaXN0VGVhbXNSZXF1ZXN0GhwudmVpbGlnLnYxLkxpc3RUZWFtc1Jlc3BvbnNlIgOQAgFCN1o1Z2l0aHViLmNvbS92ZWlsaWcvdmVpbGlnL3Byb3RvL2dlbi92ZWlsaWcvdjE7dmVpbGlndjFiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp]);
 
 /**
  * Organization is one of the organizations that share households.
@@ -366,6 +366,174 @@ export const ListTeamsResponseSchema: GenMessage<ListTeamsResponse> = /*@__PURE_
   messageDesc(file_veilig_v1_directory, 14);
 
 /**
+ * Preferences are one professional's own settings. Every empty value means the deployment's
+ * default (the flags of `veilig serve`), so a professional who never chose follows a change of
+ * the deployment. Times are local wall-clock times in time_zone, so "08:00" stays 08:00 across
+ * summer-time changes.
+ *
+ * @generated from message veilig.v1.Preferences
+ */
+export type Preferences = Message<"veilig.v1.Preferences"> & {
+  /**
+   * The language of what Veilig shows this professional (the printable plan, the app's
+   * texts), a BCP 47 tag such as "nl" or "en-GB"; empty for the deployment's default. The
+   * server checks the tag is well-formed and stores its canonical form.
+   *
+   * @generated from field: string language = 1;
+   */
+  language: string;
+
+  /**
+   * The local times of a supervisor's digests ("HH:MM", 24-hour), at most 8 and each once;
+   * none for the deployment's default.
+   *
+   * @generated from field: repeated string digest_times = 2;
+   */
+  digestTimes: string[];
+
+  /**
+   * The quiet hours in which no digest is sent ("HH:MM"), from quiet_start to quiet_end
+   * (across midnight when quiet_end is earlier); both empty for the deployment's default, and
+   * equal for none at all. Quiet hours never hold back an alert.
+   *
+   * @generated from field: string quiet_start = 3;
+   */
+  quietStart: string;
+
+  /**
+   * @generated from field: string quiet_end = 4;
+   */
+  quietEnd: string;
+
+  /**
+   * The IANA time zone ("Europe/Amsterdam") in which the times above are read; empty for the
+   * deployment's default. "Local" is refused: it would mean the server's zone, which is not
+   * the professional's. The server checks that it knows the zone.
+   *
+   * @generated from field: string time_zone = 5;
+   */
+  timeZone: string;
+};
+
+/**
+ * Describes the message veilig.v1.Preferences.
+ * Use `create(PreferencesSchema)` to create a new message.
+ */
+export const PreferencesSchema: GenMessage<Preferences> = /*@__PURE__*/
+  messageDesc(file_veilig_v1_directory, 15);
+
+/**
+ * GetPreferencesRequest names the professional.
+ *
+ * @generated from message veilig.v1.GetPreferencesRequest
+ */
+export type GetPreferencesRequest = Message<"veilig.v1.GetPreferencesRequest"> & {
+  /**
+   * @generated from field: string professional_id = 1;
+   */
+  professionalId: string;
+};
+
+/**
+ * Describes the message veilig.v1.GetPreferencesRequest.
+ * Use `create(GetPreferencesRequestSchema)` to create a new message.
+ */
+export const GetPreferencesRequestSchema: GenMessage<GetPreferencesRequest> = /*@__PURE__*/
+  messageDesc(file_veilig_v1_directory, 16);
+
+/**
+ * GetPreferencesResponse is the professional's preferences as they take effect.
+ *
+ * @generated from message veilig.v1.GetPreferencesResponse
+ */
+export type GetPreferencesResponse = Message<"veilig.v1.GetPreferencesResponse"> & {
+  /**
+   * Every value filled in: the professional's own, or the deployment's default.
+   *
+   * @generated from field: veilig.v1.Preferences effective = 1;
+   */
+  effective?: Preferences | undefined;
+
+  /**
+   * The values that are the deployment's default, in the order of PreferenceField.
+   *
+   * @generated from field: repeated veilig.v1.PreferenceField defaults = 2;
+   */
+  defaults: PreferenceField[];
+
+  /**
+   * When the professional's preferences were last set; unset when they never were.
+   *
+   * @generated from field: google.protobuf.Timestamp updated_at = 3;
+   */
+  updatedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message veilig.v1.GetPreferencesResponse.
+ * Use `create(GetPreferencesResponseSchema)` to create a new message.
+ */
+export const GetPreferencesResponseSchema: GenMessage<GetPreferencesResponse> = /*@__PURE__*/
+  messageDesc(file_veilig_v1_directory, 17);
+
+/**
+ * SetPreferencesRequest carries the professional's preferences, whole.
+ *
+ * @generated from message veilig.v1.SetPreferencesRequest
+ */
+export type SetPreferencesRequest = Message<"veilig.v1.SetPreferencesRequest"> & {
+  /**
+   * @generated from field: string professional_id = 1;
+   */
+  professionalId: string;
+
+  /**
+   * @generated from field: veilig.v1.Preferences preferences = 2;
+   */
+  preferences?: Preferences | undefined;
+};
+
+/**
+ * Describes the message veilig.v1.SetPreferencesRequest.
+ * Use `create(SetPreferencesRequestSchema)` to create a new message.
+ */
+export const SetPreferencesRequestSchema: GenMessage<SetPreferencesRequest> = /*@__PURE__*/
+  messageDesc(file_veilig_v1_directory, 18);
+
+/**
+ * SetPreferencesResponse is the professional's preferences as they now take effect.
+ *
+ * @generated from message veilig.v1.SetPreferencesResponse
+ */
+export type SetPreferencesResponse = Message<"veilig.v1.SetPreferencesResponse"> & {
+  /**
+   * Every value filled in: the professional's own, or the deployment's default.
+   *
+   * @generated from field: veilig.v1.Preferences effective = 1;
+   */
+  effective?: Preferences | undefined;
+
+  /**
+   * The values that are the deployment's default, in the order of PreferenceField.
+   *
+   * @generated from field: repeated veilig.v1.PreferenceField defaults = 2;
+   */
+  defaults: PreferenceField[];
+
+  /**
+   * @generated from field: google.protobuf.Timestamp updated_at = 3;
+   */
+  updatedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message veilig.v1.SetPreferencesResponse.
+ * Use `create(SetPreferencesResponseSchema)` to create a new message.
+ */
+export const SetPreferencesResponseSchema: GenMessage<SetPreferencesResponse> = /*@__PURE__*/
+  messageDesc(file_veilig_v1_directory, 19);
+
+/**
  * Role says what a professional may do.
  *
  * @generated from enum veilig.v1.Role
@@ -420,6 +588,46 @@ export enum Role {
  */
 export const RoleSchema: GenEnum<Role> = /*@__PURE__*/
   enumDesc(file_veilig_v1_directory, 0);
+
+/**
+ * PreferenceField names one preference, to say which take the deployment's default.
+ *
+ * @generated from enum veilig.v1.PreferenceField
+ */
+export enum PreferenceField {
+  /**
+   * @generated from enum value: PREFERENCE_FIELD_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: PREFERENCE_FIELD_LANGUAGE = 1;
+   */
+  LANGUAGE = 1,
+
+  /**
+   * @generated from enum value: PREFERENCE_FIELD_DIGEST_TIMES = 2;
+   */
+  DIGEST_TIMES = 2,
+
+  /**
+   * quiet_start and quiet_end, which are chosen together.
+   *
+   * @generated from enum value: PREFERENCE_FIELD_QUIET_HOURS = 3;
+   */
+  QUIET_HOURS = 3,
+
+  /**
+   * @generated from enum value: PREFERENCE_FIELD_TIME_ZONE = 4;
+   */
+  TIME_ZONE = 4,
+}
+
+/**
+ * Describes the enum veilig.v1.PreferenceField.
+ */
+export const PreferenceFieldSchema: GenEnum<PreferenceField> = /*@__PURE__*/
+  enumDesc(file_veilig_v1_directory, 1);
 
 /**
  * DirectoryService answers who is who: organizations, professionals and teams. Admins manage
@@ -483,6 +691,31 @@ export const DirectoryService: GenService<{
     methodKind: "unary";
     input: typeof DisableProfessionalRequestSchema;
     output: typeof DisableProfessionalResponseSchema;
+  },
+  /**
+   * GetPreferences returns a professional's preferences as they take effect: each value they
+   * chose, and the deployment's default for each one they did not (named in defaults). The
+   * professional themself or an admin of their organization; the reading is recorded.
+   *
+   * @generated from rpc veilig.v1.DirectoryService.GetPreferences
+   */
+  getPreferences: {
+    methodKind: "unary";
+    input: typeof GetPreferencesRequestSchema;
+    output: typeof GetPreferencesResponseSchema;
+  },
+  /**
+   * SetPreferences replaces a professional's preferences whole: a value left empty (no
+   * digest times, no language, no zone, no quiet hours) returns to the deployment's default.
+   * The professional themself or an admin of their organization; the change is recorded. A
+   * supervisor's digests follow the new times from their next slot on.
+   *
+   * @generated from rpc veilig.v1.DirectoryService.SetPreferences
+   */
+  setPreferences: {
+    methodKind: "unary";
+    input: typeof SetPreferencesRequestSchema;
+    output: typeof SetPreferencesResponseSchema;
   },
   /**
    * ListTeams lists the teams the caller belongs to.

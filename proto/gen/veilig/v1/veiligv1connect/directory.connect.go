@@ -47,6 +47,12 @@ const (
 	// DirectoryServiceDisableProfessionalProcedure is the fully-qualified name of the
 	// DirectoryService's DisableProfessional RPC.
 	DirectoryServiceDisableProfessionalProcedure = "/veilig.v1.DirectoryService/DisableProfessional"
+	// DirectoryServiceGetPreferencesProcedure is the fully-qualified name of the DirectoryService's
+	// GetPreferences RPC.
+	DirectoryServiceGetPreferencesProcedure = "/veilig.v1.DirectoryService/GetPreferences"
+	// DirectoryServiceSetPreferencesProcedure is the fully-qualified name of the DirectoryService's
+	// SetPreferences RPC.
+	DirectoryServiceSetPreferencesProcedure = "/veilig.v1.DirectoryService/SetPreferences"
 	// DirectoryServiceListTeamsProcedure is the fully-qualified name of the DirectoryService's
 	// ListTeams RPC.
 	DirectoryServiceListTeamsProcedure = "/veilig.v1.DirectoryService/ListTeams"
@@ -70,6 +76,15 @@ type DirectoryServiceClient interface {
 	// or climb to the supervisors). It cannot be undone through the API. Admins of the
 	// professional's organization only, never on themselves; disabling again is a no-op.
 	DisableProfessional(context.Context, *connect.Request[v1.DisableProfessionalRequest]) (*connect.Response[v1.DisableProfessionalResponse], error)
+	// GetPreferences returns a professional's preferences as they take effect: each value they
+	// chose, and the deployment's default for each one they did not (named in defaults). The
+	// professional themself or an admin of their organization; the reading is recorded.
+	GetPreferences(context.Context, *connect.Request[v1.GetPreferencesRequest]) (*connect.Response[v1.GetPreferencesResponse], error)
+	// SetPreferences replaces a professional's preferences whole: a value left empty (no
+	// digest times, no language, no zone, no quiet hours) returns to the deployment's default.
+	// The professional themself or an admin of their organization; the change is recorded. A
+	// supervisor's digests follow the new times from their next slot on.
+	SetPreferences(context.Context, *connect.Request[v1.SetPreferencesRequest]) (*connect.Response[v1.SetPreferencesResponse], error)
 	// ListTeams lists the teams the caller belongs to.
 	ListTeams(context.Context, *connect.Request[v1.ListTeamsRequest]) (*connect.Response[v1.ListTeamsResponse], error)
 }
@@ -119,6 +134,20 @@ func NewDirectoryServiceClient(httpClient connect.HTTPClient, baseURL string, op
 			connect.WithIdempotency(connect.IdempotencyIdempotent),
 			connect.WithClientOptions(opts...),
 		),
+		getPreferences: connect.NewClient[v1.GetPreferencesRequest, v1.GetPreferencesResponse](
+			httpClient,
+			baseURL+DirectoryServiceGetPreferencesProcedure,
+			connect.WithSchema(directoryServiceMethods.ByName("GetPreferences")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		setPreferences: connect.NewClient[v1.SetPreferencesRequest, v1.SetPreferencesResponse](
+			httpClient,
+			baseURL+DirectoryServiceSetPreferencesProcedure,
+			connect.WithSchema(directoryServiceMethods.ByName("SetPreferences")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
 		listTeams: connect.NewClient[v1.ListTeamsRequest, v1.ListTeamsResponse](
 			httpClient,
 			baseURL+DirectoryServiceListTeamsProcedure,
@@ -136,6 +165,8 @@ type directoryServiceClient struct {
 	listProfessionals   *connect.Client[v1.ListProfessionalsRequest, v1.ListProfessionalsResponse]
 	upsertProfessional  *connect.Client[v1.UpsertProfessionalRequest, v1.UpsertProfessionalResponse]
 	disableProfessional *connect.Client[v1.DisableProfessionalRequest, v1.DisableProfessionalResponse]
+	getPreferences      *connect.Client[v1.GetPreferencesRequest, v1.GetPreferencesResponse]
+	setPreferences      *connect.Client[v1.SetPreferencesRequest, v1.SetPreferencesResponse]
 	listTeams           *connect.Client[v1.ListTeamsRequest, v1.ListTeamsResponse]
 }
 
@@ -164,6 +195,16 @@ func (c *directoryServiceClient) DisableProfessional(ctx context.Context, req *c
 	return c.disableProfessional.CallUnary(ctx, req)
 }
 
+// GetPreferences calls veilig.v1.DirectoryService.GetPreferences.
+func (c *directoryServiceClient) GetPreferences(ctx context.Context, req *connect.Request[v1.GetPreferencesRequest]) (*connect.Response[v1.GetPreferencesResponse], error) {
+	return c.getPreferences.CallUnary(ctx, req)
+}
+
+// SetPreferences calls veilig.v1.DirectoryService.SetPreferences.
+func (c *directoryServiceClient) SetPreferences(ctx context.Context, req *connect.Request[v1.SetPreferencesRequest]) (*connect.Response[v1.SetPreferencesResponse], error) {
+	return c.setPreferences.CallUnary(ctx, req)
+}
+
 // ListTeams calls veilig.v1.DirectoryService.ListTeams.
 func (c *directoryServiceClient) ListTeams(ctx context.Context, req *connect.Request[v1.ListTeamsRequest]) (*connect.Response[v1.ListTeamsResponse], error) {
 	return c.listTeams.CallUnary(ctx, req)
@@ -187,6 +228,15 @@ type DirectoryServiceHandler interface {
 	// or climb to the supervisors). It cannot be undone through the API. Admins of the
 	// professional's organization only, never on themselves; disabling again is a no-op.
 	DisableProfessional(context.Context, *connect.Request[v1.DisableProfessionalRequest]) (*connect.Response[v1.DisableProfessionalResponse], error)
+	// GetPreferences returns a professional's preferences as they take effect: each value they
+	// chose, and the deployment's default for each one they did not (named in defaults). The
+	// professional themself or an admin of their organization; the reading is recorded.
+	GetPreferences(context.Context, *connect.Request[v1.GetPreferencesRequest]) (*connect.Response[v1.GetPreferencesResponse], error)
+	// SetPreferences replaces a professional's preferences whole: a value left empty (no
+	// digest times, no language, no zone, no quiet hours) returns to the deployment's default.
+	// The professional themself or an admin of their organization; the change is recorded. A
+	// supervisor's digests follow the new times from their next slot on.
+	SetPreferences(context.Context, *connect.Request[v1.SetPreferencesRequest]) (*connect.Response[v1.SetPreferencesResponse], error)
 	// ListTeams lists the teams the caller belongs to.
 	ListTeams(context.Context, *connect.Request[v1.ListTeamsRequest]) (*connect.Response[v1.ListTeamsResponse], error)
 }
@@ -232,6 +282,20 @@ func NewDirectoryServiceHandler(svc DirectoryServiceHandler, opts ...connect.Han
 		connect.WithIdempotency(connect.IdempotencyIdempotent),
 		connect.WithHandlerOptions(opts...),
 	)
+	directoryServiceGetPreferencesHandler := connect.NewUnaryHandler(
+		DirectoryServiceGetPreferencesProcedure,
+		svc.GetPreferences,
+		connect.WithSchema(directoryServiceMethods.ByName("GetPreferences")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	directoryServiceSetPreferencesHandler := connect.NewUnaryHandler(
+		DirectoryServiceSetPreferencesProcedure,
+		svc.SetPreferences,
+		connect.WithSchema(directoryServiceMethods.ByName("SetPreferences")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
 	directoryServiceListTeamsHandler := connect.NewUnaryHandler(
 		DirectoryServiceListTeamsProcedure,
 		svc.ListTeams,
@@ -251,6 +315,10 @@ func NewDirectoryServiceHandler(svc DirectoryServiceHandler, opts ...connect.Han
 			directoryServiceUpsertProfessionalHandler.ServeHTTP(w, r)
 		case DirectoryServiceDisableProfessionalProcedure:
 			directoryServiceDisableProfessionalHandler.ServeHTTP(w, r)
+		case DirectoryServiceGetPreferencesProcedure:
+			directoryServiceGetPreferencesHandler.ServeHTTP(w, r)
+		case DirectoryServiceSetPreferencesProcedure:
+			directoryServiceSetPreferencesHandler.ServeHTTP(w, r)
 		case DirectoryServiceListTeamsProcedure:
 			directoryServiceListTeamsHandler.ServeHTTP(w, r)
 		default:
@@ -280,6 +348,14 @@ func (UnimplementedDirectoryServiceHandler) UpsertProfessional(context.Context, 
 
 func (UnimplementedDirectoryServiceHandler) DisableProfessional(context.Context, *connect.Request[v1.DisableProfessionalRequest]) (*connect.Response[v1.DisableProfessionalResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("veilig.v1.DirectoryService.DisableProfessional is not implemented"))
+}
+
+func (UnimplementedDirectoryServiceHandler) GetPreferences(context.Context, *connect.Request[v1.GetPreferencesRequest]) (*connect.Response[v1.GetPreferencesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("veilig.v1.DirectoryService.GetPreferences is not implemented"))
+}
+
+func (UnimplementedDirectoryServiceHandler) SetPreferences(context.Context, *connect.Request[v1.SetPreferencesRequest]) (*connect.Response[v1.SetPreferencesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("veilig.v1.DirectoryService.SetPreferences is not implemented"))
 }
 
 func (UnimplementedDirectoryServiceHandler) ListTeams(context.Context, *connect.Request[v1.ListTeamsRequest]) (*connect.Response[v1.ListTeamsResponse], error) {
