@@ -29,6 +29,9 @@
 //   - The access log is read by an organization's privacy officer, who, like an admin,
 //     holds no relation to any household's data: their own organization's staff's entries,
 //     and the whole log of a household their organization works on. Reading it is logged.
+//     The one exception is the family's access request (GDPR art. 15): such an officer may
+//     take the household's file out (its printable plan and its export), which is logged;
+//     they still never read or change the household's data through any other call.
 package access
 
 import (
@@ -141,6 +144,9 @@ var (
 	viewers  = []Relation{CareTeam, TeamSupervisor}
 	managers = []Relation{Lead, TeamSupervisor}
 	self     = []Relation{Professional}
+	// fileOut may take a household's file out: its care team, and the privacy officers of
+	// its organizations, who answer the family's access request.
+	fileOut = []Relation{CareTeam, HouseholdPrivacyOfficer}
 )
 
 const (
@@ -198,6 +204,12 @@ var Rules = []Rule{
 		"a family may ask who touched its file, whoever employs them (GDPR art. 15): the privacy officer of an organization with a professional in the care team answers it with the whole log of the household; not of any household, so no officer browses families their organization does not work on; the reading is logged in the household's log"},
 	{veiligv1connect.AuditServiceExportAuditEntriesProcedure, Organization, []Relation{PrivacyOfficer},
 		"what ListAuditEntries shows, as a CSV or JSON document; the export is logged"},
+	{veiligv1connect.HouseholdFileServiceRenderPlanProcedure, Household, fileOut,
+		"the printable plan is for the care team's family meetings and handovers, and a privacy officer answering the family's access request (GDPR art. 15) may hand it over; the rendering is logged"},
+	{veiligv1connect.HouseholdFileServiceExportHouseholdProcedure, Household, fileOut,
+		"a family's access request (GDPR art. 15) is answered with all of its data by its care team or by the privacy officer of an organization working on it; the export is logged"},
+	{veiligv1connect.HouseholdFileServiceImportHouseholdProcedure, Region, []Relation{RegionalAdmin},
+		"moving a household's file into the region sets up organizations, a team and professionals: the region's setup; the import is logged"},
 }
 
 // Endpoints is the policy of what is served beside the API. They are outside the domain
@@ -252,10 +264,12 @@ over the wire, on SQLite and PostgreSQL.
 Relations: **care_team** is a member of the household's care team (the lead included);
 **lead** its lead; **team_supervisor** a supervisor who is a member of the household's team;
 **organization_admin** an admin of the organization the call names (for a person, theirs);
-**owner** the professional the call names (for a device, its professional); **privacy_officer** a
+**regional_admin** the region's
+administrator (the region's setup, never a household's data); **owner** the professional the call names (for a device, its professional); **privacy_officer** a
 privacy officer of the organization the call names; **household_privacy_officer** a privacy
 officer of an organization with a professional in the household's care team (the household's
-access log only, never its data); **professional** any signed-in professional; and **anyone**
+access log, and the household's file out for an access request: its printable plan and export;
+never its data otherwise); **professional** any signed-in professional; and **anyone**
 needs no token.
 
 A caller is signed in when the token verifies, has not expired, lived no longer than the cap,
@@ -269,7 +283,8 @@ registered) is not trusted: the request is served and recorded as from no device
 
 A caller who may not see a household is answered ` + "`not_found`" + `, as if it did not exist; one who
 sees it but may not do this gets ` + "`permission_denied`" + `. An organization admin or privacy officer
-holds no relation to any household's data and is never added to a care team. Every call of a
+holds no relation to any household's data and is never added to a care team; a privacy officer
+takes a household's file out only to answer the family's access request. Every call of a
 signed-in professional, allowed or refused, leaves its record in the access log, with its outcome.
 
 | RPC | Object | Who may | Why |

@@ -33,6 +33,7 @@ type matrix struct {
 	supervisor, otherSuper     string
 	adminO, adminP             string
 	officerO, officerP         string
+	regional                   string
 	entry, schedule, link      string
 	alert                      string
 }
@@ -42,7 +43,7 @@ func newMatrix() *matrix {
 	return &matrix{orgO: id(), orgP: id(), teamT: id(), teamU: id(), h: id(),
 		lead: id(), member: id(), removable: id(), teamMate: id(), orgMate: id(), foreign: id(),
 		supervisor: id(), otherSuper: id(), adminO: id(), adminP: id(), officerO: id(), officerP: id(),
-		entry: id(), schedule: id(), link: id(), alert: "al_matrix"}
+		regional: id(), entry: id(), schedule: id(), link: id(), alert: "al_matrix"}
 }
 
 // seed writes the directory and the household through the store; the household's data is
@@ -77,6 +78,7 @@ func (m *matrix) seed(t *testing.T, st *store.DB) {
 	pro(m.adminP, m.orgP, store.RoleAdmin)
 	pro(m.officerO, m.orgO, store.RolePrivacyOfficer)
 	pro(m.officerP, m.orgP, store.RolePrivacyOfficer)
+	pro(m.regional, m.orgO, store.RoleRegionalAdmin)
 	must(st.HouseholdCreate(ctx, store.Household{ID: m.h, Code: "MATRIX-1", TeamID: m.teamT, DisplayName: "Familie Matrix", CreatedAt: testNow, UpdatedAt: testNow}))
 	for _, c := range []store.CareTeamMember{{HouseholdID: m.h, ProfessionalID: m.lead, Lead: true},
 		{HouseholdID: m.h, ProfessionalID: m.member}, {HouseholdID: m.h, ProfessionalID: m.removable}} {
@@ -99,6 +101,8 @@ type caller struct {
 	// person is how it stands to the matrix's care-team member (whose devices the device
 	// calls name) and, for an admin, to every professional of organization O.
 	person []access.Relation
+	// region is how it stands to the region's setup.
+	region []access.Relation
 	// refused, when set, is the answer before any rule: the token is not a signed-in
 	// professional.
 	refused connect.Code
@@ -156,6 +160,11 @@ func expect(procedure string, c caller) outcome {
 		return outcome{code: connect.CodePermissionDenied}
 	case access.Person:
 		if rule.Allows(c.person) {
+			return outcome{}
+		}
+		return outcome{code: connect.CodePermissionDenied}
+	case access.Region:
+		if rule.Allows(c.region) {
 			return outcome{}
 		}
 		return outcome{code: connect.CodePermissionDenied}
@@ -382,6 +391,38 @@ func (b *bundle) matrixCalls(m *matrix) map[string]rpc {
 			}
 			return outcome{}
 		}},
+		"/veilig.v1.HouseholdFileService/RenderPlan": {call: func(ctx context.Context, tok string) outcome {
+			res, err := b.file.RenderPlan(ctx, as(tok, &veiligv1.RenderPlanRequest{HouseholdId: m.h, Language: "en"}))
+			if err != nil {
+				return plain(err)
+			}
+			if !strings.Contains(string(res.Msg.GetHtml()), "MATRIX-1") {
+				return outcome{code: connect.CodeInternal} // not the household's plan
+			}
+			return outcome{}
+		}},
+		"/veilig.v1.HouseholdFileService/ExportHousehold": {call: func(ctx context.Context, tok string) outcome {
+			res, err := b.file.ExportHousehold(ctx, as(tok, &veiligv1.ExportHouseholdRequest{HouseholdId: m.h}))
+			if err != nil {
+				return plain(err)
+			}
+			if !strings.Contains(string(res.Msg.GetDocument()), m.entry) {
+				return outcome{code: connect.CodeInternal} // not the household's data
+			}
+			return outcome{}
+		}},
+		"/veilig.v1.HouseholdFileService/ImportHousehold": {call: func(ctx context.Context, tok string) outcome {
+			// The matrix household's own export: an allowed import finds it present and
+			// changes nothing, so every cell starts from the same fixture.
+			res, err := b.file.ImportHousehold(ctx, as(tok, &veiligv1.ImportHouseholdRequest{Document: matrixExport(ctx, b, m)}))
+			if err != nil {
+				return plain(err)
+			}
+			if !res.Msg.GetAlreadyPresent() || res.Msg.GetHouseholdId() != m.h {
+				return outcome{code: connect.CodeInternal}
+			}
+			return outcome{}
+		}},
 		"/veilig.v1.FamilyLinkService/RevokeCheckInLink": {call: func(ctx context.Context, tok string) outcome {
 			_, err := b.familyLink.RevokeCheckInLink(ctx, as(tok, &veiligv1.RevokeCheckInLinkRequest{HouseholdId: m.h, LinkId: m.link}))
 			return plain(err)
@@ -457,6 +498,7 @@ func runMatrix(t *testing.T, database string) {
 		{name: "privacy officer (own organization, which works on the household)", id: m.officerO, token: idpO.token(t, m.officerO, time.Hour),
 			household: []access.Relation{access.HouseholdPrivacyOfficer}, org: []access.Relation{access.PrivacyOfficer}},
 		{name: "privacy officer (other organization)", id: m.officerP, token: idpP.token(t, m.officerP, time.Hour)},
+		{name: "regional administrator", id: m.regional, token: idpO.token(t, m.regional, time.Hour), region: []access.Relation{access.RegionalAdmin}},
 		{name: "token of another organization's issuer", token: idpP.token(t, m.lead, time.Hour), refused: connect.CodePermissionDenied},
 		{name: "expired token", token: idpO.tokenAt(t, m.lead, time.Now().Add(-3*time.Hour), time.Hour), refused: connect.CodeUnauthenticated},
 		{name: "unknown user", token: idpO.token(t, uuid.NewString(), time.Hour), refused: connect.CodePermissionDenied},
@@ -573,7 +615,7 @@ func checkAudit(proc string, c caller, m *matrix, want outcome, recs []*store.Au
 		if len(recs) != 0 {
 			return fmt.Sprintf("%v, want none for a caller who signs in nobody", outcomes)
 		}
-	case rule.Object == access.Household || rule.Object == access.Organization:
+	case rule.Object == access.Household || rule.Object == access.Organization || rule.Object == access.Region:
 		if want.code == 0 && (len(recs) == 0 || !all(store.AuditAllowed)) {
 			return fmt.Sprintf("%v, want allowed records only", outcomes)
 		}

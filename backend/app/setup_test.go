@@ -48,6 +48,7 @@ type bundle struct {
 	device     veiligv1connect.DeviceServiceClient
 	familyLink veiligv1connect.FamilyLinkServiceClient
 	audit      veiligv1connect.AuditServiceClient
+	file       veiligv1connect.HouseholdFileServiceClient
 }
 
 // syncBuffer is a bytes.Buffer safe for the server's concurrent log writes.
@@ -186,6 +187,7 @@ func setupWith(t *testing.T, o options) *bundle {
 		device:     veiligv1connect.NewDeviceServiceClient(hc, base),
 		familyLink: veiligv1connect.NewFamilyLinkServiceClient(hc, base),
 		audit:      veiligv1connect.NewAuditServiceClient(hc, base),
+		file:       veiligv1connect.NewHouseholdFileServiceClient(hc, base),
 	}
 }
 
