@@ -73,7 +73,8 @@ const (
 	PrivacyOfficer Relation = "privacy_officer"
 	// HouseholdPrivacyOfficer: a privacy officer of an organization that works on the
 	// household (one of its professionals is in the care team). It gives no access to the
-	// household's data, only to its access log.
+	// household's data, only to its access log and, for the family's access request, to the
+	// household's file out (its printable plan and export).
 	HouseholdPrivacyOfficer Relation = "household_privacy_officer"
 	// RegionalAdmin: a regional administrator (one role for the whole region, created by
 	// `veilig admin init`). It gives no access to any household's data.

@@ -22,6 +22,7 @@ import (
 
 	"github.com/veilig/veilig/backend/household/fileout"
 	"github.com/veilig/veilig/backend/store"
+	"github.com/veilig/veilig/backend/store/pgtest"
 	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
 	"github.com/veilig/veilig/sync/hlc"
 )
@@ -46,10 +47,10 @@ func matrixExport(ctx context.Context, b *bundle, m *matrix) []byte {
 
 // emptyRegion serves a fresh store holding nothing but its regional administrator (in an
 // organization of its own, as `veilig admin init` makes one), and returns that administrator's id.
-func emptyRegion(t *testing.T) (*bundle, string) {
+func emptyRegion(t *testing.T, database string) (*bundle, string) {
 	t.Helper()
 	admin := uuid.NewString()
-	b := setupWith(t, options{seed: func(st *store.DB) {
+	b := setupWith(t, options{database: database, seed: func(st *store.DB) {
 		ctx := context.Background()
 		org := uuid.NewString()
 		if err := st.OrganizationUpsert(ctx, store.Organization{ID: org, Name: "Regio", CreatedAt: testNow}); err != nil {
@@ -73,7 +74,9 @@ func householdView(t *testing.T, b *bundle, tok, hid string) []proto.Message {
 		t.Fatalf("GetHousehold: %v", err)
 	}
 	h.Msg.GetHousehold().Version, h.Msg.GetHousehold().UpdatedAt = 0, nil
-	slices.SortFunc(h.Msg.CareTeam, func(a, b *veiligv1.CareTeamMember) int { return strings.Compare(a.GetProfessionalId(), b.GetProfessionalId()) })
+	slices.SortFunc(h.Msg.CareTeam, func(a, b *veiligv1.CareTeamMember) int {
+		return strings.Compare(a.GetProfessionalId(), b.GetProfessionalId())
+	})
 	plan, err := b.plan.GetPlan(ctx, as(tok, &veiligv1.GetPlanRequest{HouseholdId: hid}))
 	if err != nil {
 		t.Fatalf("GetPlan: %v", err)
@@ -119,9 +122,25 @@ func storedFile(t *testing.T, b *bundle, hid string) string {
 // conflict, a review date and check-ins is exported through the API by its lead and imported
 // as the regional administrator into an empty region, where the API answers the same about
 // it (ids and fields), its care team can pull it, the conflict included, and a second import
-// changes nothing. Both calls are in the access log.
+// changes nothing. Both calls are in the access log. The new region runs on SQLite and on
+// PostgreSQL.
 func TestHouseholdExportRoundTrips(t *testing.T) {
 	t.Parallel()
+	for _, engine := range []struct {
+		name string
+		url  func(t *testing.T) string
+	}{
+		{"sqlite", func(*testing.T) string { return "" }},
+		{"postgres", func(t *testing.T) string { return pgtest.NewDatabase(t) }},
+	} {
+		t.Run(engine.name, func(t *testing.T) {
+			t.Parallel()
+			exportRoundTrip(t, engine.url(t))
+		})
+	}
+}
+
+func exportRoundTrip(t *testing.T, database string) {
 	ctx := context.Background()
 	src := setup(t)
 	lead, super := src.token(t, src.region.LeadID), src.token(t, src.region.SupervisorID)
@@ -156,7 +175,7 @@ func TestHouseholdExportRoundTrips(t *testing.T) {
 	}
 	want := householdView(t, src, lead, hid)
 
-	dst, admin := emptyRegion(t)
+	dst, admin := emptyRegion(t, database)
 	adminTok := dst.token(t, admin)
 	// Nobody but the regional administrator imports, and nobody learns why the document
 	// would fail.
