@@ -20,6 +20,7 @@ import (
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/veilig/veilig/backend/demo"
 	"github.com/veilig/veilig/backend/household/fileout"
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/backend/store/pgtest"
@@ -233,6 +234,10 @@ func exportRoundTrip(t *testing.T, database string) {
 	}
 	if logged(src, "household.export") != 1 || logged(dst, "household.import") != 2 {
 		t.Fatalf("export and imports are not in the access log: %d exports, %d imports", logged(src, "household.export"), logged(dst, "household.import"))
+	}
+	// The document carries the household's personal data; the logs of both servers none.
+	if leak := containsAny(src.logs.String()+dst.logs.String(), demo.PersonalData()); leak != "" {
+		t.Fatalf("a server log names %q", leak)
 	}
 }
 
