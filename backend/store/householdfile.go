@@ -153,11 +153,14 @@ func (tx *Tx) HouseholdFileWrite(ctx context.Context, f *HouseholdFile, now time
 			return false, fmt.Errorf("care team member %s: %w", m.ProfessionalID, err)
 		}
 	}
-	// One header statement per entry: each keeps its own last-update instant.
+	// Each entry's header is written twice, so it keeps both of its instants: the insert
+	// stamps created_at (and updated_at) with the first Now, the update updated_at only.
 	for _, e := range f.Entries {
 		r := server.Record{ID: e.ID, HouseholdID: h.ID, Section: e.Section, Deleted: e.Deleted, Version: v, UpdatedBy: e.UpdatedBy}
-		if err := ex.PlanEntryHeaderUpsertMany(ctx, PlanEntryHeaderUpsertManyParams{Records: []server.Record{r}, Now: e.UpdatedAt}); err != nil {
-			return false, fmt.Errorf("plan entry %s: %w", e.ID, err)
+		for _, at := range []time.Time{e.CreatedAt, e.UpdatedAt} {
+			if err := ex.PlanEntryHeaderUpsertMany(ctx, PlanEntryHeaderUpsertManyParams{Records: []server.Record{r}, Now: at}); err != nil {
+				return false, fmt.Errorf("plan entry %s: %w", e.ID, err)
+			}
 		}
 	}
 	if len(f.Writes) > 0 {
@@ -199,11 +202,14 @@ func (tx *Tx) HouseholdFileWrite(ctx context.Context, f *HouseholdFile, now time
 			return false, fmt.Errorf("check-ins: %w", err)
 		}
 	}
+	// A schedule is written twice too, for its created_at and updated_at.
 	for _, sc := range f.Schedules {
 		s := *sc
 		s.HouseholdID = h.ID
-		if _, err := ex.ScheduleUpsert(ctx, ScheduleUpsertRowParams{Schedule: s, Version: v, Now: sc.UpdatedAt}); err != nil {
-			return false, fmt.Errorf("schedule %s: %w", sc.ID, err)
+		for _, at := range []time.Time{sc.CreatedAt, sc.UpdatedAt} {
+			if _, err := ex.ScheduleUpsert(ctx, ScheduleUpsertRowParams{Schedule: s, Version: v, Now: at}); err != nil {
+				return false, fmt.Errorf("schedule %s: %w", sc.ID, err)
+			}
 		}
 	}
 	return false, nil

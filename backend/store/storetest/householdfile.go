@@ -34,8 +34,7 @@ func writeFile(t *testing.T, s *store.DB, f *store.HouseholdFile) bool {
 }
 
 // comparableFile clears what each store counts or stamps for itself: versions, the household's
-// last change, and the creation instants of entries and schedules (an import keeps their last
-// update).
+// last change, and the creation instants of the directory's rows an import creates.
 func comparableFile(f *store.HouseholdFile) *store.HouseholdFile {
 	c := *f
 	h := *f.Household
@@ -47,7 +46,7 @@ func comparableFile(f *store.HouseholdFile) *store.HouseholdFile {
 		}
 	}
 	c.Entries = make([]*store.PlanEntry, len(f.Entries))
-	each(len(f.Entries), func(i int) { e := *f.Entries[i]; e.Version, e.CreatedAt = 0, t0; c.Entries[i] = &e })
+	each(len(f.Entries), func(i int) { e := *f.Entries[i]; e.Version = 0; c.Entries[i] = &e })
 	c.Writes = append(c.Writes[:0:0], f.Writes...)
 	each(len(c.Writes), func(i int) { c.Writes[i].Version = 0 })
 	c.Deletes = append(c.Deletes[:0:0], f.Deletes...)
@@ -55,7 +54,7 @@ func comparableFile(f *store.HouseholdFile) *store.HouseholdFile {
 	c.Conflicts = make([]*change.Conflict, len(f.Conflicts))
 	each(len(f.Conflicts), func(i int) { x := *f.Conflicts[i]; x.Version = 0; c.Conflicts[i] = &x })
 	c.Schedules = make([]*store.Schedule, len(f.Schedules))
-	each(len(f.Schedules), func(i int) { x := *f.Schedules[i]; x.Version, x.CreatedAt = 0, t0; c.Schedules[i] = &x })
+	each(len(f.Schedules), func(i int) { x := *f.Schedules[i]; x.Version = 0; c.Schedules[i] = &x })
 	c.CheckIns = make([]*change.CheckIn, len(f.CheckIns))
 	each(len(f.CheckIns), func(i int) { x := *f.CheckIns[i]; x.Version = 0; c.CheckIns[i] = &x })
 	c.Team = &store.Team{ID: f.Team.ID, Name: f.Team.Name}
@@ -76,11 +75,14 @@ func testHouseholdFile(t *testing.T, s, empty *store.DB) {
 	syncFixture(t, s)
 	push(t, s, edit("m1", "h1", "e1", "phone-a", "p-care", change.SectionCrisisContact, fw("phone", "0611", 1, 0), fw("name", "Huisarts", 1, 0)))
 	push(t, s, edit("m2", "h1", "e1", "phone-a", "p-care", "", fw("phone", "0622", 3, 1)))
-	push(t, s, edit("m3", "h1", "e1", "phone-b", "p-colleague", "", fw("phone", "0633", 2, 1)))
+	// A minute later, so the entry's creation and last update differ.
+	_, err := s.SyncPush(ctx(), store.SyncPushParams{Now: t0.Add(time.Minute),
+		Mutations: []change.Mutation{edit("m3", "h1", "e1", "phone-b", "p-colleague", "", fw("phone", "0633", 2, 1))}})
+	must(t, err)
 	push(t, s, edit("m4", "h1", "e2", "phone-a", "p-care", change.SectionAgreement, fw("what", "w1", 4, 0)))
 	push(t, s, change.Mutation{ID: "m5", HouseholdID: "h1", DeviceID: "phone-b", ProfessionalID: "p-colleague", Kind: change.KindDelete,
 		RecordID: "e2", Stamp: stamp(5), Seen: stamp(4)})
-	_, err := s.ScheduleUpsert(ctx(), store.ScheduleUpsertParams{Now: t0, Schedule: store.Schedule{ID: "s1", HouseholdID: "h1", Rule: "FREQ=DAILY",
+	_, err = s.ScheduleUpsert(ctx(), store.ScheduleUpsertParams{Now: t0, Schedule: store.Schedule{ID: "s1", HouseholdID: "h1", Rule: "FREQ=DAILY",
 		TimeZone: "Europe/Amsterdam", LocalTime: "18:00", GraceMinutes: 60, Channel: "phone_call", LeadProfessionalID: "p-care", StartDate: "2026-03-01"}})
 	must(t, err)
 	_, err = s.CheckInAppend(ctx(), change.CheckIn{ID: "c1", HouseholdID: "h1", ScheduleID: "s1", Channel: "home_visit", Outcome: change.CheckInSafe,
@@ -89,6 +91,7 @@ func testHouseholdFile(t *testing.T, s, empty *store.DB) {
 
 	f := readFile(t, s, "h1")
 	equal(t, "entries", len(f.Entries), 2)
+	equal(t, "e1 updated after it was created", f.Entries[0].UpdatedAt.After(f.Entries[0].CreatedAt), true)
 	equal(t, "writes (history)", len(f.Writes), 5)
 	equal(t, "deletes", len(f.Deletes), 1)
 	equal(t, "conflicts", len(f.Conflicts), 1)
