@@ -234,7 +234,7 @@ var dictionary = map[string]map[string]string{
 	"nl": {
 		"title": "Veiligheidsplan", "household": "Huishouden", "team": "Team", "careteam": "Zorgteam", "lead": "regievoerder",
 		"review": "Evaluatiedatum", "noreview": "Geen evaluatiedatum vastgelegd; het plan is het laatst gewijzigd op",
-		"schedules": "Afspraken voor contact (check-ins)", "noschedules": "Geen check-inschema.",
+		"schedules": "Check-inschema", "noschedules": "Geen check-inschema.",
 		"generated": "Gemaakt op", "by": "door", "confidential": "Vertrouwelijk: bijzondere persoonsgegevens. Niet laten slingeren.",
 		"empty":          "Niets vastgelegd.",
 		"section.danger": "Zorgen en gevaren", "section.safety_goal": "Veiligheidsdoelen", "section.agreement": "Afspraken",
