@@ -29,6 +29,9 @@
 //   - The access log is read by an organization's privacy officer, who, like an admin,
 //     holds no relation to any household's data: their own organization's staff's entries,
 //     and the whole log of a household their organization works on. Reading it is logged.
+//     The one exception is the family's access request (GDPR art. 15): such an officer may
+//     take the household's file out (its printable plan and its export), which is logged;
+//     they still never read or change the household's data through any other call.
 //   - The region is set up by one regional administrator, made by `veilig admin init` on the
 //     server and never through the API: organizations and the identity providers that sign
 //     their people in, teams, and which team a household belongs to and whether its file is
@@ -75,7 +78,8 @@ const (
 	PrivacyOfficer Relation = "privacy_officer"
 	// HouseholdPrivacyOfficer: a privacy officer of an organization that works on the
 	// household (one of its professionals is in the care team). It gives no access to the
-	// household's data, only to its access log.
+	// household's data, only to its access log and, for the family's access request, to the
+	// household's file out (its printable plan and export).
 	HouseholdPrivacyOfficer Relation = "household_privacy_officer"
 	// RegionalAdmin: a regional administrator (one role for the whole region, created by
 	// `veilig admin init`). It gives no access to any household's data.
@@ -146,6 +150,9 @@ var (
 	viewers  = []Relation{CareTeam, TeamSupervisor}
 	managers = []Relation{Lead, TeamSupervisor}
 	self     = []Relation{Professional}
+	// fileOut may take a household's file out: its care team, and the privacy officers of
+	// its organizations, who answer the family's access request.
+	fileOut = []Relation{CareTeam, HouseholdPrivacyOfficer}
 )
 
 const (
@@ -222,6 +229,12 @@ var Rules = []Rule{
 	{veiligv1connect.RegionServiceCloseHouseholdProcedure, Region, regionAdmin, whyCaseload},
 	{veiligv1connect.RegionServiceReopenHouseholdProcedure, Region, regionAdmin, whyCaseload},
 	{veiligv1connect.RegionServiceImportCaseloadProcedure, Region, regionAdmin, whyCaseload},
+	{veiligv1connect.HouseholdFileServiceRenderPlanProcedure, Household, fileOut,
+		"the printable plan is for the care team's family meetings and handovers, and a privacy officer answering the family's access request (GDPR art. 15) may hand it over; the rendering is logged"},
+	{veiligv1connect.HouseholdFileServiceExportHouseholdProcedure, Household, fileOut,
+		"a family's access request (GDPR art. 15) is answered with all of its data by its care team or by the privacy officer of an organization working on it; the export is logged"},
+	{veiligv1connect.HouseholdFileServiceImportHouseholdProcedure, Region, []Relation{RegionalAdmin},
+		"moving a household's file into the region sets up organizations, a team and professionals: the region's setup; the import is logged"},
 }
 
 // regionAdmin sets up the region; the reasons of its rules.
@@ -285,10 +298,12 @@ over the wire, on SQLite and PostgreSQL.
 Relations: **care_team** is a member of the household's care team (the lead included);
 **lead** its lead; **team_supervisor** a supervisor who is a member of the household's team;
 **organization_admin** an admin of the organization the call names (for a person, theirs);
-**owner** the professional the call names (for a device, its professional); **privacy_officer** a
+**regional_admin** the region's
+administrator (the region's setup, never a household's data); **owner** the professional the call names (for a device, its professional); **privacy_officer** a
 privacy officer of the organization the call names; **household_privacy_officer** a privacy
 officer of an organization with a professional in the household's care team (the household's
-access log only, never its data); **regional_admin** the region's administrator (made once by
+access log, and the household's file out for an access request: its printable plan and export;
+never its data otherwise); **regional_admin** the region's administrator (made once by
 ` + "`veilig admin init`" + `, never through the API), who sets up organizations, issuers, teams and
 which team a household belongs to, and sees no household's data; **professional** any signed-in
 professional; and **anyone** needs no token. A household whose file is closed is seen by nobody.
@@ -304,7 +319,8 @@ registered) is not trusted: the request is served and recorded as from no device
 
 A caller who may not see a household is answered ` + "`not_found`" + `, as if it did not exist; one who
 sees it but may not do this gets ` + "`permission_denied`" + `. An organization admin or privacy officer
-holds no relation to any household's data and is never added to a care team. Every call of a
+holds no relation to any household's data and is never added to a care team; a privacy officer
+takes a household's file out only to answer the family's access request. Every call of a
 signed-in professional, allowed or refused, leaves its record in the access log, with its outcome.
 
 | RPC | Object | Who may | Why |

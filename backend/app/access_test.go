@@ -469,6 +469,38 @@ func (b *bundle) matrixCalls(m *matrix) map[string]rpc {
 			}
 			return outcome{}
 		}},
+		"/veilig.v1.HouseholdFileService/RenderPlan": {call: func(ctx context.Context, tok string) outcome {
+			res, err := b.file.RenderPlan(ctx, as(tok, &veiligv1.RenderPlanRequest{HouseholdId: m.h, Language: "en"}))
+			if err != nil {
+				return plain(err)
+			}
+			if !strings.Contains(string(res.Msg.GetHtml()), "MATRIX-1") {
+				return outcome{code: connect.CodeInternal} // not the household's plan
+			}
+			return outcome{}
+		}},
+		"/veilig.v1.HouseholdFileService/ExportHousehold": {call: func(ctx context.Context, tok string) outcome {
+			res, err := b.file.ExportHousehold(ctx, as(tok, &veiligv1.ExportHouseholdRequest{HouseholdId: m.h}))
+			if err != nil {
+				return plain(err)
+			}
+			if !strings.Contains(string(res.Msg.GetDocument()), m.entry) {
+				return outcome{code: connect.CodeInternal} // not the household's data
+			}
+			return outcome{}
+		}},
+		"/veilig.v1.HouseholdFileService/ImportHousehold": {call: func(ctx context.Context, tok string) outcome {
+			// The matrix household's own export: an allowed import finds it present and
+			// changes nothing, so every cell starts from the same fixture.
+			res, err := b.file.ImportHousehold(ctx, as(tok, &veiligv1.ImportHouseholdRequest{Document: matrixExport(ctx, b, m)}))
+			if err != nil {
+				return plain(err)
+			}
+			if !res.Msg.GetAlreadyPresent() || res.Msg.GetHouseholdId() != m.h {
+				return outcome{code: connect.CodeInternal}
+			}
+			return outcome{}
+		}},
 		"/veilig.v1.FamilyLinkService/RevokeCheckInLink": {call: func(ctx context.Context, tok string) outcome {
 			_, err := b.familyLink.RevokeCheckInLink(ctx, as(tok, &veiligv1.RevokeCheckInLinkRequest{HouseholdId: m.h, LinkId: m.link}))
 			return plain(err)

@@ -153,6 +153,8 @@ func Services(cfg Config) []server.Service {
 	add(veiligv1connect.AuditServiceName, path, h)
 	path, h = veiligv1connect.NewRegionServiceHandler(svc, opts...)
 	add(veiligv1connect.RegionServiceName, path, h)
+	path, h = veiligv1connect.NewHouseholdFileServiceHandler(svc, opts...)
+	add(veiligv1connect.HouseholdFileServiceName, path, h)
 	// The family page: public, no token, its own hygiene (package familylink).
 	secret := cfg.LinkSecret
 	if len(secret) == 0 {

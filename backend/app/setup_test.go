@@ -49,6 +49,7 @@ type bundle struct {
 	familyLink veiligv1connect.FamilyLinkServiceClient
 	audit      veiligv1connect.AuditServiceClient
 	regionAPI  veiligv1connect.RegionServiceClient
+	file       veiligv1connect.HouseholdFileServiceClient
 }
 
 // syncBuffer is a bytes.Buffer safe for the server's concurrent log writes.
@@ -194,6 +195,7 @@ func setupWith(t *testing.T, o options) *bundle {
 		familyLink: veiligv1connect.NewFamilyLinkServiceClient(hc, base),
 		audit:      veiligv1connect.NewAuditServiceClient(hc, base),
 		regionAPI:  veiligv1connect.NewRegionServiceClient(hc, base),
+		file:       veiligv1connect.NewHouseholdFileServiceClient(hc, base),
 	}
 }
 

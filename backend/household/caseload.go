@@ -247,7 +247,7 @@ func (s *Service) ImportCaseload(ctx context.Context, a Actor, data []byte, dryR
 	now := s.Now()
 	err = s.inTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		report, applied = nil, false
-		if _, err := regional(ctx, tx, a, opImportCaseload, "", "region", "caseload", now); err != nil {
+		if err := regional(ctx, tx, a, opImportCaseload, "", "region", "caseload", now); err != nil {
 			return err
 		}
 		rows, err := parseCaseload(data)

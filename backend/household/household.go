@@ -1,6 +1,7 @@
 // Package household is the domain layer of a household's data: the care team's use cases
 // (sync push and pull, the safety plan, the care team, schedules and check-ins, alerts, family
-// check-in links), each run in one storage transaction together with its authorization check
+// check-in links, the household's file out: printable plan, export and import), each run in
+// one storage transaction together with its authorization check
 // and its audit row, so a use case is authorized, done and logged, or none of the three.
 //
 // The edge (mobile-api/careapi) decodes a request, calls one method here and maps the error
@@ -171,7 +172,8 @@ func relations(ctx context.Context, tx *store.Tx, a Actor, householdID string) (
 	case store.RoleAdmin, store.RoleRegionalAdmin:
 		return nil, nil
 	case store.RolePrivacyOfficer:
-		// The household's access log only, when their organization works on it.
+		// The household's access log and its file out (for the family's access request)
+		// only, when their organization works on it: the rules allow no more.
 		involved, err := tx.HouseholdOrganizationInvolved(ctx, householdID, a.Professional.OrganizationID)
 		if err != nil {
 			return nil, fmt.Errorf("organization of %s in household %s: %w", a.Professional.ID, householdID, err)

@@ -48,23 +48,32 @@ var (
 
 var errNotRegionalAdmin = refuse(ErrPermission, "only the regional administrator may do this")
 
-// regional applies a region rule (RegionalAdmin) to the actor and, when allowed, appends the
-// access record of op on the object (a household's record names it, so it joins that
-// household's chain). A refusal is a *denial carrying its record.
-func regional(ctx context.Context, tx *store.Tx, a Actor, op operation, householdID, objectKind, objectID string, now time.Time) (store.AuditEvent, error) {
+// decideRegional applies a region rule (RegionalAdmin) to the actor for procedure; a refusal
+// is a *denial carrying its access record (action on the object, in the household's chain
+// when householdID is set).
+func decideRegional(ctx context.Context, a Actor, procedure, action, householdID, objectKind, objectID string) error {
 	var rels []access.Relation
 	if a.Professional.Role == store.RoleRegionalAdmin {
 		rels = append(rels, access.RegionalAdmin)
 	}
-	if !access.For(op.procedure).Allows(rels) {
-		zerolog.Ctx(ctx).Warn().Str("professional_id", a.Professional.ID).Str("procedure", op.procedure).
-			Msg("access refused by the policy")
-		return store.AuditEvent{}, deny(a, errNotRegionalAdmin, householdID, op.action, objectKind, objectID)
+	if access.For(procedure).Allows(rels) {
+		return nil
+	}
+	zerolog.Ctx(ctx).Warn().Str("professional_id", a.Professional.ID).Str("procedure", procedure).
+		Msg("access refused by the policy")
+	return deny(a, errNotRegionalAdmin, householdID, action, objectKind, objectID)
+}
+
+// regional is decideRegional for op and, when allowed, appends op's access record on the
+// object (a household's record names it, so it joins that household's chain).
+func regional(ctx context.Context, tx *store.Tx, a Actor, op operation, householdID, objectKind, objectID string, now time.Time) error {
+	if err := decideRegional(ctx, a, op.procedure, op.action, householdID, objectKind, objectID); err != nil {
+		return err
 	}
 	ev := eventOf(a, householdID, op.action, now)
 	ev.ObjectKind, ev.ObjectID = objectKind, objectID
 	allowed(ctx, ev)
-	return ev, tx.AuditAppend(ctx, []store.AuditEvent{ev})
+	return tx.AuditAppend(ctx, []store.AuditEvent{ev})
 }
 
 // CreateOrganization creates an organization, or returns the one that exists with its id
@@ -72,7 +81,7 @@ func regional(ctx context.Context, tx *store.Tx, a Actor, op operation, househol
 func (s *Service) CreateOrganization(ctx context.Context, a Actor, id, name string) (org *store.Organization, created bool, err error) {
 	now := s.Now()
 	err = s.inTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-		if _, err := regional(ctx, tx, a, opCreateOrganization, "", "organization", id, now); err != nil {
+		if err := regional(ctx, tx, a, opCreateOrganization, "", "organization", id, now); err != nil {
 			return err
 		}
 		org, err = tx.OrganizationGet(ctx, id)
@@ -91,7 +100,7 @@ func (s *Service) RenameOrganization(ctx context.Context, a Actor, id, name stri
 	now := s.Now()
 	var org *store.Organization
 	err := s.inTx(ctx, func(ctx context.Context, tx *store.Tx) (err error) {
-		if _, err := regional(ctx, tx, a, opRenameOrganization, "", "organization", id, now); err != nil {
+		if err := regional(ctx, tx, a, opRenameOrganization, "", "organization", id, now); err != nil {
 			return err
 		}
 		if org, err = tx.OrganizationGet(ctx, id); err != nil {
@@ -109,7 +118,7 @@ func (s *Service) RenameOrganization(ctx context.Context, a Actor, id, name stri
 func (s *Service) BindIssuer(ctx context.Context, a Actor, b store.OrganizationIssuer) (changed bool, err error) {
 	now := s.Now()
 	err = s.inTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-		if _, err := regional(ctx, tx, a, opBindIssuer, "", "organization", b.OrganizationID, now); err != nil {
+		if err := regional(ctx, tx, a, opBindIssuer, "", "organization", b.OrganizationID, now); err != nil {
 			return err
 		}
 		if err := checkJWKSURL(b.JWKSURL); err != nil {
@@ -145,7 +154,7 @@ func (s *Service) DeactivateOrganization(ctx context.Context, a Actor, id string
 	now := s.Now()
 	err = s.inTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		disabled = nil
-		if _, err := regional(ctx, tx, a, opDeactivateOrganization, "", "organization", id, now); err != nil {
+		if err := regional(ctx, tx, a, opDeactivateOrganization, "", "organization", id, now); err != nil {
 			return err
 		}
 		org, err := tx.OrganizationGet(ctx, id)
@@ -203,7 +212,7 @@ func checkJWKSURL(raw string) error {
 func (s *Service) CreateTeam(ctx context.Context, a Actor, id, name string) (team *store.Team, created bool, err error) {
 	now := s.Now()
 	err = s.inTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-		if _, err := regional(ctx, tx, a, opCreateTeam, "", "team", id, now); err != nil {
+		if err := regional(ctx, tx, a, opCreateTeam, "", "team", id, now); err != nil {
 			return err
 		}
 		team, err = tx.TeamGet(ctx, id)
@@ -222,7 +231,7 @@ func (s *Service) RenameTeam(ctx context.Context, a Actor, id, name string) (*st
 	now := s.Now()
 	var team *store.Team
 	err := s.inTx(ctx, func(ctx context.Context, tx *store.Tx) (err error) {
-		if _, err := regional(ctx, tx, a, opRenameTeam, "", "team", id, now); err != nil {
+		if err := regional(ctx, tx, a, opRenameTeam, "", "team", id, now); err != nil {
 			return err
 		}
 		if team, err = tx.TeamGet(ctx, id); err != nil {
@@ -246,7 +255,7 @@ func (s *Service) SetTeamMember(ctx context.Context, a Actor, teamID, profession
 	}
 	var ids []string
 	err := s.inTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-		if _, err := regional(ctx, tx, a, op, "", "team", teamID, now); err != nil {
+		if err := regional(ctx, tx, a, op, "", "team", teamID, now); err != nil {
 			return err
 		}
 		if _, err := tx.TeamGet(ctx, teamID); err != nil {
@@ -297,7 +306,7 @@ type NewHousehold struct {
 func (s *Service) CreateHousehold(ctx context.Context, a Actor, nh NewHousehold) (h *store.Household, team []*store.CareTeamMember, created bool, err error) {
 	now := s.Now()
 	err = s.inTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-		if _, err := regional(ctx, tx, a, opCreateHousehold, nh.ID, "household", nh.ID, now); err != nil {
+		if err := regional(ctx, tx, a, opCreateHousehold, nh.ID, "household", nh.ID, now); err != nil {
 			return err
 		}
 		var err error
@@ -360,7 +369,7 @@ func (s *Service) TransferHousehold(ctx context.Context, a Actor, householdID, t
 	now := s.Now()
 	var h *store.Household
 	err := s.inTx(ctx, func(ctx context.Context, tx *store.Tx) (err error) {
-		if _, err := regional(ctx, tx, a, opTransferHousehold, householdID, "household", householdID, now); err != nil {
+		if err := regional(ctx, tx, a, opTransferHousehold, householdID, "household", householdID, now); err != nil {
 			return err
 		}
 		if _, err := tx.TeamGet(ctx, teamID); errors.Is(err, store.ErrNotFound) {
@@ -384,7 +393,7 @@ func (s *Service) CloseHousehold(ctx context.Context, a Actor, householdID strin
 	now := s.Now()
 	var at time.Time
 	err := s.inTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-		if _, err := regional(ctx, tx, a, opCloseHousehold, householdID, "household", householdID, now); err != nil {
+		if err := regional(ctx, tx, a, opCloseHousehold, householdID, "household", householdID, now); err != nil {
 			return err
 		}
 		h, err := tx.HouseholdGet(ctx, householdID)
@@ -408,7 +417,7 @@ func (s *Service) ReopenHousehold(ctx context.Context, a Actor, householdID stri
 	now := s.Now()
 	var h *store.Household
 	err := s.inTx(ctx, func(ctx context.Context, tx *store.Tx) (err error) {
-		if _, err := regional(ctx, tx, a, opReopenHousehold, householdID, "household", householdID, now); err != nil {
+		if err := regional(ctx, tx, a, opReopenHousehold, householdID, "household", householdID, now); err != nil {
 			return err
 		}
 		if h, err = tx.HouseholdGet(ctx, householdID); err != nil || h.ClosedAt == nil {

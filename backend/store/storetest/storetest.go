@@ -58,6 +58,10 @@ func Exercise(t *testing.T, open func(t testing.TB) store.Driver) {
 		{"sync: pull pages are bounded in bytes", testSyncPaging},
 		{"sync: one large household is paged within the asked size, skipping nothing", testSyncLargeHouseholdPaged},
 	}
+	t.Run("household file: read, and written into an empty store", func(t *testing.T) {
+		t.Parallel()
+		testHouseholdFile(t, Open(t, open), Open(t, open))
+	})
 	tests = append(tests, remindersTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
