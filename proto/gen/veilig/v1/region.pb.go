@@ -1411,7 +1411,8 @@ type ImportCaseloadResponse struct {
 	Changed   int32 `protobuf:"varint,3,opt,name=changed,proto3" json:"changed,omitempty"`
 	Unchanged int32 `protobuf:"varint,4,opt,name=unchanged,proto3" json:"unchanged,omitempty"`
 	Failed    int32 `protobuf:"varint,5,opt,name=failed,proto3" json:"failed,omitempty"`
-	// Whether anything was written (false on a dry run, or when all_or_nothing refused).
+	// Whether the good rows were applied: false on a dry run, or when all_or_nothing refused
+	// because a row was bad; true on a run that found nothing to change.
 	Applied       bool `protobuf:"varint,6,opt,name=applied,proto3" json:"applied,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

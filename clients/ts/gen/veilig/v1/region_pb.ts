@@ -671,7 +671,8 @@ export type ImportCaseloadResponse = Message<"veilig.v1.ImportCaseloadResponse">
   failed: number;
 
   /**
-   * Whether anything was written (false on a dry run, or when all_or_nothing refused).
+   * Whether the good rows were applied: false on a dry run, or when all_or_nothing refused
+   * because a row was bad; true on a run that found nothing to change.
    *
    * @generated from field: bool applied = 6;
    */
