@@ -397,3 +397,24 @@ func chromiumPath(t *testing.T) string {
 	}
 	return path
 }
+
+// TestRenderPlanInTheReadersLanguage: without a language, the printable plan is in the
+// reader's own (their preference), else Dutch.
+func TestRenderPlanInTheReadersLanguage(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	lead := b.token(t, b.region.LeadID)
+	// Without a language the page is in the reader's own (their preference), else Dutch.
+	for _, c := range []struct{ pref, want string }{{"", "nl"}, {"en", "en"}} {
+		if c.pref != "" {
+			if _, err := b.directory.SetPreferences(context.Background(), as(lead, &veiligv1.SetPreferencesRequest{
+				ProfessionalId: b.region.LeadID, Preferences: &veiligv1.Preferences{Language: c.pref}})); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res, err := b.file.RenderPlan(context.Background(), as(lead, &veiligv1.RenderPlanRequest{HouseholdId: b.region.FirstHouseholdID}))
+		if err != nil || res.Msg.GetLanguage() != c.want {
+			t.Fatalf("preference %q: language %q (%v), want %q", c.pref, res.Msg.GetLanguage(), err, c.want)
+		}
+	}
+}

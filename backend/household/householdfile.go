@@ -45,12 +45,23 @@ func (s *Service) readFile(ctx context.Context, a Actor, op operation, household
 }
 
 // RenderPlan returns the household's safety plan as a printable HTML page in the language
-// that best matches lang (a BCP 47 tag; Dutch by default), and that language. The care team
+// that best matches lang (a BCP 47 tag; empty: the reader's language preference; Dutch by
+// default), and that language. The care team
 // and the household's privacy officers only (its rule); the rendering is recorded.
 func (s *Service) RenderPlan(ctx context.Context, a Actor, householdID, lang string) ([]byte, string, error) {
 	f, err := s.readFile(ctx, a, opRenderPlan, householdID)
 	if err != nil {
 		return nil, "", err
+	}
+	if lang == "" {
+		// The reader's own language (DirectoryService.SetPreferences), else Dutch.
+		p, err := s.db.PreferencesGet(ctx, a.Professional.ID)
+		switch {
+		case err == nil:
+			lang = p.Language
+		case !errors.Is(err, store.ErrNotFound):
+			return nil, "", fmt.Errorf("language of %s: %w", a.Professional.ID, err)
+		}
 	}
 	chosen := fileout.Language(lang)
 	html, err := fileout.Render(f, chosen, fileout.Meta{GeneratedAt: s.Now(), GeneratedBy: a.Professional.DisplayName})

@@ -27,7 +27,8 @@ type RenderPlanRequest struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
 	HouseholdId string                 `protobuf:"bytes,1,opt,name=household_id,json=householdId,proto3" json:"household_id,omitempty"`
 	// A BCP 47 language tag ("nl", "en", "en-GB"); matched to a supported language (Dutch or
-	// English). Empty or unsupported: Dutch.
+	// English). Empty: the reader's language (DirectoryService.SetPreferences); unsupported or
+	// none: Dutch.
 	Language      string `protobuf:"bytes,2,opt,name=language,proto3" json:"language,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -26,7 +26,8 @@ export type RenderPlanRequest = Message<"veilig.v1.RenderPlanRequest"> & {
 
   /**
    * A BCP 47 language tag ("nl", "en", "en-GB"); matched to a supported language (Dutch or
-   * English). Empty or unsupported: Dutch.
+   * English). Empty: the reader's language (DirectoryService.SetPreferences); unsupported or
+   * none: Dutch.
    *
    * @generated from field: string language = 2;
    */
