@@ -30,7 +30,9 @@ func TestRetentionErasesClosedHouseholds(t *testing.T) {
 			for _, id := range []string{"h1", "h2"} {
 				inTx(func(ctx context.Context, tx *store.Tx) error { return tx.HouseholdClose(ctx, id, "p-admin", closed) })
 			}
-			inTx(func(ctx context.Context, tx *store.Tx) error { return tx.HouseholdReopen(ctx, "h2", closed.Add(time.Minute)) })
+			inTx(func(ctx context.Context, tx *store.Tx) error {
+				return tx.HouseholdReopen(ctx, "h2", closed.Add(time.Minute))
+			})
 
 			const retention = 48 * time.Hour
 			h := newHarness(t, s, start, reminders.Config{Retention: retention, DigestTimes: []schedule.Clock{}})
