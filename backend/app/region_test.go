@@ -256,6 +256,25 @@ func startRegion(t *testing.T, database string) {
 		t.Fatalf("reopened household: %v", err)
 	}
 
+	// Closed again and kept past its retention period, h1 is erased by the scheduler and can
+	// never be reopened; the refusal names the rule, not the household.
+	if _, err := b.regionAPI.CloseHousehold(ctx, as(adm, &veiligv1.CloseHouseholdRequest{HouseholdId: h1})); err != nil {
+		t.Fatal(err)
+	}
+	eraser, err := reminders.New(b.store, sender, func() time.Time { return later.Add(time.Hour) }, zerolog.Nop(),
+		reminders.Config{Retention: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := eraser.Tick(ctx); err != nil || st.Erased != 1 {
+		t.Fatalf("erasing tick: %+v, %v; want h1 erased", st, err)
+	}
+	_, err = b.regionAPI.ReopenHousehold(ctx, as(adm, &veiligv1.ReopenHouseholdRequest{HouseholdId: h1}))
+	wantCode(t, err, connect.CodeInvalidArgument)
+	if !strings.Contains(err.Error(), "erased after its retention period") {
+		t.Errorf("reopening an erased household: %v", err)
+	}
+
 	// Transferring h0 to the other team moves its supervisors' access at once.
 	if _, err := b.regionAPI.TransferHousehold(ctx, as(adm, &veiligv1.TransferHouseholdRequest{HouseholdId: h0, TeamId: teamU})); err != nil {
 		t.Fatal(err)

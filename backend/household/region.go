@@ -412,7 +412,8 @@ func (s *Service) CloseHousehold(ctx context.Context, a Actor, householdID strin
 
 // ReopenHousehold reopens a closed household's file: it is seen again and each of its
 // schedules is planned again by plan from now, so no check missed while it was closed is
-// reported. Reopening an open household changes nothing.
+// reported. Reopening an open household changes nothing. Reopening a household erased after
+// its retention period (store.Household.ErasedAt) is refused with ErrInvalid.
 func (s *Service) ReopenHousehold(ctx context.Context, a Actor, householdID string, plan Planner) (*store.Household, error) {
 	now := s.Now()
 	var h *store.Household
@@ -420,8 +421,14 @@ func (s *Service) ReopenHousehold(ctx context.Context, a Actor, householdID stri
 		if err := regional(ctx, tx, a, opReopenHousehold, householdID, "household", householdID, now); err != nil {
 			return err
 		}
-		if h, err = tx.HouseholdGet(ctx, householdID); err != nil || h.ClosedAt == nil {
+		if h, err = tx.HouseholdGet(ctx, householdID); err != nil {
 			return err
+		}
+		if h.ErasedAt != nil {
+			return refuse(ErrInvalid, "household_id: the household's data was erased after its retention period; it cannot be reopened")
+		}
+		if h.ClosedAt == nil {
+			return nil
 		}
 		if err := tx.HouseholdReopen(ctx, householdID, now); err != nil {
 			return err

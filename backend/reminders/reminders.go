@@ -109,7 +109,17 @@ type Config struct {
 	Zone *time.Location
 	// Language is the language of pushes to a professional who chose none (default nl).
 	Language string
+	// Retention is how long a closed household's data is kept from its closing before the
+	// scheduler erases it (store.DB.HouseholdEraseExpired; default DefaultRetention).
+	Retention time.Duration
+	// RetentionBatch is how many households one tick erases at most (default 50), each in
+	// its own transaction, so that a backlog never holds up reminders.
+	RetentionBatch int
 }
+
+// DefaultRetention is the statutory period a youth-care file is kept after it is closed:
+// 20 years (Jeugdwet art. 7.3.8), counted in hours as 20 × 365 days.
+const DefaultRetention = 175200 * time.Hour
 
 // defaults are the per-person defaults of c (after withDefaults): what a professional who
 // chose nothing gets.
@@ -132,6 +142,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.UrgentAfter <= 0 {
 		c.UrgentAfter = 10 * time.Minute
+	}
+	if c.Retention <= 0 {
+		c.Retention = DefaultRetention
+	}
+	if c.RetentionBatch <= 0 {
+		c.RetentionBatch = 50
 	}
 	d, err := preferences.DeploymentDefaults()
 	if err != nil {
@@ -164,6 +180,7 @@ type Store interface {
 	SyncPokeDrain(ctx context.Context, p store.SyncPokeDrainParams) (int, error)
 	OutboxClaim(ctx context.Context, p store.OutboxClaimParams) ([]*store.OutboxItem, error)
 	OutboxComplete(ctx context.Context, p store.OutboxCompleteParams) error
+	HouseholdEraseExpired(ctx context.Context, p store.HouseholdEraseParams) (int, error)
 }
 
 // Scheduler runs detection, escalation, digests and push delivery against one store.
@@ -217,10 +234,13 @@ func (s *Scheduler) Run(ctx context.Context) error {
 // TickStats counts what one tick did.
 type TickStats struct {
 	Claimed, Raised, Escalated, Digests, Pokes, Pushed int
+	// Erased counts the closed households erased after their retention period.
+	Erased int
 }
 
 // Tick does all due work once: detection and escalation until nothing more is due, digests,
-// then delivery until the outbox holds nothing due.
+// then delivery until the outbox holds nothing due, and last the erasure of at most
+// RetentionBatch households whose retention period has passed (Erase).
 func (s *Scheduler) Tick(ctx context.Context) (TickStats, error) {
 	var st TickStats
 	var err error
@@ -239,11 +259,24 @@ func (s *Scheduler) Tick(ctx context.Context) (TickStats, error) {
 	if st.Pushed, err = s.Deliver(ctx); err != nil {
 		return st, err
 	}
+	if st.Erased, err = s.Erase(ctx); err != nil {
+		return st, err
+	}
 	if st != (TickStats{}) {
 		s.log.Info().Int("schedules_due", st.Claimed).Int("alerts_raised", st.Raised).Int("alerts_escalated", st.Escalated).
-			Int("digests", st.Digests).Int("sync_pokes", st.Pokes).Int("pushes", st.Pushed).Msg("scheduler tick")
+			Int("digests", st.Digests).Int("sync_pokes", st.Pokes).Int("pushes", st.Pushed).
+			Int("households_erased", st.Erased).Msg("scheduler tick")
 	}
 	return st, nil
+}
+
+// Erase erases at most RetentionBatch closed households whose retention period has passed
+// at the scheduler's clock, and returns how many (store.DB.HouseholdEraseExpired: each in one
+// transaction with its access-log record; replicas skip each other's claims). A backlog is
+// worked off over the following ticks.
+func (s *Scheduler) Erase(ctx context.Context) (int, error) {
+	return s.store.HouseholdEraseExpired(ctx, store.HouseholdEraseParams{Retention: s.cfg.Retention, Now: s.now(),
+		MaxHouseholds: s.cfg.RetentionBatch})
 }
 
 // Detect claims due schedules batch by batch until none is left, and returns how many it

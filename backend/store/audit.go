@@ -60,6 +60,10 @@ const (
 	// ActorFamilyLink: a family answering through a check-in link (the link's id, never
 	// its token, is the actor).
 	ActorFamilyLink AuditActorKind = "family_link"
+	// ActorSystem: the deployment itself, acting on a rule and not on a request (the
+	// scheduler erasing a household after its retention period). ProfessionalID names the
+	// job (e.g. "retention"), never a person.
+	ActorSystem AuditActorKind = "system"
 )
 
 // AuditHead is a chain's last position and hash.

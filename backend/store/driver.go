@@ -68,6 +68,19 @@ type Executor interface {
 	HouseholdTeamSet(ctx context.Context, householdID, teamID string) error
 	// HouseholdClosedSet closes (a time) or reopens (nil) a household's file.
 	HouseholdClosedSet(ctx context.Context, householdID string, closedAt *time.Time) error
+	// HouseholdClaimExpired locks and returns up to maxRows households closed at or before
+	// cutoff and not yet erased, oldest closing first. On PostgreSQL and CockroachDB rows
+	// locked by another transaction are skipped (FOR UPDATE SKIP LOCKED), so replicas never
+	// claim one household at once; on SQLite the single writer serializes the claims.
+	HouseholdClaimExpired(ctx context.Context, cutoff time.Time, maxRows int) ([]string, error)
+	// HouseholdDataDelete deletes every data row of a household: plan entries, field writes,
+	// record deletes, conflicts, sync mutations and pokes, schedules, check-ins, check-in
+	// links, alerts with their notices and push outbox rows, and care-team members. The
+	// households row itself and the access log stay.
+	HouseholdDataDelete(ctx context.Context, householdID string) error
+	// HouseholdTombstone replaces a household's personal data by a tombstone: code becomes
+	// code, the display name blank, erased_at at.
+	HouseholdTombstone(ctx context.Context, householdID, code string, at time.Time) error
 	// ScheduleStopByHousehold clears next_due_at, overdue_at and opens_at of every schedule
 	// of a household and stamps them with version.
 	ScheduleStopByHousehold(ctx context.Context, householdID string, version int64, now time.Time) error

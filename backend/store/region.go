@@ -116,10 +116,18 @@ func (tx *Tx) HouseholdClose(ctx context.Context, householdID, by string, now ti
 }
 
 // HouseholdReopen reopens a closed household's file; its schedules are planned again by the
-// caller (Tx.ScheduleUpsert), from now.
+// caller (Tx.ScheduleUpsert), from now. An erased household is not reopened: the error wraps
+// ErrErased.
 func (tx *Tx) HouseholdReopen(ctx context.Context, householdID string, now time.Time) error {
 	if _, err := lockHousehold(ctx, tx.ex, householdID, now); err != nil {
 		return err
+	}
+	h, err := tx.ex.HouseholdGet(ctx, householdID)
+	if err != nil {
+		return err
+	}
+	if h.ErasedAt != nil {
+		return fmt.Errorf("reopen household %s: %w", householdID, ErrErased)
 	}
 	return tx.ex.HouseholdClosedSet(ctx, householdID, nil)
 }

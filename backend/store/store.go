@@ -45,6 +45,10 @@ var ErrNotFound = errors.New("not found")
 // second household with the same code.
 var ErrConflict = errors.New("conflict")
 
+// ErrErased: the household's data was erased after its retention period (Household.ErasedAt);
+// it cannot be reopened or written.
+var ErrErased = errors.New("household erased")
+
 // Role is what a professional may do across households.
 type Role string
 
@@ -142,6 +146,10 @@ type Household struct {
 	// ClosedAt, when set, is when the household's file was closed: nobody sees it, its
 	// schedules are stopped and its retention period runs from then.
 	ClosedAt *time.Time
+	// ErasedAt, when set, is when the household's data was erased after its retention
+	// period (DB.HouseholdEraseExpired): the row is a tombstone (opaque code, blank display
+	// name) kept for the access log and the foreign keys, and is never reopened.
+	ErasedAt *time.Time
 }
 
 // CareTeamMember assigns a professional to a household; Lead marks the one responsible for

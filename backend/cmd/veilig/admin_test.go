@@ -678,3 +678,23 @@ func TestAdminTokenFromTheEnvironment(t *testing.T) {
 		t.Fatalf("plain http to another host: %v, stderr %q", err, stderr)
 	}
 }
+
+// TestRetentionFlag: serve and worker refuse a retention under an hour, from the flag or the
+// environment, with an error naming the flag, before they open a database.
+func TestRetentionFlag(t *testing.T) {
+	dir := t.TempDir()
+	for _, cmd := range []string{"serve", "worker"} {
+		_, _, err := veiligRun(cmd, "--data-dir", dir, "--retention", "59m")
+		if err == nil || !strings.Contains(err.Error(), "--retention (VEILIG_RETENTION): want at least 1h, got 59m0s") {
+			t.Errorf("%s --retention 59m: %v", cmd, err)
+		}
+	}
+	t.Setenv("VEILIG_RETENTION", "30s")
+	_, _, err := veiligRun("worker", "--data-dir", dir)
+	if err == nil || !strings.Contains(err.Error(), "--retention (VEILIG_RETENTION)") {
+		t.Errorf("worker with VEILIG_RETENTION=30s: %v", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("a refused start wrote %d files in the data dir", len(entries))
+	}
+}

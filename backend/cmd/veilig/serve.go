@@ -59,6 +59,9 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	if *runScheduler != "on" && *runScheduler != "off" {
 		return fmt.Errorf("--scheduler: want on or off, got %q", *runScheduler)
 	}
+	if err := checkRetention(sf.retention); err != nil {
+		return err
+	}
 	if lf.trustProxy != "on" && lf.trustProxy != "off" {
 		return fmt.Errorf("--trust-proxy: want on or off, got %q", lf.trustProxy)
 	}

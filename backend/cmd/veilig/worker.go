@@ -20,6 +20,7 @@ import (
 type schedulerFlags struct {
 	interval    time.Duration
 	lease       time.Duration
+	retention   time.Duration
 	fcmProject  string
 	fcmCreds    string
 	fcmEndpoint string
@@ -36,6 +37,8 @@ func (f *schedulerFlags) register(fs *flag.FlagSet) {
 		lease = time.Minute
 	}
 	fs.DurationVar(&f.lease, "push-lease", lease, "how long a replica holds a push it is sending before another may send it again (VEILIG_PUSH_LEASE)")
+	fs.DurationVar(&f.retention, "retention", envDuration("RETENTION", reminders.DefaultRetention),
+		"how long a closed household's data is kept from its closing before the scheduler erases it; at least 1h (default the statutory 20 years, 175200h) (VEILIG_RETENTION)")
 	fs.StringVar(&f.fcmProject, "fcm-project", envDefault("FCM_PROJECT", ""), "Firebase project id; empty means pushes are written to the log (VEILIG_FCM_PROJECT)")
 	fs.StringVar(&f.fcmCreds, "fcm-credentials", envDefault("FCM_CREDENTIALS", ""), "Firebase service account key file; empty means Google application default credentials (VEILIG_FCM_CREDENTIALS)")
 	fs.StringVar(&f.fcmEndpoint, "fcm-endpoint", envDefault("FCM_ENDPOINT", ""), "send FCM requests to this base URL instead of Google's, e.g. a local emulator; no credentials are used (VEILIG_FCM_ENDPOINT)")
@@ -72,7 +75,16 @@ func (f *schedulerFlags) scheduler(ctx context.Context, st *store.DB, log zerolo
 		return nil, fmt.Errorf("--scheduler-interval and --push-lease must be positive, got %v and %v", f.interval, f.lease)
 	}
 	return reminders.New(st, sender, time.Now, log.With().Str("component", "scheduler").Logger(),
-		reminders.Config{Interval: f.interval, Lease: f.lease})
+		reminders.Config{Interval: f.interval, Lease: f.lease, Retention: f.retention})
+}
+
+// checkRetention refuses a --retention under an hour: a slip of unit (20m, 20s) would erase
+// closed files almost at once, so no value that short is taken.
+func checkRetention(d time.Duration) error {
+	if d < time.Hour {
+		return fmt.Errorf("--retention (VEILIG_RETENTION): want at least 1h, got %v", d)
+	}
+	return nil
 }
 
 // runWorker runs only the scheduler: for deployments that keep it apart from the API servers.
@@ -85,6 +97,9 @@ func runWorker(ctx context.Context, args []string, _, stderr io.Writer) error {
 	var sf schedulerFlags
 	sf.register(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := checkRetention(sf.retention); err != nil {
 		return err
 	}
 	log, err := c.logger(stderr)

@@ -12,7 +12,7 @@ import (
 
 func household(r dbsqlc.Household) *store.Household {
 	return &store.Household{ID: r.ID, Code: r.Code, TeamID: r.TeamID, DisplayName: r.DisplayName, Version: r.Version,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, ClosedAt: r.ClosedAt}
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, ClosedAt: r.ClosedAt, ErasedAt: r.ErasedAt}
 }
 
 func householdVersion(r dbsqlc.HouseholdBumpRow) store.HouseholdVersion {

@@ -12,7 +12,7 @@ import (
 
 func household(h dbsqlc.Household) *store.Household {
 	return &store.Household{ID: h.ID, Code: h.Code, TeamID: h.TeamID, DisplayName: h.DisplayName, Version: h.Version,
-		CreatedAt: fromMicros(h.CreatedAt), UpdatedAt: fromMicros(h.UpdatedAt), ClosedAt: timePtr(h.ClosedAt)}
+		CreatedAt: fromMicros(h.CreatedAt), UpdatedAt: fromMicros(h.UpdatedAt), ClosedAt: timePtr(h.ClosedAt), ErasedAt: timePtr(h.ErasedAt)}
 }
 
 func careTeamMember(m dbsqlc.CareTeamMember) *store.CareTeamMember {

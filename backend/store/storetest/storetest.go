@@ -45,6 +45,8 @@ func Exercise(t *testing.T, open func(t testing.TB) store.Driver) {
 		{"schedules", testSchedules},
 		{"check-ins", testCheckIns},
 		{"audit", testAudit},
+		{"retention: a closed household is erased after its retention period", testRetention},
+		{"retention: erasure runs in bounded batches, oldest closing first", testRetentionBatches},
 		{"audit: concurrent appends to one chain take each position once", testAuditConcurrentAppends},
 		{"version is a gap-free cursor under concurrent writers", testConcurrentVersions},
 		{"sync: push and pull", testSyncPushAndPull},

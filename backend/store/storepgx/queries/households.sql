@@ -32,11 +32,11 @@ SELECT id, version FROM bumped ORDER BY id;
 -- who sees 20); each half alone starts from the professional's index and looks the
 -- households up by key (about 1 ms, whatever the number of households).
 -- name: HouseholdListVisible :many
-SELECT h.id, h.code, h.team_id, h.display_name, h.version, h.created_at, h.updated_at, h.closed_at
+SELECT h.id, h.code, h.team_id, h.display_name, h.version, h.created_at, h.updated_at, h.closed_at, h.erased_at
 FROM household_care_team c JOIN households h ON h.id = c.household_id
 WHERE c.professional_id = @professional_id AND h.id > @after_id
 UNION
-SELECT h.id, h.code, h.team_id, h.display_name, h.version, h.created_at, h.updated_at, h.closed_at
+SELECT h.id, h.code, h.team_id, h.display_name, h.version, h.created_at, h.updated_at, h.closed_at, h.erased_at
 FROM household_supervisors s JOIN households h ON h.id = s.household_id
 WHERE s.professional_id = @professional_id AND h.id > @after_id
 ORDER BY id LIMIT @max_rows;

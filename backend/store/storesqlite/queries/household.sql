@@ -15,11 +15,11 @@ RETURNING version;
 -- each half starts from the professional's index (as on PostgreSQL: queries/households.sql
 -- there says why).
 -- name: HouseholdListVisible :many
-SELECT h.id, h.code, h.team_id, h.display_name, h.version, h.created_at, h.updated_at, h.closed_at
+SELECT h.id, h.code, h.team_id, h.display_name, h.version, h.created_at, h.updated_at, h.closed_at, h.erased_at
 FROM household_care_team c JOIN households h ON h.id = c.household_id
 WHERE c.professional_id = @professional_id AND h.id > @after_id
 UNION
-SELECT h.id, h.code, h.team_id, h.display_name, h.version, h.created_at, h.updated_at, h.closed_at
+SELECT h.id, h.code, h.team_id, h.display_name, h.version, h.created_at, h.updated_at, h.closed_at, h.erased_at
 FROM household_supervisors s JOIN households h ON h.id = s.household_id
 WHERE s.professional_id = @professional_id AND h.id > @after_id
 ORDER BY id LIMIT @max;

@@ -172,6 +172,7 @@ type Household struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	ClosedAt    *time.Time
+	ErasedAt    *time.Time
 }
 
 type HouseholdCareTeam struct {

@@ -43,7 +43,7 @@ func (q *Queries) HouseholdClosedSet(ctx context.Context, arg HouseholdClosedSet
 }
 
 const householdGet = `-- name: HouseholdGet :one
-SELECT id, code, team_id, display_name, version, created_at, updated_at, closed_at FROM households WHERE id = ?1
+SELECT id, code, team_id, display_name, version, created_at, updated_at, closed_at, erased_at FROM households WHERE id = ?1
 `
 
 func (q *Queries) HouseholdGet(ctx context.Context, id string) (Household, error) {
@@ -58,12 +58,13 @@ func (q *Queries) HouseholdGet(ctx context.Context, id string) (Household, error
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.ClosedAt,
+		&i.ErasedAt,
 	)
 	return i, err
 }
 
 const householdGetByCode = `-- name: HouseholdGetByCode :one
-SELECT id, code, team_id, display_name, version, created_at, updated_at, closed_at FROM households WHERE code = ?1
+SELECT id, code, team_id, display_name, version, created_at, updated_at, closed_at, erased_at FROM households WHERE code = ?1
 `
 
 func (q *Queries) HouseholdGetByCode(ctx context.Context, code string) (Household, error) {
@@ -78,6 +79,7 @@ func (q *Queries) HouseholdGetByCode(ctx context.Context, code string) (Househol
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.ClosedAt,
+		&i.ErasedAt,
 	)
 	return i, err
 }
@@ -107,11 +109,11 @@ func (q *Queries) HouseholdInsert(ctx context.Context, arg HouseholdInsertParams
 }
 
 const householdListVisible = `-- name: HouseholdListVisible :many
-SELECT h.id, h.code, h.team_id, h.display_name, h.version, h.created_at, h.updated_at, h.closed_at
+SELECT h.id, h.code, h.team_id, h.display_name, h.version, h.created_at, h.updated_at, h.closed_at, h.erased_at
 FROM household_care_team c JOIN households h ON h.id = c.household_id
 WHERE c.professional_id = ?2 AND h.id > ?3
 UNION
-SELECT h.id, h.code, h.team_id, h.display_name, h.version, h.created_at, h.updated_at, h.closed_at
+SELECT h.id, h.code, h.team_id, h.display_name, h.version, h.created_at, h.updated_at, h.closed_at, h.erased_at
 FROM household_supervisors s JOIN households h ON h.id = s.household_id
 WHERE s.professional_id = ?2 AND h.id > ?3
 ORDER BY id LIMIT ?1
@@ -144,6 +146,7 @@ func (q *Queries) HouseholdListVisible(ctx context.Context, arg HouseholdListVis
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.ClosedAt,
+			&i.ErasedAt,
 		); err != nil {
 			return nil, err
 		}

@@ -169,6 +169,7 @@ type Household struct {
 	CreatedAt   int64
 	UpdatedAt   int64
 	ClosedAt    *int64
+	ErasedAt    *int64
 }
 
 type HouseholdCareTeam struct {
