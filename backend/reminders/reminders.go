@@ -66,6 +66,7 @@ package reminders
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -109,6 +110,11 @@ type Config struct {
 	Zone *time.Location
 	// Language is the language of pushes to a professional who chose none (default nl).
 	Language string
+	// AuditKey, when set, signs a checkpoint of every chain head of the access log at most
+	// every CheckpointEvery (see Checkpoint); nil writes none.
+	AuditKey ed25519.PrivateKey
+	// CheckpointEvery is the least time between two checkpoints (default 24h).
+	CheckpointEvery time.Duration
 }
 
 // defaults are the per-person defaults of c (after withDefaults): what a professional who
@@ -132,6 +138,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.UrgentAfter <= 0 {
 		c.UrgentAfter = 10 * time.Minute
+	}
+	if c.CheckpointEvery <= 0 {
+		c.CheckpointEvery = 24 * time.Hour
 	}
 	d, err := preferences.DeploymentDefaults()
 	if err != nil {
@@ -164,6 +173,8 @@ type Store interface {
 	SyncPokeDrain(ctx context.Context, p store.SyncPokeDrainParams) (int, error)
 	OutboxClaim(ctx context.Context, p store.OutboxClaimParams) ([]*store.OutboxItem, error)
 	OutboxComplete(ctx context.Context, p store.OutboxCompleteParams) error
+	AuditCheckpointLatest(ctx context.Context) (*store.AuditCheckpoint, error)
+	AuditCheckpointWrite(ctx context.Context, id string, key ed25519.PrivateKey, now time.Time) (*store.AuditCheckpoint, error)
 }
 
 // Scheduler runs detection, escalation, digests and push delivery against one store.
@@ -178,6 +189,9 @@ type Scheduler struct {
 	// latest digest slot this replica has handled for each.
 	sups       []*supervisor
 	supsLoaded time.Time
+
+	// lastCheckpoint is the time of the latest checkpoint this replica wrote or found.
+	lastCheckpoint time.Time
 }
 
 // supervisor is one supervisor's digest state on this replica.
@@ -216,11 +230,11 @@ func (s *Scheduler) Run(ctx context.Context) error {
 
 // TickStats counts what one tick did.
 type TickStats struct {
-	Claimed, Raised, Escalated, Digests, Pokes, Pushed int
+	Claimed, Raised, Escalated, Digests, Pokes, Pushed, Checkpoints int
 }
 
 // Tick does all due work once: detection and escalation until nothing more is due, digests,
-// then delivery until the outbox holds nothing due.
+// then delivery until the outbox holds nothing due, then an audit checkpoint when one is due.
 func (s *Scheduler) Tick(ctx context.Context) (TickStats, error) {
 	var st TickStats
 	var err error
@@ -239,9 +253,12 @@ func (s *Scheduler) Tick(ctx context.Context) (TickStats, error) {
 	if st.Pushed, err = s.Deliver(ctx); err != nil {
 		return st, err
 	}
+	if st.Checkpoints, err = s.Checkpoint(ctx); err != nil {
+		return st, err
+	}
 	if st != (TickStats{}) {
 		s.log.Info().Int("schedules_due", st.Claimed).Int("alerts_raised", st.Raised).Int("alerts_escalated", st.Escalated).
-			Int("digests", st.Digests).Int("sync_pokes", st.Pokes).Int("pushes", st.Pushed).Msg("scheduler tick")
+			Int("digests", st.Digests).Int("sync_pokes", st.Pokes).Int("pushes", st.Pushed).Int("audit_checkpoints", st.Checkpoints).Msg("scheduler tick")
 	}
 	return st, nil
 }

@@ -46,6 +46,7 @@ func Exercise(t *testing.T, open func(t testing.TB) store.Driver) {
 		{"check-ins", testCheckIns},
 		{"audit", testAudit},
 		{"audit: concurrent appends to one chain take each position once", testAuditConcurrentAppends},
+		{"audit: the latest checkpoint", testAuditCheckpointLatest},
 		{"version is a gap-free cursor under concurrent writers", testConcurrentVersions},
 		{"sync: push and pull", testSyncPushAndPull},
 		{"sync: a re-pushed batch applies nothing twice", testSyncIdempotent},
