@@ -23,7 +23,8 @@ import (
 //     appends it with the rest);
 //   - failed: a use case that was allowed but then failed rolls back, its allowed record
 //     with it (a failed write never leaves a "done" row); inTx appends a copy marked failed,
-//     with the class of the error as its reason.
+//     with the class of the error as its reason (Push, which is not run by inTx, does the
+//     same for a batch that fails after it was authorized, its denials appended again).
 //
 // Must never: write a denial or failure inside the refused transaction (it would roll back),
 // or put an error's text into a reason (only rule messages and error classes, no values).
@@ -108,10 +109,20 @@ func (s *Service) inTx(ctx context.Context, f func(ctx context.Context, tx *stor
 // appendOutcome appends a denial or failure record in its own transaction. Failing to is
 // logged (ids only) and does not change the use case's answer.
 func (s *Service) appendOutcome(ctx context.Context, ev store.AuditEvent) {
-	ev.ID, ev.At = uuid.NewString(), s.Now()
-	if err := s.db.AuditAppend(context.WithoutCancel(ctx), []store.AuditEvent{ev}); err != nil {
+	s.appendOutcomes(ctx, []store.AuditEvent{ev})
+}
+
+// appendOutcomes is appendOutcome for several records, appended together in one transaction.
+// Each gets a fresh id and the time of now.
+func (s *Service) appendOutcomes(ctx context.Context, evs []store.AuditEvent) {
+	at := s.Now()
+	for i := range evs {
+		evs[i].ID, evs[i].At = uuid.NewString(), at
+	}
+	if err := s.db.AuditAppend(context.WithoutCancel(ctx), evs); err != nil {
+		ev := evs[0]
 		zerolog.Ctx(ctx).Error().Err(fmt.Errorf("append audit record: %w", err)).Str("professional_id", ev.ProfessionalID).
-			Str("action", ev.Action).Str("outcome", string(ev.Outcome)).Msg("access record lost")
+			Str("action", ev.Action).Str("outcome", string(ev.Outcome)).Int("records", len(evs)).Msg("access record lost")
 	}
 }
 

@@ -105,6 +105,36 @@ func TestPushRejectsAnInvisibleHouseholdAloneAndAuditsTheRest(t *testing.T) {
 	}
 }
 
+// Issue 12: a push that fails after it was authorized (here its context is canceled inside
+// the transaction) leaves a failed record for each allowed household, its denials, and
+// nothing of the write.
+func TestAFailedPushLeavesAFailedRecordAndItsDenials(t *testing.T) {
+	b := setup(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	household.SetPushHook(t, func(context.Context) { cancel() })
+	_, err := b.svc.Push(ctx, b.member, []change.Mutation{edit("m1", "h1"), edit("m2", "h2")})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	events, err := b.db.AuditListByHousehold(context.Background(), "h1")
+	must(t, err)
+	if len(events) != 1 || events[0].Outcome != store.AuditFailed || events[0].Reason != "canceled" ||
+		events[0].Action != "sync.push" || events[0].ProfessionalID != "member" {
+		t.Fatalf("audit of h1 = %+v, want one failed sync.push by member", events)
+	}
+	if got := b.actions(t, "h2"); len(got) != 1 || got[0] != "member:sync.push:denied" {
+		t.Errorf("audit of h2 = %v, want its denial", got)
+	}
+	household.SetPushHook(t, nil)
+	// Nothing of the failed push was written: the same mutation applies afresh.
+	results, err := b.svc.Push(context.Background(), b.member, []change.Mutation{edit("m1", "h1")})
+	must(t, err)
+	if results[0].Outcome != change.OutcomeApplied {
+		t.Errorf("the failed push's mutation again: %+v, want applied (it was never stored)", results[0])
+	}
+}
+
 func TestPushRejectsACheckInForAnotherHouseholdsSchedule(t *testing.T) {
 	b := setup(t)
 	ctx := context.Background()

@@ -21,11 +21,18 @@ import (
 // The transaction is an InHouseholdTx: it locks the batch's households first, so the care
 // team it authorizes against is the one its writes commit under, and it takes a fixed number
 // of statements whatever the size of the batch (one per kind of row).
+//
+// A push that fails after its households were authorized (a database error, a canceled
+// context) rolls back with its access records; Push then appends them again in a small
+// transaction of its own, each allowed record marked failed with the class of the error as
+// its reason and each denial as it was (issue 12). A successful push runs no extra statement.
 func (s *Service) Push(ctx context.Context, a Actor, muts []change.Mutation) ([]change.Result, error) {
 	now := s.Now()
 	households := server.Households(muts)
 	var results []change.Result
+	var audit []store.AuditEvent // the attempt's access records, once it authorized the batch
 	err := s.db.InHouseholdTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		audit = nil // a retried transaction starts over
 		if err := tx.HouseholdLock(ctx, households); err != nil {
 			return err
 		}
@@ -34,7 +41,6 @@ func (s *Service) Push(ctx context.Context, a Actor, muts []change.Mutation) ([]
 			return err
 		}
 		allowed := make(map[string]bool, len(households))
-		var audit []store.AuditEvent
 		for _, h := range households {
 			ev := s.event(a, h, opPush.action, now)
 			var d *denial
@@ -65,6 +71,9 @@ func (s *Service) Push(ctx context.Context, a Actor, muts []change.Mutation) ([]
 		if err := tx.AuditAppend(ctx, audit); err != nil {
 			return err
 		}
+		if pushHook != nil {
+			pushHook(ctx)
+		}
 		if len(accepted) == 0 {
 			return nil
 		}
@@ -79,9 +88,24 @@ func (s *Service) Push(ctx context.Context, a Actor, muts []change.Mutation) ([]
 	})
 	if err == nil {
 		logReusedIDs(ctx, a, results)
+		return results, nil
+	}
+	if len(audit) > 0 {
+		outcomes := make([]store.AuditEvent, len(audit))
+		for i, ev := range audit {
+			if ev.Outcome == store.AuditAllowed {
+				ev.Outcome, ev.Reason = store.AuditFailed, reasonOf(err)
+			}
+			outcomes[i] = ev
+		}
+		s.appendOutcomes(ctx, outcomes)
 	}
 	return results, err
 }
+
+// pushHook, when set (by tests only), runs inside Push's transaction after its access
+// records were appended and before the mutations are written.
+var pushHook func(ctx context.Context)
 
 // scheduleOwners reads, in one statement, the household of every schedule a check-in of an
 // allowed household names.

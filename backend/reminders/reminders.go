@@ -66,6 +66,7 @@ package reminders
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -115,6 +116,11 @@ type Config struct {
 	// RetentionBatch is how many households one tick erases at most (default 50), each in
 	// its own transaction, so that a backlog never holds up reminders.
 	RetentionBatch int
+	// AuditKey, when set, signs a checkpoint of every chain head of the access log at most
+	// every CheckpointEvery (see Checkpoint); nil writes none.
+	AuditKey ed25519.PrivateKey
+	// CheckpointEvery is the least time between two checkpoints (default 24h).
+	CheckpointEvery time.Duration
 }
 
 // DefaultRetention is the statutory period a youth-care file is kept after it is closed:
@@ -149,6 +155,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.RetentionBatch <= 0 {
 		c.RetentionBatch = 50
 	}
+	if c.CheckpointEvery <= 0 {
+		c.CheckpointEvery = 24 * time.Hour
+	}
 	d, err := preferences.DeploymentDefaults()
 	if err != nil {
 		return c, fmt.Errorf("digest defaults: %w", err)
@@ -181,6 +190,8 @@ type Store interface {
 	OutboxClaim(ctx context.Context, p store.OutboxClaimParams) ([]*store.OutboxItem, error)
 	OutboxComplete(ctx context.Context, p store.OutboxCompleteParams) error
 	HouseholdEraseExpired(ctx context.Context, p store.HouseholdEraseParams) (int, error)
+	AuditCheckpointLatest(ctx context.Context) (*store.AuditCheckpoint, error)
+	AuditCheckpointWrite(ctx context.Context, id string, key ed25519.PrivateKey, now time.Time) (*store.AuditCheckpoint, error)
 }
 
 // Scheduler runs detection, escalation, digests and push delivery against one store.
@@ -195,6 +206,9 @@ type Scheduler struct {
 	// latest digest slot this replica has handled for each.
 	sups       []*supervisor
 	supsLoaded time.Time
+
+	// lastCheckpoint is the time of the latest checkpoint this replica wrote or found.
+	lastCheckpoint time.Time
 }
 
 // supervisor is one supervisor's digest state on this replica.
@@ -233,14 +247,15 @@ func (s *Scheduler) Run(ctx context.Context) error {
 
 // TickStats counts what one tick did.
 type TickStats struct {
-	Claimed, Raised, Escalated, Digests, Pokes, Pushed int
+	Claimed, Raised, Escalated, Digests, Pokes, Pushed, Checkpoints int
 	// Erased counts the closed households erased after their retention period.
 	Erased int
 }
 
 // Tick does all due work once: detection and escalation until nothing more is due, digests,
-// then delivery until the outbox holds nothing due, and last the erasure of at most
-// RetentionBatch households whose retention period has passed (Erase).
+// then delivery until the outbox holds nothing due, an audit checkpoint when one is due, and
+// last the erasure of at most RetentionBatch households whose retention period has passed
+// (Erase).
 func (s *Scheduler) Tick(ctx context.Context) (TickStats, error) {
 	var st TickStats
 	var err error
@@ -259,13 +274,16 @@ func (s *Scheduler) Tick(ctx context.Context) (TickStats, error) {
 	if st.Pushed, err = s.Deliver(ctx); err != nil {
 		return st, err
 	}
+	if st.Checkpoints, err = s.Checkpoint(ctx); err != nil {
+		return st, err
+	}
 	if st.Erased, err = s.Erase(ctx); err != nil {
 		return st, err
 	}
 	if st != (TickStats{}) {
 		s.log.Info().Int("schedules_due", st.Claimed).Int("alerts_raised", st.Raised).Int("alerts_escalated", st.Escalated).
 			Int("digests", st.Digests).Int("sync_pokes", st.Pokes).Int("pushes", st.Pushed).
-			Int("households_erased", st.Erased).Msg("scheduler tick")
+			Int("audit_checkpoints", st.Checkpoints).Int("households_erased", st.Erased).Msg("scheduler tick")
 	}
 	return st, nil
 }

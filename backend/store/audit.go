@@ -241,6 +241,19 @@ func (db *DB) AuditCheckpointWrite(ctx context.Context, id string, key ed25519.P
 	return cp, nil
 }
 
+// AuditCheckpointLatest returns the latest checkpoint (by at, then id), or nil when there is
+// none.
+func (db *DB) AuditCheckpointLatest(ctx context.Context) (*AuditCheckpoint, error) {
+	cps, err := db.read().AuditCheckpointList(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list audit checkpoints: %w", err)
+	}
+	if len(cps) == 0 {
+		return nil, nil
+	}
+	return cps[len(cps)-1], nil
+}
+
 // parseCheckpoint reads the heads a checkpoint's body states.
 func parseCheckpoint(body string) ([]AuditHead, error) {
 	lines := strings.Split(strings.TrimSuffix(body, "\n"), "\n")

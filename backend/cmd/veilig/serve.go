@@ -166,7 +166,7 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	if *runScheduler == "off" {
 		return srv.Run(ctx)
 	}
-	sched, err := sf.scheduler(ctx, st, log)
+	sched, err := sf.scheduler(ctx, &c, st, log)
 	if err != nil {
 		return err
 	}

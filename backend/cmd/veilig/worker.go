@@ -24,6 +24,9 @@ type schedulerFlags struct {
 	fcmProject  string
 	fcmCreds    string
 	fcmEndpoint string
+	// auditKey and checkpointEvery configure the access log's periodic signed checkpoints.
+	auditKey        auditKeyFlag
+	checkpointEvery time.Duration
 }
 
 func (f *schedulerFlags) register(fs *flag.FlagSet) {
@@ -39,6 +42,8 @@ func (f *schedulerFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.lease, "push-lease", lease, "how long a replica holds a push it is sending before another may send it again (VEILIG_PUSH_LEASE)")
 	fs.DurationVar(&f.retention, "retention", envDuration("RETENTION", reminders.DefaultRetention),
 		"how long a closed household's data is kept from its closing before the scheduler erases it; at least 1h (default the statutory 20 years, 175200h) (VEILIG_RETENTION)")
+	fs.DurationVar(&f.checkpointEvery, "audit-checkpoint-interval", envDuration("AUDIT_CHECKPOINT_INTERVAL", 24*time.Hour), "how often the scheduler signs a checkpoint of the access log's chain heads with the audit key; 0 disables (VEILIG_AUDIT_CHECKPOINT_INTERVAL)")
+	f.auditKey.register(fs)
 	fs.StringVar(&f.fcmProject, "fcm-project", envDefault("FCM_PROJECT", ""), "Firebase project id; empty means pushes are written to the log (VEILIG_FCM_PROJECT)")
 	fs.StringVar(&f.fcmCreds, "fcm-credentials", envDefault("FCM_CREDENTIALS", ""), "Firebase service account key file; empty means Google application default credentials (VEILIG_FCM_CREDENTIALS)")
 	fs.StringVar(&f.fcmEndpoint, "fcm-endpoint", envDefault("FCM_ENDPOINT", ""), "send FCM requests to this base URL instead of Google's, e.g. a local emulator; no credentials are used (VEILIG_FCM_ENDPOINT)")
@@ -65,8 +70,9 @@ func (f *schedulerFlags) sender(ctx context.Context, log zerolog.Logger) (push.S
 	return s, nil
 }
 
-// scheduler builds the scheduler on st.
-func (f *schedulerFlags) scheduler(ctx context.Context, st *store.DB, log zerolog.Logger) (*reminders.Scheduler, error) {
+// scheduler builds the scheduler on st; with an audit key (auditKeyFlag.key) and a positive
+// --audit-checkpoint-interval it signs the access log's checkpoints.
+func (f *schedulerFlags) scheduler(ctx context.Context, c *common, st *store.DB, log zerolog.Logger) (*reminders.Scheduler, error) {
 	sender, err := f.sender(ctx, log)
 	if err != nil {
 		return nil, err
@@ -74,8 +80,16 @@ func (f *schedulerFlags) scheduler(ctx context.Context, st *store.DB, log zerolo
 	if f.interval <= 0 || f.lease <= 0 {
 		return nil, fmt.Errorf("--scheduler-interval and --push-lease must be positive, got %v and %v", f.interval, f.lease)
 	}
-	return reminders.New(st, sender, time.Now, log.With().Str("component", "scheduler").Logger(),
-		reminders.Config{Interval: f.interval, Lease: f.lease, Retention: f.retention})
+	if f.checkpointEvery < 0 {
+		return nil, fmt.Errorf("--audit-checkpoint-interval must not be negative, got %v", f.checkpointEvery)
+	}
+	cfg := reminders.Config{Interval: f.interval, Lease: f.lease, Retention: f.retention, CheckpointEvery: f.checkpointEvery}
+	if f.checkpointEvery > 0 {
+		if cfg.AuditKey, err = f.auditKey.key(c); err != nil {
+			return nil, err
+		}
+	}
+	return reminders.New(st, sender, time.Now, log.With().Str("component", "scheduler").Logger(), cfg)
 }
 
 // checkRetention refuses a --retention under an hour: a slip of unit (20m, 20s) would erase
@@ -111,7 +125,7 @@ func runWorker(ctx context.Context, args []string, _, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	sched, err := sf.scheduler(ctx, st, log)
+	sched, err := sf.scheduler(ctx, &c, st, log)
 	if err != nil {
 		return err
 	}

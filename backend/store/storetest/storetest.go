@@ -48,6 +48,7 @@ func Exercise(t *testing.T, open func(t testing.TB) store.Driver) {
 		{"retention: a closed household is erased after its retention period", testRetention},
 		{"retention: erasure runs in bounded batches, oldest closing first", testRetentionBatches},
 		{"audit: concurrent appends to one chain take each position once", testAuditConcurrentAppends},
+		{"audit: the latest checkpoint", testAuditCheckpointLatest},
 		{"version is a gap-free cursor under concurrent writers", testConcurrentVersions},
 		{"sync: push and pull", testSyncPushAndPull},
 		{"sync: a re-pushed batch applies nothing twice", testSyncIdempotent},
