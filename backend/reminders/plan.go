@@ -17,9 +17,9 @@ func FromStore(sc store.Schedule) (schedule.Schedule, error) {
 	}
 	out.Rule = rule
 	if sc.TimeZone != "" && sc.TimeZone != schedule.DefaultZone {
-		loc, err := time.LoadLocation(sc.TimeZone)
+		loc, err := schedule.LoadZone(sc.TimeZone)
 		if err != nil {
-			return out, fmt.Errorf("%w: time zone %q is not an IANA zone", schedule.ErrInvalidSchedule, sc.TimeZone)
+			return out, err
 		}
 		out.Location = loc
 	}

@@ -21,7 +21,7 @@ type Schedule struct {
 	// Rule says on which civil dates a check is due.
 	Rule Rule
 	// Location is the zone the schedule is planned in; nil means
-	// DefaultZone.
+	// DefaultZone. The host's zone (time.Local) is refused by Validate.
 	Location *time.Location
 	// LocalTime is the wall-clock time a check is due on each date; with
 	// a window, the window's start.
@@ -76,7 +76,11 @@ func (s Schedule) Validate() error {
 	if err := s.Rule.Validate(); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidSchedule, err)
 	}
-	if _, err := s.Zone(); err != nil {
+	if s.Location != nil {
+		if err := checkZone(s.Location); err != nil {
+			return err
+		}
+	} else if _, err := DefaultLocation(); err != nil {
 		return scheduleErr("zone %s cannot be loaded: %v", DefaultZone, err)
 	}
 	if !s.LocalTime.Valid() {

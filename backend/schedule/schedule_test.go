@@ -287,6 +287,7 @@ func TestValidate(t *testing.T) {
 		}},
 		{"an empty window is invalid", func(s *schedule.Schedule) { s.WindowEnd, s.HasWindowEnd = s.LocalTime, true }},
 		{"a negative grace is invalid", func(s *schedule.Schedule) { s.Grace = -time.Minute }},
+		{"the host's zone is invalid", func(s *schedule.Schedule) { s.Location = time.Local }},
 		{"a missing start date is invalid", func(s *schedule.Schedule) { s.StartDate = schedule.Date{} }},
 		{"a start date that does not exist is invalid", func(s *schedule.Schedule) {
 			s.StartDate = schedule.Date{Year: 2027, Month: time.February, Day: 29}
@@ -347,6 +348,33 @@ func TestParseDateAndClock(t *testing.T) {
 			}
 			if tt.ok && c.String() != tt.in {
 				t.Fatalf("String() = %q, want %q", c, tt.in)
+			}
+		})
+	}
+}
+
+func TestLoadZone(t *testing.T) {
+	tests := []struct {
+		name, zone string
+		want       string // the loaded zone's name; "" for a refusal
+	}{
+		{"empty is the default zone", "", schedule.DefaultZone},
+		{"an IANA zone loads", "America/New_York", "America/New_York"},
+		{"UTC loads", "UTC", "UTC"},
+		{"Local is refused: due times would follow the host", "Local", ""},
+		{"an unknown zone is refused", "Europe/Atlantis", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			loc, err := schedule.LoadZone(tt.zone)
+			if tt.want == "" {
+				if !errors.Is(err, schedule.ErrInvalidSchedule) {
+					t.Fatalf("LoadZone(%q) = %v, %v; want ErrInvalidSchedule", tt.zone, loc, err)
+				}
+				return
+			}
+			if err != nil || loc.String() != tt.want {
+				t.Fatalf("LoadZone(%q) = %v, %v; want %s", tt.zone, loc, err, tt.want)
 			}
 		})
 	}

@@ -1,6 +1,36 @@
 package schedule
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
+
+// LoadZone loads the zone a schedule is planned in from its name as a client or the store
+// gives it: "" is DefaultZone, any other name must be an IANA zone the server knows. "Local"
+// is refused: it is the host's zone, so due times would follow wherever a replica happens to
+// run rather than where the household lives. Every refusal wraps ErrInvalidSchedule.
+func LoadZone(name string) (*time.Location, error) {
+	if name == "" {
+		return DefaultLocation()
+	}
+	if name == "Local" {
+		return nil, scheduleErr("time zone %q is the server's own zone; give an IANA zone such as %s", name, DefaultZone)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, scheduleErr("time zone %q is not an IANA zone this server knows", name)
+	}
+	return loc, checkZone(loc)
+}
+
+// checkZone refuses the host's zone as a schedule's zone (see LoadZone): time.Local, or a
+// location loaded as "Local", whose rules are the host's.
+func checkZone(loc *time.Location) error {
+	if loc == time.Local || loc.String() == "Local" {
+		return fmt.Errorf("%w: the host's zone (Local) cannot plan a schedule; give an IANA zone such as %s", ErrInvalidSchedule, DefaultZone)
+	}
+	return nil
+}
 
 // localInstant returns the instant at which the wall clock in loc shows
 // date d at clock c, with the package's summer-time rules:

@@ -94,7 +94,7 @@ func toSchedule(sc client.Schedule) (schedule.Schedule, error) {
 	}
 	s := schedule.Schedule{Rule: rule, Grace: time.Duration(sc.GraceMinutes) * time.Minute, Paused: sc.Paused}
 	if sc.TimeZone != "" {
-		if s.Location, err = time.LoadLocation(sc.TimeZone); err != nil {
+		if s.Location, err = schedule.LoadZone(sc.TimeZone); err != nil {
 			return schedule.Schedule{}, fmt.Errorf("schedule zone: %w", err)
 		}
 	}
