@@ -62,7 +62,10 @@
 // occurrence is due at the window START: that is when the check can
 // happen and when the app starts showing it. [OverdueAt] is due + Grace;
 // choose a Grace that covers the window if reminders should wait until it
-// has closed. Windows may not cross midnight, so each occurrence belongs to
+// has closed. When the window's start falls in a spring-forward gap, the
+// whole window moves forward with it and keeps its planned length (02:30-03:15
+// on 2027-03-28 in Europe/Amsterdam is 03:30-04:15 CEST), so a window never
+// ends before it starts. Windows may not cross midnight, so each occurrence belongs to
 // exactly one civil date.
 //
 // # Start, end and pause

@@ -159,7 +159,14 @@ func WindowEndAt(s Schedule, due time.Time) (time.Time, bool) {
 	if !s.HasWindowEnd || err != nil {
 		return time.Time{}, false
 	}
-	return localInstant(loc, DateOf(due.In(loc)), s.WindowEnd), true
+	local := due.In(loc)
+	if local.Hour() != s.LocalTime.Hour || local.Minute() != s.LocalTime.Minute {
+		// The start fell in a spring-forward gap and moved forward by it (02:30 -> 03:30):
+		// the whole window moves with it and keeps its planned length, so a window such as
+		// 02:30-03:15 never ends before it starts.
+		return due.Add(time.Duration(s.WindowEnd.minutes()-s.LocalTime.minutes()) * time.Minute), true
+	}
+	return localInstant(loc, DateOf(local), s.WindowEnd), true
 }
 
 // OccurrenceKey returns a stable key for the occurrence of schedule

@@ -379,3 +379,46 @@ func TestLoadZone(t *testing.T) {
 		})
 	}
 }
+
+// TestWindowOnSpringForwardDays checks, over spring-forward days in several zones and years,
+// that a window never ends before it starts and that a window whose start moved with the
+// gap keeps its planned length.
+func TestWindowOnSpringForwardDays(t *testing.T) {
+	days := []struct {
+		zone string
+		date schedule.Date
+	}{
+		{"Europe/Amsterdam", schedule.Date{Year: 2026, Month: time.March, Day: 29}},
+		{"Europe/Amsterdam", schedule.Date{Year: 2027, Month: time.March, Day: 28}},
+		{"Europe/Amsterdam", schedule.Date{Year: 2030, Month: time.March, Day: 31}},
+		{"America/New_York", schedule.Date{Year: 2027, Month: time.March, Day: 14}},
+		{"Australia/Sydney", schedule.Date{Year: 2027, Month: time.October, Day: 3}},
+	}
+	windows := []struct{ start, end schedule.Clock }{
+		{schedule.Clock{Hour: 2, Minute: 30}, schedule.Clock{Hour: 3, Minute: 15}},
+		{schedule.Clock{Hour: 2, Minute: 10}, schedule.Clock{Hour: 2, Minute: 50}},
+		{schedule.Clock{Hour: 2}, schedule.Clock{Hour: 4}},
+		{schedule.Clock{Hour: 1, Minute: 30}, schedule.Clock{Hour: 3, Minute: 30}},
+	}
+	for _, d := range days {
+		loc := mustZone(t, d.zone)
+		for _, w := range windows {
+			t.Run(d.zone+" "+d.date.String()+" "+w.start.String()+"-"+w.end.String(), func(t *testing.T) {
+				s := schedule.Schedule{Rule: schedule.EveryNDays(1), Location: loc, LocalTime: w.start,
+					WindowEnd: w.end, HasWindowEnd: true, StartDate: d.date}
+				due, ok := schedule.NextDue(s, time.Date(d.date.Year, d.date.Month, d.date.Day, 0, 0, 0, 0, loc).Add(-time.Hour))
+				if !ok || schedule.DateOf(due.In(loc)) != d.date {
+					t.Fatalf("NextDue = %v, %v; want an occurrence on %s", due, ok, d.date)
+				}
+				end, ok := schedule.WindowEndAt(s, due)
+				if !ok || !end.After(due) {
+					t.Fatalf("window %v - %v ends before it starts", due.In(loc), end.In(loc))
+				}
+				planned := time.Duration((w.end.Hour-w.start.Hour)*60+w.end.Minute-w.start.Minute) * time.Minute
+				if l := due.In(loc); (l.Hour() != w.start.Hour || l.Minute() != w.start.Minute) && end.Sub(due) != planned {
+					t.Fatalf("moved window %v - %v lasts %v, want its planned %v", due.In(loc), end.In(loc), end.Sub(due), planned)
+				}
+			})
+		}
+	}
+}
