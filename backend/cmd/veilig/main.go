@@ -51,18 +51,26 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
-	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "veilig:", err)
-		}
+	switch {
+	case err == nil:
+	case errors.Is(err, errNoCommand):
+		os.Exit(2) // the usage is printed already
+	case errors.Is(err, flag.ErrHelp):
+		// -h or --help asked for a command's usage, printed already: that is a success.
+	default:
+		fmt.Fprintln(os.Stderr, "veilig:", err)
 		os.Exit(2)
 	}
 }
 
+// errNoCommand is returned by run when no command is given: the usage is printed and the exit
+// status is non-zero, unlike an explicit -h, which succeeds.
+var errNoCommand = errors.New("no command given")
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		return flag.ErrHelp
+		return errNoCommand
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {
