@@ -13,10 +13,7 @@ func LoadZone(name string) (*time.Location, error) {
 	if name == "" {
 		return DefaultLocation()
 	}
-	if name == "Local" {
-		return nil, scheduleErr("time zone %q is the server's own zone; give an IANA zone such as %s", name, DefaultZone)
-	}
-	loc, err := time.LoadLocation(name)
+	loc, err := time.LoadLocation(name) // "Local" loads as time.Local, which checkZone refuses
 	if err != nil {
 		return nil, scheduleErr("time zone %q is not an IANA zone this server knows", name)
 	}
