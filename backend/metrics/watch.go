@@ -79,7 +79,9 @@ func (w *watcher) Describe(ch chan<- *prometheus.Desc) {
 // the other metrics (veilig_database_up first of all) still tell what is wrong.
 func (w *watcher) Collect(ch chan<- prometheus.Metric) {
 	if stats, ok := w.cfg.Source.PoolStats(); ok {
-		gauge := func(d *prometheus.Desc, v int) { ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(v)) }
+		gauge := func(d *prometheus.Desc, v int) {
+			ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(v))
+		}
 		gauge(descPoolOpen, stats.Open)
 		gauge(descPoolInUse, stats.InUse)
 		gauge(descPoolIdle, stats.Idle)
