@@ -41,6 +41,16 @@ type AuditCheckpoint struct {
 	Signature string
 }
 
+type AuditCut struct {
+	ChainID           string
+	FirstKeptPosition int64
+	LastDeletedHash   string
+	CutAt             time.Time
+	DeletedCount      int64
+	KeyID             string
+	Signature         string
+}
+
 type AuditEvent struct {
 	ID             string
 	At             time.Time

@@ -38,6 +38,16 @@ type AuditCheckpoint struct {
 	Signature string
 }
 
+type AuditCut struct {
+	ChainID           string
+	FirstKeptPosition int64
+	LastDeletedHash   string
+	CutAt             int64
+	DeletedCount      int64
+	KeyID             string
+	Signature         string
+}
+
 type AuditEvent struct {
 	ID             string
 	At             int64
