@@ -53,6 +53,7 @@ func Exercise(t *testing.T, open func(t testing.TB) store.Driver) {
 		{"audit retention: a call is bounded and the pass resumes", testAuditCutBounded},
 		{"audit retention: a chain tampered with before the cut is not cut", testAuditCutTampering},
 		{"audit retention: a forged cut or a kept entry deleted after a cut is reported", testAuditCutForged},
+		{"audit retention: cuts from two replicas beside concurrent appends cut each entry once", testAuditCutConcurrent},
 		{"version is a gap-free cursor under concurrent writers", testConcurrentVersions},
 		{"sync: push and pull", testSyncPushAndPull},
 		{"sync: a re-pushed batch applies nothing twice", testSyncIdempotent},
