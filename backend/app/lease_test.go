@@ -264,3 +264,50 @@ func TestPhoneKeepsItsOrganizationsLease(t *testing.T) {
 		t.Fatalf("another organization's phone, 30 h after its pull: %v, want it to show its data (72 h default)", err)
 	}
 }
+
+// TestPullReadsTheLeaseWithTheCaller: on PostgreSQL, a pull of a professional whose
+// organization has its own lease sends the same statements as before it had one: the lease
+// is read in the statement that resolves the caller, never by a round trip of its own.
+func TestPullReadsTheLeaseWithTheCaller(t *testing.T) {
+	t.Parallel()
+	log := &statementLog{}
+	b := setupWith(t, options{database: pgtest.NewDatabase(t), tracer: log})
+	ctx := context.Background()
+	tok := b.token(t, b.region.LeadID)
+	pull := func() (time.Duration, []string) {
+		t.Helper()
+		log.take()
+		res, err := b.sync.Pull(ctx, as(tok, &veiligv1.PullRequest{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Msg.GetLease().GetLockAfter().AsDuration(), log.take()
+	}
+	pull() // the first pull of a device registers what later pulls only read
+	lock, without := pull()
+	if lock != household.DefaultLeaseLockAfter {
+		t.Fatalf("lease %s before the organization has its own", lock)
+	}
+	p, err := b.store.ProfessionalGet(ctx, b.region.LeadID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.store.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		return tx.OrganizationLeaseSet(ctx, p.OrganizationID, store.Lease{LockAfter: 12 * time.Hour, EraseAfter: 48 * time.Hour})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	lock, with := pull()
+	if lock != 12*time.Hour {
+		t.Fatalf("lease %s after the organization set its own, want 12h", lock)
+	}
+	if a, b := strings.Join(with, ", "), strings.Join(without, ", "); a != b {
+		t.Errorf("a pull with the organization's own lease sends\n  %s\nbut without it\n  %s", a, b)
+	}
+	for _, s := range with {
+		if strings.HasPrefix(s, "Organization") {
+			t.Errorf("a pull reads the organization on its own (%s): %v", s, with)
+		}
+	}
+	t.Logf("a pull sends %d statements: %s", len(with), strings.Join(with, ", "))
+}
