@@ -61,6 +61,10 @@ type Executor interface {
 	ProfessionalIdentityUpsert(ctx context.Context, id ProfessionalIdentity) error
 	// OrganizationDeactivate sets deactivated_at of an organization not deactivated yet.
 	OrganizationDeactivate(ctx context.Context, id string, at time.Time) error
+	// OrganizationLeaseSet sets an organization's own Lease, in whole seconds, or clears it
+	// (the zero Lease) back to the deployment's default; an unknown organization is
+	// ErrNotFound. OrganizationUpsert leaves the lease as it is.
+	OrganizationLeaseSet(ctx context.Context, id string, lease Lease) error
 	// OrganizationIssuerUpsert binds an issuer to its organization, or replaces the JWKS URL,
 	// audience and BoundAt of its binding (never its organization: the domain checks that).
 	OrganizationIssuerUpsert(ctx context.Context, i OrganizationIssuer) error

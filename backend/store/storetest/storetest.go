@@ -35,6 +35,7 @@ func Exercise(t *testing.T, open func(t testing.TB) store.Driver) {
 	}{
 		{"migrate is idempotent", testMigrate},
 		{"organizations", testOrganizations},
+		{"organizations: an own offline lease is set, read with each professional, and cleared", testOrganizationLease},
 		{"professionals", testProfessionals},
 		{"preferences", testPreferences},
 		{"teams and members", testTeams},

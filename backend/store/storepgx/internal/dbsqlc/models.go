@@ -209,10 +209,12 @@ type Notice struct {
 }
 
 type Organization struct {
-	ID            string
-	Name          string
-	CreatedAt     time.Time
-	DeactivatedAt *time.Time
+	ID                     string
+	Name                   string
+	CreatedAt              time.Time
+	DeactivatedAt          *time.Time
+	LeaseLockAfterSeconds  *int64
+	LeaseEraseAfterSeconds *int64
 }
 
 type OrganizationIssuer struct {

@@ -206,10 +206,12 @@ type Notice struct {
 }
 
 type Organization struct {
-	ID            string
-	Name          string
-	CreatedAt     int64
-	DeactivatedAt *int64
+	ID                     string
+	Name                   string
+	CreatedAt              int64
+	DeactivatedAt          *int64
+	LeaseLockAfterSeconds  *int64
+	LeaseEraseAfterSeconds *int64
 }
 
 type OrganizationIssuer struct {
