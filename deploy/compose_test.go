@@ -137,6 +137,11 @@ func checkComposeServers(t *testing.T, p *types.Project, devIssuer string) {
 		if got := env(s, "VEILIG_LINK_SECRET_FILE"); got == "" || got != linkSecret {
 			t.Errorf("%s: VEILIG_LINK_SECRET_FILE = %q, want one file for every replica (%q)", s.Name, got, linkSecret)
 		}
+		for _, port := range s.Ports {
+			if devIssuer == "on" && port.HostIP != "127.0.0.1" {
+				t.Errorf("%s: publishes %s on %q: the dev issuer trusts anybody's token, so only this machine may reach it", s.Name, port.Published, port.HostIP)
+			}
+		}
 		if !mountsVolume(s, "secrets", "/secrets") {
 			t.Errorf("%s: does not mount the secrets volume at /secrets", s.Name)
 		}

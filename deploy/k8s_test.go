@@ -390,6 +390,9 @@ func checkReferences(t *testing.T, r *rendered) {
 		}
 	}
 
+	if got := config["VEILIG_DEV_ISSUER"]; got != "off" {
+		t.Errorf("VEILIG_DEV_ISSUER = %q, want off: the dev issuer signs in anybody as anybody", got)
+	}
 	dbURL := config["VEILIG_DATABASE_URL"]
 	u, err := url.Parse(dbURL)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
