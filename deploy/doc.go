@@ -12,6 +12,8 @@
 //   - compose_test.go loads both compose files with compose-go (as `docker compose` does), in
 //     each profile with the environment docs/operations.md names, and checks healthchecks,
 //     restart policies, secrets kept out of the file, and one link secret for every replica.
+//   - dockerfile_test.go checks the image's contract (ops port, data volume, non-root user,
+//     a healthcheck without a shell) and that the repository's .dockerignore is an allow-list.
 //   - alerts_test.go decodes alerts.yaml strictly and checks that every alert names only
 //     metrics the binary exports and has a section in docs/operations.md that says what to do.
 //
