@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"os"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strings"
@@ -144,6 +145,25 @@ func checkExpr(t *testing.T, alert, expr string) {
 	for open, d := range depth {
 		if d != 0 {
 			t.Errorf("%s: unbalanced %c in %s", alert, open, expr)
+		}
+	}
+}
+
+// TestAlertRulesWithPromtool has Prometheus' own tool parse the rules (PromQL included) and run
+// alerts.test.yaml: each alert fires on the state it is for and stays quiet on a healthy
+// region. CI installs promtool (Debian's prometheus package); without it the test is skipped,
+// unless VEILIG_REQUIRE_PROMTOOL is set.
+func TestAlertRulesWithPromtool(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		if os.Getenv("VEILIG_REQUIRE_PROMTOOL") != "" {
+			t.Fatal("VEILIG_REQUIRE_PROMTOOL is set and promtool is not installed")
+		}
+		t.Skip("promtool is not installed (apt-get install prometheus)")
+	}
+	for _, args := range [][]string{{"check", "rules", "alerts.yaml"}, {"test", "rules", "alerts.test.yaml"}} {
+		if out, err := exec.Command(promtool, args...).CombinedOutput(); err != nil {
+			t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	}
 }
