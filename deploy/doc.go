@@ -15,7 +15,9 @@
 //   - dockerfile_test.go checks the image's contract (ops port, data volume, non-root user,
 //     a healthcheck without a shell) and that the repository's .dockerignore is an allow-list.
 //   - alerts_test.go decodes alerts.yaml strictly and checks that every alert names only
-//     metrics the binary exports and has a section in docs/operations.md that says what to do.
+//     metrics the binary exports and has a section in docs/operations.md that says what to do;
+//     with promtool installed (CI takes it from Debian's prometheus package) Prometheus parses
+//     the rules and runs alerts.test.yaml, where each alert fires on the state it is for.
 //
 // It is its own module (github.com/veilig/veilig/deploy), so the server's module never
 // depends on kustomize, the Kubernetes API types or compose-go. Run: cd deploy && go test ./...
