@@ -64,6 +64,9 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	if err := checkRetention(sf.retention); err != nil {
 		return err
 	}
+	if err := checkAuditRetention(sf.auditRetention); err != nil {
+		return err
+	}
 	if lf.trustProxy != "on" && lf.trustProxy != "off" {
 		return fmt.Errorf("--trust-proxy: want on or off, got %q", lf.trustProxy)
 	}

@@ -30,6 +30,8 @@ type schedulerFlags struct {
 	// auditKey and checkpointEvery configure the access log's periodic signed checkpoints.
 	auditKey        auditKeyFlag
 	checkpointEvery time.Duration
+	// auditRetention is how long the access log is kept before the scheduler cuts it.
+	auditRetention time.Duration
 }
 
 func (f *schedulerFlags) register(fs *flag.FlagSet) {
@@ -46,6 +48,8 @@ func (f *schedulerFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.retention, "retention", envDuration("RETENTION", reminders.DefaultRetention),
 		"how long a closed household's data is kept from its closing before the scheduler erases it; at least 1h (default the statutory 20 years, 175200h) (VEILIG_RETENTION)")
 	fs.DurationVar(&f.checkpointEvery, "audit-checkpoint-interval", envDuration("AUDIT_CHECKPOINT_INTERVAL", 24*time.Hour), "how often the scheduler signs a checkpoint of the access log's chain heads with the audit key; 0 disables (VEILIG_AUDIT_CHECKPOINT_INTERVAL)")
+	fs.DurationVar(&f.auditRetention, "audit-retention", envDuration("AUDIT_RETENTION", reminders.DefaultAuditRetention),
+		"how long an access-log entry is kept before the scheduler cuts it (only what a checkpoint signed with the audit key covers); at least 1 year, 8760h (default 5 years, 43800h) (VEILIG_AUDIT_RETENTION)")
 	f.auditKey.register(fs)
 	fs.StringVar(&f.fcmProject, "fcm-project", envDefault("FCM_PROJECT", ""), "Firebase project id; empty means pushes are written to the log (VEILIG_FCM_PROJECT)")
 	fs.StringVar(&f.fcmCreds, "fcm-credentials", envDefault("FCM_CREDENTIALS", ""), "Firebase service account key file; empty means Google application default credentials (VEILIG_FCM_CREDENTIALS)")
@@ -86,7 +90,8 @@ func (f *schedulerFlags) scheduler(ctx context.Context, c *common, st *store.DB,
 	if f.checkpointEvery < 0 {
 		return nil, fmt.Errorf("--audit-checkpoint-interval must not be negative, got %v", f.checkpointEvery)
 	}
-	cfg := reminders.Config{Interval: f.interval, Lease: f.lease, Retention: f.retention, CheckpointEvery: f.checkpointEvery, Metrics: m}
+	cfg := reminders.Config{Interval: f.interval, Lease: f.lease, Retention: f.retention, CheckpointEvery: f.checkpointEvery,
+		AuditRetention: f.auditRetention, Metrics: m}
 	if f.checkpointEvery > 0 {
 		if cfg.AuditKey, err = f.auditKey.key(c); err != nil {
 			return nil, err
@@ -138,6 +143,18 @@ func checkRetention(d time.Duration) error {
 	return nil
 }
 
+// minAuditRetention is the shortest --audit-retention taken: NEN 7513 asks for the access log
+// to be kept for years, so a slip of unit (5h for 5 years) must not cut it at once.
+const minAuditRetention = 8760 * time.Hour
+
+// checkAuditRetention refuses an --audit-retention under a year.
+func checkAuditRetention(d time.Duration) error {
+	if d < minAuditRetention {
+		return fmt.Errorf("--audit-retention (VEILIG_AUDIT_RETENTION): want at least 8760h (1 year), got %v", d)
+	}
+	return nil
+}
+
 // runWorker runs only the scheduler: for deployments that keep it apart from the API servers.
 // Any number of workers and servers can run it at once; the database coordinates them.
 func runWorker(ctx context.Context, args []string, _, stderr io.Writer) error {
@@ -153,6 +170,9 @@ func runWorker(ctx context.Context, args []string, _, stderr io.Writer) error {
 		return err
 	}
 	if err := checkRetention(sf.retention); err != nil {
+		return err
+	}
+	if err := checkAuditRetention(sf.auditRetention); err != nil {
 		return err
 	}
 	log, err := c.logger(stderr)
