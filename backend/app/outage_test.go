@@ -118,6 +118,7 @@ func TestDatabaseOutage(t *testing.T) {
 		t.Fatalf("pull before the outage: %v", err)
 	}
 	b.wantMetric(t, 1, "veilig_database_up")
+	link, _ := familyLink(t, b, "", "")
 
 	cluster.Stop(t)
 	code, body := b.probe(t, "/readyz")
@@ -134,6 +135,15 @@ func TestDatabaseOutage(t *testing.T) {
 		if err := call(); connect.CodeOf(err) != connect.CodeUnavailable {
 			t.Errorf("%s during the outage: %v, want unavailable", name, err)
 		}
+	}
+	// The family page answers a retryable 503, the same neutral page for every link.
+	res, err := b.http.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" {
+		t.Errorf("family page during the outage: %d, Retry-After %q; want 503 with Retry-After", res.StatusCode, res.Header.Get("Retry-After"))
 	}
 	b.wantMetric(t, 0, "veilig_database_up")
 	b.wantMetric(t, 1, "veilig_sync_pushes_total", "outcome", "error")

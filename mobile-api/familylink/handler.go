@@ -632,10 +632,18 @@ func (h *Handler) message(q *request, status int, text string) {
 	h.write(q, status, page{Kind: kindMessage, Notice: text})
 }
 
-// failed logs a store error without personal data and writes a neutral error page.
+// failed logs a store error without personal data and writes a neutral error page: 503 with
+// Retry-After for a database outage (transient: the family can try again, and a load
+// balancer or monitor sees an outage, not a bug), 500 for anything else. Every answer path
+// fails alike, so the page reveals nothing about which answer was being given.
 func (h *Handler) failed(q *request, op string, err error, link *store.Link) {
 	h.logError(op, err, link, q.tokenHash)
-	h.message(q, http.StatusInternalServerError, texts[q.lang].Failed)
+	status := http.StatusInternalServerError
+	if errors.Is(err, store.ErrUnavailable) {
+		status = http.StatusServiceUnavailable
+		q.w.Header().Set("Retry-After", "30")
+	}
+	h.message(q, status, texts[q.lang].Failed)
 }
 
 // logError logs err with the household id and token hash cut out: store errors name the
@@ -645,7 +653,13 @@ func (h *Handler) logError(op string, err error, link *store.Link, tokenHash str
 	if tokenHash != "" {
 		msg = strings.ReplaceAll(msg, tokenHash, "[token hash]")
 	}
-	ev := h.cfg.Log.Error().Str("op", op)
+	// An outage is logged at warn: it is not a bug, and the scheduler and readiness already
+	// report it; every failed answer during one would otherwise be an error line.
+	ev := h.cfg.Log.Error()
+	if errors.Is(err, store.ErrUnavailable) {
+		ev = h.cfg.Log.Warn()
+	}
+	ev = ev.Str("op", op)
 	if link != nil {
 		if link.HouseholdID != "" {
 			msg = strings.ReplaceAll(msg, link.HouseholdID, "[household]")
