@@ -47,6 +47,7 @@ func TestSchedulesAlertsAndDevices(t *testing.T) {
 			{"end before start", func(r *veiligv1.UpsertScheduleRequest) { r.EndDate = "2026-10-01" }, connect.CodeInvalidArgument},
 			{"window ending before it starts", func(r *veiligv1.UpsertScheduleRequest) { r.WindowEnd = "17:00" }, connect.CodeInvalidArgument},
 			{"window end not a time", func(r *veiligv1.UpsertScheduleRequest) { r.WindowEnd = "7pm" }, connect.CodeInvalidArgument},
+			{"grace reaching the next check", func(r *veiligv1.UpsertScheduleRequest) { r.GraceMinutes = 24 * 60 }, connect.CodeInvalidArgument},
 			{"lead not on the care team", func(r *veiligv1.UpsertScheduleRequest) { r.LeadProfessionalId = b.region.OtherTeamProfessionalID }, connect.CodeInvalidArgument},
 		}
 		for _, c := range cases {

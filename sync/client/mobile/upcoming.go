@@ -1,6 +1,7 @@
 package mobile
 
 import (
+	"errors"
 	"fmt"
 	"time"
 	_ "time/tzdata" // a phone process has no dependable zone database on disk
@@ -54,7 +55,9 @@ func (m *Replica) SchedulesJSON(householdID string, count int) (string, error) {
 		j := scheduleJSON{ID: sc.ID, Rule: sc.Rule, TimeZone: sc.TimeZone, LocalTime: sc.LocalTime, WindowEnd: sc.WindowEnd,
 			GraceMinutes: sc.GraceMinutes, Channel: sc.Channel, LeadProfessionalID: sc.LeadProfessionalID, Paused: sc.Paused,
 			StartDate: sc.StartDate, EndDate: sc.EndDate, Upcoming: []occurrence{}}
-		if plan, err := toSchedule(sc); err == nil {
+		// A grace too long for its rule (stored before the server refused it) still plans
+		// the checks the server plans, so the phone shows them as the server will remind.
+		if plan, err := toSchedule(sc); err == nil || errors.Is(err, schedule.ErrGraceTooLong) {
 			j.Upcoming = upcoming(plan, now, count)
 		}
 		out = append(out, j)
