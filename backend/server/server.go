@@ -2,8 +2,8 @@
 // gRPC-Web on one port (HTTP/1.1 and h2c; HTTP/2 over TLS when certificates are set), with
 // gRPC health checking and server reflection (so buf curl and grpcurl work), Prometheus
 // metrics on /metrics, a server-generated request id on every request and log line (a
-// client's X-Request-Id is only logged beside it, sanitised), panic recovery and graceful
-// shutdown.
+// client's X-Request-Id is only logged beside it, sanitised), CORS for listed browser origins
+// (cors.go), panic recovery and graceful shutdown.
 //
 // What it must never do: log or label anything a client controls beyond a known route name
 // and a client's request id of at most 64 characters of [A-Za-z0-9._-].
@@ -77,6 +77,12 @@ type Config struct {
 	MaxConcurrentStreams int
 	// FailureLogRate caps failure lines a second per route and code (DefaultFailureLogRate).
 	FailureLogRate int
+
+	// CORSOrigins are the browser origins (scheme://host[:port]) allowed to call the API
+	// from another origin (cors.go). Empty: no CORS headers, and a browser on another origin
+	// cannot call. Check them with CheckCORSOrigins first; an origin that fails it is left
+	// out and logged, never widened into a wildcard.
+	CORSOrigins []string
 }
 
 // orDefault returns v, or def when v is zero; negative stays (none).
@@ -159,6 +165,9 @@ func New(cfg Config, services []Service) *Server {
 	s.Handle(grpcreflect.NewHandlerV1(reflector))
 	s.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
 	s.Handle("/metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
+	if err := CheckCORSOrigins(cfg.CORSOrigins); err != nil {
+		cfg.Logger.Error().Err(err).Msg("CORS: an origin that cannot be allowed is left out")
+	}
 	return s
 }
 
@@ -192,7 +201,7 @@ func (s *Server) route(r *http.Request) string {
 // Handler is the full handler chain, for tests that serve it themselves.
 func (s *Server) Handler() http.Handler {
 	return withBodyDeadline(s.cfg.BodyTimeout, withWriteDeadline(s.cfg.WriteTimeout, s.streams,
-		s.withRequestID(s.withAccessLog(withInFlightLimit(s.cfg.MaxInFlight, s.streams, s.withRecovery(s.mux))))))
+		s.withRequestID(s.withAccessLog(withCORS(s.cfg.CORSOrigins, withInFlightLimit(s.cfg.MaxInFlight, s.streams, s.withRecovery(s.mux)))))))
 }
 
 // Addr returns the bound address once the server listens.
