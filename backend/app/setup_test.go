@@ -162,12 +162,7 @@ func setupWith(t *testing.T, o options) *bundle {
 	if o.now != nil {
 		now = o.now
 	}
-	srv := server.New(server.Config{Logger: log}, app.Services(app.Config{
-		Store: st, Verifier: verifier, Now: now, Logger: log,
-		MaxRequestBytes: 64 << 10, PollInterval: poll, LinkSecret: []byte("test secret for family page form tokens, 32+ bytes"),
-		StreamsPerProfessional: o.streamsPerProfessional, StreamsPerDevice: o.streamsPerDevice, Quotas: o.quotas,
-		MinAppVersion: o.minAppVersion,
-	}))
+	srv := server.New(server.Config{Logger: log}, app.Services(testConfig(st, verifier, now, log, poll, o)))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("listen: %v", err)
@@ -196,6 +191,17 @@ func setupWith(t *testing.T, o options) *bundle {
 		audit:      veiligv1connect.NewAuditServiceClient(hc, base),
 		regionAPI:  veiligv1connect.NewRegionServiceClient(hc, base),
 		file:       veiligv1connect.NewHouseholdFileServiceClient(hc, base),
+	}
+}
+
+// testConfig is the app configuration of every test server: the store, verifier, clock and
+// logger it is given, with the test limits and o's settings.
+func testConfig(st *store.DB, verifier *auth.Verifier, now func() time.Time, log zerolog.Logger, poll time.Duration, o options) app.Config {
+	return app.Config{
+		Store: st, Verifier: verifier, Now: now, Logger: log,
+		MaxRequestBytes: 64 << 10, PollInterval: poll, LinkSecret: []byte("test secret for family page form tokens, 32+ bytes"),
+		StreamsPerProfessional: o.streamsPerProfessional, StreamsPerDevice: o.streamsPerDevice, Quotas: o.quotas,
+		MinAppVersion: o.minAppVersion,
 	}
 }
 
