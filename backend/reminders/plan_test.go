@@ -51,6 +51,37 @@ func TestAGraceThatReachesTheNextCheck(t *testing.T) {
 			t.Fatalf("a refused schedule was planned: next due %v", w.NextDueAt)
 		}
 	})
+	t.Run("an edit of a stored one that keeps its grace and rule is planned", func(t *testing.T) {
+		stored := sc
+		for name, edit := range map[string]func(*store.Schedule){
+			"a new lead":   func(w *store.Schedule) { w.LeadProfessionalID = "p-other" },
+			"a pause":      func(w *store.Schedule) { w.Paused = true },
+			"a new window": func(w *store.Schedule) { w.WindowEnd = "19:00" },
+		} {
+			w := sc
+			edit(&w)
+			if err := Plan(&w, &stored, now); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+			if !w.Paused && w.NextDueAt == nil {
+				t.Errorf("%s: not planned", name)
+			}
+		}
+	})
+	t.Run("an edit of a stored one that changes what the rule reads is refused", func(t *testing.T) {
+		stored := sc
+		for name, edit := range map[string]func(*store.Schedule){
+			"another grace too long": func(w *store.Schedule) { w.GraceMinutes = 25 * 60 },
+			"a new rule":             func(w *store.Schedule) { w.Rule = "FREQ=WEEKLY;BYDAY=MO,TU" },
+			"a new start":            func(w *store.Schedule) { w.StartDate = "2027-03-02" },
+		} {
+			w := sc
+			edit(&w)
+			if err := Plan(&w, &stored, now); !errors.Is(err, schedule.ErrGraceTooLong) {
+				t.Errorf("%s: Plan = %v, want ErrGraceTooLong", name, err)
+			}
+		}
+	})
 	t.Run("keeps its checks when stored before the rule", func(t *testing.T) {
 		due := time.Date(2027, 3, 1, 17, 0, 0, 0, time.UTC) // 18:00 CET
 		stored := sc
