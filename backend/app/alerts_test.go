@@ -14,6 +14,7 @@ import (
 	"github.com/veilig/veilig/backend/push/fcm"
 	"github.com/veilig/veilig/backend/push/fcm/fcmtest"
 	"github.com/veilig/veilig/backend/reminders"
+	"github.com/veilig/veilig/backend/store"
 	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
 	"github.com/veilig/veilig/sync/client"
 )
@@ -47,6 +48,7 @@ func TestSchedulesAlertsAndDevices(t *testing.T) {
 			{"end before start", func(r *veiligv1.UpsertScheduleRequest) { r.EndDate = "2026-10-01" }, connect.CodeInvalidArgument},
 			{"window ending before it starts", func(r *veiligv1.UpsertScheduleRequest) { r.WindowEnd = "17:00" }, connect.CodeInvalidArgument},
 			{"window end not a time", func(r *veiligv1.UpsertScheduleRequest) { r.WindowEnd = "7pm" }, connect.CodeInvalidArgument},
+			{"grace reaching the next check", func(r *veiligv1.UpsertScheduleRequest) { r.GraceMinutes = 24 * 60 }, connect.CodeInvalidArgument},
 			{"lead not on the care team", func(r *veiligv1.UpsertScheduleRequest) { r.LeadProfessionalId = b.region.OtherTeamProfessionalID }, connect.CodeInvalidArgument},
 		}
 		for _, c := range cases {
@@ -175,4 +177,37 @@ func TestSchedulesAlertsAndDevices(t *testing.T) {
 	}
 	_, err = b.device.RegisterDevice(ctx, as(lead, &veiligv1.RegisterDeviceRequest{Token: "t", Platform: veiligv1.Platform_PLATFORM_UNSPECIFIED}))
 	wantCode(t, err, connect.CodeInvalidArgument)
+}
+
+// TestAScheduleStoredWithATooLongGraceKeepsRunning: a schedule stored before the grace rule
+// (its grace reaches the next check) is not refused by the writes that keep its grace: a
+// household closed and reopened plans it again, from the reopening.
+func TestAScheduleStoredWithATooLongGraceKeepsRunning(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	hid := b.region.FirstHouseholdID
+	adm := b.token(t, b.region.RegionalAdminID)
+	schedules, err := b.store.ScheduleListByHousehold(ctx, hid)
+	if err != nil || len(schedules) == 0 {
+		t.Fatalf("the demo household's schedules: %v, %v", schedules, err)
+	}
+	legacy := *schedules[0]
+	legacy.Rule, legacy.GraceMinutes = "FREQ=DAILY;INTERVAL=1", 26*60
+	if _, err := b.store.ScheduleUpsert(ctx, store.ScheduleUpsertParams{Schedule: legacy, Now: testNow}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.regionAPI.CloseHousehold(ctx, as(adm, &veiligv1.CloseHouseholdRequest{HouseholdId: hid})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.regionAPI.ReopenHousehold(ctx, as(adm, &veiligv1.ReopenHouseholdRequest{HouseholdId: hid})); err != nil {
+		t.Fatalf("reopening a household with a schedule stored before the grace rule: %v", err)
+	}
+	after, err := b.store.ScheduleListByHousehold(ctx, hid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after[0].NextDueAt == nil || after[0].GraceMinutes != 26*60 {
+		t.Fatalf("the reopened schedule: next due %v, grace %d", after[0].NextDueAt, after[0].GraceMinutes)
+	}
 }

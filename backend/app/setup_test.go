@@ -169,12 +169,9 @@ func setupWith(t *testing.T, o options) *bundle {
 	m := metrics.New()
 	ready := server.NewReadiness(server.ReadinessConfig{Ping: st.Ping, CacheFor: -1, Logger: log, Observe: m.DatabaseUp})
 	m.Watch(metrics.WatchConfig{Source: st, Ready: ready.Check})
-	srv := server.New(server.Config{Logger: log, Metrics: m, Ready: ready}, app.Services(app.Config{
-		Store: st, Verifier: verifier, Now: now, Logger: log, Metrics: m,
-		MaxRequestBytes: 64 << 10, PollInterval: poll, LinkSecret: []byte("test secret for family page form tokens, 32+ bytes"),
-		StreamsPerProfessional: o.streamsPerProfessional, StreamsPerDevice: o.streamsPerDevice, Quotas: o.quotas,
-		MinAppVersion: o.minAppVersion,
-	}))
+	cfg := testConfig(st, verifier, now, log, poll, o)
+	cfg.Metrics = m
+	srv := server.New(server.Config{Logger: log, Metrics: m, Ready: ready}, app.Services(cfg))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("listen: %v", err)
@@ -204,6 +201,17 @@ func setupWith(t *testing.T, o options) *bundle {
 		audit:      veiligv1connect.NewAuditServiceClient(hc, base),
 		regionAPI:  veiligv1connect.NewRegionServiceClient(hc, base),
 		file:       veiligv1connect.NewHouseholdFileServiceClient(hc, base),
+	}
+}
+
+// testConfig is the app configuration of every test server: the store, verifier, clock and
+// logger it is given, with the test limits and o's settings.
+func testConfig(st *store.DB, verifier *auth.Verifier, now func() time.Time, log zerolog.Logger, poll time.Duration, o options) app.Config {
+	return app.Config{
+		Store: st, Verifier: verifier, Now: now, Logger: log,
+		MaxRequestBytes: 64 << 10, PollInterval: poll, LinkSecret: []byte("test secret for family page form tokens, 32+ bytes"),
+		StreamsPerProfessional: o.streamsPerProfessional, StreamsPerDevice: o.streamsPerDevice, Quotas: o.quotas,
+		MinAppVersion: o.minAppVersion,
 	}
 }
 

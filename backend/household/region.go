@@ -410,6 +410,17 @@ func (s *Service) CloseHousehold(ctx context.Context, a Actor, householdID strin
 	return at, err
 }
 
+// pausedCopy returns a copy of sc marked paused, or nil for nil: what a reopened household's
+// schedule is planned against, so that it opens now as a resumed one does.
+func pausedCopy(sc *store.Schedule) *store.Schedule {
+	if sc == nil {
+		return nil
+	}
+	c := *sc
+	c.Paused = true
+	return &c
+}
+
 // ReopenHousehold reopens a closed household's file: it is seen again and each of its
 // schedules is planned again by plan from now, so no check missed while it was closed is
 // reported. Reopening an open household changes nothing. Reopening a household erased after
@@ -438,9 +449,10 @@ func (s *Service) ReopenHousehold(ctx context.Context, a Actor, householdID stri
 			return err
 		}
 		for _, sc := range schedules {
-			// Planned as new (no stored schedule): from now, not from where it stopped.
+			// Planned as a resumed schedule (its stored version paused): from now, not from
+			// where it stopped; and, its settings unchanged, as the schedule it was.
 			if _, err := tx.ScheduleUpsert(ctx, store.ScheduleUpsertParams{Schedule: *sc, Now: now,
-				Plan: func(sc, _ *store.Schedule) error { return plan(sc, nil, now) }}); err != nil {
+				Plan: func(sc, stored *store.Schedule) error { return plan(sc, pausedCopy(stored), now) }}); err != nil {
 				return fmt.Errorf("restart schedule %s: %w", sc.ID, err)
 			}
 		}

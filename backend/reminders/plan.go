@@ -1,6 +1,7 @@
 package reminders
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -55,8 +56,15 @@ func FromStore(sc store.Schedule) (schedule.Schedule, error) {
 // present (see the schedule package on pausing). An edit that keeps a running schedule running
 // keeps its opening, so an open occurrence is not skipped by, say, a change of lead, and a
 // check-in already made for it still counts.
+//
+// A grace that reaches the next check (schedule.ErrGraceTooLong) is refused, except in a write
+// that keeps the stored rule, zone, start date and grace: a schedule stored before that rule
+// keeps running through edits that do not touch it (a new lead, a pause and a resume).
 func Plan(sc *store.Schedule, stored *store.Schedule, now time.Time) error {
 	plan, err := FromStore(*sc)
+	if errors.Is(err, schedule.ErrGraceTooLong) && keepsGrace(sc, stored) {
+		err = nil
+	}
 	if err != nil {
 		return err
 	}
@@ -73,4 +81,11 @@ func Plan(sc *store.Schedule, stored *store.Schedule, now time.Time) error {
 		sc.NextDueAt, sc.OverdueAt = &next, &overdue
 	}
 	return nil
+}
+
+// keepsGrace reports whether writing sc over stored leaves everything the grace rule reads
+// as it was.
+func keepsGrace(sc, stored *store.Schedule) bool {
+	return stored != nil && stored.Rule == sc.Rule && stored.TimeZone == sc.TimeZone &&
+		stored.StartDate == sc.StartDate && stored.GraceMinutes == sc.GraceMinutes
 }

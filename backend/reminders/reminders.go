@@ -394,8 +394,11 @@ func Advance(d store.DueSchedule, now time.Time) store.ScheduleAdvance {
 		adv.NextStepAt = &now
 	}
 	plan, err := FromStore(sc)
-	if err != nil || sc.NextDueAt == nil {
-		return adv // an unreadable schedule stops rather than guessing; its alert still goes out
+	// An unreadable schedule stops rather than guessing; its alert still goes out. A grace
+	// too long for its rule (stored before the rule was enforced) is not unreadable: its
+	// checks go on, each noticed late, as they were planned.
+	if (err != nil && !errors.Is(err, schedule.ErrGraceTooLong)) || sc.NextDueAt == nil {
+		return adv
 	}
 	if next, ok := schedule.NextDue(plan, *sc.NextDueAt); ok {
 		overdue := schedule.OverdueAt(plan, next)

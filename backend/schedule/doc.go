@@ -62,7 +62,11 @@
 // occurrence is due at the window START: that is when the check can
 // happen and when the app starts showing it. [OverdueAt] is due + Grace;
 // choose a Grace that covers the window if reminders should wait until it
-// has closed. When the window's start falls in a spring-forward gap, the
+// has closed. Grace must be shorter than the shortest time between two
+// occurrences ([ShortestGap]: the fewest days between two occurrence dates,
+// less the hour a spring-forward change takes): with more, the next check
+// would be due before the current one is overdue, so the planned next-due
+// instant would lie in the past. [Schedule.Validate] refuses it. When the window's start falls in a spring-forward gap, the
 // whole window moves forward with it and keeps its planned length (02:30-03:15
 // on 2027-03-28 in Europe/Amsterdam is 03:30-04:15 CEST), so a window never
 // ends before it starts. Windows may not cross midnight, so each occurrence belongs to

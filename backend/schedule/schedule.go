@@ -71,8 +71,21 @@ func (s Schedule) Zone() (*time.Location, error) {
 }
 
 // Validate reports why s cannot be used, or nil. Validate schedules when
-// they are written: [NextDue] refuses invalid ones rather than guessing.
+// they are written. Besides a well-formed rule, zone, times and dates, the
+// grace must be shorter than [ShortestGap] (else the error wraps
+// [ErrGraceTooLong] too). [NextDue] refuses a schedule that is not well
+// formed rather than guessing, but computes one whose grace is too long, so a
+// schedule stored before that rule keeps its checks.
 func (s Schedule) Validate() error {
+	if err := s.wellFormed(); err != nil {
+		return err
+	}
+	return s.checkGrace()
+}
+
+// wellFormed is Validate without the grace rule: what NextDue needs to
+// compute occurrences at all.
+func (s Schedule) wellFormed() error {
 	if err := s.Rule.Validate(); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidSchedule, err)
 	}
@@ -117,15 +130,15 @@ func scheduleErr(format string, args ...any) error {
 }
 
 // NextDue returns the first occurrence of s strictly after the instant
-// after, in s's zone. ok is false when s is paused, invalid, or has no
-// occurrence left before its EndDate.
+// after, in s's zone. ok is false when s is paused, not well formed (see
+// [Schedule.Validate]), or has no occurrence left before its EndDate.
 //
 // Occurrence dates are found on the civil calendar and only then turned
 // into instants (see the package doc for the summer-time rules), so
 // successive calls NextDue(s, previousDue) walk every occurrence in order
 // without skipping or repeating one.
 func NextDue(s Schedule, after time.Time) (due time.Time, ok bool) {
-	if s.Paused || s.Validate() != nil {
+	if s.Paused || s.wellFormed() != nil {
 		return time.Time{}, false
 	}
 	loc, _ := s.Zone()

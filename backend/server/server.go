@@ -3,7 +3,8 @@
 // gRPC health checking that follows the database's readiness and server reflection (so buf
 // curl and grpcurl work), Prometheus metrics of every request (package backend/metrics), a
 // server-generated request id on every request and log line (a client's X-Request-Id is only
-// logged beside it, sanitised), panic recovery and graceful shutdown.
+// logged beside it, sanitised), CORS for listed browser origins (cors.go), panic recovery and
+// graceful shutdown.
 //
 // The metrics and the liveness and readiness probes are not on this port: the ops listener
 // (OpsHandler, RunOps) serves them on an address of their own (--metrics-addr, this machine
@@ -83,6 +84,12 @@ type Config struct {
 	MaxConcurrentStreams int
 	// FailureLogRate caps failure lines a second per route and code (DefaultFailureLogRate).
 	FailureLogRate int
+
+	// CORSOrigins are the browser origins (scheme://host[:port]) allowed to call the API
+	// from another origin (cors.go). Empty: no CORS headers, and a browser on another origin
+	// cannot call. Check them with CheckCORSOrigins first; an origin that fails it is left
+	// out and logged, never widened into a wildcard.
+	CORSOrigins []string
 }
 
 // orDefault returns v, or def when v is zero; negative stays (none).
@@ -163,6 +170,9 @@ func New(cfg Config, services []Service) *Server {
 	reflector := grpcreflect.NewStaticReflector(names...)
 	s.Handle(grpcreflect.NewHandlerV1(reflector))
 	s.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+	if err := CheckCORSOrigins(cfg.CORSOrigins); err != nil {
+		cfg.Logger.Error().Err(err).Msg("CORS: an origin that cannot be allowed is left out")
+	}
 	return s
 }
 
@@ -196,7 +206,7 @@ func (s *Server) route(r *http.Request) string {
 // Handler is the full handler chain, for tests that serve it themselves.
 func (s *Server) Handler() http.Handler {
 	return withBodyDeadline(s.cfg.BodyTimeout, withWriteDeadline(s.cfg.WriteTimeout, s.streams,
-		s.withRequestID(s.withAccessLog(withInFlightLimit(s.cfg.MaxInFlight, s.streams, s.withRecovery(s.mux))))))
+		s.withRequestID(s.withAccessLog(withCORS(s.cfg.CORSOrigins, withInFlightLimit(s.cfg.MaxInFlight, s.streams, s.withRecovery(s.mux)))))))
 }
 
 // Addr returns the bound address once the server listens.

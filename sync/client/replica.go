@@ -126,6 +126,13 @@ func Open(ctx context.Context, deviceID string, storage Storage, transport Trans
 	if st.Households == nil {
 		st.Households = map[string]*Household{}
 	}
+	// Versions before check-ins were kept once saved every id a pull brought, repeats
+	// included: such a state is mended as it loads, so the app never lists a check-in twice.
+	for _, h := range st.Households {
+		if h != nil {
+			h.CheckIns = uniqueInOrder(h.CheckIns)
+		}
+	}
 	if now == nil {
 		now = time.Now
 	}
@@ -145,6 +152,24 @@ func newID() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// uniqueInOrder returns ids with every repeat after the first left out, in their order (nil
+// for none, so a stored state keeps its form). A household's check-ins grow for years, so it
+// keeps a set instead of searching the list for each id.
+func uniqueInOrder(ids []string) []string {
+	if len(ids) == 0 {
+		return nil
+	}
+	seen := make(map[string]struct{}, len(ids))
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if _, dup := seen[id]; !dup {
+			seen[id] = struct{}{}
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // NewID returns a random UUID, for new records.
@@ -577,11 +602,7 @@ func (r *Replica) apply(ctx context.Context, page *PullPage) error {
 		// A check-in is a fact that a pull may bring more than once (a household pulled from
 		// an older cursor after a restore, a page sent again after a lost answer): it is
 		// kept once.
-		for _, id := range hc.CheckInIDs {
-			if !slices.Contains(h.CheckIns, id) {
-				h.CheckIns = append(h.CheckIns, id)
-			}
-		}
+		h.CheckIns = uniqueInOrder(slices.Concat(h.CheckIns, hc.CheckInIDs))
 		for _, sc := range hc.Schedules {
 			if h.Schedules == nil {
 				h.Schedules = map[string]Schedule{}

@@ -98,3 +98,57 @@ func TestACheckInPulledTwiceIsHeldOnce(t *testing.T) {
 		t.Fatalf("code %q", r.Code("h1"))
 	}
 }
+
+func TestUniqueInOrder(t *testing.T) {
+	tests := []struct {
+		name string
+		ids  []string
+		want []string
+	}{
+		{"nothing stays nothing", nil, nil},
+		{"an empty list is stored as none", []string{}, nil},
+		{"ids without repeats are kept as they are", []string{"c2", "c1", "c3"}, []string{"c2", "c1", "c3"}},
+		{"a repeat keeps its first place", []string{"c1", "c2", "c1", "c3", "c2"}, []string{"c1", "c2", "c3"}},
+		{"one id many times is one id", []string{"c1", "c1", "c1"}, []string{"c1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := uniqueInOrder(tt.ids); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("uniqueInOrder(%q) = %q, want %q", tt.ids, got, tt.want)
+			}
+		})
+	}
+}
+
+// savedWithRepeatedCheckIns is a state as a version that stored every check-in id a pull
+// brought saved it, repeats included.
+const savedWithRepeatedCheckIns = `{"DeviceID":"phone-1","Clock":0,"Cursors":{"h1":3},
+ "Households":{"h1":{"Code":"HH-1","Records":{},"Conflicts":{},"CheckIns":["c1","c2","c1","c3","c2"],"Schedules":null}},
+ "Outbox":null,"Rejected":null}`
+
+func TestAStateWithRepeatedCheckInsLoadsEachOnceInOrder(t *testing.T) {
+	ctx := context.Background()
+	storage := &MemoryStorage{saved: []byte(savedWithRepeatedCheckIns)}
+	r, err := Open(ctx, "ignored", storage, repeatingServer{}, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := r.CheckIns("h1"), []string{"c1", "c2", "c3"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("check-ins after load %v, want %v", got, want)
+	}
+	// A pull that brings known and repeated ids adds none of them again.
+	if _, err := r.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := r.CheckIns("h1"), []string{"c1", "c2", "c3"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("check-ins after a pull %v, want %v", got, want)
+	}
+	// What is saved again holds each id once (read raw: Open would mend it anyway).
+	var saved State
+	if err := json.Unmarshal(storage.saved, &saved); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := saved.Households["h1"].CheckIns, []string{"c1", "c2", "c3"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("check-ins saved %v, want %v", got, want)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/veilig/veilig/backend/app"
@@ -48,6 +49,7 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	minAppVersion := fs.String("min-app-version", envDefault("MIN_APP_VERSION", ""), "refuse apps older than this semantic version (e.g. 1.4.0), and apps that send no X-Veilig-App-Version header, with failed_precondition; empty: no minimum (VEILIG_MIN_APP_VERSION)")
 	leaseLock := fs.Duration("lease-lock-after", envDuration("LEASE_LOCK_AFTER", careapi.DefaultLeaseLockAfter), "offline lease: a phone that has not pulled for this long locks its data (VEILIG_LEASE_LOCK_AFTER)")
 	leaseErase := fs.Duration("lease-erase-after", envDuration("LEASE_ERASE_AFTER", careapi.DefaultLeaseEraseAfter), "offline lease: a phone that has not pulled for this long erases its data; longer than --lease-lock-after (VEILIG_LEASE_ERASE_AFTER)")
+	corsOrigins := fs.String("cors-origins", envDefault("CORS_ORIGINS", ""), "browser origins allowed to call the API from another origin, comma-separated, each scheme://host[:port] (https, or http on a loopback host; no *); empty: no CORS (VEILIG_CORS_ORIGINS)")
 	var issuers issuerList
 	if v := os.Getenv("VEILIG_ISSUERS"); v != "" {
 		if err := issuers.Set(v); err != nil {
@@ -88,6 +90,9 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 		if err := careapi.CheckAppVersion(*minAppVersion); err != nil {
 			return fmt.Errorf("--min-app-version: %w", err)
 		}
+	}
+	if err := server.CheckCORSOrigins(splitOrigins(*corsOrigins)); err != nil {
+		return fmt.Errorf("--cors-origins: %w", err)
 	}
 	if err := careapi.CheckLease(*leaseLock, *leaseErase); err != nil {
 		return fmt.Errorf("--lease-lock-after, --lease-erase-after: %w", err)
@@ -161,6 +166,7 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 		ShutdownTimeout: *shutdown,
 		Metrics:         m,
 		Ready:           ready,
+		CORSOrigins:     splitOrigins(*corsOrigins),
 	}), app.Services(limits.appConfig(app.Config{Store: st, Verifier: verifier, MaxRequestBytes: *maxBytes, Logger: log, Metrics: m,
 		PublicURL: lf.publicURL, LinkSecret: linkSecret, TrustProxy: lf.trustProxy == "on",
 		StreamsPerProfessional: *streamsPerProfessional, StreamsPerDevice: *streamsPerDevice,
@@ -199,6 +205,18 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	stopSched()
 	stopOps()
 	return errors.Join(err, <-schedDone, waitOps())
+}
+
+// splitOrigins splits a comma-separated --cors-origins value, leaving out spaces around each
+// origin and empty entries.
+func splitOrigins(v string) []string {
+	var out []string
+	for _, o := range strings.Split(v, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // envDuration is VEILIG_<name> as a duration, or def when it is unset or malformed (the flag

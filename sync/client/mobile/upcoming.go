@@ -1,6 +1,7 @@
 package mobile
 
 import (
+	"errors"
 	"fmt"
 	"time"
 	_ "time/tzdata" // a phone process has no dependable zone database on disk
@@ -54,7 +55,7 @@ func (m *Replica) SchedulesJSON(householdID string, count int) (string, error) {
 		j := scheduleJSON{ID: sc.ID, Rule: sc.Rule, TimeZone: sc.TimeZone, LocalTime: sc.LocalTime, WindowEnd: sc.WindowEnd,
 			GraceMinutes: sc.GraceMinutes, Channel: sc.Channel, LeadProfessionalID: sc.LeadProfessionalID, Paused: sc.Paused,
 			StartDate: sc.StartDate, EndDate: sc.EndDate, Upcoming: []occurrence{}}
-		if plan, err := toSchedule(sc); err == nil {
+		if plan, ok := plannable(sc); ok {
 			j.Upcoming = upcoming(plan, now, count)
 		}
 		out = append(out, j)
@@ -83,6 +84,14 @@ func upcoming(s schedule.Schedule, now time.Time, count int) []occurrence {
 		after = due
 	}
 	return out
+}
+
+// plannable returns the schedule value of sc and whether the phone can plan its checks. A
+// grace too long for its rule (stored before the server refused such schedules) still plans
+// the checks the server plans, so the phone shows them as the server will remind.
+func plannable(sc client.Schedule) (schedule.Schedule, bool) {
+	plan, err := toSchedule(sc)
+	return plan, err == nil || errors.Is(err, schedule.ErrGraceTooLong)
 }
 
 // toSchedule turns a pulled schedule into the schedule package's value, as the server does

@@ -62,3 +62,19 @@ func TestUpcomingOfPausedEndedAndUnreadableSchedules(t *testing.T) {
 		t.Fatal("a rule the phone cannot read was accepted")
 	}
 }
+
+// TestAScheduleWithATooLongGraceStillShowsItsChecks: the server refuses a grace that reaches
+// the next check, but one stored before that rule keeps running there, so the phone shows it.
+func TestAScheduleWithATooLongGraceStillShowsItsChecks(t *testing.T) {
+	sc := client.Schedule{Rule: "FREQ=DAILY", TimeZone: "Europe/Amsterdam", LocalTime: "09:00", GraceMinutes: 26 * 60, StartDate: "2027-03-01"}
+	plan, ok := plannable(sc)
+	if !ok {
+		t.Fatal("the phone cannot plan a schedule the server still runs")
+	}
+	if got := upcoming(plan, time.Date(2027, 3, 26, 12, 0, 0, 0, time.UTC), 3); len(got) != 3 {
+		t.Fatalf("upcoming %+v, want 3", got)
+	}
+	if _, ok := plannable(client.Schedule{Rule: "FREQ=MONTHLY", LocalTime: "09:00", StartDate: "2027-03-01"}); ok {
+		t.Fatal("an unreadable rule was planned")
+	}
+}
