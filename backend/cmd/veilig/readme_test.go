@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/veilig/veilig/backend/store/pgtest"
 )
 
 // readmeBlock returns the first sh code block of the README's section headed heading.
@@ -58,4 +60,139 @@ func TestReadmeStartsARegion(t *testing.T) {
 			t.Errorf("the output does not say %q:\n%s", want, out)
 		}
 	}
+}
+
+// readmeBlocks returns every sh code block of the README.
+func readmeBlocks(t *testing.T) []string {
+	t.Helper()
+	readme, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blocks []string
+	for _, m := range regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(string(readme), -1) {
+		blocks = append(blocks, m[1])
+	}
+	return blocks
+}
+
+var (
+	readmeInvocation  = regexp.MustCompile(`(?:^|\$\()\s*(go run \./backend/cmd/veilig|veilig) `)
+	readmePlaceholder = regexp.MustCompile(`<[^<>]*>`)
+)
+
+// readmeCommands returns the veilig command lines of a README block, each as the words after
+// the invocation (continuation lines joined, comments and a closing ")" of $(…) cut).
+func readmeCommands(block string) []string {
+	var cmds []string
+	for _, line := range strings.Split(strings.ReplaceAll(block, "\\\n", " "), "\n") {
+		loc := readmeInvocation.FindStringSubmatchIndex(line)
+		if loc == nil || strings.HasPrefix(strings.TrimSpace(line), "#") {
+			continue
+		}
+		before, rest := line[:loc[2]], line[loc[3]:]
+		if i := strings.Index(rest, " #"); i >= 0 {
+			rest = rest[:i]
+		}
+		rest = strings.TrimSpace(rest)
+		if strings.Contains(before, "$(") {
+			rest = strings.TrimSuffix(rest, ")")
+		}
+		cmds = append(cmds, strings.TrimSpace(readmePlaceholder.ReplaceAllString(rest, "x")))
+	}
+	return cmds
+}
+
+// TestReadmeCommandsParse checks every veilig command line of the README against this build:
+// each command exists and takes the flags and values written there (the line is run with
+// --help added, which parses everything before it and then prints the usage). The commands
+// that need a real identity provider, Firebase project or PostgreSQL server cannot run here;
+// this is as far as they are checked.
+func TestReadmeCommandsParse(t *testing.T) {
+	t.Parallel()
+	n := 0
+	for _, block := range readmeBlocks(t) {
+		for _, cmd := range readmeCommands(block) {
+			n++
+			t.Run(cmd, func(t *testing.T) {
+				sh := exec.Command("bash", "-c", `"$VEILIG_BINARY" `+cmd+` --help`)
+				sh.Dir, sh.Env = t.TempDir(), append(cleanEnv(), "VEILIG_BINARY="+binary)
+				out, err := sh.CombinedOutput()
+				if err != nil || !strings.Contains(string(out), "Usage: veilig") {
+					t.Errorf("veilig %s: %v\n%s", cmd, err, out)
+				}
+			})
+		}
+	}
+	if n < 20 {
+		t.Fatalf("found only %d veilig commands in the README; the extraction is broken", n)
+	}
+}
+
+// TestReadmeRunsOnPostgres runs the README's "Run on PostgreSQL" block as printed, on a
+// throwaway database (its createdb line aside: pgtest made the database), then the commands
+// demo printed, as printed, against the served region; a second demo prints the same.
+func TestReadmeRunsOnPostgres(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	var script, serveLine strings.Builder
+	for _, line := range strings.Split(readmeBlock(t, "Run on PostgreSQL"), "\n") {
+		switch {
+		case strings.HasPrefix(line, "createdb "):
+		case strings.HasPrefix(line, "export VEILIG_DATABASE_URL="):
+			script.WriteString("export VEILIG_DATABASE_URL='" + url + "'\n")
+		case strings.Contains(line, "cmd/veilig serve"):
+			serveLine.WriteString(line)
+		default:
+			script.WriteString(strings.ReplaceAll(line, "go run ./backend/cmd/veilig", binary) + "\n")
+		}
+	}
+	env := append(cleanEnv(), "VEILIG_ADDR="+addr) // demo prints, and serve listens on, this address
+	out := runScript(t, dir, env, script.String())
+	for _, want := range []string{"migrate status: 0 applied, ", "migrate: applied 00001 ", "demo: the demo region is in place"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the README's PostgreSQL commands do not say %q:\n%s", want, out)
+		}
+	}
+	again := runScript(t, dir, env, "export VEILIG_DATABASE_URL='"+url+"'\n"+binary+" migrate\n")
+	if !strings.Contains(again, "migrate: already up to date at ") || strings.Contains(again, "migrate: applied") {
+		t.Errorf("a second migrate: %s", again)
+	}
+
+	serveArgs := strings.Fields(strings.SplitN(strings.SplitN(serveLine.String(), "#", 2)[0], " serve", 2)[1])
+	srv, _ := startServeEnv(t, dir, addr, append(env, "VEILIG_DATABASE_URL="+url), serveArgs...)
+	demoOut := runScript(t, dir, env, "export VEILIG_DATABASE_URL='"+url+"'\n"+binary+" demo 2>/dev/null\n")
+	_, printed, ok := strings.Cut(demoOut, "then, here:\n")
+	if !ok {
+		t.Fatalf("demo printed no commands:\n%s", demoOut)
+	}
+	if !strings.Contains(demoOut, binary+` serve --database-url "$VEILIG_DATABASE_URL" --dev-issuer=on`) {
+		t.Errorf("demo on PostgreSQL does not print how to serve it:\n%s", demoOut)
+	}
+	calls := runScript(t, dir, env, "export VEILIG_DATABASE_URL='"+url+"'\n"+printed)
+	for _, want := range []string{`"professional":`, `"households":`, `"entries":`} {
+		if !strings.Contains(calls, want) {
+			t.Errorf("the commands demo printed do not answer %s:\n%s\nserver log:\n%s", want, calls, srv.logs.String())
+		}
+	}
+	if strings.Contains(srv.logs.String(), "duplicate key") {
+		t.Errorf("the server logged a duplicate key:\n%s", srv.logs.String())
+	}
+	_, printedAgain, _ := strings.Cut(runScript(t, dir, env, "export VEILIG_DATABASE_URL='"+url+"'\n"+binary+" demo\n"), "then, here:\n")
+	if printedAgain != printed {
+		t.Errorf("a second demo printed other commands:\n%s\nthe first:\n%s", printedAgain, printed)
+	}
+}
+
+// runScript runs a bash script in dir, failing the test on any failing command.
+func runScript(t *testing.T, dir string, env []string, script string) string {
+	t.Helper()
+	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
+	cmd.Dir, cmd.Env = dir, env
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\nscript:\n%s\noutput:\n%s", err, script, out)
+	}
+	return string(out)
 }
