@@ -2,7 +2,7 @@
 //
 //	veilig serve     run the backend (embedded SQLite in ./veilig-data unless --database-url)
 //	veilig worker    run only the scheduler (overdue checks, escalation, digests, pushes)
-//	veilig migrate   apply database migrations
+//	veilig migrate   apply database migrations and print each (up), or list them (status)
 //	veilig demo      seed a demo region and print commands to try the API
 //	veilig token     print a short-lived dev token for a professional
 //	veilig audit     verify the access log's hash chains (audit verify)
@@ -41,7 +41,7 @@ const usage = `veilig: the offline-first backend for shared household safety pla
 Usage:
   veilig serve    [flags]   run the backend
   veilig worker   [flags]   run only the scheduler (overdue checks, escalation, digests, pushes)
-  veilig migrate  [flags]   apply database migrations
+  veilig migrate  [up|status] [flags]  apply database migrations, printing each (up), or list them (status)
   veilig demo     [flags]   seed a demo region and print commands to try the API
   veilig token    [flags]   print a short-lived dev token (embedded/dev mode)
   veilig audit verify [flags]  check the access log: report any edited, deleted or inserted entry
@@ -49,7 +49,6 @@ Usage:
   veilig bench    [flags]   measure the server over HTTP on SQLite and PostgreSQL; prints a table
   veilig admin <command> [flags]  set up a region through the API: organizations, teams, professionals, households
   veilig import   [flags] FILE.csv  import a caseload of households through the API (--dry-run first)
-  veilig migrate status     list applied and pending migrations
   veilig healthcheck [flags]  GET the ops listener's /readyz; exit 0 on 2xx (Docker HEALTHCHECK)
   veilig version            print the version (module version and VCS revision of the build)
   veilig help <command>     print the usage and flags of a command

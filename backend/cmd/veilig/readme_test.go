@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -62,16 +63,22 @@ func TestReadmeStartsARegion(t *testing.T) {
 	}
 }
 
-// readmeBlocks returns every sh code block of the README.
-func readmeBlocks(t *testing.T) []string {
+// shellBlocks returns every sh code block of the README and of the docs.
+func shellBlocks(t *testing.T) []string {
 	t.Helper()
-	readme, err := os.ReadFile("../../../README.md")
+	docs, err := filepath.Glob("../../../docs/*.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var blocks []string
-	for _, m := range regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(string(readme), -1) {
-		blocks = append(blocks, m[1])
+	for _, path := range append([]string{"../../../README.md"}, docs...) {
+		text, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile("(?s)```(?:sh|bash)\n(.*?)```").FindAllStringSubmatch(string(text), -1) {
+			blocks = append(blocks, m[1])
+		}
 	}
 	return blocks
 }
@@ -103,7 +110,8 @@ func readmeCommands(block string) []string {
 	return cmds
 }
 
-// TestReadmeCommandsParse checks every veilig command line of the README against this build:
+// TestReadmeCommandsParse checks every veilig command line of the README and the docs against
+// this build:
 // each command exists and takes the flags and values written there (the line is run with
 // --help added, which parses everything before it and then prints the usage). The commands
 // that need a real identity provider, Firebase project or PostgreSQL server cannot run here;
@@ -111,7 +119,7 @@ func readmeCommands(block string) []string {
 func TestReadmeCommandsParse(t *testing.T) {
 	t.Parallel()
 	n := 0
-	for _, block := range readmeBlocks(t) {
+	for _, block := range shellBlocks(t) {
 		for _, cmd := range readmeCommands(block) {
 			n++
 			t.Run(cmd, func(t *testing.T) {
@@ -195,4 +203,67 @@ func runScript(t *testing.T, dir string, env []string, script string) string {
 		t.Fatalf("%v\nscript:\n%s\noutput:\n%s", err, script, out)
 	}
 	return string(out)
+}
+
+// TestReadmeConfigurationTable: every row of the README's configuration table names a flag of
+// 'veilig serve' and the variable that really sets it, and every flag of serve has a row.
+func TestReadmeConfigurationTable(t *testing.T) {
+	t.Parallel()
+	help := exec.Command(binary, "help", "serve")
+	help.Env = cleanEnv()
+	out, err := help.Output()
+	if err != nil {
+		t.Fatalf("veilig help serve: %v", err)
+	}
+	// "  -addr string\n    \taddress … ($VEILIG_ADDR) (default …)": flag → its variables.
+	vars := map[string][]string{}
+	var current string
+	for _, line := range strings.Split(string(out), "\n") {
+		if m := regexp.MustCompile(`^  -([a-z0-9-]+)`).FindStringSubmatch(line); m != nil {
+			current = m[1]
+			vars[current] = nil
+			line = line[len(m[0]):]
+		}
+		for _, v := range regexp.MustCompile(`\$(VEILIG_[A-Z0-9_]+)`).FindAllStringSubmatch(line, -1) {
+			vars[current] = append(vars[current], v[1])
+		}
+	}
+	readme, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, _ := strings.Cut(string(readme), "| flag | environment | default | meaning |")
+	table, _, _ = strings.Cut(table, "\n\n")
+	documented := map[string]bool{}
+	row := regexp.MustCompile("^\\| ((?:`--[a-z0-9-]+`(?:, )?)+) \\| ([^|]*) \\|")
+	for _, line := range strings.Split(table, "\n")[2:] {
+		m := row.FindStringSubmatch(line)
+		if m == nil {
+			t.Errorf("README configuration row not understood: %s", line)
+			continue
+		}
+		flags := regexp.MustCompile("`--([a-z0-9-]+)`").FindAllStringSubmatch(m[1], -1)
+		envs := regexp.MustCompile("`(VEILIG_[A-Z0-9_]+)`").FindAllStringSubmatch(m[2], -1)
+		for i, f := range flags {
+			name := f[1]
+			documented[name] = true
+			got, ok := vars[name]
+			if !ok {
+				t.Errorf("the README documents --%s, which veilig serve does not have", name)
+				continue
+			}
+			if i >= len(envs) {
+				t.Errorf("the README gives --%s no variable; serve reads %v", name, got)
+				continue
+			}
+			if !slices.Contains(got, envs[i][1]) {
+				t.Errorf("the README says --%s is %s; serve reads %v", name, envs[i][1], got)
+			}
+		}
+	}
+	for name := range vars {
+		if !documented[name] {
+			t.Errorf("--%s of veilig serve is not in the README's configuration table", name)
+		}
+	}
 }
