@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -45,19 +46,10 @@ var commonFlagNames = []string{"data-dir", "database-url", "log-format", "log-le
 
 // envVar is the variable of flag name under spec, or "" when the environment cannot set it.
 func (spec envSpec) envVar(name string) string {
-	if spec.prefix == "" || (len(spec.only) > 0 && !contains(spec.only, name)) {
+	if spec.prefix == "" || (len(spec.only) > 0 && !slices.Contains(spec.only, name)) {
 		return ""
 	}
 	return spec.prefix + "_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // flagSources says where each flag that was set got its value: "--name" for the command
@@ -288,7 +280,7 @@ func newFlagSet(name, args, summary string) *flag.FlagSet {
 
 // wantOneOf refuses a value of flag name outside choices.
 func wantOneOf(src flagSources, name, v string, choices ...string) error {
-	if contains(choices, v) {
+	if slices.Contains(choices, v) {
 		return nil
 	}
 	return fmt.Errorf("%s=%q: want %s", src.of(name), v, strings.Join(choices, " or "))

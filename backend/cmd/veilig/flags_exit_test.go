@@ -21,3 +21,40 @@ func TestBadSettingExitsNonZero(t *testing.T) {
 		t.Errorf("output %q, want %q", got, want)
 	}
 }
+
+// TestExitStatus: asking for help succeeds, giving no command does not.
+func TestExitStatus(t *testing.T) {
+	tests := []struct {
+		args   []string
+		status int
+		stdout string
+	}{
+		{[]string{"serve", "--help"}, 0, "Usage: veilig serve [flags]"},
+		{[]string{"migrate", "-h"}, 0, "Usage: veilig migrate [up|status] [flags]"},
+		{[]string{"help", "worker"}, 0, "Usage: veilig worker [flags]"},
+		{[]string{"help", "admin", "team", "add"}, 0, "Usage: veilig admin team add [flags]"},
+		{[]string{"version"}, 0, "veilig dev"},
+		{[]string{"help"}, 0, "Usage:"},
+		{nil, 2, ""},
+		{[]string{"frobnicate"}, 2, ""},
+		{[]string{"help", "frobnicate"}, 2, ""},
+		{[]string{"audit"}, 2, ""},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			cmd := exec.Command(binary, tt.args...)
+			cmd.Env, cmd.Dir = cleanEnv(), t.TempDir()
+			out, err := cmd.Output()
+			status := 0
+			var exit *exec.ExitError
+			if errors.As(err, &exit) {
+				status = exit.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if status != tt.status || !strings.Contains(string(out), tt.stdout) {
+				t.Errorf("veilig %v: exit %d, stdout %q; want exit %d and %q", tt.args, status, out, tt.status, tt.stdout)
+			}
+		})
+	}
+}

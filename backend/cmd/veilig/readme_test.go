@@ -187,7 +187,11 @@ func TestReadmeRunsOnPostgres(t *testing.T) {
 	if strings.Contains(srv.logs.String(), "duplicate key") {
 		t.Errorf("the server logged a duplicate key:\n%s", srv.logs.String())
 	}
-	_, printedAgain, _ := strings.Cut(runScript(t, dir, env, "export VEILIG_DATABASE_URL='"+url+"'\n"+binary+" demo\n"), "then, here:\n")
+	demoAgain := runScript(t, dir, env, "export VEILIG_DATABASE_URL='"+url+"'\n"+binary+" demo\n")
+	_, printedAgain, _ := strings.Cut(demoAgain, "then, here:\n")
+	if strings.Contains(demoAgain, "duplicate key") || strings.Contains(demoAgain, `"level":"error"`) {
+		t.Errorf("a second demo logged an error:\n%s", demoAgain)
+	}
 	if printedAgain != printed {
 		t.Errorf("a second demo printed other commands:\n%s\nthe first:\n%s", printedAgain, printed)
 	}
