@@ -135,11 +135,22 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if c.dataDir != "veilig-data" {
 		dataDir = " --data-dir " + shellQuote(c.dataDir)
 	}
-	serve := veilig + " serve" + dataDir
-	if !c.embedded() {
-		serve += ` --database-url "$VEILIG_DATABASE_URL" --dev-issuer=on   # the same database as this demo`
+	// The printed commands name this demo's database the way it was given: a variable is read
+	// by them too; a URL on the command line is repeated unless it may hold a password.
+	var database string
+	if c.databaseURL != "" && src.of("database-url") == "--database-url" {
+		if storeopen.Check(c.databaseURL) == nil && !strings.ContainsAny(c.databaseURL, "@?") {
+			database = " --database-url " + shellQuote(c.databaseURL)
+		} else {
+			database = ` --database-url "$VEILIG_DATABASE_URL"`
+			fmt.Fprintln(stderr, "demo: the printed commands read the database URL from VEILIG_DATABASE_URL: export it (it is not printed, as it may hold a password)")
+		}
 	}
-	token := veilig + " token" + dataDir
+	serve := veilig + " serve" + dataDir + database
+	if !c.embedded() {
+		serve += " --dev-issuer=on   # dev tokens beside a shared database: demos and tests only"
+	}
+	token := veilig + " token" + dataDir + database
 	base := "http://" + callAddr(*addr)
 	fmt.Fprintf(stdout, `demo: the demo region is in place: %d organizations, 2 teams, 12 professionals and %d households (%s);
 running demo again changes nothing and prints these same commands.
