@@ -271,3 +271,33 @@ func TestReadmeConfigurationTable(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmeTriesTheAPI runs the README's "Try the API" block against a server of the first
+// command, as printed but for the server's test address, the professional id that demo
+// printed in place of its placeholder, and the buf curl line (building buf takes minutes;
+// reflection is tested in TestServeRunsWithNoSetup).
+func TestReadmeTriesTheAPI(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	srv, _ := startServe(t, dir)
+	lead := userFlag.FindStringSubmatch(veilig(t, dir, "demo"))
+	if lead == nil {
+		t.Fatal("demo printed no professional")
+	}
+	var script strings.Builder
+	for _, line := range strings.Split(readmeBlock(t, "Try the API"), "\n") {
+		if strings.Contains(line, "go tool ") {
+			continue
+		}
+		line = strings.ReplaceAll(line, "go run ./backend/cmd/veilig", binary)
+		line = strings.ReplaceAll(line, "<professional id printed by demo>", lead[1])
+		line = strings.ReplaceAll(line, "http://localhost:8080", "http://"+srv.addr)
+		script.WriteString(line + "\n")
+	}
+	out := runScript(t, dir, cleanEnv(), script.String())
+	for _, want := range []string{`"status":"SERVING_STATUS_SERVING"`, `"households":`, `"cursors"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the README's API calls do not answer %s:\n%s", want, out)
+		}
+	}
+}
