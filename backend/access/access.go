@@ -220,6 +220,8 @@ var Rules = []Rule{
 		"which identity provider signs in which organization's people is the region's trust root: the regional administrator's alone, and recorded"},
 	{veiligv1connect.RegionServiceDeactivateOrganizationProcedure, Region, regionAdmin,
 		"an organization that leaves the region loses every sign-in at once; only the regional administrator decides it, and it is recorded"},
+	{veiligv1connect.RegionServiceSetOrganizationLeaseProcedure, Organization, []Relation{OrganizationAdmin, RegionalAdmin},
+		"how long a phone shows, then keeps, a family's data without contact is the organization's to answer for: set by its own admins or by the regional administrator, for any organization; recorded"},
 	{veiligv1connect.RegionServiceCreateTeamProcedure, Region, regionAdmin, whyRegion},
 	{veiligv1connect.RegionServiceRenameTeamProcedure, Region, regionAdmin, whyRegion},
 	{veiligv1connect.RegionServiceAddTeamMemberProcedure, Region, regionAdmin, whyTeams},

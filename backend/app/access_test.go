@@ -11,6 +11,7 @@ import (
 
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/veilig/veilig/backend/access"
 	"github.com/veilig/veilig/backend/demo"
@@ -421,6 +422,18 @@ func (b *bundle) matrixCalls(m *matrix) map[string]rpc {
 			}
 			_, err := b.regionAPI.DeactivateOrganization(ctx, as(tok, &veiligv1.DeactivateOrganizationRequest{OrganizationId: id}))
 			return plain(err)
+		}},
+		"/veilig.v1.RegionService/SetOrganizationLease": {call: func(ctx context.Context, tok string) outcome {
+			_, err := b.regionAPI.SetOrganizationLease(ctx, as(tok, &veiligv1.SetOrganizationLeaseRequest{OrganizationId: m.orgO,
+				Change: &veiligv1.SetOrganizationLeaseRequest_Lease{Lease: &veiligv1.LeasePeriods{
+					LockAfter: durationpb.New(24 * time.Hour), EraseAfter: durationpb.New(7 * 24 * time.Hour)}}}))
+			return plain(err)
+		}, reset: func(t *testing.T) {
+			if err := b.store.InTx(context.Background(), func(ctx context.Context, tx *store.Tx) error {
+				return tx.OrganizationLeaseSet(ctx, m.orgO, store.Lease{})
+			}); err != nil {
+				t.Fatal(err)
+			}
 		}},
 		"/veilig.v1.RegionService/CreateTeam": {call: func(ctx context.Context, tok string) outcome {
 			_, err := b.regionAPI.CreateTeam(ctx, as(tok, &veiligv1.CreateTeamRequest{TeamId: uuid.NewString(), Name: "Nieuw team"}))

@@ -70,9 +70,10 @@ type Config struct {
 	// empty turns the check off. A value that is not a semantic version is a programming
 	// error (Services panics): veilig serve validates its flags before.
 	MinAppVersion string
-	// LeaseLockAfter and LeaseEraseAfter are the offline lease of every pull
-	// (careapi.WithLease); zero means careapi.DefaultLeaseLockAfter and
-	// careapi.DefaultLeaseEraseAfter.
+	// LeaseLockAfter and LeaseEraseAfter are the deployment's default offline lease
+	// (careapi.WithLease): a pull carries the caller's organization's own lease
+	// (RegionService.SetOrganizationLease), else this one. Zero means
+	// careapi.DefaultLeaseLockAfter and careapi.DefaultLeaseEraseAfter.
 	LeaseLockAfter, LeaseEraseAfter time.Duration
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+
+	"github.com/veilig/veilig/backend/store"
 )
 
 // Checkpoint signs a checkpoint of every chain head of the access log with the audit key
@@ -45,4 +47,37 @@ func (s *Scheduler) Checkpoint(ctx context.Context) (int, error) {
 	s.lastCheckpoint = cp.At
 	s.log.Info().Str("checkpoint_id", cp.ID).Str("key_id", cp.KeyID).Msg("audit checkpoint signed")
 	return 1, nil
+}
+
+// CutAuditLog runs the access log's retention (store.DB.AuditCutExpired): a pass over every
+// chain the latest signed checkpoint names starts at most every CheckpointEvery, and each
+// tick works off one bounded call of it (store defaults: 500 chains, 20 transactions of at
+// most 1,000 entries), resuming where the tick before stopped. It returns how many entries
+// it cut. Without an audit key it does nothing: no cut is trusted past a signed checkpoint.
+//
+// Replicas do not claim the pass: two running it at once queue on each chain's head, and the
+// second finds nothing left to cut. Chains the store refuses to cut (they do not verify where
+// they would be cut) are logged as a count, never by id, for `veilig audit verify` to find.
+func (s *Scheduler) CutAuditLog(ctx context.Context) (int64, error) {
+	if s.cfg.AuditKey == nil {
+		return 0, nil
+	}
+	now := s.now()
+	if !s.cutInPass {
+		if !s.cutPassStarted.IsZero() && now.Sub(s.cutPassStarted) < s.cfg.CheckpointEvery {
+			return 0, nil
+		}
+		s.cutInPass, s.cutPassStarted, s.cutNext = true, now, ""
+	}
+	r, err := s.store.AuditCutExpired(ctx, store.AuditCutParams{Retention: s.cfg.AuditRetention, Now: now,
+		Key: s.cfg.AuditKey, FromChainID: s.cutNext})
+	if err != nil {
+		return 0, fmt.Errorf("audit retention: %w", err)
+	}
+	s.cutNext, s.cutInPass = r.Next, r.Next != ""
+	if r.Refused > 0 {
+		s.log.Warn().Int("chains_refused", r.Refused).
+			Msg("access-log chains not cut: they do not verify where they would be cut; run veilig audit verify")
+	}
+	return r.Deleted, nil
 }

@@ -119,13 +119,22 @@ type Config struct {
 	// AuditKey, when set, signs a checkpoint of every chain head of the access log at most
 	// every CheckpointEvery (see Checkpoint); nil writes none.
 	AuditKey ed25519.PrivateKey
-	// CheckpointEvery is the least time between two checkpoints (default 24h).
+	// CheckpointEvery is the least time between two checkpoints (default 24h), and between
+	// the starts of two passes of the access log's retention (CutAuditLog).
 	CheckpointEvery time.Duration
+	// AuditRetention is how long an access-log entry is kept before the scheduler cuts it
+	// (store.DB.AuditCutExpired; default DefaultAuditRetention). Cutting needs AuditKey: only
+	// what a checkpoint signed with it covers is ever cut.
+	AuditRetention time.Duration
 }
 
 // DefaultRetention is the statutory period a youth-care file is kept after it is closed:
 // 20 years (Jeugdwet art. 7.3.8), counted in hours as 20 × 365 days.
 const DefaultRetention = 175200 * time.Hour
+
+// DefaultAuditRetention is how long the access log is kept: 5 years (NEN 7513's minimum for
+// the logging of access to a health record), counted in hours as 5 × 365 days.
+const DefaultAuditRetention = 43800 * time.Hour
 
 // defaults are the per-person defaults of c (after withDefaults): what a professional who
 // chose nothing gets.
@@ -157,6 +166,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.CheckpointEvery <= 0 {
 		c.CheckpointEvery = 24 * time.Hour
+	}
+	if c.AuditRetention <= 0 {
+		c.AuditRetention = DefaultAuditRetention
 	}
 	d, err := preferences.DeploymentDefaults()
 	if err != nil {
@@ -192,6 +204,7 @@ type Store interface {
 	HouseholdEraseExpired(ctx context.Context, p store.HouseholdEraseParams) (int, error)
 	AuditCheckpointLatest(ctx context.Context) (*store.AuditCheckpoint, error)
 	AuditCheckpointWrite(ctx context.Context, id string, key ed25519.PrivateKey, now time.Time) (*store.AuditCheckpoint, error)
+	AuditCutExpired(ctx context.Context, p store.AuditCutParams) (store.AuditCutResult, error)
 }
 
 // Scheduler runs detection, escalation, digests and push delivery against one store.
@@ -209,6 +222,12 @@ type Scheduler struct {
 
 	// lastCheckpoint is the time of the latest checkpoint this replica wrote or found.
 	lastCheckpoint time.Time
+
+	// The access log's retention pass on this replica: when the latest pass started, whether
+	// one is under way, and the chain it resumes at.
+	cutPassStarted time.Time
+	cutInPass      bool
+	cutNext        string
 }
 
 // supervisor is one supervisor's digest state on this replica.
@@ -250,12 +269,14 @@ type TickStats struct {
 	Claimed, Raised, Escalated, Digests, Pokes, Pushed, Checkpoints int
 	// Erased counts the closed households erased after their retention period.
 	Erased int
+	// AuditCut counts the access-log entries cut after the access log's retention period.
+	AuditCut int64
 }
 
 // Tick does all due work once: detection and escalation until nothing more is due, digests,
-// then delivery until the outbox holds nothing due, an audit checkpoint when one is due, and
-// last the erasure of at most RetentionBatch households whose retention period has passed
-// (Erase).
+// then delivery until the outbox holds nothing due, an audit checkpoint when one is due, the
+// erasure of at most RetentionBatch households whose retention period has passed (Erase), and
+// last a bounded step of the access log's retention pass when one is due (CutAuditLog).
 func (s *Scheduler) Tick(ctx context.Context) (TickStats, error) {
 	var st TickStats
 	var err error
@@ -280,10 +301,14 @@ func (s *Scheduler) Tick(ctx context.Context) (TickStats, error) {
 	if st.Erased, err = s.Erase(ctx); err != nil {
 		return st, err
 	}
+	if st.AuditCut, err = s.CutAuditLog(ctx); err != nil {
+		return st, err
+	}
 	if st != (TickStats{}) {
 		s.log.Info().Int("schedules_due", st.Claimed).Int("alerts_raised", st.Raised).Int("alerts_escalated", st.Escalated).
 			Int("digests", st.Digests).Int("sync_pokes", st.Pokes).Int("pushes", st.Pushed).
-			Int("audit_checkpoints", st.Checkpoints).Int("households_erased", st.Erased).Msg("scheduler tick")
+			Int("audit_checkpoints", st.Checkpoints).Int("households_erased", st.Erased).
+			Int64("audit_entries_cut", st.AuditCut).Msg("scheduler tick")
 	}
 	return st, nil
 }

@@ -33,6 +33,9 @@ import (
 //     rewriting a whole chain, heads included, shows too (AuditCheckpointWrite).
 //   - The encoding is versioned (auditEncodingV1); a new field gets a new version, never a
 //     changed meaning of an old one.
+//   - Retention cuts a chain's oldest entries, never past a signed checkpoint, leaving a signed
+//     cut row whose hash the first kept entry links to and an "audit.cut" record in the chain
+//     (auditcut.go); verify starts each chain at its latest cut.
 //
 // Must never: hash anything that storage does not keep exactly (times are microseconds in
 // UTC), or let an engine compute a hash: the chain is computed here, once, for every engine.

@@ -59,7 +59,12 @@ type AuditReport struct {
 	// CheckpointsUnverified counts checkpoints whose signature could not be checked (no
 	// public key given, or signed by another key).
 	CheckpointsUnverified int
-	Problems              []AuditProblem
+	// Cuts counts the chains that were cut (their latest cut is checked); CutsUnverified
+	// those whose cut's signature could not be checked (no public key given, or signed by
+	// another key).
+	Cuts           int
+	CutsUnverified int
+	Problems       []AuditProblem
 }
 
 // Clean reports whether nothing was found wrong.
@@ -79,7 +84,11 @@ type AuditVerifyParams struct {
 
 // AuditVerify walks every chain of the access log in order and reports every record that was
 // edited, deleted, inserted or reordered, with its chain and position; chains whose head
-// disagrees with their last record; and checkpoints that are forged or no longer hold. It
+// disagrees with their last record; checkpoints that are forged or no longer hold; and cuts
+// (retention, auditcut.go) that are forged or unrecorded. A chain that was cut is walked
+// from its latest cut: its first kept entry must link to the cut's last deleted hash, the
+// cut's signature must verify, a checkpoint naming the last deleted position must name that
+// hash, and the chain must hold the cut's "audit.cut" record. It
 // reads through consistent pages and writes nothing; records appended while it runs may be
 // reported against a head read before them only if their chain is walked after the heads
 // were read, so run it on a quiet log or read it as of the heads it read.
@@ -102,7 +111,12 @@ func (db *DB) AuditVerify(ctx context.Context, p AuditVerifyParams) (*AuditRepor
 		return nil, err
 	}
 
-	v := &chainWalk{rep: rep, heads: heads, checked: checked, seen: map[string]bool{}}
+	cuts, err := db.latestCuts(ctx, p.PublicKey, checked, rep)
+	if err != nil {
+		return nil, err
+	}
+
+	v := &chainWalk{rep: rep, heads: heads, checked: checked, cuts: cuts, seen: map[string]bool{}}
 	page := AuditPageParams{Limit: p.PageSize}
 	for {
 		rows, err := db.read().AuditListPage(ctx, page)
@@ -124,8 +138,12 @@ func (db *DB) AuditVerify(ctx context.Context, p AuditVerifyParams) (*AuditRepor
 	}
 	v.finish()
 	for _, h := range headList {
-		if !v.seen[h.ChainID] && h.Seq > 0 {
-			rep.Problems = append(rep.Problems, AuditProblem{Kind: AuditDeleted, ChainID: h.ChainID, Seq: 1, Count: h.Seq,
+		first := int64(1)
+		if c := cuts[h.ChainID]; c != nil {
+			first = c.FirstKeptSeq
+		}
+		if !v.seen[h.ChainID] && h.Seq >= first {
+			rep.Problems = append(rep.Problems, AuditProblem{Kind: AuditDeleted, ChainID: h.ChainID, Seq: first, Count: h.Seq - first + 1,
 				Detail: "the chain's head names entries that are all missing"})
 		}
 	}
@@ -175,16 +193,46 @@ func (db *DB) checkpointHeads(ctx context.Context, pub ed25519.PublicKey, rep *A
 	return out, nil
 }
 
+// latestCuts reads every chain's latest cut, checks its signature and the checkpoints' hash
+// of its last deleted position, and returns them by chain.
+func (db *DB) latestCuts(ctx context.Context, pub ed25519.PublicKey, checked map[string]map[int64]string, rep *AuditReport) (map[string]*AuditCut, error) {
+	list, err := db.read().AuditCutListLatest(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("verify audit log: read cuts: %w", err)
+	}
+	out := make(map[string]*AuditCut, len(list))
+	for _, c := range list {
+		out[c.ChainID] = c
+		rep.Cuts++
+		if pub == nil || c.KeyID != AuditKeyID(pub) {
+			rep.CutsUnverified++
+		} else if sig, err := hex.DecodeString(c.Signature); err != nil || !ed25519.Verify(pub, []byte(AuditCutStatement(*c)), sig) {
+			rep.Problems = append(rep.Problems, AuditProblem{Kind: AuditCutBroken, ChainID: c.ChainID, Seq: c.FirstKeptSeq,
+				Detail: "the cut's signature does not verify with the audit key"})
+		}
+		if want, ok := checked[c.ChainID][c.FirstKeptSeq-1]; ok && want != c.LastDeletedHash {
+			rep.Problems = append(rep.Problems, AuditProblem{Kind: AuditCutBroken, ChainID: c.ChainID, Seq: c.FirstKeptSeq,
+				Detail: "the cut's last deleted hash differs from the one a signed checkpoint names"})
+		}
+	}
+	return out, nil
+}
+
 // chainWalk checks records in chain order, one chain after the other.
 type chainWalk struct {
-	rep      *AuditReport
-	heads    map[string]AuditHead
-	checked  map[string]map[int64]string
-	seen     map[string]bool
-	chain    string
-	started  bool
-	lastSeq  int64
-	lastHash string
+	rep     *AuditReport
+	heads   map[string]AuditHead
+	checked map[string]map[int64]string
+	cuts    map[string]*AuditCut
+	seen    map[string]bool
+	// cut is the walked chain's latest cut (nil: never cut), and cutRecorded whether its
+	// "audit.cut" record was seen.
+	cut         *AuditCut
+	cutRecorded bool
+	chain       string
+	started     bool
+	lastSeq     int64
+	lastHash    string
 	// flagged: the entry before was reported, so that its successor's broken link is not
 	// reported again as an insertion.
 	flagged bool
@@ -199,6 +247,12 @@ func (v *chainWalk) entry(e *AuditEvent) {
 	if !v.started || e.ChainID != v.chain {
 		v.finish()
 		v.chain, v.started, v.lastSeq, v.lastHash, v.flagged = e.ChainID, true, 0, "", false
+		v.cut, v.cutRecorded = v.cuts[e.ChainID], false
+		if v.cut != nil {
+			// The chain starts at its cut: the positions before it are gone, the last of them
+			// with the cut's hash.
+			v.lastSeq, v.lastHash = v.cut.FirstKeptSeq-1, v.cut.LastDeletedHash
+		}
 		v.seen[e.ChainID] = true
 		if _, ok := v.heads[e.ChainID]; !ok && e.ChainID != "" {
 			v.problem(AuditProblem{Kind: AuditInserted, ChainID: e.ChainID, Seq: e.Seq, EntryID: e.ID,
@@ -213,8 +267,15 @@ func (v *chainWalk) entry(e *AuditEvent) {
 	afterFlagged := v.flagged
 	v.flagged = false
 	contentOK := AuditHash(*e) == e.Hash
+	if v.cut != nil && contentOK && e.Action == ActionAuditCut && e.ObjectID == e.ChainID && e.Reason == AuditCutStatement(*v.cut) {
+		v.cutRecorded = true
+	}
 	gap := e.Seq > v.lastSeq+1
 	switch {
+	case v.cut != nil && e.Seq < v.cut.FirstKeptSeq:
+		v.problem(AuditProblem{Kind: AuditInserted, ChainID: e.ChainID, Seq: e.Seq, EntryID: e.ID,
+			Detail: "an entry at a position the chain's cut removed"})
+		return
 	case e.Seq <= v.lastSeq:
 		v.problem(AuditProblem{Kind: AuditInserted, ChainID: e.ChainID, Seq: e.Seq, EntryID: e.ID,
 			Detail: "a second entry at this position"})
@@ -233,6 +294,9 @@ func (v *chainWalk) entry(e *AuditEvent) {
 	} else if !contentOK {
 		v.problem(AuditProblem{Kind: AuditReordered, ChainID: e.ChainID, Seq: e.Seq, EntryID: e.ID,
 			Detail: "the entry neither matches its hash nor links to the entry before it"})
+	} else if !linked && !gap && v.cut != nil && e.Seq == v.cut.FirstKeptSeq {
+		v.problem(AuditProblem{Kind: AuditCutBroken, ChainID: e.ChainID, Seq: e.Seq, EntryID: e.ID,
+			Detail: "the first kept entry does not link to the hash the chain's cut names"})
 	} else if !linked && !gap && !afterFlagged {
 		v.problem(AuditProblem{Kind: AuditInserted, ChainID: e.ChainID, Seq: e.Seq, EntryID: e.ID,
 			Detail: "the entry does not link to the entry before it"})
@@ -248,6 +312,10 @@ func (v *chainWalk) entry(e *AuditEvent) {
 func (v *chainWalk) finish() {
 	if !v.started || v.chain == "" {
 		return
+	}
+	if v.cut != nil && !v.cutRecorded {
+		v.problem(AuditProblem{Kind: AuditCutBroken, ChainID: v.chain, Seq: v.cut.FirstKeptSeq,
+			Detail: "the chain holds no audit.cut entry that records its cut"})
 	}
 	if h, ok := v.heads[v.chain]; ok {
 		switch {

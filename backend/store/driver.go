@@ -65,6 +65,10 @@ type Executor interface {
 	ProfessionalIdentityUpsert(ctx context.Context, id ProfessionalIdentity) error
 	// OrganizationDeactivate sets deactivated_at of an organization not deactivated yet.
 	OrganizationDeactivate(ctx context.Context, id string, at time.Time) error
+	// OrganizationLeaseSet sets an organization's own Lease, in whole seconds, or clears it
+	// (the zero Lease) back to the deployment's default; an unknown organization is
+	// ErrNotFound. OrganizationUpsert leaves the lease as it is.
+	OrganizationLeaseSet(ctx context.Context, id string, lease Lease) error
 	// OrganizationIssuerUpsert binds an issuer to its organization, or replaces the JWKS URL,
 	// audience and BoundAt of its binding (never its organization: the domain checks that).
 	OrganizationIssuerUpsert(ctx context.Context, i OrganizationIssuer) error
@@ -307,6 +311,12 @@ type Executor interface {
 	AuditHeadUpsertMany(ctx context.Context, heads []AuditHead) error
 	// AuditCheckpointInsert stores a signed checkpoint.
 	AuditCheckpointInsert(ctx context.Context, cp AuditCheckpoint) error
+	// AuditDeleteBefore deletes every record of a chain at a position before beforeSeq and
+	// returns how many it deleted (the access log's retention: DB.AuditCutExpired).
+	AuditDeleteBefore(ctx context.Context, chainID string, beforeSeq int64) (int64, error)
+	// AuditCutInsert stores a cut of a chain; a second cut at the same first kept position
+	// of the chain is ErrConflict.
+	AuditCutInsert(ctx context.Context, c AuditCut) error
 }
 
 // Reader holds the reads the core serves as they are: DB embeds the driver's Reader, so each
@@ -415,6 +425,14 @@ type Reader interface {
 	AuditListPage(ctx context.Context, p AuditPageParams) ([]*AuditEvent, error)
 	// AuditCheckpointList lists every checkpoint by at, then id.
 	AuditCheckpointList(ctx context.Context) ([]*AuditCheckpoint, error)
+	// AuditListChain lists the records of one chain at position fromSeq or later, by seq,
+	// then id, at most limit.
+	AuditListChain(ctx context.Context, chainID string, fromSeq int64, limit int) ([]*AuditEvent, error)
+	// AuditCutLatest returns a chain's latest cut (the highest first kept position), or nil
+	// when the chain was never cut.
+	AuditCutLatest(ctx context.Context, chainID string) (*AuditCut, error)
+	// AuditCutListLatest lists the latest cut of every chain that has one, by chain id.
+	AuditCutListLatest(ctx context.Context) ([]*AuditCut, error)
 	// AuditList lists the records AuditListParams select, by at, then id.
 	AuditList(ctx context.Context, p AuditListParams) ([]*AuditEvent, error)
 	// HouseholdOrganizationInvolved reports whether a professional of the organization is in

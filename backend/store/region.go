@@ -25,6 +25,11 @@ func (tx *Tx) OrganizationDeactivate(ctx context.Context, id string, at time.Tim
 	return tx.ex.OrganizationDeactivate(ctx, id, at)
 }
 
+// OrganizationLeaseSet is Executor.OrganizationLeaseSet in tx.
+func (tx *Tx) OrganizationLeaseSet(ctx context.Context, id string, lease Lease) error {
+	return tx.ex.OrganizationLeaseSet(ctx, id, lease)
+}
+
 // OrganizationIssuerGet is Reader.OrganizationIssuerGet in tx.
 func (tx *Tx) OrganizationIssuerGet(ctx context.Context, issuer string) (*OrganizationIssuer, error) {
 	return tx.ex.OrganizationIssuerGet(ctx, issuer)

@@ -46,6 +46,20 @@ func All[R, T any](r Results, what string, conv func(R) T) func([]R, error) ([]T
 	}
 }
 
+// Updated finishes a statement that changes one row found by its id (a sqlc :execrows
+// query): no row changed is ErrNotFound behind what, like a missing row of One.
+func Updated(r Results, what string) func(int64, error) error {
+	return func(n int64, err error) error {
+		if err != nil {
+			return r.Err(what, err)
+		}
+		if n == 0 {
+			return fmt.Errorf("%s: %w", what, ErrNotFound)
+		}
+		return nil
+	}
+}
+
 // Column is f of every row: one column of a set-based statement, or a converted list.
 func Column[T, C any](rows []T, f func(T) C) []C {
 	out := make([]C, len(rows))

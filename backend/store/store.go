@@ -83,6 +83,47 @@ type Organization struct {
 	// DeactivatedAt, when set, is when the organization ended its part in the region: its
 	// professionals are disabled and its issuers sign nobody in.
 	DeactivatedAt *time.Time
+	// Lease is the organization's own offline lease; the zero Lease means the deployment's
+	// default (Executor.OrganizationLeaseSet).
+	Lease Lease
+}
+
+// Lease is an offline lease (veilig.v1.Lease): after LockAfter without a successful pull a
+// phone refuses to show its data, after EraseAfter it erases it. The zero Lease means "none of
+// its own": the deployment's default applies. The store keeps whole seconds and holds no rule
+// on the values: the domain layer decides which leases are allowed (household.CheckLease).
+type Lease struct {
+	LockAfter, EraseAfter time.Duration
+}
+
+// IsZero reports whether l is the zero Lease (the deployment's default).
+func (l Lease) IsZero() bool { return l == Lease{} }
+
+// Or is l, or def when l is zero: an organization's own lease, else the deployment's.
+func (l Lease) Or(def Lease) Lease {
+	if l.IsZero() {
+		return def
+	}
+	return l
+}
+
+// LeaseFromSeconds is the Lease of two nullable columns of whole seconds; NULL (either) is
+// the zero Lease. For the engines.
+func LeaseFromSeconds(lockAfter, eraseAfter *int64) Lease {
+	if lockAfter == nil || eraseAfter == nil {
+		return Lease{}
+	}
+	return Lease{LockAfter: time.Duration(*lockAfter) * time.Second, EraseAfter: time.Duration(*eraseAfter) * time.Second}
+}
+
+// Seconds is l in whole seconds for two nullable columns, both nil for the zero Lease. For
+// the engines.
+func (l Lease) Seconds() (lockAfter, eraseAfter *int64) {
+	if l.IsZero() {
+		return nil, nil
+	}
+	lock, erase := int64(l.LockAfter/time.Second), int64(l.EraseAfter/time.Second)
+	return &lock, &erase
 }
 
 // OrganizationIssuer binds an identity provider to the one organization whose professionals
@@ -108,6 +149,11 @@ type Professional struct {
 	// DisabledAt is when the professional was disabled (left the organization); nil for an
 	// active one. ProfessionalUpsert leaves it as it is: disabling is DB.ProfessionalDisable's.
 	DisabledAt *time.Time
+	// OrganizationLease is the Lease of the professional's organization (zero: the
+	// deployment's default). ProfessionalGet and ProfessionalGetByIdentity read it in the
+	// same statement as the professional, so that resolving a caller, its pull's lease
+	// included, is one round trip; the list reads leave it zero. ProfessionalUpsert ignores it.
+	OrganizationLease Lease
 }
 
 // Team is a multi-organization team of professionals; supervisors who are members of a team

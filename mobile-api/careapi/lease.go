@@ -6,40 +6,48 @@ import (
 
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/veilig/veilig/backend/household"
+	"github.com/veilig/veilig/backend/store"
 	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
 )
 
-// The default offline lease (WithLease) every pull grants: a phone that has not pulled for
-// three days locks its data, and one that has not pulled for two weeks erases it. Three days
-// cover a long weekend in a basement office; two weeks bound how long a lost phone holds a
-// family's plan.
+// The default offline lease (WithLease) of the deployment: household.DefaultLeaseLockAfter
+// and household.DefaultLeaseEraseAfter, named here too for veilig serve's flags.
 const (
-	DefaultLeaseLockAfter  = 72 * time.Hour
-	DefaultLeaseEraseAfter = 14 * 24 * time.Hour
+	DefaultLeaseLockAfter  = household.DefaultLeaseLockAfter
+	DefaultLeaseEraseAfter = household.DefaultLeaseEraseAfter
 )
 
-// WithLease sets the offline lease that every SyncService.Pull answer carries (veilig.v1.Lease):
-// after lockAfter without a successful pull the phone replica refuses to show its data, after
-// eraseAfter it erases it. Defaults: DefaultLeaseLockAfter, DefaultLeaseEraseAfter. The lease
-// is one per deployment. It panics unless 0 < lockAfter < eraseAfter: callers validate
-// configuration first (CheckLease).
+// WithLease sets the deployment's default offline lease: every SyncService.Pull answer
+// carries the lease of the caller's organization (RegionService.SetOrganizationLease), or
+// this one when the organization has none of its own. After lockAfter without a successful
+// pull the phone replica refuses to show its data, after eraseAfter it erases it. Defaults:
+// DefaultLeaseLockAfter, DefaultLeaseEraseAfter. It panics unless CheckLease accepts the
+// periods: callers validate configuration first.
 func WithLease(lockAfter, eraseAfter time.Duration) Option {
 	if err := CheckLease(lockAfter, eraseAfter); err != nil {
 		panic(fmt.Sprintf("careapi.WithLease: %v", err))
 	}
-	return func(s *Service) {
-		s.lease = &veiligv1.Lease{LockAfter: durationpb.New(lockAfter), EraseAfter: durationpb.New(eraseAfter)}
-	}
+	return func(s *Service) { s.lease = store.Lease{LockAfter: lockAfter, EraseAfter: eraseAfter} }
 }
 
-// CheckLease reports whether 0 < lockAfter < eraseAfter.
+// CheckLease is household.CheckLease, the one rule of what a lease may be (for the
+// deployment's default as for an organization's own): 0 < lockAfter < eraseAfter, within
+// household.MaxLeaseLockAfter and household.MaxLeaseEraseAfter.
 func CheckLease(lockAfter, eraseAfter time.Duration) error {
-	if lockAfter <= 0 || eraseAfter <= lockAfter {
-		return fmt.Errorf("the lease must lock after a positive period and erase after a longer one (got %s and %s)", lockAfter, eraseAfter)
-	}
-	return nil
+	return household.CheckLease(lockAfter, eraseAfter)
 }
 
-func defaultLease() *veiligv1.Lease {
-	return &veiligv1.Lease{LockAfter: durationpb.New(DefaultLeaseLockAfter), EraseAfter: durationpb.New(DefaultLeaseEraseAfter)}
+func defaultLease() store.Lease {
+	return store.Lease{LockAfter: DefaultLeaseLockAfter, EraseAfter: DefaultLeaseEraseAfter}
+}
+
+// leaseOf is the lease a pull of c carries: their organization's own (read with the caller,
+// no extra round trip), else the deployment's default.
+func (s *Service) leaseOf(c *caller) store.Lease {
+	return c.professional.OrganizationLease.Or(s.lease)
+}
+
+func leaseToProto(l store.Lease) *veiligv1.Lease {
+	return &veiligv1.Lease{LockAfter: durationpb.New(l.LockAfter), EraseAfter: durationpb.New(l.EraseAfter)}
 }

@@ -81,6 +81,21 @@ func (s *Service) DeactivateOrganization(ctx context.Context, req *connect.Reque
 	})
 }
 
+// SetOrganizationLease implements veiligv1connect.RegionServiceHandler.
+func (s *Service) SetOrganizationLease(ctx context.Context, req *connect.Request[veiligv1.SetOrganizationLeaseRequest]) (*connect.Response[veiligv1.SetOrganizationLeaseResponse], error) {
+	return regionCall(s, ctx, "organization", func(a household.Actor) (*veiligv1.SetOrganizationLeaseResponse, error) {
+		var lease store.Lease // clear: the zero Lease
+		if p := req.Msg.GetLease(); p != nil {
+			lease = store.Lease{LockAfter: p.GetLockAfter().AsDuration(), EraseAfter: p.GetEraseAfter().AsDuration()}
+		}
+		org, err := s.domain.SetOrganizationLease(ctx, a, req.Msg.GetOrganizationId(), lease)
+		if err != nil {
+			return nil, err
+		}
+		return &veiligv1.SetOrganizationLeaseResponse{Lease: leaseToProto(org.Lease.Or(s.lease)), DeploymentDefault: org.Lease.IsZero()}, nil
+	})
+}
+
 // CreateTeam implements veiligv1connect.RegionServiceHandler.
 func (s *Service) CreateTeam(ctx context.Context, req *connect.Request[veiligv1.CreateTeamRequest]) (*connect.Response[veiligv1.CreateTeamResponse], error) {
 	return regionCall(s, ctx, "team", func(a household.Actor) (*veiligv1.CreateTeamResponse, error) {

@@ -24,7 +24,6 @@ import (
 	"github.com/veilig/veilig/backend/household"
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/mobile-api/auth"
-	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
 	"github.com/veilig/veilig/proto/gen/veilig/v1/veiligv1connect"
 )
 
@@ -37,13 +36,13 @@ type Service struct {
 	pollEvery time.Duration
 	stopping  func(context.Context) <-chan struct{}
 	publicURL string
-	streams   *streamLimiter  // open Subscribe streams, capped (WithStreamLimits)
-	changes   *changeHub      // wakes Subscribe streams when their households change
-	log       zerolog.Logger  // for work no request owns (the change poller)
-	quotas    *quotaGuard     // push rates and household sizes (WithQuotas)
-	ends      streamEnds      // open Subscribe streams, to end on a revocation
-	lease     *veiligv1.Lease // the offline lease of every pull (WithLease)
-	onBound   func()          // an issuer was bound (WithIssuerBound)
+	streams   *streamLimiter // open Subscribe streams, capped (WithStreamLimits)
+	changes   *changeHub     // wakes Subscribe streams when their households change
+	log       zerolog.Logger // for work no request owns (the change poller)
+	quotas    *quotaGuard    // push rates and household sizes (WithQuotas)
+	ends      streamEnds     // open Subscribe streams, to end on a revocation
+	lease     store.Lease    // the deployment's default offline lease (WithLease)
+	onBound   func()         // an issuer was bound (WithIssuerBound)
 }
 
 var (

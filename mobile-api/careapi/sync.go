@@ -234,7 +234,7 @@ func (s *Service) Pull(ctx context.Context, req *connect.Request[veiligv1.PullRe
 		return nil, s.storeError(ctx, err, "household")
 	}
 	out := &veiligv1.PullResponse{EvictedHouseholdIds: page.Evicted, HasMore: page.HasMore, ServerStamp: uint64(hlc.New(s.now(), 0)),
-		Lease: s.lease}
+		Lease: leaseToProto(s.leaseOf(c))}
 	for _, hc := range page.Households {
 		out.Changes = append(out.Changes, householdChangesToProto(hc))
 		out.Cursors = append(out.Cursors, &veiligv1.Cursor{HouseholdId: hc.Household.ID, Version: hc.Household.Version})

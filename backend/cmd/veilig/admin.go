@@ -15,6 +15,7 @@ import (
 
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
+	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/veilig/veilig/backend/household"
@@ -35,6 +36,7 @@ Set up a region through the API (a regional administrator's token; see 'veilig a
   veilig admin org rename              rename an organization
   veilig admin org bind-issuer         trust an identity provider for an organization's professionals
   veilig admin org deactivate          disable an organization's professionals and issuers for good
+  veilig admin org set-lease           set or clear an organization's offline lease (also an organization admin's)
   veilig admin team create             create a team (prints its id)
   veilig admin team rename             rename a team
   veilig admin team add                add a professional to a team
@@ -385,6 +387,47 @@ var adminCommands = []adminCommand{
 					fmt.Fprintf(stdout, "professional %s disabled\n", p)
 				}
 				fmt.Fprintf(stdout, "organization %s deactivated at %s\n", oid, stamp(res.GetDeactivatedAt()))
+				return nil
+			}
+		}},
+	{group: "org", name: "set-lease", summary: "Set the offline lease of an organization's phones (lock after --lock-after, erase after --erase-after without a successful pull), or --clear it back to the server's default. An organization's admin may set their own organization's lease.",
+		setup: func(fs *flag.FlagSet) func(context.Context, *adminClient, io.Writer, io.Writer) error {
+			id := fs.String("id", "", "the organization's id; required")
+			lockAfter := fs.Duration("lock-after", 0, "a phone locks its data after this long without a successful pull (e.g. 72h); at most 2160h")
+			eraseAfter := fs.Duration("erase-after", 0, "a phone erases its data after this long without a successful pull (e.g. 336h); longer than --lock-after, at most 8760h")
+			clear := fs.Bool("clear", false, "clear the organization's own lease: its phones get the server's default again")
+			return func(ctx context.Context, c *adminClient, stdout, _ io.Writer) error {
+				const title = "admin org set-lease"
+				n := need{title: title}
+				oid := n.id("id", *id)
+				if n.err != nil {
+					return n.err
+				}
+				req := &veiligv1.SetOrganizationLeaseRequest{OrganizationId: oid}
+				switch {
+				case *clear && (*lockAfter != 0 || *eraseAfter != 0):
+					return fmt.Errorf("%s: --clear and --lock-after, --erase-after: give one or the other", title)
+				case *clear:
+					req.Change = &veiligv1.SetOrganizationLeaseRequest_Clear{Clear: true}
+				case *lockAfter == 0 && *eraseAfter == 0:
+					return fmt.Errorf("%s: give --lock-after and --erase-after, or --clear", title)
+				default:
+					if err := household.CheckLease(*lockAfter, *eraseAfter); err != nil {
+						return fmt.Errorf("%s: --lock-after, --erase-after: %w", title, err)
+					}
+					req.Change = &veiligv1.SetOrganizationLeaseRequest_Lease{Lease: &veiligv1.LeasePeriods{
+						LockAfter: durationpb.New(*lockAfter), EraseAfter: durationpb.New(*eraseAfter)}}
+				}
+				res, err := call(ctx, c, veiligv1connect.RegionServiceSetOrganizationLeaseProcedure, c.region.SetOrganizationLease, req)
+				if err != nil {
+					return err
+				}
+				whose := "its own lease"
+				if res.GetDeploymentDefault() {
+					whose = "the server's default"
+				}
+				fmt.Fprintf(stdout, "organization %s: phones lock after %s and erase after %s without a successful pull (%s)\n", oid,
+					res.GetLease().GetLockAfter().AsDuration(), res.GetLease().GetEraseAfter().AsDuration(), whose)
 				return nil
 			}
 		}},

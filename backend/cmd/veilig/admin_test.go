@@ -20,6 +20,7 @@ import (
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
@@ -107,6 +108,18 @@ func (f *fakeRegion) DeactivateOrganization(_ context.Context, req *connect.Requ
 		DisabledProfessionalIds: []string{profID},
 		DeactivatedAt:           timestamppb.New(mustTime("2026-12-02T05:00:00Z")),
 	}), nil
+}
+
+func (f *fakeRegion) SetOrganizationLease(_ context.Context, req *connect.Request[veiligv1.SetOrganizationLeaseRequest]) (*connect.Response[veiligv1.SetOrganizationLeaseResponse], error) {
+	if err := f.record(req.Header(), req.Msg); err != nil {
+		return nil, err
+	}
+	if req.Msg.GetClear() {
+		return connect.NewResponse(&veiligv1.SetOrganizationLeaseResponse{DeploymentDefault: true,
+			Lease: &veiligv1.Lease{LockAfter: durationpb.New(72 * time.Hour), EraseAfter: durationpb.New(336 * time.Hour)}}), nil
+	}
+	l := req.Msg.GetLease()
+	return connect.NewResponse(&veiligv1.SetOrganizationLeaseResponse{Lease: &veiligv1.Lease{LockAfter: l.GetLockAfter(), EraseAfter: l.GetEraseAfter()}}), nil
 }
 
 func (f *fakeRegion) CreateTeam(_ context.Context, req *connect.Request[veiligv1.CreateTeamRequest]) (*connect.Response[veiligv1.CreateTeamResponse], error) {
@@ -305,6 +318,12 @@ func TestAdminFlagErrors(t *testing.T) {
 		{"professional without id or email", append([]string{"admin", "professional", "upsert", "--org", orgID, "--name", "N"}, conn...), "--id or --email is required"},
 		{"household without lead", append([]string{"admin", "household", "create", "--code", "HH-1", "--team", teamID, "--name", "N"}, conn...), "admin household create: --lead is required"},
 		{"household bad member", append([]string{"admin", "household", "create", "--code", "HH-1", "--team", teamID, "--name", "N", "--lead", profID, "--member", prof2ID, "--member", "x"}, conn...), `--member: "x" is not a UUID`},
+		{"set-lease needs a lease or clear", append([]string{"admin", "org", "set-lease", "--id", orgID}, conn...), "admin org set-lease: give --lock-after and --erase-after, or --clear"},
+		{"set-lease without an erase period", append([]string{"admin", "org", "set-lease", "--id", orgID, "--lock-after", "72h"}, conn...), "the lease must lock after a positive period and erase after a longer one"},
+		{"set-lease erase before lock", append([]string{"admin", "org", "set-lease", "--id", orgID, "--lock-after", "72h", "--erase-after", "24h"}, conn...), "erase after a longer one"},
+		{"set-lease too long", append([]string{"admin", "org", "set-lease", "--id", orgID, "--lock-after", "72h", "--erase-after", "9000h"}, conn...), "the lease may lock after at most"},
+		{"set-lease clear and a lease", append([]string{"admin", "org", "set-lease", "--id", orgID, "--clear", "--lock-after", "72h"}, conn...), "--clear and --lock-after, --erase-after: give one or the other"},
+		{"set-lease needs an id", append([]string{"admin", "org", "set-lease", "--clear"}, conn...), "admin org set-lease: --id is required"},
 		{"transfer needs team", append([]string{"admin", "household", "transfer", "--id", hhID}, conn...), "--team is required"},
 		{"no token", []string{"admin", "household", "close", "--server", url, "--id", hhID}, "admin household close: no token: pass --token or --token-file, or set VEILIG_TOKEN"},
 		{"token and token file", []string{"admin", "household", "close", "--server", url, "--token", "a", "--token-file", "b", "--id", hhID}, "--token and --token-file: give one of them"},
@@ -388,6 +407,13 @@ func TestAdminCommands(t *testing.T) {
 			"issuer https://idp.example bound to organization " + orgID + " already, unchanged\n", "", nil},
 		{"org deactivate", []string{"admin", "org", "deactivate", "--id", orgID},
 			"professional " + profID + " disabled\norganization " + orgID + " deactivated at 2026-12-02T05:00:00Z\n", "", &veiligv1.DeactivateOrganizationRequest{OrganizationId: orgID}},
+		{"org set-lease", []string{"admin", "org", "set-lease", "--id", orgID, "--lock-after", "24h", "--erase-after", "120h"},
+			"organization " + orgID + ": phones lock after 24h0m0s and erase after 120h0m0s without a successful pull (its own lease)\n", "",
+			&veiligv1.SetOrganizationLeaseRequest{OrganizationId: orgID, Change: &veiligv1.SetOrganizationLeaseRequest_Lease{Lease: &veiligv1.LeasePeriods{
+				LockAfter: durationpb.New(24 * time.Hour), EraseAfter: durationpb.New(120 * time.Hour)}}}},
+		{"org set-lease --clear", []string{"admin", "org", "set-lease", "--id", orgID, "--clear"},
+			"organization " + orgID + ": phones lock after 72h0m0s and erase after 336h0m0s without a successful pull (the server's default)\n", "",
+			&veiligv1.SetOrganizationLeaseRequest{OrganizationId: orgID, Change: &veiligv1.SetOrganizationLeaseRequest_Clear{Clear: true}}},
 		{"team create", []string{"admin", "team", "create", "--name", "Team Noord"},
 			defaultTeam + "\n", "created", &veiligv1.CreateTeamRequest{TeamId: defaultTeam, Name: "Team Noord"}},
 		{"team rename", []string{"admin", "team", "rename", "--id", teamID, "--name", "Team Zuid"},

@@ -23,7 +23,8 @@ var errAuditTampered = errors.New("audit: the access log is not intact")
 
 const auditUsage = `Usage:
   veilig audit verify [flags]   walk every chain of the access log; report each edited,
-                                deleted, inserted or reordered entry; exit non-zero on any
+                                deleted, inserted or reordered entry, and each forged or
+                                unrecorded retention cut; exit non-zero on any
 `
 
 // auditKeyFlag is where the access log's Ed25519 checkpoint key lives.
@@ -111,8 +112,8 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, pr := range rep.Problems {
 		fmt.Fprintln(stdout, pr.String())
 	}
-	summary := fmt.Sprintf("%d entries in %d chains, %d checkpoints (%d unverified), in %s",
-		rep.Entries, rep.Chains, rep.Checkpoints, rep.CheckpointsUnverified, time.Since(start).Round(time.Millisecond))
+	summary := fmt.Sprintf("%d entries in %d chains, %d checkpoints (%d unverified), %d cut chains (%d unverified), in %s",
+		rep.Entries, rep.Chains, rep.Checkpoints, rep.CheckpointsUnverified, rep.Cuts, rep.CutsUnverified, time.Since(start).Round(time.Millisecond))
 	if !rep.Clean() {
 		fmt.Fprintf(stdout, "audit verify: NOT INTACT: %d findings; %s\n", len(rep.Problems), summary)
 		return errAuditTampered

@@ -27,6 +27,8 @@ type schedulerFlags struct {
 	// auditKey and checkpointEvery configure the access log's periodic signed checkpoints.
 	auditKey        auditKeyFlag
 	checkpointEvery time.Duration
+	// auditRetention is how long the access log is kept before the scheduler cuts it.
+	auditRetention time.Duration
 }
 
 func (f *schedulerFlags) register(fs *flag.FlagSet) {
@@ -35,6 +37,8 @@ func (f *schedulerFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.retention, "retention", reminders.DefaultRetention,
 		"how long a closed household's data is kept from its closing before the scheduler erases it; at least 1h (default the statutory 20 years, 175200h)")
 	fs.DurationVar(&f.checkpointEvery, "audit-checkpoint-interval", 24*time.Hour, "how often the scheduler signs a checkpoint of the access log's chain heads with the audit key; 0 disables")
+	fs.DurationVar(&f.auditRetention, "audit-retention", reminders.DefaultAuditRetention,
+		"how long an access-log entry is kept before the scheduler cuts it (only what a checkpoint signed with the audit key covers); at least 1 year, 8760h (default 5 years, 43800h)")
 	f.auditKey.register(fs)
 	fs.StringVar(&f.fcmProject, "fcm-project", "", "Firebase project id; empty means pushes are written to the log")
 	fs.StringVar(&f.fcmCreds, "fcm-credentials", "", "Firebase service account key file; empty means Google application default credentials")
@@ -51,6 +55,9 @@ func (f *schedulerFlags) check(src flagSources) error {
 		// A slip of unit (20m, 20s) would erase closed files almost at once, so no value that
 		// short is taken.
 		errs = append(errs, fmt.Errorf("%s=%s: want at least 1h", src.of("retention"), f.retention))
+	}
+	if f.auditRetention < minAuditRetention {
+		errs = append(errs, fmt.Errorf("%s=%s: want at least 8760h (1 year)", src.of("audit-retention"), f.auditRetention))
 	}
 	if f.fcmEndpoint != "" {
 		errs = append(errs, wantHTTPURL(src, "fcm-endpoint", f.fcmEndpoint))
@@ -86,7 +93,8 @@ func (f *schedulerFlags) scheduler(ctx context.Context, c *common, st *store.DB,
 	if err != nil {
 		return nil, err
 	}
-	cfg := reminders.Config{Interval: f.interval, Lease: f.lease, Retention: f.retention, CheckpointEvery: f.checkpointEvery}
+	cfg := reminders.Config{Interval: f.interval, Lease: f.lease, Retention: f.retention, CheckpointEvery: f.checkpointEvery,
+		AuditRetention: f.auditRetention}
 	if f.checkpointEvery > 0 {
 		if cfg.AuditKey, err = f.auditKey.key(c); err != nil {
 			return nil, err
@@ -94,6 +102,10 @@ func (f *schedulerFlags) scheduler(ctx context.Context, c *common, st *store.DB,
 	}
 	return reminders.New(st, sender, time.Now, log.With().Str("component", "scheduler").Logger(), cfg)
 }
+
+// minAuditRetention is the shortest --audit-retention taken: NEN 7513 asks for the access log
+// to be kept for years, so a slip of unit (5h for 5 years) must not cut it at once.
+const minAuditRetention = 8760 * time.Hour
 
 // runWorker runs only the scheduler: for deployments that keep it apart from the API servers.
 // Any number of workers and servers can run it at once; the database coordinates them.

@@ -10,12 +10,20 @@ import (
 // Organizations, professionals and teams: queries/directory.sql.
 
 func organization(r dbsqlc.Organization) *store.Organization {
-	return &store.Organization{ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt, DeactivatedAt: r.DeactivatedAt}
+	return &store.Organization{ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt, DeactivatedAt: r.DeactivatedAt,
+		Lease: store.LeaseFromSeconds(r.LeaseLockAfterSeconds, r.LeaseEraseAfterSeconds)}
 }
 
 func professional(r dbsqlc.Professional) *store.Professional {
 	return &store.Professional{ID: r.ID, OrganizationID: r.OrganizationID, DisplayName: r.DisplayName, Email: r.Email,
 		Phone: r.Phone, Role: store.Role(r.Role), CreatedAt: r.CreatedAt, DisabledAt: r.DisabledAt}
+}
+
+// professionalWithLease is a professional read with its organization's lease.
+func professionalWithLease(r dbsqlc.Professional, lockAfter, eraseAfter *int64) *store.Professional {
+	p := professional(r)
+	p.OrganizationLease = store.LeaseFromSeconds(lockAfter, eraseAfter)
+	return p
 }
 
 func team(r dbsqlc.Team) *store.Team {
@@ -42,11 +50,15 @@ func (e executor) ProfessionalUpsert(ctx context.Context, p store.Professional) 
 }
 
 func (e executor) ProfessionalGet(ctx context.Context, id string) (*store.Professional, error) {
-	return store.One(res, "get professional "+id, professional)(q.ProfessionalGet(ctx, e.db, id))
+	return store.One(res, "get professional "+id, func(r dbsqlc.ProfessionalGetRow) *store.Professional {
+		return professionalWithLease(r.Professional, r.LeaseLockAfterSeconds, r.LeaseEraseAfterSeconds)
+	})(q.ProfessionalGet(ctx, e.db, id))
 }
 
 func (e executor) ProfessionalGetByIdentity(ctx context.Context, issuer, subject string) (*store.Professional, error) {
-	return store.One(res, "get professional by identity", professional)(q.ProfessionalGetByIdentity(ctx, e.db,
+	return store.One(res, "get professional by identity", func(r dbsqlc.ProfessionalGetByIdentityRow) *store.Professional {
+		return professionalWithLease(r.Professional, r.LeaseLockAfterSeconds, r.LeaseEraseAfterSeconds)
+	})(q.ProfessionalGetByIdentity(ctx, e.db,
 		dbsqlc.ProfessionalGetByIdentityParams{Issuer: issuer, Subject: subject}))
 }
 

@@ -22,6 +22,12 @@ func (e executor) OrganizationDeactivate(ctx context.Context, id string, at time
 		dbsqlc.OrganizationDeactivateParams{ID: id, DeactivatedAt: &at}))
 }
 
+func (e executor) OrganizationLeaseSet(ctx context.Context, id string, lease store.Lease) error {
+	lock, erase := lease.Seconds()
+	return store.Updated(res, "set lease of organization "+id)(q.OrganizationLeaseSet(ctx, e.db,
+		dbsqlc.OrganizationLeaseSetParams{ID: id, LockAfterSeconds: lock, EraseAfterSeconds: erase}))
+}
+
 func (e executor) OrganizationIssuerUpsert(ctx context.Context, i store.OrganizationIssuer) error {
 	return res.Err("bind issuer", q.OrganizationIssuerUpsert(ctx, e.db, dbsqlc.OrganizationIssuerUpsertParams{
 		Issuer: i.Issuer, OrganizationID: i.OrganizationID, JwksUrl: i.JWKSURL, Audience: i.Audience, BoundAt: i.BoundAt}))

@@ -8,12 +8,20 @@ import (
 )
 
 func organization(o dbsqlc.Organization) *store.Organization {
-	return &store.Organization{ID: o.ID, Name: o.Name, CreatedAt: fromMicros(o.CreatedAt), DeactivatedAt: timePtr(o.DeactivatedAt)}
+	return &store.Organization{ID: o.ID, Name: o.Name, CreatedAt: fromMicros(o.CreatedAt), DeactivatedAt: timePtr(o.DeactivatedAt),
+		Lease: store.LeaseFromSeconds(o.LeaseLockAfterSeconds, o.LeaseEraseAfterSeconds)}
 }
 
 func professional(p dbsqlc.Professional) *store.Professional {
 	return &store.Professional{ID: p.ID, OrganizationID: p.OrganizationID, DisplayName: p.DisplayName, Email: p.Email,
 		Phone: p.Phone, Role: store.Role(p.Role), CreatedAt: fromMicros(p.CreatedAt), DisabledAt: timePtr(p.DisabledAt)}
+}
+
+// professionalWithLease is a professional read with its organization's lease.
+func professionalWithLease(p dbsqlc.Professional, lockAfter, eraseAfter *int64) *store.Professional {
+	out := professional(p)
+	out.OrganizationLease = store.LeaseFromSeconds(lockAfter, eraseAfter)
+	return out
 }
 
 func team(t dbsqlc.Team) *store.Team {
@@ -45,12 +53,16 @@ func (e *executor) ProfessionalUpsert(ctx context.Context, p store.Professional)
 
 // ProfessionalGet implements store.Executor.
 func (e *executor) ProfessionalGet(ctx context.Context, id string) (*store.Professional, error) {
-	return store.One(res, "get professional", professional)(e.q.ProfessionalGet(ctx, id))
+	return store.One(res, "get professional", func(r dbsqlc.ProfessionalGetRow) *store.Professional {
+		return professionalWithLease(r.Professional, r.LeaseLockAfterSeconds, r.LeaseEraseAfterSeconds)
+	})(e.q.ProfessionalGet(ctx, id))
 }
 
 // ProfessionalGetByIdentity implements store.Executor.
 func (e *executor) ProfessionalGetByIdentity(ctx context.Context, issuer, subject string) (*store.Professional, error) {
-	return store.One(res, "get professional by identity", professional)(e.q.ProfessionalGetByIdentity(ctx,
+	return store.One(res, "get professional by identity", func(r dbsqlc.ProfessionalGetByIdentityRow) *store.Professional {
+		return professionalWithLease(r.Professional, r.LeaseLockAfterSeconds, r.LeaseEraseAfterSeconds)
+	})(e.q.ProfessionalGetByIdentity(ctx,
 		dbsqlc.ProfessionalGetByIdentityParams{Issuer: issuer, Subject: subject}))
 }
 

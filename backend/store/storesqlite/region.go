@@ -21,6 +21,13 @@ func (e *executor) OrganizationDeactivate(ctx context.Context, id string, at tim
 	return res.Err("deactivate organization "+id, e.q.OrganizationDeactivate(ctx, dbsqlc.OrganizationDeactivateParams{ID: id, DeactivatedAt: microsPtr(&at)}))
 }
 
+// OrganizationLeaseSet implements store.Executor.
+func (e *executor) OrganizationLeaseSet(ctx context.Context, id string, lease store.Lease) error {
+	lock, erase := lease.Seconds()
+	return store.Updated(res, "set lease of organization")(e.q.OrganizationLeaseSet(ctx,
+		dbsqlc.OrganizationLeaseSetParams{ID: id, LockAfterSeconds: lock, EraseAfterSeconds: erase}))
+}
+
 func (e *executor) OrganizationIssuerUpsert(ctx context.Context, i store.OrganizationIssuer) error {
 	return res.Err("bind issuer", e.q.OrganizationIssuerUpsert(ctx, dbsqlc.OrganizationIssuerUpsertParams{
 		Issuer: i.Issuer, OrganizationID: i.OrganizationID, JwksUrl: i.JWKSURL, Audience: i.Audience, BoundAt: micros(i.BoundAt)}))

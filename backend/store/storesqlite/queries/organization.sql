@@ -11,6 +11,13 @@ SELECT * FROM organizations ORDER BY id;
 -- name: OrganizationDeactivate :exec
 UPDATE organizations SET deactivated_at = @deactivated_at WHERE id = @id AND deactivated_at IS NULL;
 
+-- OrganizationLeaseSet sets an organization's own lease, or clears it (both NULL) back to the
+-- deployment's default; no row means no such organization.
+-- name: OrganizationLeaseSet :execrows
+UPDATE organizations SET lease_lock_after_seconds = sqlc.narg(lock_after_seconds),
+    lease_erase_after_seconds = sqlc.narg(erase_after_seconds)
+WHERE id = @id;
+
 -- name: OrganizationIssuerUpsert :exec
 INSERT INTO organization_issuers (issuer, organization_id, jwks_url, audience, bound_at)
 VALUES (@issuer, @organization_id, @jwks_url, @audience, @bound_at)

@@ -10,6 +10,7 @@ import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -506,6 +507,213 @@ func (x *DeactivateOrganizationResponse) GetDeactivatedAt() *timestamppb.Timesta
 	return nil
 }
 
+// SetOrganizationLeaseRequest names the organization and its own lease, or clears it.
+type SetOrganizationLeaseRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	OrganizationId string                 `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	// Types that are valid to be assigned to Change:
+	//
+	//	*SetOrganizationLeaseRequest_Lease
+	//	*SetOrganizationLeaseRequest_Clear
+	Change        isSetOrganizationLeaseRequest_Change `protobuf_oneof:"change"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetOrganizationLeaseRequest) Reset() {
+	*x = SetOrganizationLeaseRequest{}
+	mi := &file_veilig_v1_region_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetOrganizationLeaseRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetOrganizationLeaseRequest) ProtoMessage() {}
+
+func (x *SetOrganizationLeaseRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_veilig_v1_region_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetOrganizationLeaseRequest.ProtoReflect.Descriptor instead.
+func (*SetOrganizationLeaseRequest) Descriptor() ([]byte, []int) {
+	return file_veilig_v1_region_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *SetOrganizationLeaseRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *SetOrganizationLeaseRequest) GetChange() isSetOrganizationLeaseRequest_Change {
+	if x != nil {
+		return x.Change
+	}
+	return nil
+}
+
+func (x *SetOrganizationLeaseRequest) GetLease() *LeasePeriods {
+	if x != nil {
+		if x, ok := x.Change.(*SetOrganizationLeaseRequest_Lease); ok {
+			return x.Lease
+		}
+	}
+	return nil
+}
+
+func (x *SetOrganizationLeaseRequest) GetClear() bool {
+	if x != nil {
+		if x, ok := x.Change.(*SetOrganizationLeaseRequest_Clear); ok {
+			return x.Clear
+		}
+	}
+	return false
+}
+
+type isSetOrganizationLeaseRequest_Change interface {
+	isSetOrganizationLeaseRequest_Change()
+}
+
+type SetOrganizationLeaseRequest_Lease struct {
+	// The organization's own lease.
+	Lease *LeasePeriods `protobuf:"bytes,2,opt,name=lease,proto3,oneof"`
+}
+
+type SetOrganizationLeaseRequest_Clear struct {
+	// Clears the organization's own lease: its pulls carry the deployment's default again.
+	// Only true is allowed.
+	Clear bool `protobuf:"varint,3,opt,name=clear,proto3,oneof"`
+}
+
+func (*SetOrganizationLeaseRequest_Lease) isSetOrganizationLeaseRequest_Change() {}
+
+func (*SetOrganizationLeaseRequest_Clear) isSetOrganizationLeaseRequest_Change() {}
+
+// LeasePeriods is an organization's own offline lease, in whole seconds (a fraction of a
+// second is INVALID_ARGUMENT): lock_after is positive and at most 90 days, erase_after longer
+// than lock_after and at most 365 days. Longer would leave a lost phone holding a family's
+// plan for too long.
+type LeasePeriods struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// After lock_after without a successful pull a phone refuses to show its data.
+	LockAfter *durationpb.Duration `protobuf:"bytes,1,opt,name=lock_after,json=lockAfter,proto3" json:"lock_after,omitempty"`
+	// After erase_after without a successful pull a phone erases all it holds.
+	EraseAfter    *durationpb.Duration `protobuf:"bytes,2,opt,name=erase_after,json=eraseAfter,proto3" json:"erase_after,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LeasePeriods) Reset() {
+	*x = LeasePeriods{}
+	mi := &file_veilig_v1_region_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LeasePeriods) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LeasePeriods) ProtoMessage() {}
+
+func (x *LeasePeriods) ProtoReflect() protoreflect.Message {
+	mi := &file_veilig_v1_region_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LeasePeriods.ProtoReflect.Descriptor instead.
+func (*LeasePeriods) Descriptor() ([]byte, []int) {
+	return file_veilig_v1_region_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *LeasePeriods) GetLockAfter() *durationpb.Duration {
+	if x != nil {
+		return x.LockAfter
+	}
+	return nil
+}
+
+func (x *LeasePeriods) GetEraseAfter() *durationpb.Duration {
+	if x != nil {
+		return x.EraseAfter
+	}
+	return nil
+}
+
+// SetOrganizationLeaseResponse is the lease the organization's pulls carry from now on.
+type SetOrganizationLeaseResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The organization's own lease, or the deployment's default after clear.
+	Lease *Lease `protobuf:"bytes,1,opt,name=lease,proto3" json:"lease,omitempty"`
+	// True when lease is the deployment's default (the organization has none of its own).
+	DeploymentDefault bool `protobuf:"varint,2,opt,name=deployment_default,json=deploymentDefault,proto3" json:"deployment_default,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *SetOrganizationLeaseResponse) Reset() {
+	*x = SetOrganizationLeaseResponse{}
+	mi := &file_veilig_v1_region_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetOrganizationLeaseResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetOrganizationLeaseResponse) ProtoMessage() {}
+
+func (x *SetOrganizationLeaseResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_veilig_v1_region_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetOrganizationLeaseResponse.ProtoReflect.Descriptor instead.
+func (*SetOrganizationLeaseResponse) Descriptor() ([]byte, []int) {
+	return file_veilig_v1_region_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *SetOrganizationLeaseResponse) GetLease() *Lease {
+	if x != nil {
+		return x.Lease
+	}
+	return nil
+}
+
+func (x *SetOrganizationLeaseResponse) GetDeploymentDefault() bool {
+	if x != nil {
+		return x.DeploymentDefault
+	}
+	return false
+}
+
 // CreateTeamRequest names the team to create.
 type CreateTeamRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -517,7 +725,7 @@ type CreateTeamRequest struct {
 
 func (x *CreateTeamRequest) Reset() {
 	*x = CreateTeamRequest{}
-	mi := &file_veilig_v1_region_proto_msgTypes[8]
+	mi := &file_veilig_v1_region_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -529,7 +737,7 @@ func (x *CreateTeamRequest) String() string {
 func (*CreateTeamRequest) ProtoMessage() {}
 
 func (x *CreateTeamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_veilig_v1_region_proto_msgTypes[8]
+	mi := &file_veilig_v1_region_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -542,7 +750,7 @@ func (x *CreateTeamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTeamRequest.ProtoReflect.Descriptor instead.
 func (*CreateTeamRequest) Descriptor() ([]byte, []int) {
-	return file_veilig_v1_region_proto_rawDescGZIP(), []int{8}
+	return file_veilig_v1_region_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *CreateTeamRequest) GetTeamId() string {
@@ -571,7 +779,7 @@ type CreateTeamResponse struct {
 
 func (x *CreateTeamResponse) Reset() {
 	*x = CreateTeamResponse{}
-	mi := &file_veilig_v1_region_proto_msgTypes[9]
+	mi := &file_veilig_v1_region_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -583,7 +791,7 @@ func (x *CreateTeamResponse) String() string {
 func (*CreateTeamResponse) ProtoMessage() {}
 
 func (x *CreateTeamResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_veilig_v1_region_proto_msgTypes[9]
+	mi := &file_veilig_v1_region_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -596,7 +804,7 @@ func (x *CreateTeamResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTeamResponse.ProtoReflect.Descriptor instead.
 func (*CreateTeamResponse) Descriptor() ([]byte, []int) {
-	return file_veilig_v1_region_proto_rawDescGZIP(), []int{9}
+	return file_veilig_v1_region_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CreateTeamResponse) GetTeam() *Team {
@@ -624,7 +832,7 @@ type RenameTeamRequest struct {
 
 func (x *RenameTeamRequest) Reset() {
 	*x = RenameTeamRequest{}
-	mi := &file_veilig_v1_region_proto_msgTypes[10]
+	mi := &file_veilig_v1_region_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -636,7 +844,7 @@ func (x *RenameTeamRequest) String() string {
 func (*RenameTeamRequest) ProtoMessage() {}
 
 func (x *RenameTeamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_veilig_v1_region_proto_msgTypes[10]
+	mi := &file_veilig_v1_region_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -649,7 +857,7 @@ func (x *RenameTeamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenameTeamRequest.ProtoReflect.Descriptor instead.
 func (*RenameTeamRequest) Descriptor() ([]byte, []int) {
-	return file_veilig_v1_region_proto_rawDescGZIP(), []int{10}
+	return file_veilig_v1_region_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *RenameTeamRequest) GetTeamId() string {
@@ -676,7 +884,7 @@ type RenameTeamResponse struct {
 
 func (x *RenameTeamResponse) Reset() {
 	*x = RenameTeamResponse{}
-	mi := &file_veilig_v1_region_proto_msgTypes[11]
+	mi := &file_veilig_v1_region_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -688,7 +896,7 @@ func (x *RenameTeamResponse) String() string {
 func (*RenameTeamResponse) ProtoMessage() {}
 
 func (x *RenameTeamResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_veilig_v1_region_proto_msgTypes[11]
+	mi := &file_veilig_v1_region_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -701,7 +909,7 @@ func (x *RenameTeamResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenameTeamResponse.ProtoReflect.Descriptor instead.
 func (*RenameTeamResponse) Descriptor() ([]byte, []int) {
-	return file_veilig_v1_region_proto_rawDescGZIP(), []int{11}
+	return file_veilig_v1_region_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *RenameTeamResponse) GetTeam() *Team {
@@ -722,7 +930,7 @@ type AddTeamMemberRequest struct {
 
 func (x *AddTeamMemberRequest) Reset() {
 	*x = AddTeamMemberRequest{}
-	mi := &file_veilig_v1_region_proto_msgTypes[12]
+	mi := &file_veilig_v1_region_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -734,7 +942,7 @@ func (x *AddTeamMemberRequest) String() string {
 func (*AddTeamMemberRequest) ProtoMessage() {}
 
 func (x *AddTeamMemberRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_veilig_v1_region_proto_msgTypes[12]
+	mi := &file_veilig_v1_region_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -747,7 +955,7 @@ func (x *AddTeamMemberRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddTeamMemberRequest.ProtoReflect.Descriptor instead.
 func (*AddTeamMemberRequest) Descriptor() ([]byte, []int) {
-	return file_veilig_v1_region_proto_rawDescGZIP(), []int{12}
+	return file_veilig_v1_region_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *AddTeamMemberRequest) GetTeamId() string {
@@ -774,7 +982,7 @@ type AddTeamMemberResponse struct {
 
 func (x *AddTeamMemberResponse) Reset() {
 	*x = AddTeamMemberResponse{}
-	mi := &file_veilig_v1_region_proto_msgTypes[13]
+	mi := &file_veilig_v1_region_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -786,7 +994,7 @@ func (x *AddTeamMemberResponse) String() string {
 func (*AddTeamMemberResponse) ProtoMessage() {}
 
 func (x *AddTeamMemberResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_veilig_v1_region_proto_msgTypes[13]
+	mi := &file_veilig_v1_region_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -799,7 +1007,7 @@ func (x *AddTeamMemberResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddTeamMemberResponse.ProtoReflect.Descriptor instead.
 func (*AddTeamMemberResponse) Descriptor() ([]byte, []int) {
-	return file_veilig_v1_region_proto_rawDescGZIP(), []int{13}
+	return file_veilig_v1_region_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *AddTeamMemberResponse) GetProfessionalIds() []string {
@@ -820,7 +1028,7 @@ type RemoveTeamMemberRequest struct {
 
 func (x *RemoveTeamMemberRequest) Reset() {
 	*x = RemoveTeamMemberRequest{}
-	mi := &file_veilig_v1_region_proto_msgTypes[14]
+	mi := &file_veilig_v1_region_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -832,7 +1040,7 @@ func (x *RemoveTeamMemberRequest) String() string {
 func (*RemoveTeamMemberRequest) ProtoMessage() {}
 
 func (x *RemoveTeamMemberRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_veilig_v1_region_proto_msgTypes[14]
+	mi := &file_veilig_v1_region_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -845,7 +1053,7 @@ func (x *RemoveTeamMemberRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoveTeamMemberRequest.ProtoReflect.Descriptor instead.
 func (*RemoveTeamMemberRequest) Descriptor() ([]byte, []int) {
-	return file_veilig_v1_region_proto_rawDescGZIP(), []int{14}
+	return file_veilig_v1_region_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *RemoveTeamMemberRequest) GetTeamId() string {
@@ -872,7 +1080,7 @@ type RemoveTeamMemberResponse struct {
 
 func (x *RemoveTeamMemberResponse) Reset() {
 	*x = RemoveTeamMemberResponse{}
-	mi := &file_veilig_v1_region_proto_msgTypes[15]
+	mi := &file_veilig_v1_region_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -884,7 +1092,7 @@ func (x *RemoveTeamMemberResponse) String() string {
 func (*RemoveTeamMemberResponse) ProtoMessage() {}
 
 func (x *RemoveTeamMemberResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_veilig_v1_region_proto_msgTypes[15]
+	mi := &file_veilig_v1_region_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -897,7 +1105,7 @@ func (x *RemoveTeamMemberResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoveTeamMemberResponse.ProtoReflect.Descriptor instead.
 func (*RemoveTeamMemberResponse) Descriptor() ([]byte, []int) {
-	return file_veilig_v1_region_proto_rawDescGZIP(), []int{15}
+	return file_veilig_v1_region_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *RemoveTeamMemberResponse) GetProfessionalIds() []string {
@@ -927,7 +1135,7 @@ type CreateHouseholdRequest struct {
 
 func (x *CreateHouseholdRequest) Reset() {
 	*x = CreateHouseholdRequest{}
-	mi := &file_veilig_v1_region_proto_msgTypes[16]
+	mi := &file_veilig_v1_region_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -939,7 +1147,7 @@ func (x *CreateHouseholdRequest) String() string {
 func (*CreateHouseholdRequest) ProtoMessage() {}
 
 func (x *CreateHouseholdRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_veilig_v1_region_proto_msgTypes[16]
+	mi := &file_veilig_v1_region_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -952,7 +1160,7 @@ func (x *CreateHouseholdRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateHouseholdRequest.ProtoReflect.Descriptor instead.
 func (*CreateHouseholdRequest) Descriptor() ([]byte, []int) {
-	return file_veilig_v1_region_proto_rawDescGZIP(), []int{16}
+	return file_veilig_v1_region_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *CreateHouseholdRequest) GetHouseholdId() string {
@@ -1010,7 +1218,7 @@ type CreateHouseholdResponse struct {
 
 func (x *CreateHouseholdResponse) Reset() {
 	*x = CreateHouseholdResponse{}
-	mi := &file_veilig_v1_region_proto_msgTypes[17]
+	mi := &file_veilig_v1_region_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1022,7 +1230,7 @@ func (x *CreateHouseholdResponse) String() string {
 func (*CreateHouseholdResponse) ProtoMessage() {}
 
 func (x *CreateHouseholdResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_veilig_v1_region_proto_msgTypes[17]
+	mi := &file_veilig_v1_region_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1035,7 +1243,7 @@ func (x *CreateHouseholdResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateHouseholdResponse.ProtoReflect.Descriptor instead.
 func (*CreateHouseholdResponse) Descriptor() ([]byte, []int) {
-	return file_veilig_v1_region_proto_rawDescGZIP(), []int{17}
+	return file_veilig_v1_region_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *CreateHouseholdResponse) GetHousehold() *Household {
@@ -1070,7 +1278,7 @@ type TransferHouseholdRequest struct {
 
 func (x *TransferHouseholdRequest) Reset() {
 	*x = TransferHouseholdRequest{}
-	mi := &file_veilig_v1_region_proto_msgTypes[18]
+	mi := &file_veilig_v1_region_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1082,7 +1290,7 @@ func (x *TransferHouseholdRequest) String() string {
 func (*TransferHouseholdRequest) ProtoMessage() {}
 
 func (x *TransferHouseholdRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_veilig_v1_region_proto_msgTypes[18]
+	mi := &file_veilig_v1_region_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1095,7 +1303,7 @@ func (x *TransferHouseholdRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TransferHouseholdRequest.ProtoReflect.Descriptor instead.
 func (*TransferHouseholdRequest) Descriptor() ([]byte, []int) {
-	return file_veilig_v1_region_proto_rawDescGZIP(), []int{18}
+	return file_veilig_v1_region_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *TransferHouseholdRequest) GetHouseholdId() string {
@@ -1122,7 +1330,7 @@ type TransferHouseholdResponse struct {
 
 func (x *TransferHouseholdResponse) Reset() {
 	*x = TransferHouseholdResponse{}
-	mi := &file_veilig_v1_region_proto_msgTypes[19]
+	mi := &file_veilig_v1_region_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1134,7 +1342,7 @@ func (x *TransferHouseholdResponse) String() string {
 func (*TransferHouseholdResponse) ProtoMessage() {}
 
 func (x *TransferHouseholdResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_veilig_v1_region_proto_msgTypes[19]
+	mi := &file_veilig_v1_region_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1147,7 +1355,7 @@ func (x *TransferHouseholdResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TransferHouseholdResponse.ProtoReflect.Descriptor instead.
 func (*TransferHouseholdResponse) Descriptor() ([]byte, []int) {
-	return file_veilig_v1_region_proto_rawDescGZIP(), []int{19}
+	return file_veilig_v1_region_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *TransferHouseholdResponse) GetHousehold() *Household {
@@ -1167,7 +1375,7 @@ type CloseHouseholdRequest struct {
 
 func (x *CloseHouseholdRequest) Reset() {
 	*x = CloseHouseholdRequest{}
-	mi := &file_veilig_v1_region_proto_msgTypes[20]
+	mi := &file_veilig_v1_region_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1179,7 +1387,7 @@ func (x *CloseHouseholdRequest) String() string {
 func (*CloseHouseholdRequest) ProtoMessage() {}
 
 func (x *CloseHouseholdRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_veilig_v1_region_proto_msgTypes[20]
+	mi := &file_veilig_v1_region_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1192,7 +1400,7 @@ func (x *CloseHouseholdRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseHouseholdRequest.ProtoReflect.Descriptor instead.
 func (*CloseHouseholdRequest) Descriptor() ([]byte, []int) {
-	return file_veilig_v1_region_proto_rawDescGZIP(), []int{20}
+	return file_veilig_v1_region_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *CloseHouseholdRequest) GetHouseholdId() string {
@@ -1212,7 +1420,7 @@ type CloseHouseholdResponse struct {
 
 func (x *CloseHouseholdResponse) Reset() {
 	*x = CloseHouseholdResponse{}
-	mi := &file_veilig_v1_region_proto_msgTypes[21]
+	mi := &file_veilig_v1_region_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1224,7 +1432,7 @@ func (x *CloseHouseholdResponse) String() string {
 func (*CloseHouseholdResponse) ProtoMessage() {}
 
 func (x *CloseHouseholdResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_veilig_v1_region_proto_msgTypes[21]
+	mi := &file_veilig_v1_region_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1237,7 +1445,7 @@ func (x *CloseHouseholdResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseHouseholdResponse.ProtoReflect.Descriptor instead.
 func (*CloseHouseholdResponse) Descriptor() ([]byte, []int) {
-	return file_veilig_v1_region_proto_rawDescGZIP(), []int{21}
+	return file_veilig_v1_region_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *CloseHouseholdResponse) GetClosedAt() *timestamppb.Timestamp {
@@ -1257,7 +1465,7 @@ type ReopenHouseholdRequest struct {
 
 func (x *ReopenHouseholdRequest) Reset() {
 	*x = ReopenHouseholdRequest{}
-	mi := &file_veilig_v1_region_proto_msgTypes[22]
+	mi := &file_veilig_v1_region_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1269,7 +1477,7 @@ func (x *ReopenHouseholdRequest) String() string {
 func (*ReopenHouseholdRequest) ProtoMessage() {}
 
 func (x *ReopenHouseholdRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_veilig_v1_region_proto_msgTypes[22]
+	mi := &file_veilig_v1_region_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1282,7 +1490,7 @@ func (x *ReopenHouseholdRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReopenHouseholdRequest.ProtoReflect.Descriptor instead.
 func (*ReopenHouseholdRequest) Descriptor() ([]byte, []int) {
-	return file_veilig_v1_region_proto_rawDescGZIP(), []int{22}
+	return file_veilig_v1_region_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ReopenHouseholdRequest) GetHouseholdId() string {
@@ -1302,7 +1510,7 @@ type ReopenHouseholdResponse struct {
 
 func (x *ReopenHouseholdResponse) Reset() {
 	*x = ReopenHouseholdResponse{}
-	mi := &file_veilig_v1_region_proto_msgTypes[23]
+	mi := &file_veilig_v1_region_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1314,7 +1522,7 @@ func (x *ReopenHouseholdResponse) String() string {
 func (*ReopenHouseholdResponse) ProtoMessage() {}
 
 func (x *ReopenHouseholdResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_veilig_v1_region_proto_msgTypes[23]
+	mi := &file_veilig_v1_region_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1327,7 +1535,7 @@ func (x *ReopenHouseholdResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReopenHouseholdResponse.ProtoReflect.Descriptor instead.
 func (*ReopenHouseholdResponse) Descriptor() ([]byte, []int) {
-	return file_veilig_v1_region_proto_rawDescGZIP(), []int{23}
+	return file_veilig_v1_region_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ReopenHouseholdResponse) GetHousehold() *Household {
@@ -1352,7 +1560,7 @@ type ImportCaseloadRequest struct {
 
 func (x *ImportCaseloadRequest) Reset() {
 	*x = ImportCaseloadRequest{}
-	mi := &file_veilig_v1_region_proto_msgTypes[24]
+	mi := &file_veilig_v1_region_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1364,7 +1572,7 @@ func (x *ImportCaseloadRequest) String() string {
 func (*ImportCaseloadRequest) ProtoMessage() {}
 
 func (x *ImportCaseloadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_veilig_v1_region_proto_msgTypes[24]
+	mi := &file_veilig_v1_region_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1377,7 +1585,7 @@ func (x *ImportCaseloadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportCaseloadRequest.ProtoReflect.Descriptor instead.
 func (*ImportCaseloadRequest) Descriptor() ([]byte, []int) {
-	return file_veilig_v1_region_proto_rawDescGZIP(), []int{24}
+	return file_veilig_v1_region_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ImportCaseloadRequest) GetCsv() []byte {
@@ -1420,7 +1628,7 @@ type ImportCaseloadResponse struct {
 
 func (x *ImportCaseloadResponse) Reset() {
 	*x = ImportCaseloadResponse{}
-	mi := &file_veilig_v1_region_proto_msgTypes[25]
+	mi := &file_veilig_v1_region_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1432,7 +1640,7 @@ func (x *ImportCaseloadResponse) String() string {
 func (*ImportCaseloadResponse) ProtoMessage() {}
 
 func (x *ImportCaseloadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_veilig_v1_region_proto_msgTypes[25]
+	mi := &file_veilig_v1_region_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1445,7 +1653,7 @@ func (x *ImportCaseloadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportCaseloadResponse.ProtoReflect.Descriptor instead.
 func (*ImportCaseloadResponse) Descriptor() ([]byte, []int) {
-	return file_veilig_v1_region_proto_rawDescGZIP(), []int{25}
+	return file_veilig_v1_region_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ImportCaseloadResponse) GetRows() []*ImportRow {
@@ -1506,7 +1714,7 @@ type ImportRow struct {
 
 func (x *ImportRow) Reset() {
 	*x = ImportRow{}
-	mi := &file_veilig_v1_region_proto_msgTypes[26]
+	mi := &file_veilig_v1_region_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1518,7 +1726,7 @@ func (x *ImportRow) String() string {
 func (*ImportRow) ProtoMessage() {}
 
 func (x *ImportRow) ProtoReflect() protoreflect.Message {
-	mi := &file_veilig_v1_region_proto_msgTypes[26]
+	mi := &file_veilig_v1_region_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1531,7 +1739,7 @@ func (x *ImportRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportRow.ProtoReflect.Descriptor instead.
 func (*ImportRow) Descriptor() ([]byte, []int) {
-	return file_veilig_v1_region_proto_rawDescGZIP(), []int{26}
+	return file_veilig_v1_region_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ImportRow) GetLine() int32 {
@@ -1566,7 +1774,7 @@ var File_veilig_v1_region_proto protoreflect.FileDescriptor
 
 const file_veilig_v1_region_proto_rawDesc = "" +
 	"\n" +
-	"\x16veilig/v1/region.proto\x12\tveilig.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19veilig/v1/directory.proto\x1a\x19veilig/v1/household.proto\"n\n" +
+	"\x16veilig/v1/region.proto\x12\tveilig.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19veilig/v1/directory.proto\x1a\x19veilig/v1/household.proto\x1a\x14veilig/v1/sync.proto\"n\n" +
 	"\x19CreateOrganizationRequest\x121\n" +
 	"\x0forganization_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eorganizationId\x12\x1e\n" +
 	"\x04name\x18\x02 \x01(\tB\n" +
@@ -1592,7 +1800,21 @@ const file_veilig_v1_region_proto_rawDesc = "" +
 	"\x0forganization_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eorganizationId\"\x9f\x01\n" +
 	"\x1eDeactivateOrganizationResponse\x12:\n" +
 	"\x19disabled_professional_ids\x18\x01 \x03(\tR\x17disabledProfessionalIds\x12A\n" +
-	"\x0edeactivated_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\rdeactivatedAt\"V\n" +
+	"\x0edeactivated_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\rdeactivatedAt\"\xb3\x01\n" +
+	"\x1bSetOrganizationLeaseRequest\x121\n" +
+	"\x0forganization_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eorganizationId\x12/\n" +
+	"\x05lease\x18\x02 \x01(\v2\x17.veilig.v1.LeasePeriodsH\x00R\x05lease\x12\x1f\n" +
+	"\x05clear\x18\x03 \x01(\bB\a\xbaH\x04j\x02\b\x01H\x00R\x05clearB\x0f\n" +
+	"\x06change\x12\x05\xbaH\x02\b\x01\"\xa5\x02\n" +
+	"\fLeasePeriods\x12L\n" +
+	"\n" +
+	"lock_after\x18\x01 \x01(\v2\x19.google.protobuf.DurationB\x12\xbaH\x0f\xc8\x01\x01\xaa\x01\t\"\x05\b\x80\xce\xda\x03*\x00R\tlockAfter\x12N\n" +
+	"\verase_after\x18\x02 \x01(\v2\x19.google.protobuf.DurationB\x12\xbaH\x0f\xc8\x01\x01\xaa\x01\t\"\x05\b\x80\xe7\x84\x0f*\x00R\n" +
+	"eraseAfter:w\xbaHt\x1ar\n" +
+	" lease_periods.erase_after_longer\x12*erase_after must be longer than lock_after\x1a\"this.erase_after > this.lock_after\"u\n" +
+	"\x1cSetOrganizationLeaseResponse\x12&\n" +
+	"\x05lease\x18\x01 \x01(\v2\x10.veilig.v1.LeaseR\x05lease\x12-\n" +
+	"\x12deployment_default\x18\x02 \x01(\bR\x11deploymentDefault\"V\n" +
 	"\x11CreateTeamRequest\x12!\n" +
 	"\ateam_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x06teamId\x12\x1e\n" +
 	"\x04name\x18\x02 \x01(\tB\n" +
@@ -1662,13 +1884,15 @@ const file_veilig_v1_region_proto_rawDesc = "" +
 	"\x14IMPORT_ACTION_CREATE\x10\x01\x12\x18\n" +
 	"\x14IMPORT_ACTION_CHANGE\x10\x02\x12\x1b\n" +
 	"\x17IMPORT_ACTION_UNCHANGED\x10\x03\x12\x18\n" +
-	"\x14IMPORT_ACTION_FAILED\x10\x042\xd9\t\n" +
+	"\x14IMPORT_ACTION_FAILED\x10\x042\xc7\n" +
+	"\n" +
 	"\rRegionService\x12f\n" +
 	"\x12CreateOrganization\x12$.veilig.v1.CreateOrganizationRequest\x1a%.veilig.v1.CreateOrganizationResponse\"\x03\x90\x02\x02\x12f\n" +
 	"\x12RenameOrganization\x12$.veilig.v1.RenameOrganizationRequest\x1a%.veilig.v1.RenameOrganizationResponse\"\x03\x90\x02\x02\x12N\n" +
 	"\n" +
 	"BindIssuer\x12\x1c.veilig.v1.BindIssuerRequest\x1a\x1d.veilig.v1.BindIssuerResponse\"\x03\x90\x02\x02\x12r\n" +
-	"\x16DeactivateOrganization\x12(.veilig.v1.DeactivateOrganizationRequest\x1a).veilig.v1.DeactivateOrganizationResponse\"\x03\x90\x02\x02\x12N\n" +
+	"\x16DeactivateOrganization\x12(.veilig.v1.DeactivateOrganizationRequest\x1a).veilig.v1.DeactivateOrganizationResponse\"\x03\x90\x02\x02\x12l\n" +
+	"\x14SetOrganizationLease\x12&.veilig.v1.SetOrganizationLeaseRequest\x1a'.veilig.v1.SetOrganizationLeaseResponse\"\x03\x90\x02\x02\x12N\n" +
 	"\n" +
 	"CreateTeam\x12\x1c.veilig.v1.CreateTeamRequest\x1a\x1d.veilig.v1.CreateTeamResponse\"\x03\x90\x02\x02\x12N\n" +
 	"\n" +
@@ -1694,7 +1918,7 @@ func file_veilig_v1_region_proto_rawDescGZIP() []byte {
 }
 
 var file_veilig_v1_region_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_veilig_v1_region_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_veilig_v1_region_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_veilig_v1_region_proto_goTypes = []any{
 	(ImportAction)(0),                      // 0: veilig.v1.ImportAction
 	(*CreateOrganizationRequest)(nil),      // 1: veilig.v1.CreateOrganizationRequest
@@ -1705,75 +1929,86 @@ var file_veilig_v1_region_proto_goTypes = []any{
 	(*BindIssuerResponse)(nil),             // 6: veilig.v1.BindIssuerResponse
 	(*DeactivateOrganizationRequest)(nil),  // 7: veilig.v1.DeactivateOrganizationRequest
 	(*DeactivateOrganizationResponse)(nil), // 8: veilig.v1.DeactivateOrganizationResponse
-	(*CreateTeamRequest)(nil),              // 9: veilig.v1.CreateTeamRequest
-	(*CreateTeamResponse)(nil),             // 10: veilig.v1.CreateTeamResponse
-	(*RenameTeamRequest)(nil),              // 11: veilig.v1.RenameTeamRequest
-	(*RenameTeamResponse)(nil),             // 12: veilig.v1.RenameTeamResponse
-	(*AddTeamMemberRequest)(nil),           // 13: veilig.v1.AddTeamMemberRequest
-	(*AddTeamMemberResponse)(nil),          // 14: veilig.v1.AddTeamMemberResponse
-	(*RemoveTeamMemberRequest)(nil),        // 15: veilig.v1.RemoveTeamMemberRequest
-	(*RemoveTeamMemberResponse)(nil),       // 16: veilig.v1.RemoveTeamMemberResponse
-	(*CreateHouseholdRequest)(nil),         // 17: veilig.v1.CreateHouseholdRequest
-	(*CreateHouseholdResponse)(nil),        // 18: veilig.v1.CreateHouseholdResponse
-	(*TransferHouseholdRequest)(nil),       // 19: veilig.v1.TransferHouseholdRequest
-	(*TransferHouseholdResponse)(nil),      // 20: veilig.v1.TransferHouseholdResponse
-	(*CloseHouseholdRequest)(nil),          // 21: veilig.v1.CloseHouseholdRequest
-	(*CloseHouseholdResponse)(nil),         // 22: veilig.v1.CloseHouseholdResponse
-	(*ReopenHouseholdRequest)(nil),         // 23: veilig.v1.ReopenHouseholdRequest
-	(*ReopenHouseholdResponse)(nil),        // 24: veilig.v1.ReopenHouseholdResponse
-	(*ImportCaseloadRequest)(nil),          // 25: veilig.v1.ImportCaseloadRequest
-	(*ImportCaseloadResponse)(nil),         // 26: veilig.v1.ImportCaseloadResponse
-	(*ImportRow)(nil),                      // 27: veilig.v1.ImportRow
-	(*Organization)(nil),                   // 28: veilig.v1.Organization
-	(*timestamppb.Timestamp)(nil),          // 29: google.protobuf.Timestamp
-	(*Team)(nil),                           // 30: veilig.v1.Team
-	(*Household)(nil),                      // 31: veilig.v1.Household
-	(*CareTeamMember)(nil),                 // 32: veilig.v1.CareTeamMember
+	(*SetOrganizationLeaseRequest)(nil),    // 9: veilig.v1.SetOrganizationLeaseRequest
+	(*LeasePeriods)(nil),                   // 10: veilig.v1.LeasePeriods
+	(*SetOrganizationLeaseResponse)(nil),   // 11: veilig.v1.SetOrganizationLeaseResponse
+	(*CreateTeamRequest)(nil),              // 12: veilig.v1.CreateTeamRequest
+	(*CreateTeamResponse)(nil),             // 13: veilig.v1.CreateTeamResponse
+	(*RenameTeamRequest)(nil),              // 14: veilig.v1.RenameTeamRequest
+	(*RenameTeamResponse)(nil),             // 15: veilig.v1.RenameTeamResponse
+	(*AddTeamMemberRequest)(nil),           // 16: veilig.v1.AddTeamMemberRequest
+	(*AddTeamMemberResponse)(nil),          // 17: veilig.v1.AddTeamMemberResponse
+	(*RemoveTeamMemberRequest)(nil),        // 18: veilig.v1.RemoveTeamMemberRequest
+	(*RemoveTeamMemberResponse)(nil),       // 19: veilig.v1.RemoveTeamMemberResponse
+	(*CreateHouseholdRequest)(nil),         // 20: veilig.v1.CreateHouseholdRequest
+	(*CreateHouseholdResponse)(nil),        // 21: veilig.v1.CreateHouseholdResponse
+	(*TransferHouseholdRequest)(nil),       // 22: veilig.v1.TransferHouseholdRequest
+	(*TransferHouseholdResponse)(nil),      // 23: veilig.v1.TransferHouseholdResponse
+	(*CloseHouseholdRequest)(nil),          // 24: veilig.v1.CloseHouseholdRequest
+	(*CloseHouseholdResponse)(nil),         // 25: veilig.v1.CloseHouseholdResponse
+	(*ReopenHouseholdRequest)(nil),         // 26: veilig.v1.ReopenHouseholdRequest
+	(*ReopenHouseholdResponse)(nil),        // 27: veilig.v1.ReopenHouseholdResponse
+	(*ImportCaseloadRequest)(nil),          // 28: veilig.v1.ImportCaseloadRequest
+	(*ImportCaseloadResponse)(nil),         // 29: veilig.v1.ImportCaseloadResponse
+	(*ImportRow)(nil),                      // 30: veilig.v1.ImportRow
+	(*Organization)(nil),                   // 31: veilig.v1.Organization
+	(*timestamppb.Timestamp)(nil),          // 32: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),            // 33: google.protobuf.Duration
+	(*Lease)(nil),                          // 34: veilig.v1.Lease
+	(*Team)(nil),                           // 35: veilig.v1.Team
+	(*Household)(nil),                      // 36: veilig.v1.Household
+	(*CareTeamMember)(nil),                 // 37: veilig.v1.CareTeamMember
 }
 var file_veilig_v1_region_proto_depIdxs = []int32{
-	28, // 0: veilig.v1.CreateOrganizationResponse.organization:type_name -> veilig.v1.Organization
-	28, // 1: veilig.v1.RenameOrganizationResponse.organization:type_name -> veilig.v1.Organization
-	29, // 2: veilig.v1.DeactivateOrganizationResponse.deactivated_at:type_name -> google.protobuf.Timestamp
-	30, // 3: veilig.v1.CreateTeamResponse.team:type_name -> veilig.v1.Team
-	30, // 4: veilig.v1.RenameTeamResponse.team:type_name -> veilig.v1.Team
-	31, // 5: veilig.v1.CreateHouseholdResponse.household:type_name -> veilig.v1.Household
-	32, // 6: veilig.v1.CreateHouseholdResponse.care_team:type_name -> veilig.v1.CareTeamMember
-	31, // 7: veilig.v1.TransferHouseholdResponse.household:type_name -> veilig.v1.Household
-	29, // 8: veilig.v1.CloseHouseholdResponse.closed_at:type_name -> google.protobuf.Timestamp
-	31, // 9: veilig.v1.ReopenHouseholdResponse.household:type_name -> veilig.v1.Household
-	27, // 10: veilig.v1.ImportCaseloadResponse.rows:type_name -> veilig.v1.ImportRow
-	0,  // 11: veilig.v1.ImportRow.action:type_name -> veilig.v1.ImportAction
-	1,  // 12: veilig.v1.RegionService.CreateOrganization:input_type -> veilig.v1.CreateOrganizationRequest
-	3,  // 13: veilig.v1.RegionService.RenameOrganization:input_type -> veilig.v1.RenameOrganizationRequest
-	5,  // 14: veilig.v1.RegionService.BindIssuer:input_type -> veilig.v1.BindIssuerRequest
-	7,  // 15: veilig.v1.RegionService.DeactivateOrganization:input_type -> veilig.v1.DeactivateOrganizationRequest
-	9,  // 16: veilig.v1.RegionService.CreateTeam:input_type -> veilig.v1.CreateTeamRequest
-	11, // 17: veilig.v1.RegionService.RenameTeam:input_type -> veilig.v1.RenameTeamRequest
-	13, // 18: veilig.v1.RegionService.AddTeamMember:input_type -> veilig.v1.AddTeamMemberRequest
-	15, // 19: veilig.v1.RegionService.RemoveTeamMember:input_type -> veilig.v1.RemoveTeamMemberRequest
-	17, // 20: veilig.v1.RegionService.CreateHousehold:input_type -> veilig.v1.CreateHouseholdRequest
-	19, // 21: veilig.v1.RegionService.TransferHousehold:input_type -> veilig.v1.TransferHouseholdRequest
-	21, // 22: veilig.v1.RegionService.CloseHousehold:input_type -> veilig.v1.CloseHouseholdRequest
-	23, // 23: veilig.v1.RegionService.ReopenHousehold:input_type -> veilig.v1.ReopenHouseholdRequest
-	25, // 24: veilig.v1.RegionService.ImportCaseload:input_type -> veilig.v1.ImportCaseloadRequest
-	2,  // 25: veilig.v1.RegionService.CreateOrganization:output_type -> veilig.v1.CreateOrganizationResponse
-	4,  // 26: veilig.v1.RegionService.RenameOrganization:output_type -> veilig.v1.RenameOrganizationResponse
-	6,  // 27: veilig.v1.RegionService.BindIssuer:output_type -> veilig.v1.BindIssuerResponse
-	8,  // 28: veilig.v1.RegionService.DeactivateOrganization:output_type -> veilig.v1.DeactivateOrganizationResponse
-	10, // 29: veilig.v1.RegionService.CreateTeam:output_type -> veilig.v1.CreateTeamResponse
-	12, // 30: veilig.v1.RegionService.RenameTeam:output_type -> veilig.v1.RenameTeamResponse
-	14, // 31: veilig.v1.RegionService.AddTeamMember:output_type -> veilig.v1.AddTeamMemberResponse
-	16, // 32: veilig.v1.RegionService.RemoveTeamMember:output_type -> veilig.v1.RemoveTeamMemberResponse
-	18, // 33: veilig.v1.RegionService.CreateHousehold:output_type -> veilig.v1.CreateHouseholdResponse
-	20, // 34: veilig.v1.RegionService.TransferHousehold:output_type -> veilig.v1.TransferHouseholdResponse
-	22, // 35: veilig.v1.RegionService.CloseHousehold:output_type -> veilig.v1.CloseHouseholdResponse
-	24, // 36: veilig.v1.RegionService.ReopenHousehold:output_type -> veilig.v1.ReopenHouseholdResponse
-	26, // 37: veilig.v1.RegionService.ImportCaseload:output_type -> veilig.v1.ImportCaseloadResponse
-	25, // [25:38] is the sub-list for method output_type
-	12, // [12:25] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	31, // 0: veilig.v1.CreateOrganizationResponse.organization:type_name -> veilig.v1.Organization
+	31, // 1: veilig.v1.RenameOrganizationResponse.organization:type_name -> veilig.v1.Organization
+	32, // 2: veilig.v1.DeactivateOrganizationResponse.deactivated_at:type_name -> google.protobuf.Timestamp
+	10, // 3: veilig.v1.SetOrganizationLeaseRequest.lease:type_name -> veilig.v1.LeasePeriods
+	33, // 4: veilig.v1.LeasePeriods.lock_after:type_name -> google.protobuf.Duration
+	33, // 5: veilig.v1.LeasePeriods.erase_after:type_name -> google.protobuf.Duration
+	34, // 6: veilig.v1.SetOrganizationLeaseResponse.lease:type_name -> veilig.v1.Lease
+	35, // 7: veilig.v1.CreateTeamResponse.team:type_name -> veilig.v1.Team
+	35, // 8: veilig.v1.RenameTeamResponse.team:type_name -> veilig.v1.Team
+	36, // 9: veilig.v1.CreateHouseholdResponse.household:type_name -> veilig.v1.Household
+	37, // 10: veilig.v1.CreateHouseholdResponse.care_team:type_name -> veilig.v1.CareTeamMember
+	36, // 11: veilig.v1.TransferHouseholdResponse.household:type_name -> veilig.v1.Household
+	32, // 12: veilig.v1.CloseHouseholdResponse.closed_at:type_name -> google.protobuf.Timestamp
+	36, // 13: veilig.v1.ReopenHouseholdResponse.household:type_name -> veilig.v1.Household
+	30, // 14: veilig.v1.ImportCaseloadResponse.rows:type_name -> veilig.v1.ImportRow
+	0,  // 15: veilig.v1.ImportRow.action:type_name -> veilig.v1.ImportAction
+	1,  // 16: veilig.v1.RegionService.CreateOrganization:input_type -> veilig.v1.CreateOrganizationRequest
+	3,  // 17: veilig.v1.RegionService.RenameOrganization:input_type -> veilig.v1.RenameOrganizationRequest
+	5,  // 18: veilig.v1.RegionService.BindIssuer:input_type -> veilig.v1.BindIssuerRequest
+	7,  // 19: veilig.v1.RegionService.DeactivateOrganization:input_type -> veilig.v1.DeactivateOrganizationRequest
+	9,  // 20: veilig.v1.RegionService.SetOrganizationLease:input_type -> veilig.v1.SetOrganizationLeaseRequest
+	12, // 21: veilig.v1.RegionService.CreateTeam:input_type -> veilig.v1.CreateTeamRequest
+	14, // 22: veilig.v1.RegionService.RenameTeam:input_type -> veilig.v1.RenameTeamRequest
+	16, // 23: veilig.v1.RegionService.AddTeamMember:input_type -> veilig.v1.AddTeamMemberRequest
+	18, // 24: veilig.v1.RegionService.RemoveTeamMember:input_type -> veilig.v1.RemoveTeamMemberRequest
+	20, // 25: veilig.v1.RegionService.CreateHousehold:input_type -> veilig.v1.CreateHouseholdRequest
+	22, // 26: veilig.v1.RegionService.TransferHousehold:input_type -> veilig.v1.TransferHouseholdRequest
+	24, // 27: veilig.v1.RegionService.CloseHousehold:input_type -> veilig.v1.CloseHouseholdRequest
+	26, // 28: veilig.v1.RegionService.ReopenHousehold:input_type -> veilig.v1.ReopenHouseholdRequest
+	28, // 29: veilig.v1.RegionService.ImportCaseload:input_type -> veilig.v1.ImportCaseloadRequest
+	2,  // 30: veilig.v1.RegionService.CreateOrganization:output_type -> veilig.v1.CreateOrganizationResponse
+	4,  // 31: veilig.v1.RegionService.RenameOrganization:output_type -> veilig.v1.RenameOrganizationResponse
+	6,  // 32: veilig.v1.RegionService.BindIssuer:output_type -> veilig.v1.BindIssuerResponse
+	8,  // 33: veilig.v1.RegionService.DeactivateOrganization:output_type -> veilig.v1.DeactivateOrganizationResponse
+	11, // 34: veilig.v1.RegionService.SetOrganizationLease:output_type -> veilig.v1.SetOrganizationLeaseResponse
+	13, // 35: veilig.v1.RegionService.CreateTeam:output_type -> veilig.v1.CreateTeamResponse
+	15, // 36: veilig.v1.RegionService.RenameTeam:output_type -> veilig.v1.RenameTeamResponse
+	17, // 37: veilig.v1.RegionService.AddTeamMember:output_type -> veilig.v1.AddTeamMemberResponse
+	19, // 38: veilig.v1.RegionService.RemoveTeamMember:output_type -> veilig.v1.RemoveTeamMemberResponse
+	21, // 39: veilig.v1.RegionService.CreateHousehold:output_type -> veilig.v1.CreateHouseholdResponse
+	23, // 40: veilig.v1.RegionService.TransferHousehold:output_type -> veilig.v1.TransferHouseholdResponse
+	25, // 41: veilig.v1.RegionService.CloseHousehold:output_type -> veilig.v1.CloseHouseholdResponse
+	27, // 42: veilig.v1.RegionService.ReopenHousehold:output_type -> veilig.v1.ReopenHouseholdResponse
+	29, // 43: veilig.v1.RegionService.ImportCaseload:output_type -> veilig.v1.ImportCaseloadResponse
+	30, // [30:44] is the sub-list for method output_type
+	16, // [16:30] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_veilig_v1_region_proto_init() }
@@ -1783,13 +2018,18 @@ func file_veilig_v1_region_proto_init() {
 	}
 	file_veilig_v1_directory_proto_init()
 	file_veilig_v1_household_proto_init()
+	file_veilig_v1_sync_proto_init()
+	file_veilig_v1_region_proto_msgTypes[8].OneofWrappers = []any{
+		(*SetOrganizationLeaseRequest_Lease)(nil),
+		(*SetOrganizationLeaseRequest_Clear)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_veilig_v1_region_proto_rawDesc), len(file_veilig_v1_region_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   27,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

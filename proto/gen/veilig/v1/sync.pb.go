@@ -1340,7 +1340,8 @@ type PullResponse struct {
 	HasMore bool `protobuf:"varint,4,opt,name=has_more,json=hasMore,proto3" json:"has_more,omitempty"`
 	// The server's clock, for the device's HLC.
 	ServerStamp uint64 `protobuf:"varint,5,opt,name=server_stamp,json=serverStamp,proto3" json:"server_stamp,omitempty"`
-	// The offline lease this answer grants the device. Always set.
+	// The offline lease this answer grants the device: the caller's organization's own
+	// (RegionService.SetOrganizationLease), else the server's default. Always set.
 	Lease         *Lease `protobuf:"bytes,6,opt,name=lease,proto3" json:"lease,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -25,7 +25,7 @@ func (q *Queries) OrganizationDeactivate(ctx context.Context, db DBTX, arg Organ
 }
 
 const organizationGet = `-- name: OrganizationGet :one
-SELECT id, name, created_at, deactivated_at FROM organizations WHERE id = $1
+SELECT id, name, created_at, deactivated_at, lease_lock_after_seconds, lease_erase_after_seconds FROM organizations WHERE id = $1
 `
 
 func (q *Queries) OrganizationGet(ctx context.Context, db DBTX, id string) (Organization, error) {
@@ -36,6 +36,8 @@ func (q *Queries) OrganizationGet(ctx context.Context, db DBTX, id string) (Orga
 		&i.Name,
 		&i.CreatedAt,
 		&i.DeactivatedAt,
+		&i.LeaseLockAfterSeconds,
+		&i.LeaseEraseAfterSeconds,
 	)
 	return i, err
 }
@@ -115,8 +117,30 @@ func (q *Queries) OrganizationIssuerUpsert(ctx context.Context, db DBTX, arg Org
 	return err
 }
 
+const organizationLeaseSet = `-- name: OrganizationLeaseSet :execrows
+UPDATE organizations SET lease_lock_after_seconds = $1,
+    lease_erase_after_seconds = $2
+WHERE id = $3
+`
+
+type OrganizationLeaseSetParams struct {
+	LockAfterSeconds  *int64
+	EraseAfterSeconds *int64
+	ID                string
+}
+
+// OrganizationLeaseSet sets an organization's own lease, or clears it (both NULL) back to the
+// deployment's default; no row means no such organization.
+func (q *Queries) OrganizationLeaseSet(ctx context.Context, db DBTX, arg OrganizationLeaseSetParams) (int64, error) {
+	result, err := db.Exec(ctx, organizationLeaseSet, arg.LockAfterSeconds, arg.EraseAfterSeconds, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const organizationList = `-- name: OrganizationList :many
-SELECT id, name, created_at, deactivated_at FROM organizations ORDER BY id
+SELECT id, name, created_at, deactivated_at, lease_lock_after_seconds, lease_erase_after_seconds FROM organizations ORDER BY id
 `
 
 func (q *Queries) OrganizationList(ctx context.Context, db DBTX) ([]Organization, error) {
@@ -133,6 +157,8 @@ func (q *Queries) OrganizationList(ctx context.Context, db DBTX) ([]Organization
 			&i.Name,
 			&i.CreatedAt,
 			&i.DeactivatedAt,
+			&i.LeaseLockAfterSeconds,
+			&i.LeaseEraseAfterSeconds,
 		); err != nil {
 			return nil, err
 		}
@@ -163,27 +189,42 @@ func (q *Queries) OrganizationUpsert(ctx context.Context, db DBTX, arg Organizat
 }
 
 const professionalGet = `-- name: ProfessionalGet :one
-SELECT id, organization_id, display_name, email, phone, role, created_at, disabled_at FROM professionals WHERE id = $1
+SELECT p.id, p.organization_id, p.display_name, p.email, p.phone, p.role, p.created_at, p.disabled_at, o.lease_lock_after_seconds, o.lease_erase_after_seconds
+FROM professionals p JOIN organizations o ON o.id = p.organization_id
+WHERE p.id = $1
 `
 
-func (q *Queries) ProfessionalGet(ctx context.Context, db DBTX, id string) (Professional, error) {
+type ProfessionalGetRow struct {
+	Professional           Professional
+	LeaseLockAfterSeconds  *int64
+	LeaseEraseAfterSeconds *int64
+}
+
+// ProfessionalGet and ProfessionalGetByIdentity read the lease of the professional's
+// organization with the professional: resolving a caller costs one round trip, its pull's
+// lease included.
+func (q *Queries) ProfessionalGet(ctx context.Context, db DBTX, id string) (ProfessionalGetRow, error) {
 	row := db.QueryRow(ctx, professionalGet, id)
-	var i Professional
+	var i ProfessionalGetRow
 	err := row.Scan(
-		&i.ID,
-		&i.OrganizationID,
-		&i.DisplayName,
-		&i.Email,
-		&i.Phone,
-		&i.Role,
-		&i.CreatedAt,
-		&i.DisabledAt,
+		&i.Professional.ID,
+		&i.Professional.OrganizationID,
+		&i.Professional.DisplayName,
+		&i.Professional.Email,
+		&i.Professional.Phone,
+		&i.Professional.Role,
+		&i.Professional.CreatedAt,
+		&i.Professional.DisabledAt,
+		&i.LeaseLockAfterSeconds,
+		&i.LeaseEraseAfterSeconds,
 	)
 	return i, err
 }
 
 const professionalGetByIdentity = `-- name: ProfessionalGetByIdentity :one
-SELECT p.id, p.organization_id, p.display_name, p.email, p.phone, p.role, p.created_at, p.disabled_at FROM professional_identities i JOIN professionals p ON p.id = i.professional_id
+SELECT p.id, p.organization_id, p.display_name, p.email, p.phone, p.role, p.created_at, p.disabled_at, o.lease_lock_after_seconds, o.lease_erase_after_seconds
+FROM professional_identities i JOIN professionals p ON p.id = i.professional_id
+JOIN organizations o ON o.id = p.organization_id
 WHERE i.issuer = $1 AND i.subject = $2
 `
 
@@ -192,18 +233,26 @@ type ProfessionalGetByIdentityParams struct {
 	Subject string
 }
 
-func (q *Queries) ProfessionalGetByIdentity(ctx context.Context, db DBTX, arg ProfessionalGetByIdentityParams) (Professional, error) {
+type ProfessionalGetByIdentityRow struct {
+	Professional           Professional
+	LeaseLockAfterSeconds  *int64
+	LeaseEraseAfterSeconds *int64
+}
+
+func (q *Queries) ProfessionalGetByIdentity(ctx context.Context, db DBTX, arg ProfessionalGetByIdentityParams) (ProfessionalGetByIdentityRow, error) {
 	row := db.QueryRow(ctx, professionalGetByIdentity, arg.Issuer, arg.Subject)
-	var i Professional
+	var i ProfessionalGetByIdentityRow
 	err := row.Scan(
-		&i.ID,
-		&i.OrganizationID,
-		&i.DisplayName,
-		&i.Email,
-		&i.Phone,
-		&i.Role,
-		&i.CreatedAt,
-		&i.DisabledAt,
+		&i.Professional.ID,
+		&i.Professional.OrganizationID,
+		&i.Professional.DisplayName,
+		&i.Professional.Email,
+		&i.Professional.Phone,
+		&i.Professional.Role,
+		&i.Professional.CreatedAt,
+		&i.Professional.DisabledAt,
+		&i.LeaseLockAfterSeconds,
+		&i.LeaseEraseAfterSeconds,
 	)
 	return i, err
 }

@@ -41,6 +41,16 @@ type AuditCheckpoint struct {
 	Signature string
 }
 
+type AuditCut struct {
+	ChainID           string
+	FirstKeptPosition int64
+	LastDeletedHash   string
+	CutAt             time.Time
+	DeletedCount      int64
+	KeyID             string
+	Signature         string
+}
+
 type AuditEvent struct {
 	ID             string
 	At             time.Time
@@ -199,10 +209,12 @@ type Notice struct {
 }
 
 type Organization struct {
-	ID            string
-	Name          string
-	CreatedAt     time.Time
-	DeactivatedAt *time.Time
+	ID                     string
+	Name                   string
+	CreatedAt              time.Time
+	DeactivatedAt          *time.Time
+	LeaseLockAfterSeconds  *int64
+	LeaseEraseAfterSeconds *int64
 }
 
 type OrganizationIssuer struct {

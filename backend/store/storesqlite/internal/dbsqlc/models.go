@@ -38,6 +38,16 @@ type AuditCheckpoint struct {
 	Signature string
 }
 
+type AuditCut struct {
+	ChainID           string
+	FirstKeptPosition int64
+	LastDeletedHash   string
+	CutAt             int64
+	DeletedCount      int64
+	KeyID             string
+	Signature         string
+}
+
 type AuditEvent struct {
 	ID             string
 	At             int64
@@ -196,10 +206,12 @@ type Notice struct {
 }
 
 type Organization struct {
-	ID            string
-	Name          string
-	CreatedAt     int64
-	DeactivatedAt *int64
+	ID                     string
+	Name                   string
+	CreatedAt              int64
+	DeactivatedAt          *int64
+	LeaseLockAfterSeconds  *int64
+	LeaseEraseAfterSeconds *int64
 }
 
 type OrganizationIssuer struct {

@@ -24,7 +24,7 @@ func (q *Queries) OrganizationDeactivate(ctx context.Context, arg OrganizationDe
 }
 
 const organizationGet = `-- name: OrganizationGet :one
-SELECT id, name, created_at, deactivated_at FROM organizations WHERE id = ?1
+SELECT id, name, created_at, deactivated_at, lease_lock_after_seconds, lease_erase_after_seconds FROM organizations WHERE id = ?1
 `
 
 func (q *Queries) OrganizationGet(ctx context.Context, id string) (Organization, error) {
@@ -35,6 +35,8 @@ func (q *Queries) OrganizationGet(ctx context.Context, id string) (Organization,
 		&i.Name,
 		&i.CreatedAt,
 		&i.DeactivatedAt,
+		&i.LeaseLockAfterSeconds,
+		&i.LeaseEraseAfterSeconds,
 	)
 	return i, err
 }
@@ -117,8 +119,30 @@ func (q *Queries) OrganizationIssuerUpsert(ctx context.Context, arg Organization
 	return err
 }
 
+const organizationLeaseSet = `-- name: OrganizationLeaseSet :execrows
+UPDATE organizations SET lease_lock_after_seconds = ?1,
+    lease_erase_after_seconds = ?2
+WHERE id = ?3
+`
+
+type OrganizationLeaseSetParams struct {
+	LockAfterSeconds  *int64
+	EraseAfterSeconds *int64
+	ID                string
+}
+
+// OrganizationLeaseSet sets an organization's own lease, or clears it (both NULL) back to the
+// deployment's default; no row means no such organization.
+func (q *Queries) OrganizationLeaseSet(ctx context.Context, arg OrganizationLeaseSetParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, organizationLeaseSet, arg.LockAfterSeconds, arg.EraseAfterSeconds, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const organizationList = `-- name: OrganizationList :many
-SELECT id, name, created_at, deactivated_at FROM organizations ORDER BY id
+SELECT id, name, created_at, deactivated_at, lease_lock_after_seconds, lease_erase_after_seconds FROM organizations ORDER BY id
 `
 
 func (q *Queries) OrganizationList(ctx context.Context) ([]Organization, error) {
@@ -135,6 +159,8 @@ func (q *Queries) OrganizationList(ctx context.Context) ([]Organization, error) 
 			&i.Name,
 			&i.CreatedAt,
 			&i.DeactivatedAt,
+			&i.LeaseLockAfterSeconds,
+			&i.LeaseEraseAfterSeconds,
 		); err != nil {
 			return nil, err
 		}

@@ -10,27 +10,42 @@ import (
 )
 
 const professionalGet = `-- name: ProfessionalGet :one
-SELECT id, organization_id, display_name, email, phone, role, created_at, disabled_at FROM professionals WHERE id = ?1
+SELECT p.id, p.organization_id, p.display_name, p.email, p.phone, p.role, p.created_at, p.disabled_at, o.lease_lock_after_seconds, o.lease_erase_after_seconds
+FROM professionals p JOIN organizations o ON o.id = p.organization_id
+WHERE p.id = ?1
 `
 
-func (q *Queries) ProfessionalGet(ctx context.Context, id string) (Professional, error) {
+type ProfessionalGetRow struct {
+	Professional           Professional
+	LeaseLockAfterSeconds  *int64
+	LeaseEraseAfterSeconds *int64
+}
+
+// ProfessionalGet and ProfessionalGetByIdentity read the lease of the professional's
+// organization with the professional: resolving a caller costs one round trip, its pull's
+// lease included.
+func (q *Queries) ProfessionalGet(ctx context.Context, id string) (ProfessionalGetRow, error) {
 	row := q.db.QueryRowContext(ctx, professionalGet, id)
-	var i Professional
+	var i ProfessionalGetRow
 	err := row.Scan(
-		&i.ID,
-		&i.OrganizationID,
-		&i.DisplayName,
-		&i.Email,
-		&i.Phone,
-		&i.Role,
-		&i.CreatedAt,
-		&i.DisabledAt,
+		&i.Professional.ID,
+		&i.Professional.OrganizationID,
+		&i.Professional.DisplayName,
+		&i.Professional.Email,
+		&i.Professional.Phone,
+		&i.Professional.Role,
+		&i.Professional.CreatedAt,
+		&i.Professional.DisabledAt,
+		&i.LeaseLockAfterSeconds,
+		&i.LeaseEraseAfterSeconds,
 	)
 	return i, err
 }
 
 const professionalGetByIdentity = `-- name: ProfessionalGetByIdentity :one
-SELECT p.id, p.organization_id, p.display_name, p.email, p.phone, p.role, p.created_at, p.disabled_at FROM professional_identities i JOIN professionals p ON p.id = i.professional_id
+SELECT p.id, p.organization_id, p.display_name, p.email, p.phone, p.role, p.created_at, p.disabled_at, o.lease_lock_after_seconds, o.lease_erase_after_seconds
+FROM professional_identities i JOIN professionals p ON p.id = i.professional_id
+JOIN organizations o ON o.id = p.organization_id
 WHERE i.issuer = ?1 AND i.subject = ?2
 `
 
@@ -39,18 +54,26 @@ type ProfessionalGetByIdentityParams struct {
 	Subject string
 }
 
-func (q *Queries) ProfessionalGetByIdentity(ctx context.Context, arg ProfessionalGetByIdentityParams) (Professional, error) {
+type ProfessionalGetByIdentityRow struct {
+	Professional           Professional
+	LeaseLockAfterSeconds  *int64
+	LeaseEraseAfterSeconds *int64
+}
+
+func (q *Queries) ProfessionalGetByIdentity(ctx context.Context, arg ProfessionalGetByIdentityParams) (ProfessionalGetByIdentityRow, error) {
 	row := q.db.QueryRowContext(ctx, professionalGetByIdentity, arg.Issuer, arg.Subject)
-	var i Professional
+	var i ProfessionalGetByIdentityRow
 	err := row.Scan(
-		&i.ID,
-		&i.OrganizationID,
-		&i.DisplayName,
-		&i.Email,
-		&i.Phone,
-		&i.Role,
-		&i.CreatedAt,
-		&i.DisabledAt,
+		&i.Professional.ID,
+		&i.Professional.OrganizationID,
+		&i.Professional.DisplayName,
+		&i.Professional.Email,
+		&i.Professional.Phone,
+		&i.Professional.Role,
+		&i.Professional.CreatedAt,
+		&i.Professional.DisabledAt,
+		&i.LeaseLockAfterSeconds,
+		&i.LeaseEraseAfterSeconds,
 	)
 	return i, err
 }

@@ -5,19 +5,21 @@
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "../../buf/validate/validate_pb.js";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Organization, Team } from "./directory_pb.js";
 import { file_veilig_v1_directory } from "./directory_pb.js";
 import type { CareTeamMember, Household } from "./household_pb.js";
 import { file_veilig_v1_household } from "./household_pb.js";
+import type { Lease } from "./sync_pb.js";
+import { file_veilig_v1_sync } from "./sync_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file veilig/v1/region.proto.
  */
 export const file_veilig_v1_region: GenFile = /*@__PURE__*/
-  fileDesc("ChZ2ZWlsaWcvdjEvcmVnaW9uLnByb3RvEgl2ZWlsaWcudjEiWAoZQ3JlYXRlT3JnYW5pemF0aW9uUmVxdWVzdBIhCg9vcmdhbml6YXRpb25faWQYASABKAlCCLpIBXIDsAEBEhgKBG5hbWUYAiABKAlCCrpIB3IFEAEYyAEiXAoaQ3JlYXRlT3JnYW5pemF0aW9uUmVzcG9uc2USLQoMb3JnYW5pemF0aW9uGAEgASgLMhcudmVpbGlnLnYxLk9yZ2FuaXphdGlvbhIPCgdjcmVhdGVkGAIgASgIIlgKGVJlbmFtZU9yZ2FuaXphdGlvblJlcXVlc3QSIQoPb3JnYW5pemF0aW9uX2lkGAEgASgJQgi6SAVyA7ABARIYCgRuYW1lGAIgASgJQgq6SAdyBRABGMgBIksKGlJlbmFtZU9yZ2FuaXphdGlvblJlc3BvbnNlEi0KDG9yZ2FuaXphdGlvbhgBIAEoCzIXLnZlaWxpZy52MS5Pcmdhbml6YXRpb24imgEKEUJpbmRJc3N1ZXJSZXF1ZXN0EiEKD29yZ2FuaXphdGlvbl9pZBgBIAEoCUIIukgFcgOwAQESJQoGaXNzdWVyGAIgASgJQhW6SBJyEBj0AzoIaHR0cHM6Ly+IAQESHQoIandrc191cmwYAyABKAlCC7pICHIGGPQDiAEBEhwKCGF1ZGllbmNlGAQgASgJQgq6SAdyBRABGMgBIiUKEkJpbmRJc3N1ZXJSZXNwb25zZRIPCgdjaGFuZ2VkGAEgASgIIkIKHURlYWN0aXZhdGVPcmdhbml6YXRpb25SZXF1ZXN0EiEKD29yZ2FuaXphdGlvbl9pZBgBIAEoCUIIukgFcgOwAQEidwoeRGVhY3RpdmF0ZU9yZ2FuaXphdGlvblJlc3BvbnNlEiEKGWRpc2FibGVkX3Byb2Zlc3Npb25hbF9pZHMYASADKAkSMgoOZGVhY3RpdmF0ZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkgKEUNyZWF0ZVRlYW1SZXF1ZXN0EhkKB3RlYW1faWQYASABKAlCCLpIBXIDsAEBEhgKBG5hbWUYAiABKAlCCrpIB3IFEAEYyAEiRAoSQ3JlYXRlVGVhbVJlc3BvbnNlEh0KBHRlYW0YASABKAsyDy52ZWlsaWcudjEuVGVhbRIPCgdjcmVhdGVkGAIgASgIIkgKEVJlbmFtZVRlYW1SZXF1ZXN0EhkKB3RlYW1faWQYASABKAlCCLpIBXIDsAEBEhgKBG5hbWUYAiABKAlCCrpIB3IFEAEYyAEiMwoSUmVuYW1lVGVhbVJlc3BvbnNlEh0KBHRlYW0YASABKAsyDy52ZWlsaWcudjEuVGVhbSJUChRBZGRUZWFtTWVtYmVyUmVxdWVzdBIZCgd0ZWFtX2lkGAEgASgJQgi6SAVyA7ABARIhCg9wcm9mZXNzaW9uYWxfaWQYAiABKAlCCLpIBXIDsAEBIjEKFUFkZFRlYW1NZW1iZXJSZXNwb25zZRIYChBwcm9mZXNzaW9uYWxfaWRzGAEgAygJIlcKF1JlbW92ZVRlYW1NZW1iZXJSZXF1ZXN0EhkKB3RlYW1faWQYASABKAlCCLpIBXIDsAEBEiEKD3Byb2Zlc3Npb25hbF9pZBgCIAEoCUIIukgFcgOwAQEiNAoYUmVtb3ZlVGVhbU1lbWJlclJlc3BvbnNlEhgKEHByb2Zlc3Npb25hbF9pZHMYASADKAkiggIKFkNyZWF0ZUhvdXNlaG9sZFJlcXVlc3QSHgoMaG91c2Vob2xkX2lkGAEgASgJQgi6SAVyA7ABARIuCgRjb2RlGAIgASgJQiC6SB1yGzIZXltBLVowLTldW0EtWjAtOS1dezIsMzF9JBIZCgd0ZWFtX2lkGAMgASgJQgi6SAVyA7ABARIgCgxkaXNwbGF5X25hbWUYBCABKAlCCrpIB3IFEAEYyAESJgoUbGVhZF9wcm9mZXNzaW9uYWxfaWQYBSABKAlCCLpIBXIDsAEBEjMKGmNhcmVfdGVhbV9wcm9mZXNzaW9uYWxfaWRzGAYgAygJQg+6SAySAQkQMiIFcgOwAQEigQEKF0NyZWF0ZUhvdXNlaG9sZFJlc3BvbnNlEicKCWhvdXNlaG9sZBgBIAEoCzIULnZlaWxpZy52MS5Ib3VzZWhvbGQSLAoJY2FyZV90ZWFtGAIgAygLMhkudmVpbGlnLnYxLkNhcmVUZWFtTWVtYmVyEg8KB2NyZWF0ZWQYAyABKAgiVQoYVHJhbnNmZXJIb3VzZWhvbGRSZXF1ZXN0Eh4KDGhvdXNlaG9sZF9pZBgBIAEoCUIIukgFcgOwAQESGQoHdGVhbV9pZBgCIAEoCUIIukgFcgOwAQEiRAoZVHJhbnNmZXJIb3VzZWhvbGRSZXNwb25zZRInCglob3VzZWhvbGQYASABKAsyFC52ZWlsaWcudjEuSG91c2Vob2xkIjcKFUNsb3NlSG91c2Vob2xkUmVxdWVzdBIeCgxob3VzZWhvbGRfaWQYASABKAlCCLpIBXIDsAEBIkcKFkNsb3NlSG91c2Vob2xkUmVzcG9uc2USLQoJY2xvc2VkX2F0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI4ChZSZW9wZW5Ib3VzZWhvbGRSZXF1ZXN0Eh4KDGhvdXNlaG9sZF9pZBgBIAEoCUIIukgFcgOwAQEiQgoXUmVvcGVuSG91c2Vob2xkUmVzcG9uc2USJwoJaG91c2Vob2xkGAEgASgLMhQudmVpbGlnLnYxLkhvdXNlaG9sZCJbChVJbXBvcnRDYXNlbG9hZFJlcXVlc3QSGQoDY3N2GAEgASgMQgy6SAl6BxABGICAgAQSDwoHZHJ5X3J1bhgCIAEoCBIWCg5hbGxfb3Jfbm90aGluZxgDIAEoCCKSAQoWSW1wb3J0Q2FzZWxvYWRSZXNwb25zZRIiCgRyb3dzGAEgAygLMhQudmVpbGlnLnYxLkltcG9ydFJvdxIPCgdjcmVhdGVkGAIgASgFEg8KB2NoYW5nZWQYAyABKAUSEQoJdW5jaGFuZ2VkGAQgASgFEg4KBmZhaWxlZBgFIAEoBRIPCgdhcHBsaWVkGAYgASgIImEKCUltcG9ydFJvdxIMCgRsaW5lGAEgASgFEgwKBGNvZGUYAiABKAkSJwoGYWN0aW9uGAMgASgOMhcudmVpbGlnLnYxLkltcG9ydEFjdGlvbhIPCgdtZXNzYWdlGAQgASgJKpgBCgxJbXBvcnRBY3Rpb24SHQoZSU1QT1JUX0FDVElPTl9VTlNQRUNJRklFRBAAEhgKFElNUE9SVF9BQ1RJT05fQ1JFQVRFEAESGAoUSU1QT1JUX0FDVElPTl9DSEFOR0UQAhIbChdJTVBPUlRfQUNUSU9OX1VOQ0hBTkdFRBADEhgKFElNUE9SVF9BQ1RJT05fRkFJTEVEEAQy2QkKDVJlZ2lvblNlcnZpY2USZgoSQ3JlYXRlT3JnYW5pemF0aW9uEiQudmVpbGlnLnYxLkNyZWF0ZU9yZ2FuaXphdGlvblJlcXVlc3QaJS52ZWlsaWcudjEuQ3JlYXRlT3JnYW5pemF0aW9uUmVzcG9uc2UiA5ACAhJmChJSZW5hbWVPcmdhbml6YXRpb24SJC52ZWlsaWcudjEuUmVuYW1lT3JnYW5pemF0aW9uUmVxdWVzdBolLnZlaWxpZy52MS5SZW5hbWVPcmdhbml6YXRpb25SZXNwb25zZSIDkAICEk4KCkJpbmRJc3N1ZXISHC52ZWlsaWcudjEuQmluZElzc3VlclJlcXVlc3QaHS52ZWlsaWcudjEuQmluZElzc3VlclJlc3BvbnNlIgOQAgIScgoWRGVhY3RpdmF0ZU9yZ2FuaXphdGlvbhIoLnZlaWxpZy52MS5EZWFjdGl2YXRlT3JnYW5pemF0aW9uUmVxdWVzdBopLnZlaWxpZy52MS5EZWFjdGl2YXRlT3JnYW5pemF0aW9uUmVzcG9uc2UiA5ACAhJOCgpDcmVhdGVUZWFtEhwudmVpbGlnLnYxLkNyZWF0ZVRlYW1SZXF1ZXN0Gh0udmVpbGlnLnYxLkNyZWF0ZVRlYW1SZXNwb25zZSIDkAICEk4KClJlbmFtZVRlYW0SHC52ZWlsaWcudjEuUmVuYW1lVGVhbVJlcXVlc3QaHS52ZWlsaWcudjEuUmVuYW1lVGVhbVJlc3BvbnNlIgOQAgISVwoNQWRkVGVhbU1lbWJlchIfLnZlaWxpZy52MS5BZGRUZWFtTWVtYmVyUmVxdWVzdBogLnZlaWxpZy52MS5BZGRUZWFtTWVtYmVyUmVzcG9uc2UiA5ACAhJgChBSZW1vdmVUZWFtTWVtYmVyEiIudmVpbGlnLnYxLlJlbW92ZVRlYW1NZW1iZXJSZXF1ZXN0GiMudmVpbGlnLnYxLlJlbW92ZVRlYW1NZW1iZXJSZXNwb25zZSIDkAICEl0KD0NyZWF0ZUhvdXNlaG9sZBIhLnZlaWxpZy52MS5DcmVhdGVIb3VzZWhvbGRSZXF1ZXN0GiIudmVpbGlnLnYxLkNyZWF0ZUhvdXNlaG9sZFJlc3BvbnNlIgOQAgISYwoRVHJhbnNmZXJIb3VzZWhvbGQSIy52ZWlsaWcudjEuVHJhbnNmZXJIb3VzZWhvbGRSZXF1ZXN0GiQudmVpbGlnLnYxLlRyYW5zZmVySG91c2Vob2xkUmVzcG9uc2UiA5ACAhJaCg5DbG9zZUhvdXNlaG9sZBIgLnZlaWxpZy52MS5DbG9zZUhvdXNlaG9sZFJlcXVlc3QaIS52ZWlsaWcudjEuQ2xvc2VIb3VzZWhvbGRSZXNwb25zZSIDkAICEl0KD1Jlb3BlbkhvdXNlaG9sZBIhLnZlaWxpZy52MS5SZW9wZW5Ib3VzZWhvbGRSZXF1ZXN0GiIudmVpbGlnLnYxLlJlb3BlbkhvdXNlaG9sZFJlc3BvbnNlIgOQAgISWgoOSW1wb3J0Q2FzZWxvYWQSIC52ZWlsaWcudjEuSW1wb3J0Q2FzZWxvYWRSZXF1ZXN0GiEudmVpbGlnLnYxLkltcG9ydENhc2Vsb2FkUmVzcG9uc2UiA5ACAkI3WjVnaXRodWIuY29tL3ZlaWxpZy92ZWlsaWcvcHJvdG8vZ2VuL3ZlaWxpZy92MTt2ZWlsaWd2MWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_timestamp, file_veilig_v1_directory, file_veilig_v1_household]);
+  fileDesc("ChZ2ZWlsaWcvdjEvcmVnaW9uLnByb3RvEgl2ZWlsaWcudjEiWAoZQ3JlYXRlT3JnYW5pemF0aW9uUmVxdWVzdBIhCg9vcmdhbml6YXRpb25faWQYASABKAlCCLpIBXIDsAEBEhgKBG5hbWUYAiABKAlCCrpIB3IFEAEYyAEiXAoaQ3JlYXRlT3JnYW5pemF0aW9uUmVzcG9uc2USLQoMb3JnYW5pemF0aW9uGAEgASgLMhcudmVpbGlnLnYxLk9yZ2FuaXphdGlvbhIPCgdjcmVhdGVkGAIgASgIIlgKGVJlbmFtZU9yZ2FuaXphdGlvblJlcXVlc3QSIQoPb3JnYW5pemF0aW9uX2lkGAEgASgJQgi6SAVyA7ABARIYCgRuYW1lGAIgASgJQgq6SAdyBRABGMgBIksKGlJlbmFtZU9yZ2FuaXphdGlvblJlc3BvbnNlEi0KDG9yZ2FuaXphdGlvbhgBIAEoCzIXLnZlaWxpZy52MS5Pcmdhbml6YXRpb24imgEKEUJpbmRJc3N1ZXJSZXF1ZXN0EiEKD29yZ2FuaXphdGlvbl9pZBgBIAEoCUIIukgFcgOwAQESJQoGaXNzdWVyGAIgASgJQhW6SBJyEBj0AzoIaHR0cHM6Ly+IAQESHQoIandrc191cmwYAyABKAlCC7pICHIGGPQDiAEBEhwKCGF1ZGllbmNlGAQgASgJQgq6SAdyBRABGMgBIiUKEkJpbmRJc3N1ZXJSZXNwb25zZRIPCgdjaGFuZ2VkGAEgASgIIkIKHURlYWN0aXZhdGVPcmdhbml6YXRpb25SZXF1ZXN0EiEKD29yZ2FuaXphdGlvbl9pZBgBIAEoCUIIukgFcgOwAQEidwoeRGVhY3RpdmF0ZU9yZ2FuaXphdGlvblJlc3BvbnNlEiEKGWRpc2FibGVkX3Byb2Zlc3Npb25hbF9pZHMYASADKAkSMgoOZGVhY3RpdmF0ZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpUBChtTZXRPcmdhbml6YXRpb25MZWFzZVJlcXVlc3QSIQoPb3JnYW5pemF0aW9uX2lkGAEgASgJQgi6SAVyA7ABARIoCgVsZWFzZRgCIAEoCzIXLnZlaWxpZy52MS5MZWFzZVBlcmlvZHNIABIYCgVjbGVhchgDIAEoCEIHukgEagIIAUgAQg8KBmNoYW5nZRIFukgCCAEijgIKDExlYXNlUGVyaW9kcxJBCgpsb2NrX2FmdGVyGAEgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQhK6SA/IAQGqAQkiBQiAztoDKgASQgoLZXJhc2VfYWZ0ZXIYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CErpID8gBAaoBCSIFCIDnhA8qADp3ukh0GnIKIGxlYXNlX3BlcmlvZHMuZXJhc2VfYWZ0ZXJfbG9uZ2VyEiplcmFzZV9hZnRlciBtdXN0IGJlIGxvbmdlciB0aGFuIGxvY2tfYWZ0ZXIaInRoaXMuZXJhc2VfYWZ0ZXIgPiB0aGlzLmxvY2tfYWZ0ZXIiWwocU2V0T3JnYW5pemF0aW9uTGVhc2VSZXNwb25zZRIfCgVsZWFzZRgBIAEoCzIQLnZlaWxpZy52MS5MZWFzZRIaChJkZXBsb3ltZW50X2RlZmF1bHQYAiABKAgiSAoRQ3JlYXRlVGVhbVJlcXVlc3QSGQoHdGVhbV9pZBgBIAEoCUIIukgFcgOwAQESGAoEbmFtZRgCIAEoCUIKukgHcgUQARjIASJEChJDcmVhdGVUZWFtUmVzcG9uc2USHQoEdGVhbRgBIAEoCzIPLnZlaWxpZy52MS5UZWFtEg8KB2NyZWF0ZWQYAiABKAgiSAoRUmVuYW1lVGVhbVJlcXVlc3QSGQoHdGVhbV9pZBgBIAEoCUIIukgFcgOwAQESGAoEbmFtZRgCIAEoCUIKukgHcgUQARjIASIzChJSZW5hbWVUZWFtUmVzcG9uc2USHQoEdGVhbRgBIAEoCzIPLnZlaWxpZy52MS5UZWFtIlQKFEFkZFRlYW1NZW1iZXJSZXF1ZXN0EhkKB3RlYW1faWQYASABKAlCCLpIBXIDsAEBEiEKD3Byb2Zlc3Npb25hbF9pZBgCIAEoCUIIukgFcgOwAQEiMQoVQWRkVGVhbU1lbWJlclJlc3BvbnNlEhgKEHByb2Zlc3Npb25hbF9pZHMYASADKAkiVwoXUmVtb3ZlVGVhbU1lbWJlclJlcXVlc3QSGQoHdGVhbV9pZBgBIAEoCUIIukgFcgOwAQESIQoPcHJvZmVzc2lvbmFsX2lkGAIgASgJQgi6SAVyA7ABASI0ChhSZW1vdmVUZWFtTWVtYmVyUmVzcG9uc2USGAoQcHJvZmVzc2lvbmFsX2lkcxgBIAMoCSKCAgoWQ3JlYXRlSG91c2Vob2xkUmVxdWVzdBIeCgxob3VzZWhvbGRfaWQYASABKAlCCLpIBXIDsAEBEi4KBGNvZGUYAiABKAlCILpIHXIbMhleW0EtWjAtOV1bQS1aMC05LV17MiwzMX0kEhkKB3RlYW1faWQYAyABKAlCCLpIBXIDsAEBEiAKDGRpc3BsYXlfbmFtZRgEIAEoCUIKukgHcgUQARjIARImChRsZWFkX3Byb2Zlc3Npb25hbF9pZBgFIAEoCUIIukgFcgOwAQESMwoaY2FyZV90ZWFtX3Byb2Zlc3Npb25hbF9pZHMYBiADKAlCD7pIDJIBCRAyIgVyA7ABASKBAQoXQ3JlYXRlSG91c2Vob2xkUmVzcG9uc2USJwoJaG91c2Vob2xkGAEgASgLMhQudmVpbGlnLnYxLkhvdXNlaG9sZBIsCgljYXJlX3RlYW0YAiADKAsyGS52ZWlsaWcudjEuQ2FyZVRlYW1NZW1iZXISDwoHY3JlYXRlZBgDIAEoCCJVChhUcmFuc2ZlckhvdXNlaG9sZFJlcXVlc3QSHgoMaG91c2Vob2xkX2lkGAEgASgJQgi6SAVyA7ABARIZCgd0ZWFtX2lkGAIgASgJQgi6SAVyA7ABASJEChlUcmFuc2ZlckhvdXNlaG9sZFJlc3BvbnNlEicKCWhvdXNlaG9sZBgBIAEoCzIULnZlaWxpZy52MS5Ib3VzZWhvbGQiNwoVQ2xvc2VIb3VzZWhvbGRSZXF1ZXN0Eh4KDGhvdXNlaG9sZF9pZBgBIAEoCUIIukgFcgOwAQEiRwoWQ2xvc2VIb3VzZWhvbGRSZXNwb25zZRItCgljbG9zZWRfYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjgKFlJlb3BlbkhvdXNlaG9sZFJlcXVlc3QSHgoMaG91c2Vob2xkX2lkGAEgASgJQgi6SAVyA7ABASJCChdSZW9wZW5Ib3VzZWhvbGRSZXNwb25zZRInCglob3VzZWhvbGQYASABKAsyFC52ZWlsaWcudjEuSG91c2Vob2xkIlsKFUltcG9ydENhc2Vsb2FkUmVxdWVzdBIZCgNjc3YYASABKAxCDLpICXoHEAEYgICABBIPCgdkcnlfcnVuGAIgASgIEhYKDmFsbF9vcl9ub3RoaW5nGAMgASgIIpIBChZJbXBvcnRDYXNlbG9hZFJlc3BvbnNlEiIKBHJvd3MYASADKAsyFC52ZWlsaWcudjEuSW1wb3J0Um93Eg8KB2NyZWF0ZWQYAiABKAUSDwoHY2hhbmdlZBgDIAEoBRIRCgl1bmNoYW5nZWQYBCABKAUSDgoGZmFpbGVkGAUgASgFEg8KB2FwcGxpZWQYBiABKAgiYQoJSW1wb3J0Um93EgwKBGxpbmUYASABKAUSDAoEY29kZRgCIAEoCRInCgZhY3Rpb24YAyABKA4yFy52ZWlsaWcudjEuSW1wb3J0QWN0aW9uEg8KB21lc3NhZ2UYBCABKAkqmAEKDEltcG9ydEFjdGlvbhIdChlJTVBPUlRfQUNUSU9OX1VOU1BFQ0lGSUVEEAASGAoUSU1QT1JUX0FDVElPTl9DUkVBVEUQARIYChRJTVBPUlRfQUNUSU9OX0NIQU5HRRACEhsKF0lNUE9SVF9BQ1RJT05fVU5DSEFOR0VEEAMSGAoUSU1QT1JUX0FDVElPTl9GQUlMRUQQBDLHCgoNUmVnaW9uU2VydmljZRJmChJDcmVhdGVPcmdhbml6YXRpb24SJC52ZWlsaWcudjEuQ3JlYXRlT3JnYW5pemF0aW9uUmVxdWVzdBolLnZlaWxpZy52MS5DcmVhdGVPcmdhbml6YXRpb25SZXNwb25zZSIDkAICEmYKElJlbmFtZU9yZ2FuaXphdGlvbhIkLnZlaWxpZy52MS5SZW5hbWVPcmdhbml6YXRpb25SZXF1ZXN0GiUudmVpbGlnLnYxLlJlbmFtZU9yZ2FuaXphdGlvblJlc3BvbnNlIgOQAgISTgoKQmluZElzc3VlchIcLnZlaWxpZy52MS5CaW5kSXNzdWVyUmVxdWVzdBodLnZlaWxpZy52MS5CaW5kSXNzdWVyUmVzcG9uc2UiA5ACAhJyChZEZWFjdGl2YXRlT3JnYW5pemF0aW9uEigudmVpbGlnLnYxLkRlYWN0aXZhdGVPcmdhbml6YXRpb25SZXF1ZXN0GikudmVpbGlnLnYxLkRlYWN0aXZhdGVPcmdhbml6YXRpb25SZXNwb25zZSIDkAICEmwKFFNldE9yZ2FuaXphdGlvbkxlYXNlEiYudmVpbGlnLnYxLlNldE9yZ2FuaXphdGlvbkxlYXNlUmVxdWVzdBonLnZlaWxpZy52MS5TZXRPcmdhbml6YXRpb25MZWFzZVJlc3BvbnNlIgOQAgISTgoKQ3JlYXRlVGVhbRIcLnZlaWxpZy52MS5DcmVhdGVUZWFtUmVxdWVzdBodLnZlaWxpZy52MS5DcmVhdGVUZWFtUmVzcG9uc2UiA5ACAhJOCgpSZW5hbWVUZWFtEhwudmVpbGlnLnYxLlJlbmFtZVRlYW1SZXF1ZXN0Gh0udmVpbGlnLnYxLlJlbmFtZVRlYW1SZXNwb25zZSIDkAICElcKDUFkZFRlYW1NZW1iZXISHy52ZWlsaWcudjEuQWRkVGVhbU1lbWJlclJlcXVlc3QaIC52ZWlsaWcudjEuQWRkVGVhbU1lbWJlclJlc3BvbnNlIgOQAgISYAoQUmVtb3ZlVGVhbU1lbWJlchIiLnZlaWxpZy52MS5SZW1vdmVUZWFtTWVtYmVyUmVxdWVzdBojLnZlaWxpZy52MS5SZW1vdmVUZWFtTWVtYmVyUmVzcG9uc2UiA5ACAhJdCg9DcmVhdGVIb3VzZWhvbGQSIS52ZWlsaWcudjEuQ3JlYXRlSG91c2Vob2xkUmVxdWVzdBoiLnZlaWxpZy52MS5DcmVhdGVIb3VzZWhvbGRSZXNwb25zZSIDkAICEmMKEVRyYW5zZmVySG91c2Vob2xkEiMudmVpbGlnLnYxLlRyYW5zZmVySG91c2Vob2xkUmVxdWVzdBokLnZlaWxpZy52MS5UcmFuc2ZlckhvdXNlaG9sZFJlc3BvbnNlIgOQAgISWgoOQ2xvc2VIb3VzZWhvbGQSIC52ZWlsaWcudjEuQ2xvc2VIb3VzZWhvbGRSZXF1ZXN0GiEudmVpbGlnLnYxLkNsb3NlSG91c2Vob2xkUmVzcG9uc2UiA5ACAhJdCg9SZW9wZW5Ib3VzZWhvbGQSIS52ZWlsaWcudjEuUmVvcGVuSG91c2Vob2xkUmVxdWVzdBoiLnZlaWxpZy52MS5SZW9wZW5Ib3VzZWhvbGRSZXNwb25zZSIDkAICEloKDkltcG9ydENhc2Vsb2FkEiAudmVpbGlnLnYxLkltcG9ydENhc2Vsb2FkUmVxdWVzdBohLnZlaWxpZy52MS5JbXBvcnRDYXNlbG9hZFJlc3BvbnNlIgOQAgJCN1o1Z2l0aHViLmNvbS92ZWlsaWcvdmVpbGlnL3Byb3RvL2dlbi92ZWlsaWcvdjE7dmVpbGlndjFiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_veilig_v1_directory, file_veilig_v1_household, file_veilig_v1_sync]);
 
 /**
  * CreateOrganizationRequest names the organization to create.
@@ -220,6 +222,106 @@ export const DeactivateOrganizationResponseSchema: GenMessage<DeactivateOrganiza
   messageDesc(file_veilig_v1_region, 7);
 
 /**
+ * SetOrganizationLeaseRequest names the organization and its own lease, or clears it.
+ *
+ * @generated from message veilig.v1.SetOrganizationLeaseRequest
+ */
+export type SetOrganizationLeaseRequest = Message<"veilig.v1.SetOrganizationLeaseRequest"> & {
+  /**
+   * @generated from field: string organization_id = 1;
+   */
+  organizationId: string;
+
+  /**
+   * @generated from oneof veilig.v1.SetOrganizationLeaseRequest.change
+   */
+  change: {
+    /**
+     * The organization's own lease.
+     *
+     * @generated from field: veilig.v1.LeasePeriods lease = 2;
+     */
+    value: LeasePeriods;
+    case: "lease";
+  } | {
+    /**
+     * Clears the organization's own lease: its pulls carry the deployment's default again.
+     * Only true is allowed.
+     *
+     * @generated from field: bool clear = 3;
+     */
+    value: boolean;
+    case: "clear";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message veilig.v1.SetOrganizationLeaseRequest.
+ * Use `create(SetOrganizationLeaseRequestSchema)` to create a new message.
+ */
+export const SetOrganizationLeaseRequestSchema: GenMessage<SetOrganizationLeaseRequest> = /*@__PURE__*/
+  messageDesc(file_veilig_v1_region, 8);
+
+/**
+ * LeasePeriods is an organization's own offline lease, in whole seconds (a fraction of a
+ * second is INVALID_ARGUMENT): lock_after is positive and at most 90 days, erase_after longer
+ * than lock_after and at most 365 days. Longer would leave a lost phone holding a family's
+ * plan for too long.
+ *
+ * @generated from message veilig.v1.LeasePeriods
+ */
+export type LeasePeriods = Message<"veilig.v1.LeasePeriods"> & {
+  /**
+   * After lock_after without a successful pull a phone refuses to show its data.
+   *
+   * @generated from field: google.protobuf.Duration lock_after = 1;
+   */
+  lockAfter?: Duration | undefined;
+
+  /**
+   * After erase_after without a successful pull a phone erases all it holds.
+   *
+   * @generated from field: google.protobuf.Duration erase_after = 2;
+   */
+  eraseAfter?: Duration | undefined;
+};
+
+/**
+ * Describes the message veilig.v1.LeasePeriods.
+ * Use `create(LeasePeriodsSchema)` to create a new message.
+ */
+export const LeasePeriodsSchema: GenMessage<LeasePeriods> = /*@__PURE__*/
+  messageDesc(file_veilig_v1_region, 9);
+
+/**
+ * SetOrganizationLeaseResponse is the lease the organization's pulls carry from now on.
+ *
+ * @generated from message veilig.v1.SetOrganizationLeaseResponse
+ */
+export type SetOrganizationLeaseResponse = Message<"veilig.v1.SetOrganizationLeaseResponse"> & {
+  /**
+   * The organization's own lease, or the deployment's default after clear.
+   *
+   * @generated from field: veilig.v1.Lease lease = 1;
+   */
+  lease?: Lease | undefined;
+
+  /**
+   * True when lease is the deployment's default (the organization has none of its own).
+   *
+   * @generated from field: bool deployment_default = 2;
+   */
+  deploymentDefault: boolean;
+};
+
+/**
+ * Describes the message veilig.v1.SetOrganizationLeaseResponse.
+ * Use `create(SetOrganizationLeaseResponseSchema)` to create a new message.
+ */
+export const SetOrganizationLeaseResponseSchema: GenMessage<SetOrganizationLeaseResponse> = /*@__PURE__*/
+  messageDesc(file_veilig_v1_region, 10);
+
+/**
  * CreateTeamRequest names the team to create.
  *
  * @generated from message veilig.v1.CreateTeamRequest
@@ -241,7 +343,7 @@ export type CreateTeamRequest = Message<"veilig.v1.CreateTeamRequest"> & {
  * Use `create(CreateTeamRequestSchema)` to create a new message.
  */
 export const CreateTeamRequestSchema: GenMessage<CreateTeamRequest> = /*@__PURE__*/
-  messageDesc(file_veilig_v1_region, 8);
+  messageDesc(file_veilig_v1_region, 11);
 
 /**
  * CreateTeamResponse is the team as stored.
@@ -267,7 +369,7 @@ export type CreateTeamResponse = Message<"veilig.v1.CreateTeamResponse"> & {
  * Use `create(CreateTeamResponseSchema)` to create a new message.
  */
 export const CreateTeamResponseSchema: GenMessage<CreateTeamResponse> = /*@__PURE__*/
-  messageDesc(file_veilig_v1_region, 9);
+  messageDesc(file_veilig_v1_region, 12);
 
 /**
  * RenameTeamRequest names the team and its new name.
@@ -291,7 +393,7 @@ export type RenameTeamRequest = Message<"veilig.v1.RenameTeamRequest"> & {
  * Use `create(RenameTeamRequestSchema)` to create a new message.
  */
 export const RenameTeamRequestSchema: GenMessage<RenameTeamRequest> = /*@__PURE__*/
-  messageDesc(file_veilig_v1_region, 10);
+  messageDesc(file_veilig_v1_region, 13);
 
 /**
  * RenameTeamResponse is the team after the change.
@@ -310,7 +412,7 @@ export type RenameTeamResponse = Message<"veilig.v1.RenameTeamResponse"> & {
  * Use `create(RenameTeamResponseSchema)` to create a new message.
  */
 export const RenameTeamResponseSchema: GenMessage<RenameTeamResponse> = /*@__PURE__*/
-  messageDesc(file_veilig_v1_region, 11);
+  messageDesc(file_veilig_v1_region, 14);
 
 /**
  * AddTeamMemberRequest names the team and the professional.
@@ -334,7 +436,7 @@ export type AddTeamMemberRequest = Message<"veilig.v1.AddTeamMemberRequest"> & {
  * Use `create(AddTeamMemberRequestSchema)` to create a new message.
  */
 export const AddTeamMemberRequestSchema: GenMessage<AddTeamMemberRequest> = /*@__PURE__*/
-  messageDesc(file_veilig_v1_region, 12);
+  messageDesc(file_veilig_v1_region, 15);
 
 /**
  * AddTeamMemberResponse lists the team's members after the change.
@@ -353,7 +455,7 @@ export type AddTeamMemberResponse = Message<"veilig.v1.AddTeamMemberResponse"> &
  * Use `create(AddTeamMemberResponseSchema)` to create a new message.
  */
 export const AddTeamMemberResponseSchema: GenMessage<AddTeamMemberResponse> = /*@__PURE__*/
-  messageDesc(file_veilig_v1_region, 13);
+  messageDesc(file_veilig_v1_region, 16);
 
 /**
  * RemoveTeamMemberRequest names the team and the professional.
@@ -377,7 +479,7 @@ export type RemoveTeamMemberRequest = Message<"veilig.v1.RemoveTeamMemberRequest
  * Use `create(RemoveTeamMemberRequestSchema)` to create a new message.
  */
 export const RemoveTeamMemberRequestSchema: GenMessage<RemoveTeamMemberRequest> = /*@__PURE__*/
-  messageDesc(file_veilig_v1_region, 14);
+  messageDesc(file_veilig_v1_region, 17);
 
 /**
  * RemoveTeamMemberResponse lists the team's members after the change.
@@ -396,7 +498,7 @@ export type RemoveTeamMemberResponse = Message<"veilig.v1.RemoveTeamMemberRespon
  * Use `create(RemoveTeamMemberResponseSchema)` to create a new message.
  */
 export const RemoveTeamMemberResponseSchema: GenMessage<RemoveTeamMemberResponse> = /*@__PURE__*/
-  messageDesc(file_veilig_v1_region, 15);
+  messageDesc(file_veilig_v1_region, 18);
 
 /**
  * CreateHouseholdRequest is the household to create.
@@ -449,7 +551,7 @@ export type CreateHouseholdRequest = Message<"veilig.v1.CreateHouseholdRequest">
  * Use `create(CreateHouseholdRequestSchema)` to create a new message.
  */
 export const CreateHouseholdRequestSchema: GenMessage<CreateHouseholdRequest> = /*@__PURE__*/
-  messageDesc(file_veilig_v1_region, 16);
+  messageDesc(file_veilig_v1_region, 19);
 
 /**
  * CreateHouseholdResponse is the household as stored.
@@ -480,7 +582,7 @@ export type CreateHouseholdResponse = Message<"veilig.v1.CreateHouseholdResponse
  * Use `create(CreateHouseholdResponseSchema)` to create a new message.
  */
 export const CreateHouseholdResponseSchema: GenMessage<CreateHouseholdResponse> = /*@__PURE__*/
-  messageDesc(file_veilig_v1_region, 17);
+  messageDesc(file_veilig_v1_region, 20);
 
 /**
  * TransferHouseholdRequest names the household and its new team.
@@ -504,7 +606,7 @@ export type TransferHouseholdRequest = Message<"veilig.v1.TransferHouseholdReque
  * Use `create(TransferHouseholdRequestSchema)` to create a new message.
  */
 export const TransferHouseholdRequestSchema: GenMessage<TransferHouseholdRequest> = /*@__PURE__*/
-  messageDesc(file_veilig_v1_region, 18);
+  messageDesc(file_veilig_v1_region, 21);
 
 /**
  * TransferHouseholdResponse is the household after the change.
@@ -523,7 +625,7 @@ export type TransferHouseholdResponse = Message<"veilig.v1.TransferHouseholdResp
  * Use `create(TransferHouseholdResponseSchema)` to create a new message.
  */
 export const TransferHouseholdResponseSchema: GenMessage<TransferHouseholdResponse> = /*@__PURE__*/
-  messageDesc(file_veilig_v1_region, 19);
+  messageDesc(file_veilig_v1_region, 22);
 
 /**
  * CloseHouseholdRequest names the household.
@@ -542,7 +644,7 @@ export type CloseHouseholdRequest = Message<"veilig.v1.CloseHouseholdRequest"> &
  * Use `create(CloseHouseholdRequestSchema)` to create a new message.
  */
 export const CloseHouseholdRequestSchema: GenMessage<CloseHouseholdRequest> = /*@__PURE__*/
-  messageDesc(file_veilig_v1_region, 20);
+  messageDesc(file_veilig_v1_region, 23);
 
 /**
  * CloseHouseholdResponse says when the file was closed.
@@ -561,7 +663,7 @@ export type CloseHouseholdResponse = Message<"veilig.v1.CloseHouseholdResponse">
  * Use `create(CloseHouseholdResponseSchema)` to create a new message.
  */
 export const CloseHouseholdResponseSchema: GenMessage<CloseHouseholdResponse> = /*@__PURE__*/
-  messageDesc(file_veilig_v1_region, 21);
+  messageDesc(file_veilig_v1_region, 24);
 
 /**
  * ReopenHouseholdRequest names the household.
@@ -580,7 +682,7 @@ export type ReopenHouseholdRequest = Message<"veilig.v1.ReopenHouseholdRequest">
  * Use `create(ReopenHouseholdRequestSchema)` to create a new message.
  */
 export const ReopenHouseholdRequestSchema: GenMessage<ReopenHouseholdRequest> = /*@__PURE__*/
-  messageDesc(file_veilig_v1_region, 22);
+  messageDesc(file_veilig_v1_region, 25);
 
 /**
  * ReopenHouseholdResponse is the household after the change.
@@ -599,7 +701,7 @@ export type ReopenHouseholdResponse = Message<"veilig.v1.ReopenHouseholdResponse
  * Use `create(ReopenHouseholdResponseSchema)` to create a new message.
  */
 export const ReopenHouseholdResponseSchema: GenMessage<ReopenHouseholdResponse> = /*@__PURE__*/
-  messageDesc(file_veilig_v1_region, 23);
+  messageDesc(file_veilig_v1_region, 26);
 
 /**
  * ImportCaseloadRequest carries a CSV file.
@@ -634,7 +736,7 @@ export type ImportCaseloadRequest = Message<"veilig.v1.ImportCaseloadRequest"> &
  * Use `create(ImportCaseloadRequestSchema)` to create a new message.
  */
 export const ImportCaseloadRequestSchema: GenMessage<ImportCaseloadRequest> = /*@__PURE__*/
-  messageDesc(file_veilig_v1_region, 24);
+  messageDesc(file_veilig_v1_region, 27);
 
 /**
  * ImportCaseloadResponse reports the import row by row.
@@ -684,7 +786,7 @@ export type ImportCaseloadResponse = Message<"veilig.v1.ImportCaseloadResponse">
  * Use `create(ImportCaseloadResponseSchema)` to create a new message.
  */
 export const ImportCaseloadResponseSchema: GenMessage<ImportCaseloadResponse> = /*@__PURE__*/
-  messageDesc(file_veilig_v1_region, 25);
+  messageDesc(file_veilig_v1_region, 28);
 
 /**
  * ImportRow is what the import did (or would do) with one line of the file.
@@ -724,7 +826,7 @@ export type ImportRow = Message<"veilig.v1.ImportRow"> & {
  * Use `create(ImportRowSchema)` to create a new message.
  */
 export const ImportRowSchema: GenMessage<ImportRow> = /*@__PURE__*/
-  messageDesc(file_veilig_v1_region, 26);
+  messageDesc(file_veilig_v1_region, 29);
 
 /**
  * ImportAction is what one row does.
@@ -827,6 +929,20 @@ export const RegionService: GenService<{
     methodKind: "unary";
     input: typeof DeactivateOrganizationRequestSchema;
     output: typeof DeactivateOrganizationResponseSchema;
+  },
+  /**
+   * SetOrganizationLease sets the offline lease (Lease) that every pull of the organization's
+   * professionals carries, or clears it back to the deployment's default (veilig serve
+   * --lease-lock-after and --lease-erase-after). The regional administrator sets any
+   * organization's lease, an organization's admin their own organization's. A phone holds
+   * the lease of its last successful pull, so a change reaches it at its next pull.
+   *
+   * @generated from rpc veilig.v1.RegionService.SetOrganizationLease
+   */
+  setOrganizationLease: {
+    methodKind: "unary";
+    input: typeof SetOrganizationLeaseRequestSchema;
+    output: typeof SetOrganizationLeaseResponseSchema;
   },
   /**
    * CreateTeam creates a multi-organization team, or confirms one that exists with this id.

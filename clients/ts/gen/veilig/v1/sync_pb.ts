@@ -632,7 +632,8 @@ export type PullResponse = Message<"veilig.v1.PullResponse"> & {
   serverStamp: bigint;
 
   /**
-   * The offline lease this answer grants the device. Always set.
+   * The offline lease this answer grants the device: the caller's organization's own
+   * (RegionService.SetOrganizationLease), else the server's default. Always set.
    *
    * @generated from field: veilig.v1.Lease lease = 6;
    */

@@ -45,6 +45,9 @@ const (
 	// RegionServiceDeactivateOrganizationProcedure is the fully-qualified name of the RegionService's
 	// DeactivateOrganization RPC.
 	RegionServiceDeactivateOrganizationProcedure = "/veilig.v1.RegionService/DeactivateOrganization"
+	// RegionServiceSetOrganizationLeaseProcedure is the fully-qualified name of the RegionService's
+	// SetOrganizationLease RPC.
+	RegionServiceSetOrganizationLeaseProcedure = "/veilig.v1.RegionService/SetOrganizationLease"
 	// RegionServiceCreateTeamProcedure is the fully-qualified name of the RegionService's CreateTeam
 	// RPC.
 	RegionServiceCreateTeamProcedure = "/veilig.v1.RegionService/CreateTeam"
@@ -89,6 +92,12 @@ type RegionServiceClient interface {
 	// it is disabled (as DirectoryService.DisableProfessional does) and its issuers no longer
 	// sign anyone in. It cannot be undone through the API; deactivating again is a no-op.
 	DeactivateOrganization(context.Context, *connect.Request[v1.DeactivateOrganizationRequest]) (*connect.Response[v1.DeactivateOrganizationResponse], error)
+	// SetOrganizationLease sets the offline lease (Lease) that every pull of the organization's
+	// professionals carries, or clears it back to the deployment's default (veilig serve
+	// --lease-lock-after and --lease-erase-after). The regional administrator sets any
+	// organization's lease, an organization's admin their own organization's. A phone holds
+	// the lease of its last successful pull, so a change reaches it at its next pull.
+	SetOrganizationLease(context.Context, *connect.Request[v1.SetOrganizationLeaseRequest]) (*connect.Response[v1.SetOrganizationLeaseResponse], error)
 	// CreateTeam creates a multi-organization team, or confirms one that exists with this id.
 	CreateTeam(context.Context, *connect.Request[v1.CreateTeamRequest]) (*connect.Response[v1.CreateTeamResponse], error)
 	// RenameTeam renames a team.
@@ -155,6 +164,13 @@ func NewRegionServiceClient(httpClient connect.HTTPClient, baseURL string, opts 
 			httpClient,
 			baseURL+RegionServiceDeactivateOrganizationProcedure,
 			connect.WithSchema(regionServiceMethods.ByName("DeactivateOrganization")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		setOrganizationLease: connect.NewClient[v1.SetOrganizationLeaseRequest, v1.SetOrganizationLeaseResponse](
+			httpClient,
+			baseURL+RegionServiceSetOrganizationLeaseProcedure,
+			connect.WithSchema(regionServiceMethods.ByName("SetOrganizationLease")),
 			connect.WithIdempotency(connect.IdempotencyIdempotent),
 			connect.WithClientOptions(opts...),
 		),
@@ -230,6 +246,7 @@ type regionServiceClient struct {
 	renameOrganization     *connect.Client[v1.RenameOrganizationRequest, v1.RenameOrganizationResponse]
 	bindIssuer             *connect.Client[v1.BindIssuerRequest, v1.BindIssuerResponse]
 	deactivateOrganization *connect.Client[v1.DeactivateOrganizationRequest, v1.DeactivateOrganizationResponse]
+	setOrganizationLease   *connect.Client[v1.SetOrganizationLeaseRequest, v1.SetOrganizationLeaseResponse]
 	createTeam             *connect.Client[v1.CreateTeamRequest, v1.CreateTeamResponse]
 	renameTeam             *connect.Client[v1.RenameTeamRequest, v1.RenameTeamResponse]
 	addTeamMember          *connect.Client[v1.AddTeamMemberRequest, v1.AddTeamMemberResponse]
@@ -259,6 +276,11 @@ func (c *regionServiceClient) BindIssuer(ctx context.Context, req *connect.Reque
 // DeactivateOrganization calls veilig.v1.RegionService.DeactivateOrganization.
 func (c *regionServiceClient) DeactivateOrganization(ctx context.Context, req *connect.Request[v1.DeactivateOrganizationRequest]) (*connect.Response[v1.DeactivateOrganizationResponse], error) {
 	return c.deactivateOrganization.CallUnary(ctx, req)
+}
+
+// SetOrganizationLease calls veilig.v1.RegionService.SetOrganizationLease.
+func (c *regionServiceClient) SetOrganizationLease(ctx context.Context, req *connect.Request[v1.SetOrganizationLeaseRequest]) (*connect.Response[v1.SetOrganizationLeaseResponse], error) {
+	return c.setOrganizationLease.CallUnary(ctx, req)
 }
 
 // CreateTeam calls veilig.v1.RegionService.CreateTeam.
@@ -321,6 +343,12 @@ type RegionServiceHandler interface {
 	// it is disabled (as DirectoryService.DisableProfessional does) and its issuers no longer
 	// sign anyone in. It cannot be undone through the API; deactivating again is a no-op.
 	DeactivateOrganization(context.Context, *connect.Request[v1.DeactivateOrganizationRequest]) (*connect.Response[v1.DeactivateOrganizationResponse], error)
+	// SetOrganizationLease sets the offline lease (Lease) that every pull of the organization's
+	// professionals carries, or clears it back to the deployment's default (veilig serve
+	// --lease-lock-after and --lease-erase-after). The regional administrator sets any
+	// organization's lease, an organization's admin their own organization's. A phone holds
+	// the lease of its last successful pull, so a change reaches it at its next pull.
+	SetOrganizationLease(context.Context, *connect.Request[v1.SetOrganizationLeaseRequest]) (*connect.Response[v1.SetOrganizationLeaseResponse], error)
 	// CreateTeam creates a multi-organization team, or confirms one that exists with this id.
 	CreateTeam(context.Context, *connect.Request[v1.CreateTeamRequest]) (*connect.Response[v1.CreateTeamResponse], error)
 	// RenameTeam renames a team.
@@ -383,6 +411,13 @@ func NewRegionServiceHandler(svc RegionServiceHandler, opts ...connect.HandlerOp
 		RegionServiceDeactivateOrganizationProcedure,
 		svc.DeactivateOrganization,
 		connect.WithSchema(regionServiceMethods.ByName("DeactivateOrganization")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	regionServiceSetOrganizationLeaseHandler := connect.NewUnaryHandler(
+		RegionServiceSetOrganizationLeaseProcedure,
+		svc.SetOrganizationLease,
+		connect.WithSchema(regionServiceMethods.ByName("SetOrganizationLease")),
 		connect.WithIdempotency(connect.IdempotencyIdempotent),
 		connect.WithHandlerOptions(opts...),
 	)
@@ -459,6 +494,8 @@ func NewRegionServiceHandler(svc RegionServiceHandler, opts ...connect.HandlerOp
 			regionServiceBindIssuerHandler.ServeHTTP(w, r)
 		case RegionServiceDeactivateOrganizationProcedure:
 			regionServiceDeactivateOrganizationHandler.ServeHTTP(w, r)
+		case RegionServiceSetOrganizationLeaseProcedure:
+			regionServiceSetOrganizationLeaseHandler.ServeHTTP(w, r)
 		case RegionServiceCreateTeamProcedure:
 			regionServiceCreateTeamHandler.ServeHTTP(w, r)
 		case RegionServiceRenameTeamProcedure:
@@ -500,6 +537,10 @@ func (UnimplementedRegionServiceHandler) BindIssuer(context.Context, *connect.Re
 
 func (UnimplementedRegionServiceHandler) DeactivateOrganization(context.Context, *connect.Request[v1.DeactivateOrganizationRequest]) (*connect.Response[v1.DeactivateOrganizationResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("veilig.v1.RegionService.DeactivateOrganization is not implemented"))
+}
+
+func (UnimplementedRegionServiceHandler) SetOrganizationLease(context.Context, *connect.Request[v1.SetOrganizationLeaseRequest]) (*connect.Response[v1.SetOrganizationLeaseResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("veilig.v1.RegionService.SetOrganizationLease is not implemented"))
 }
 
 func (UnimplementedRegionServiceHandler) CreateTeam(context.Context, *connect.Request[v1.CreateTeamRequest]) (*connect.Response[v1.CreateTeamResponse], error) {
