@@ -66,7 +66,9 @@ func (s flagSources) of(name string) string {
 }
 
 // badValueError is a value a flag refused: it names where the value came from (the flag or
-// its variable) and the value itself.
+// its variable) and the value itself. Only typed values are ever refused (durations, numbers,
+// booleans, issuer lists); secrets (tokens, database URLs) are plain strings, which no flag
+// refuses, so no secret is repeated in an error.
 type badValueError struct {
 	source, value, reason string
 }
@@ -83,6 +85,7 @@ type recorder struct {
 	refused *refusal
 }
 
+// refusal is the last value a recorder's flag refused, and why.
 type refusal struct {
 	name, value string
 	err         error
