@@ -256,8 +256,8 @@ var Endpoints = []Rule{
 	{"/grpc.health.v1.Health/", Deployment, []Relation{Anyone}, "load balancers probe it; it says serving or not, nothing else"},
 	{"/grpc.reflection.v1.ServerReflection/, v1alpha", Deployment, []Relation{Anyone},
 		"the API's schema is public (it is in the repository); it holds no data"},
-	{"/metrics", Deployment, []Relation{Anyone},
-		"Prometheus counts by route and status only, never an id or personal data; an ingress should keep it inside the operator's network"},
+	{"/metrics, /livez, /readyz (ops listener, --metrics-addr)", Deployment, []Relation{Anyone},
+		"not on the API port: on an address of their own, this machine only by default; counts by route and fixed outcome words only, never an id or personal data, and readiness says only whether the database answers"},
 }
 
 // Procedures lists every RPC of the API ("/veilig.v1.PlanService/GetPlan"), sorted, from the

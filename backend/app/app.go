@@ -14,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/veilig/veilig/backend/household"
+	"github.com/veilig/veilig/backend/metrics"
 	"github.com/veilig/veilig/backend/server"
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/mobile-api/auth"
@@ -75,6 +76,9 @@ type Config struct {
 	// (RegionService.SetOrganizationLease), else this one. Zero means
 	// careapi.DefaultLeaseLockAfter and careapi.DefaultLeaseEraseAfter.
 	LeaseLockAfter, LeaseEraseAfter time.Duration
+	// Metrics receives the sync and family-page metrics (SyncService Push and Pull, family
+	// answers); nil records none.
+	Metrics *metrics.Metrics
 }
 
 // Services returns every Connect service of the backend, wrapped in authentication (first,
@@ -91,6 +95,7 @@ func Services(cfg Config) []server.Service {
 	}
 	interceptors := []connect.Interceptor{
 		server.CodeInterceptor(), // outermost: the access log sees every refusal's code
+		syncMetrics{cfg.Metrics}, // outside authentication: a refused push counts too
 		auth.NewInterceptor(cfg.Verifier),
 	}
 	// After authentication (an unauthenticated caller learns nothing, not even the minimum
@@ -167,7 +172,7 @@ func Services(cfg Config) []server.Service {
 		PerLinkRate: cfg.FamilyPerLinkRate, PerAddressRate: cfg.FamilyPerAddressRate, MaxPINFailures: cfg.FamilyMaxPINFailures,
 		BlockAlert: cfg.FamilyBlockAlert})
 	// Its urgent alerts are raised after the answer's page; shutdown waits for them.
-	out = append(out, server.Service{Path: "/c/", Handler: family, Drain: family.Wait})
+	out = append(out, server.Service{Path: "/c/", Handler: familyAnswers(cfg.Metrics, family), Drain: family.Wait})
 	return out
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/veilig/veilig/backend/app"
 	"github.com/veilig/veilig/backend/demo"
+	"github.com/veilig/veilig/backend/metrics"
 	"github.com/veilig/veilig/backend/server"
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/backend/store/storeopen"
@@ -39,6 +40,8 @@ type bundle struct {
 	baseURL    string
 	http       *http.Client
 	logs       *syncBuffer
+	metrics    *metrics.Metrics
+	ops        http.Handler // the ops listener's /metrics, /livez, /readyz
 	directory  veiligv1connect.DirectoryServiceClient
 	household  veiligv1connect.HouseholdServiceClient
 	plan       veiligv1connect.PlanServiceClient
@@ -162,8 +165,12 @@ func setupWith(t *testing.T, o options) *bundle {
 	if o.now != nil {
 		now = o.now
 	}
-	srv := server.New(server.Config{Logger: log}, app.Services(app.Config{
-		Store: st, Verifier: verifier, Now: now, Logger: log,
+	// As veilig serve wires them, with readiness asked afresh at every probe.
+	m := metrics.New()
+	ready := server.NewReadiness(server.ReadinessConfig{Ping: st.Ping, CacheFor: -1, Logger: log, Observe: m.DatabaseUp})
+	m.Watch(metrics.WatchConfig{Source: st, Ready: ready.Check})
+	srv := server.New(server.Config{Logger: log, Metrics: m, Ready: ready}, app.Services(app.Config{
+		Store: st, Verifier: verifier, Now: now, Logger: log, Metrics: m,
 		MaxRequestBytes: 64 << 10, PollInterval: poll, LinkSecret: []byte("test secret for family page form tokens, 32+ bytes"),
 		StreamsPerProfessional: o.streamsPerProfessional, StreamsPerDevice: o.streamsPerDevice, Quotas: o.quotas,
 		MinAppVersion: o.minAppVersion,
@@ -184,7 +191,8 @@ func setupWith(t *testing.T, o options) *bundle {
 	base := "http://" + ln.Addr().String()
 	hc := &http.Client{Timeout: 10 * time.Second}
 	return &bundle{
-		store: st, region: region, dev: dev, baseURL: base, http: hc, logs: logs,
+		store: st, region: region, dev: dev, baseURL: base, http: hc, logs: logs, metrics: m,
+		ops:        server.OpsHandler(server.OpsConfig{Metrics: m, Ready: ready}),
 		directory:  veiligv1connect.NewDirectoryServiceClient(hc, base),
 		household:  veiligv1connect.NewHouseholdServiceClient(hc, base),
 		plan:       veiligv1connect.NewPlanServiceClient(hc, base),

@@ -69,6 +69,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -76,6 +77,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/veilig/veilig/backend/metrics"
 	"github.com/veilig/veilig/backend/preferences"
 	"github.com/veilig/veilig/backend/push"
 	"github.com/veilig/veilig/backend/schedule"
@@ -126,7 +128,16 @@ type Config struct {
 	// (store.DB.AuditCutExpired; default DefaultAuditRetention). Cutting needs AuditKey: only
 	// what a checkpoint signed with it covers is ever cut.
 	AuditRetention time.Duration
+	// MaxBackoff caps the wait between ticks while the database is unavailable (default
+	// DefaultMaxBackoff): Run waits Interval, then twice as long after every failed tick, up
+	// to this, so that an outage costs a few attempts a minute, not one every Interval.
+	MaxBackoff time.Duration
+	// Metrics, when set, receives the ticks and the push outcomes (package backend/metrics).
+	Metrics *metrics.Metrics
 }
+
+// DefaultMaxBackoff is Config.MaxBackoff's default.
+const DefaultMaxBackoff = time.Minute
 
 // DefaultRetention is the statutory period a youth-care file is kept after it is closed:
 // 20 years (Jeugdwet art. 7.3.8), counted in hours as 20 × 365 days.
@@ -167,6 +178,10 @@ func (c Config) withDefaults() (Config, error) {
 	if c.CheckpointEvery <= 0 {
 		c.CheckpointEvery = 24 * time.Hour
 	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = DefaultMaxBackoff
+	}
+	c.MaxBackoff = max(c.MaxBackoff, c.Interval)
 	if c.AuditRetention <= 0 {
 		c.AuditRetention = DefaultAuditRetention
 	}
@@ -247,17 +262,44 @@ func New(st Store, sender push.Sender, now func() time.Time, log zerolog.Logger,
 	return &Scheduler{store: st, sender: sender, now: now, log: log, cfg: cfg}, nil
 }
 
-// Run ticks every Interval until ctx ends. A failing tick is logged and retried on the next;
-// the scheduler never stops on a transient database or network error.
+// Run ticks every Interval until ctx ends; the scheduler never stops on a transient database
+// or network error.
+//
+// A database outage (store.ErrUnavailable) is logged once, at warn, "database unavailable";
+// the ticks then back off, doubling the wait from Interval up to MaxBackoff, and the first
+// tick that succeeds again logs once, at info, "database available again" with the outage's
+// length (outage_ms). Any other failing tick is logged at error and tried again after
+// Interval. A tick cut short because ctx ended is not logged at all.
 func (s *Scheduler) Run(ctx context.Context) error {
-	t := time.NewTicker(s.cfg.Interval)
-	defer t.Stop()
+	var downSince time.Time // when the current outage was first seen; zero: none
+	wait := s.cfg.Interval
 	for {
-		if _, err := s.Tick(ctx); err != nil && ctx.Err() == nil {
-			s.log.Error().Err(err).Msg("scheduler tick failed; retrying on the next")
+		_, err := s.Tick(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case errors.Is(err, store.ErrUnavailable):
+			if downSince.IsZero() {
+				downSince = time.Now()
+				s.log.Warn().Err(err).Int64("retry_max_ms", s.cfg.MaxBackoff.Milliseconds()).Msg("database unavailable")
+				wait = s.cfg.Interval
+			} else {
+				wait = min(wait*2, s.cfg.MaxBackoff)
+			}
+		default:
+			if !downSince.IsZero() {
+				s.log.Info().Int64("outage_ms", time.Since(downSince).Milliseconds()).Msg("database available again")
+				downSince = time.Time{}
+			}
+			if err != nil {
+				s.log.Error().Err(err).Int64("retry_in_ms", s.cfg.Interval.Milliseconds()).Msg("scheduler tick failed; retrying on the next")
+			}
+			wait = s.cfg.Interval
 		}
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return nil
 		case <-t.C:
 		}
@@ -277,9 +319,9 @@ type TickStats struct {
 // then delivery until the outbox holds nothing due, an audit checkpoint when one is due, the
 // erasure of at most RetentionBatch households whose retention period has passed (Erase), and
 // last a bounded step of the access log's retention pass when one is due (CutAuditLog).
-func (s *Scheduler) Tick(ctx context.Context) (TickStats, error) {
-	var st TickStats
-	var err error
+func (s *Scheduler) Tick(ctx context.Context) (st TickStats, err error) {
+	start := time.Now()
+	defer func() { s.cfg.Metrics.SchedulerTick(time.Since(start), err == nil, s.now()) }()
 	if st.Claimed, st.Raised, err = s.Detect(ctx); err != nil {
 		return st, err
 	}
@@ -588,6 +630,7 @@ func (s *Scheduler) Deliver(ctx context.Context) (int, error) {
 				r = results[i]
 			}
 			out[i] = s.outcome(it, r, now)
+			s.cfg.Metrics.PushSent(sendOutcome(out[i].Status), 1)
 		}
 		if sendErr != nil {
 			s.log.Warn().Err(sendErr).Int("pushes", len(items)).Msg("push batch failed; retrying with backoff")
@@ -663,6 +706,19 @@ func (s *Scheduler) outcome(it *store.OutboxItem, r push.Result, now time.Time) 
 		out.Status, out.NextAttemptAt = store.OutboxPending, now.Add(max(Backoff(it.Attempts), r.RetryAfter))
 	}
 	return out
+}
+
+// sendOutcome names an outbox status for veilig_push_sends_total.
+func sendOutcome(status string) metrics.SendOutcome {
+	switch status {
+	case store.OutboxDelivered:
+		return metrics.SendSent
+	case store.OutboxUnregistered:
+		return metrics.SendInvalidToken
+	case store.OutboxFailed:
+		return metrics.SendFailed
+	}
+	return metrics.SendRetry
 }
 
 // Backoff is the wait before retry n (n ≥ 1): exponential from 5 seconds, capped at 15 minutes,

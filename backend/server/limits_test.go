@@ -14,7 +14,6 @@ import (
 
 	"connectrpc.com/connect"
 	"connectrpc.com/grpchealth"
-	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 
@@ -57,7 +56,7 @@ func trickle(t *testing.T, addr, path string) time.Duration {
 // deadline plus 2.5 s): it shows the cut, not a timing.
 func TestTrickledBodyIsCutAtTheDeadline(t *testing.T) {
 	const deadline = 500 * time.Millisecond
-	h := serve(t, server.Config{Registry: prometheus.NewRegistry(), BodyTimeout: deadline}, nil, map[string]http.HandlerFunc{
+	h := serve(t, server.Config{BodyTimeout: deadline}, nil, map[string]http.HandlerFunc{
 		"/c/": func(w http.ResponseWriter, r *http.Request) {
 			if _, err := io.ReadAll(r.Body); err != nil {
 				http.Error(w, "slow", http.StatusRequestTimeout)
@@ -80,7 +79,7 @@ func TestTrickledBodyIsCutAtTheDeadline(t *testing.T) {
 // Over MaxInFlight a request is refused at once with resource_exhausted naming the limit.
 func TestInFlightLimit(t *testing.T) {
 	started, release := make(chan struct{}), make(chan struct{})
-	h := serve(t, server.Config{Registry: prometheus.NewRegistry(), MaxInFlight: 1}, nil, map[string]http.HandlerFunc{
+	h := serve(t, server.Config{MaxInFlight: 1}, nil, map[string]http.HandlerFunc{
 		"/block": func(w http.ResponseWriter, r *http.Request) { close(started); <-release },
 	})
 	go http.Get(h.url + "/block")
@@ -98,20 +97,20 @@ func TestInFlightLimit(t *testing.T) {
 
 // Over MaxConnections a new connection waits until one closes.
 func TestConnectionLimit(t *testing.T) {
-	h := serve(t, server.Config{Registry: prometheus.NewRegistry(), MaxConnections: 1}, nil, nil)
+	h := serve(t, server.Config{MaxConnections: 1}, nil, nil)
 	hog, err := net.Dial("tcp", h.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(50 * time.Millisecond) // let the server accept it
 	c := &http.Client{Timeout: 300 * time.Millisecond, Transport: &http.Transport{}}
-	if res, err := c.Get(h.url + "/metrics"); err == nil {
+	if res, err := c.Get(h.url + "/"); err == nil {
 		res.Body.Close()
 		t.Fatal("a second connection was served beside the one the limit allows")
 	}
 	hog.Close()
 	c.Timeout = 5 * time.Second
-	res, err := c.Get(h.url + "/metrics")
+	res, err := c.Get(h.url + "/")
 	if err != nil {
 		t.Fatalf("after the first connection closed: %v", err)
 	}
@@ -120,7 +119,7 @@ func TestConnectionLimit(t *testing.T) {
 
 // The access log names the gRPC code, which travels in a trailer under HTTP 200.
 func TestAccessLogRecordsGRPCCode(t *testing.T) {
-	h := serve(t, server.Config{Registry: prometheus.NewRegistry()}, nil, nil)
+	h := serve(t, server.Config{}, nil, nil)
 	_, err := grpchealth.NewClient(h2c(), h.url, connect.WithGRPC()).Check(context.Background(), &grpchealth.CheckRequest{Service: "nope"})
 	if connect.CodeOf(err) != connect.CodeNotFound {
 		t.Fatalf("health of an unknown service: %v", err)
@@ -147,7 +146,7 @@ func TestRapidResetIsSampledAndCanceled(t *testing.T) {
 		case <-time.After(5 * time.Second):
 		}
 	})
-	h := serve(t, server.Config{Registry: prometheus.NewRegistry(), FailureLogRate: 10},
+	h := serve(t, server.Config{FailureLogRate: 10},
 		[]server.Service{{Name: "veilig.v1.SyncService", Path: "/veilig.v1.SyncService/", Handler: slow}}, nil)
 	conn, err := net.Dial("tcp", h.addr)
 	if err != nil {
@@ -214,7 +213,7 @@ func TestRapidResetIsSampledAndCanceled(t *testing.T) {
 // A client that reads its answer slowly is cut at the write deadline, so it cannot hold an
 // in-flight slot; the bound is generous.
 func TestSlowReaderIsCutAtTheWriteDeadline(t *testing.T) {
-	h := serve(t, server.Config{Registry: prometheus.NewRegistry(), WriteTimeout: 300 * time.Millisecond}, nil, map[string]http.HandlerFunc{
+	h := serve(t, server.Config{WriteTimeout: 300 * time.Millisecond}, nil, map[string]http.HandlerFunc{
 		"/big": func(w http.ResponseWriter, r *http.Request) {
 			chunk := make([]byte, 1<<20)
 			for range 64 {

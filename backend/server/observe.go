@@ -10,30 +10,8 @@ import (
 	"connectrpc.com/connect"
 	"golang.org/x/time/rate"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 )
-
-type metrics struct {
-	requests *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
-}
-
-func newMetrics(reg *prometheus.Registry) *metrics {
-	m := &metrics{
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "veilig_http_requests_total",
-			Help: "HTTP requests (RPCs) by route and status.",
-		}, []string{"route", "status"}),
-		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "veilig_http_request_duration_seconds",
-			Help:    "HTTP request (RPC) latency by route.",
-			Buckets: prometheus.DefBuckets,
-		}, []string{"route"}),
-	}
-	reg.MustRegister(m.requests, m.latency)
-	return m
-}
 
 // recorder captures status and size for the access log, and keeps streaming working.
 type recorder struct {
@@ -72,9 +50,10 @@ func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // withAccessLog writes one line per request: method, route, status, the RPC's Connect code
 // (for gRPC an error travels in a trailer under HTTP status 200, so the HTTP status alone
-// would say 200 for every failure), duration, size. Never headers, bodies, query strings or
+// would say 200 for every failure), duration in milliseconds (took_ms), size. Never headers, bodies, query strings or
 // unknown paths. A request whose client went away before anything was written is logged with
-// status 499 and code canceled, not as a 200. Failure lines are sampled per (route, code):
+// status 499 and code canceled, not as a 200, and only at debug level (nothing failed here);
+// an unavailable answer (a database outage) at warn, other 5xx at error. Failure lines are sampled per (route, code):
 // at most FailureLogRate a second each, the rest counted in the next line's suppressed field,
 // so a flood of failures (an HTTP/2 rapid reset, a credential-stuffing run) cannot fill the
 // disk.
@@ -96,13 +75,16 @@ func (s *Server) withAccessLog(next http.Handler) http.Handler {
 		if s.procedures[r.URL.Path] {
 			code = out.codeOf(r, rec)
 		}
-		s.metrics.requests.WithLabelValues(route, strconv.Itoa(rec.status)).Inc()
-		s.metrics.latency.WithLabelValues(route).Observe(took.Seconds())
-		if route == "/metrics" {
-			return
-		}
+		s.metrics.HTTPRequest(route, rec.status, took)
 		lvl := zerolog.InfoLevel
-		if rec.status >= 500 {
+		switch {
+		case code == connect.CodeCanceled.String() || rec.status == statusClientClosed:
+			// The client went away: nothing failed here.
+			lvl = zerolog.DebugLevel
+		case code == connect.CodeUnavailable.String() || rec.status == http.StatusServiceUnavailable:
+			// A database outage or a shutdown: transient, and reported once by readiness.
+			lvl = zerolog.WarnLevel
+		case rec.status >= 500:
 			lvl = zerolog.ErrorLevel
 		}
 		failed := rec.status >= 400 || (code != "" && code != "ok")
@@ -121,7 +103,7 @@ func (s *Server) withAccessLog(next http.Handler) http.Handler {
 		if suppressed > 0 {
 			ev = ev.Int("suppressed", suppressed)
 		}
-		ev.Dur("took", took).Int64("bytes", rec.bytes).Msg("request")
+		ev.Float64("took_ms", float64(took.Microseconds())/1000).Int64("bytes", rec.bytes).Msg("request")
 	})
 }
 

@@ -1,9 +1,13 @@
 // Package server is the backend's edge: one HTTP server that serves Connect, gRPC and
 // gRPC-Web on one port (HTTP/1.1 and h2c; HTTP/2 over TLS when certificates are set), with
-// gRPC health checking and server reflection (so buf curl and grpcurl work), Prometheus
-// metrics on /metrics, a server-generated request id on every request and log line (a
-// client's X-Request-Id is only logged beside it, sanitised), panic recovery and graceful
-// shutdown.
+// gRPC health checking that follows the database's readiness and server reflection (so buf
+// curl and grpcurl work), Prometheus metrics of every request (package backend/metrics), a
+// server-generated request id on every request and log line (a client's X-Request-Id is only
+// logged beside it, sanitised), panic recovery and graceful shutdown.
+//
+// The metrics and the liveness and readiness probes are not on this port: the ops listener
+// (OpsHandler, RunOps) serves them on an address of their own (--metrics-addr, this machine
+// only by default), so that they are never as public as the family page.
 //
 // What it must never do: log or label anything a client controls beyond a known route name
 // and a client's request id of at most 64 characters of [A-Za-z0-9._-].
@@ -25,12 +29,11 @@ import (
 
 	"connectrpc.com/grpchealth"
 	"connectrpc.com/grpcreflect"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
+
+	"github.com/veilig/veilig/backend/metrics"
 )
 
 // Service is one mounted Connect service, as returned by a generated NewXServiceHandler.
@@ -53,9 +56,12 @@ type Config struct {
 	TLSKeyFile      string
 	Logger          zerolog.Logger
 	ShutdownTimeout time.Duration // default 15s: how long in-flight requests may finish
-	// Registry receives the server's metrics; nil means a new registry with the Go and
-	// process collectors.
-	Registry *prometheus.Registry
+	// Metrics receives the server's request metrics; nil means metrics.New() (served by
+	// nobody).
+	Metrics *metrics.Metrics
+	// Ready decides what the gRPC health service answers: NOT_SERVING while it is not ready
+	// (the database is down). Nil is always SERVING.
+	Ready *Readiness
 
 	// Resource limits (issue 13, point 5); zero means the Default of each, negative none
 	// (for tests).
@@ -92,7 +98,7 @@ type Server struct {
 	cfg     Config
 	mux     *http.ServeMux
 	routes  []string // known path prefixes, the only paths that reach logs and metrics
-	metrics *metrics
+	metrics *metrics.Metrics
 	addr    chan net.Addr
 
 	// procedures are the method paths of the mounted services, the only paths below a
@@ -120,11 +126,10 @@ func New(cfg Config, services []Service) *Server {
 	cfg.MaxInFlight = orDefault(cfg.MaxInFlight, DefaultMaxInFlight)
 	cfg.MaxConcurrentStreams = orDefault(cfg.MaxConcurrentStreams, DefaultMaxConcurrentStreams)
 	cfg.FailureLogRate = orDefault(cfg.FailureLogRate, DefaultFailureLogRate)
-	if cfg.Registry == nil {
-		cfg.Registry = prometheus.NewRegistry()
-		cfg.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.New()
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registry), addr: make(chan net.Addr, 1),
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: cfg.Metrics, addr: make(chan net.Addr, 1),
 		streams: map[string]bool{"/" + grpchealth.HealthV1ServiceName + "/Watch": true}, failureLog: newLogSampler(cfg.FailureLogRate)}
 	s.procedures = map[string]bool{
 		"/" + grpchealth.HealthV1ServiceName + "/Check":                       true,
@@ -154,11 +159,10 @@ func New(cfg Config, services []Service) *Server {
 			}
 		}
 	}
-	s.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(names...)))
+	s.Handle(grpchealth.NewHandler(newHealthChecker(cfg.Ready, names...)))
 	reflector := grpcreflect.NewStaticReflector(names...)
 	s.Handle(grpcreflect.NewHandlerV1(reflector))
 	s.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
-	s.Handle("/metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
 	return s
 }
 

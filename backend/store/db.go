@@ -51,6 +51,14 @@ func (db *DB) Close() error { return db.d.Close() }
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.d.Ping(ctx) }
 
+// PoolStats reports the driver's connection pool; ok is false for a driver that keeps none.
+func (db *DB) PoolStats() (stats PoolStats, ok bool) {
+	if p, is := db.d.(PoolStatser); is {
+		return p.PoolStats(), true
+	}
+	return PoolStats{}, false
+}
+
 // read is the executor for reads outside a transaction.
 func (db *DB) read() Executor { return db.d.Executor() }
 

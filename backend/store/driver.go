@@ -438,6 +438,34 @@ type Reader interface {
 	// HouseholdOrganizationInvolved reports whether a professional of the organization is in
 	// the household's care team (admins and privacy officers included: the rows, not a view).
 	HouseholdOrganizationInvolved(ctx context.Context, householdID, organizationID string) (bool, error)
+	// OutboxBacklog counts the pending pushes and finds the creation time of the oldest (now
+	// when there is none), from the partial index of pending rows: its cost follows the
+	// backlog, for a metrics scrape.
+	OutboxBacklog(ctx context.Context, now time.Time) (OutboxBacklog, error)
+	// OverdueBacklog counts the schedules overdue at now that detection has not claimed yet
+	// plus the alerts whose next escalation step is due at now, from the two partial indexes
+	// detection and escalation read: its cost follows the backlog, for a metrics scrape.
+	OverdueBacklog(ctx context.Context, now time.Time) (int64, error)
+}
+
+// OutboxBacklog is what waits in the push outbox.
+type OutboxBacklog struct {
+	// Waiting counts the pending pushes, those waiting for a retry included.
+	Waiting int64
+	// Oldest is the creation time of the oldest pending push (the time asked about when
+	// none is pending).
+	Oldest time.Time
+}
+
+// PoolStats are a driver's connection pool figures, for metrics.
+type PoolStats struct {
+	// Open counts the connections open, in use or idle; Max is the most the pool opens.
+	Open, InUse, Idle, Max int
+}
+
+// PoolStatser is a Driver that reports its connection pool (both engines do).
+type PoolStatser interface {
+	PoolStats() PoolStats
 }
 
 // HouseholdLockBumpParams names the households a write transaction locks and bumps.

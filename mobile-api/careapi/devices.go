@@ -66,7 +66,7 @@ func (s *Service) checkAccess(ctx context.Context, p *store.Professional, device
 		return nil, nil
 	}
 	if err != nil {
-		return nil, s.internal(ctx, fmt.Errorf("load device %s: %w", deviceID, err))
+		return nil, s.storeError(ctx, fmt.Errorf("load device %s: %w", deviceID, err), "device")
 	}
 	if d.ProfessionalID != p.ID {
 		// Not refused: whoever registered a device id first could otherwise lock its real

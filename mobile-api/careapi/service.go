@@ -147,7 +147,7 @@ func (s *Service) callerFrom(ctx context.Context) (*caller, error) {
 		return nil, errNoAccess
 	}
 	if err != nil {
-		return nil, s.internal(ctx, fmt.Errorf("load caller: %w", err))
+		return nil, s.storeError(ctx, fmt.Errorf("load caller: %w", err), "professional")
 	}
 	if !p.VouchesFor(prof.OrganizationID) {
 		zerolog.Ctx(ctx).Warn().Str("issuer", p.Issuer).Str("subject", p.Subject).Str("professional_id", prof.ID).
@@ -161,7 +161,7 @@ func (s *Service) callerFrom(ctx context.Context) (*caller, error) {
 	}
 	if device != nil {
 		if err := s.store.DeviceSeen(ctx, device, utc(s.now())); err != nil {
-			return nil, s.internal(ctx, fmt.Errorf("mark device %s seen: %w", device.ID, err))
+			return nil, s.storeError(ctx, fmt.Errorf("mark device %s seen: %w", device.ID, err), "device")
 		}
 	}
 	return &caller{principal: p, professional: prof, device: device}, nil
@@ -176,8 +176,13 @@ func (s *Service) actor(ctx context.Context, c *caller) household.Actor {
 // caller may not see, so that existence does not leak.
 var errHouseholdNotFound = connect.NewError(connect.CodeNotFound, errors.New("household not found"))
 
-// storeError maps an error of the domain layer or the store to a Connect error. what names
-// the missing thing for NotFound.
+// errDatabaseUnavailable answers every call that met a database outage.
+var errDatabaseUnavailable = connect.NewError(connect.CodeUnavailable, errors.New("service temporarily unavailable; try again"))
+
+// storeError maps an error of the domain layer or the store to a Connect error, in one place
+// for every RPC: what names the missing thing for NotFound. A database outage is
+// Unavailable and a cancelled request Canceled, neither logged as an error; anything
+// unexpected is logged and answered Internal.
 func (s *Service) storeError(ctx context.Context, err error, what string) error {
 	var refusal *household.Refusal
 	switch {
@@ -191,7 +196,12 @@ func (s *Service) storeError(ctx context.Context, err error, what string) error 
 		return connect.NewError(connect.CodeNotFound, fmt.Errorf("%s not found", what))
 	case errors.Is(err, store.ErrConflict):
 		return connect.NewError(connect.CodeAlreadyExists, fmt.Errorf("%s already exists", what))
+	case errors.Is(err, store.ErrUnavailable):
+		// Transient: the client retries (Unavailable is the code clients retry on). The
+		// access log records the code; readiness and the scheduler report the outage once.
+		return errDatabaseUnavailable
 	case errors.Is(err, context.Canceled):
+		// The client went away: nothing failed on this side, so nothing is logged here.
 		return connect.NewError(connect.CodeCanceled, errors.New("request canceled"))
 	case errors.Is(err, context.DeadlineExceeded):
 		return connect.NewError(connect.CodeDeadlineExceeded, errors.New("deadline exceeded"))

@@ -73,7 +73,7 @@ func TestAuditVerifyStaysCleanAfterRetention(t *testing.T) {
 			if out, err := auditVerify(t, flags); err != nil || !strings.Contains(out, "signed checkpoint") {
 				t.Fatalf("verify before retention: %v\n%s", err, out)
 			}
-			sched, err := sf.scheduler(ctx, &c, st, zerolog.Nop())
+			sched, err := sf.scheduler(ctx, &c, st, nil, zerolog.Nop())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -94,7 +94,7 @@ func (c *common) openStore(ctx context.Context, log zerolog.Logger, migrate bool
 			st.Close()
 			return nil, fmt.Errorf("migrate database: %w", err)
 		}
-		log.Info().Int("applied", len(applied)).Dur("took", time.Since(start)).Msg("database schema up to date")
+		log.Info().Int("applied", len(applied)).Int64("took_ms", time.Since(start).Milliseconds()).Msg("database schema up to date")
 		return st, nil
 	}
 	pending, err := st.MigrationsPending(ctx)

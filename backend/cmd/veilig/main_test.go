@@ -62,9 +62,11 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// cleanEnv is the environment without VEILIG_* settings, as on a new user's machine.
+// cleanEnv is the environment without VEILIG_* settings, as on a new user's machine, but for
+// the ops listener on a port of the system's choice: the default 127.0.0.1:9090 would be
+// taken by the first of the tests' servers.
 func cleanEnv() []string {
-	var env []string
+	env := []string{"VEILIG_METRICS_ADDR=127.0.0.1:0"}
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "VEILIG_") {
 			env = append(env, kv)
@@ -192,7 +194,8 @@ func (s *server) stop(t *testing.T) {
 
 func TestServeRunsWithNoSetup(t *testing.T) {
 	dir := t.TempDir() // a fresh folder: no data, no configuration
-	s, took := startServe(t, dir)
+	opsAddr := freeAddr(t)
+	s, took := startServe(t, dir, "--metrics-addr", opsAddr)
 	t.Logf("healthy %v after start", took)
 	if took > 10*time.Second {
 		t.Errorf("serve took %v to become healthy, want under 10s", took)
@@ -222,14 +225,26 @@ func TestServeRunsWithNoSetup(t *testing.T) {
 			}
 		}
 	})
-	t.Run("metrics are served", func(t *testing.T) {
-		res, err := http.Get("http://" + s.addr + "/metrics")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		if res.StatusCode != http.StatusOK {
-			t.Fatalf("/metrics answered %d", res.StatusCode)
+	t.Run("the ops listener serves metrics and probes, the API port none", func(t *testing.T) {
+		for _, tt := range []struct {
+			url  string
+			want int
+			body string
+		}{
+			{"http://" + opsAddr + "/metrics", http.StatusOK, "veilig_database_up 1"},
+			{"http://" + opsAddr + "/livez", http.StatusOK, "ok"},
+			{"http://" + opsAddr + "/readyz", http.StatusOK, "ok"},
+			{"http://" + s.addr + "/metrics", http.StatusNotFound, ""},
+		} {
+			res, err := http.Get(tt.url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != tt.want || !strings.Contains(string(b), tt.body) {
+				t.Errorf("%s answered %d %.200q, want %d with %q", tt.url, res.StatusCode, b, tt.want, tt.body)
+			}
 		}
 	})
 	s.stop(t)

@@ -2,6 +2,8 @@ package main_test
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"os/exec"
 	"strings"
 	"testing"
@@ -225,4 +227,54 @@ func seedDue(t *testing.T, st *store.DB, url string, households, due int) {
 		  $3::TIMESTAMPTZ - x * INTERVAL '1 second', $3::TIMESTAMPTZ - INTERVAL '2 days'
 		FROM generate_series(1, $1) AS g(x)`, due, households, now)
 	must(err)
+}
+
+// TestWorkerOpsListener: a worker, which has no API port, serves its metrics and probes on
+// --metrics-addr, and its scheduler's ticks show there.
+func TestWorkerOpsListener(t *testing.T) {
+	addr := freeAddr(t)
+	cmd := exec.Command(binary, "worker", "--scheduler-interval", "100ms", "--metrics-addr", addr, "--log-format", "json")
+	cmd.Dir, cmd.Env = t.TempDir(), cleanEnv()
+	logs := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-done
+	})
+	get := func(path string) (int, string) {
+		res, err := http.Get("http://" + addr + path)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		code, body := get("/metrics")
+		if code == http.StatusOK && strings.Contains(body, "veilig_database_up 1") &&
+			!strings.Contains(body, "veilig_detection_tick_duration_seconds_count 0") {
+			break
+		}
+		select {
+		case <-done:
+			t.Fatalf("veilig worker exited:\n%s", logs.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no metrics with a tick within 30s: %d %.300s\n%s", code, body, logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, path := range []string{"/livez", "/readyz"} {
+		if code, body := get(path); code != http.StatusOK {
+			t.Errorf("%s answered %d %q", path, code, body)
+		}
+	}
 }

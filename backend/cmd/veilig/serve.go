@@ -36,6 +36,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	lf.register(fs)
 	var limits limitFlags
 	limits.register(fs)
+	var of opsFlags
+	of.register(fs)
 	minAppVersion := fs.String("min-app-version", "", "refuse apps older than this semantic version (e.g. 1.4.0), and apps that send no X-Veilig-App-Version header, with failed_precondition; empty: no minimum")
 	leaseLock := fs.Duration("lease-lock-after", careapi.DefaultLeaseLockAfter, "offline lease: a phone that has not pulled for this long locks its data")
 	leaseErase := fs.Duration("lease-erase-after", careapi.DefaultLeaseEraseAfter, "offline lease: a phone that has not pulled for this long erases its data; longer than --lease-lock-after")
@@ -45,6 +47,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	of.src = src
 	if err := noArguments(fs); err != nil {
 		return err
 	}
@@ -143,13 +146,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 
+	m, ready := observability(st, log)
 	srv := server.New(limits.serverConfig(server.Config{
 		Addr:            *addr,
 		TLSCertFile:     *tlsCert,
 		TLSKeyFile:      *tlsKey,
 		Logger:          log,
 		ShutdownTimeout: *shutdown,
-	}), app.Services(limits.appConfig(app.Config{Store: st, Verifier: verifier, MaxRequestBytes: *maxBytes, Logger: log,
+		Metrics:         m,
+		Ready:           ready,
+	}), app.Services(limits.appConfig(app.Config{Store: st, Verifier: verifier, MaxRequestBytes: *maxBytes, Logger: log, Metrics: m,
 		PublicURL: lf.publicURL, LinkSecret: linkSecret, TrustProxy: lf.trustProxy == "on",
 		StreamsPerProfessional: *streamsPerProfessional, StreamsPerDevice: *streamsPerDevice,
 		MinAppVersion: *minAppVersion, LeaseLockAfter: *leaseLock, LeaseEraseAfter: *leaseErase})))
@@ -159,10 +165,23 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log.Info().Str("addr", *addr).Str("database", engine).Str("max_token_lifetime", maxLifetime.String()).
 		Int("max_streams_per_professional", *streamsPerProfessional).Int("max_streams_per_device", *streamsPerDevice).Str("version", version).Msg("veilig serving")
+	// The ops listener stops with the server.
+	opsCtx, stopOps := context.WithCancel(ctx)
+	defer stopOps()
 	if *runScheduler == "off" {
-		return srv.Run(ctx)
+		waitOps, err := of.start(opsCtx, m, ready, log)
+		if err != nil {
+			return err
+		}
+		err = srv.Run(ctx)
+		stopOps()
+		return errors.Join(err, waitOps())
 	}
-	sched, err := sf.scheduler(ctx, &c, st, log)
+	sched, err := sf.scheduler(ctx, &c, st, m, log)
+	if err != nil {
+		return err
+	}
+	waitOps, err := of.start(opsCtx, m, ready, log)
 	if err != nil {
 		return err
 	}
@@ -172,7 +191,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	go func() { schedDone <- sched.Run(schedCtx) }()
 	err = srv.Run(ctx)
 	stopSched()
-	return errors.Join(err, <-schedDone)
+	stopOps()
+	return errors.Join(err, <-schedDone, waitOps())
 }
 
 // streamLimits registers --max-streams-per-professional and --max-streams-per-device

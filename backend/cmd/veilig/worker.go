@@ -6,13 +6,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"time"
 
 	"github.com/rs/zerolog"
 
+	"github.com/veilig/veilig/backend/metrics"
 	"github.com/veilig/veilig/backend/push"
 	"github.com/veilig/veilig/backend/push/fcm"
 	"github.com/veilig/veilig/backend/reminders"
+	"github.com/veilig/veilig/backend/server"
 	"github.com/veilig/veilig/backend/store"
 )
 
@@ -88,19 +91,56 @@ func (f *schedulerFlags) sender(ctx context.Context, log zerolog.Logger) (push.S
 
 // scheduler builds the scheduler on st; with an audit key (auditKeyFlag.key) and a positive
 // --audit-checkpoint-interval it signs the access log's checkpoints.
-func (f *schedulerFlags) scheduler(ctx context.Context, c *common, st *store.DB, log zerolog.Logger) (*reminders.Scheduler, error) {
+func (f *schedulerFlags) scheduler(ctx context.Context, c *common, st *store.DB, m *metrics.Metrics, log zerolog.Logger) (*reminders.Scheduler, error) {
 	sender, err := f.sender(ctx, log)
 	if err != nil {
 		return nil, err
 	}
 	cfg := reminders.Config{Interval: f.interval, Lease: f.lease, Retention: f.retention, CheckpointEvery: f.checkpointEvery,
-		AuditRetention: f.auditRetention}
+		AuditRetention: f.auditRetention, Metrics: m}
 	if f.checkpointEvery > 0 {
 		if cfg.AuditKey, err = f.auditKey.key(c); err != nil {
 			return nil, err
 		}
 	}
 	return reminders.New(st, sender, time.Now, log.With().Str("component", "scheduler").Logger(), cfg)
+}
+
+// opsFlags configure the ops listener of serve and worker: /metrics, /livez, /readyz.
+type opsFlags struct {
+	addr string
+	src  flagSources // where the parsed flags came from, for errors
+}
+
+func (f *opsFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.addr, "metrics-addr", server.DefaultOpsAddr, "address of the ops listener: /metrics, /livez and /readyz; the default accepts connections from this machine only, empty turns it off")
+}
+
+// observability builds the process's metrics and the database's readiness, which the gRPC
+// health service (serve), /readyz and veilig_database_up follow.
+func observability(st *store.DB, log zerolog.Logger) (*metrics.Metrics, *server.Readiness) {
+	m := metrics.New()
+	ready := server.NewReadiness(server.ReadinessConfig{Ping: st.Ping, Logger: log.With().Str("component", "readiness").Logger(),
+		Observe: m.DatabaseUp})
+	m.Watch(metrics.WatchConfig{Source: st, Ready: ready.Check})
+	return m, ready
+}
+
+// start opens the ops listener, so that an address in use fails the command at once, and
+// serves it until ctx ends; wait returns what serving returned. With --metrics-addr empty it
+// does nothing.
+func (f *opsFlags) start(ctx context.Context, m *metrics.Metrics, ready *server.Readiness, log zerolog.Logger) (wait func() error, err error) {
+	if f.addr == "" {
+		log.Info().Msg("ops listener off (--metrics-addr is empty): no /metrics, /livez or /readyz")
+		return func() error { return nil }, nil
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.src.of("metrics-addr"), err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- server.ServeOps(ctx, ln, server.OpsConfig{Metrics: m, Ready: ready, Logger: log}) }()
+	return func() error { return <-done }, nil
 }
 
 // minAuditRetention is the shortest --audit-retention taken: NEN 7513 asks for the access log
@@ -115,10 +155,13 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	c.register(fs)
 	var sf schedulerFlags
 	sf.register(fs)
+	var of opsFlags
+	of.register(fs)
 	src, err := parseFlags(fs, args, veiligEnv, stdout)
 	if err != nil {
 		return err
 	}
+	of.src = src
 	if err := errors.Join(noArguments(fs), c.check(src), sf.check(src)); err != nil {
 		return fmt.Errorf("worker: %w", err)
 	}
@@ -131,10 +174,19 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer st.Close()
-	sched, err := sf.scheduler(ctx, &c, st, log)
+	m, ready := observability(st, log)
+	sched, err := sf.scheduler(ctx, &c, st, m, log)
 	if err != nil {
 		return err
 	}
-	log.Info().Dur("interval", sf.interval).Str("version", version).Msg("veilig worker running the scheduler")
-	return sched.Run(ctx)
+	opsCtx, stopOps := context.WithCancel(ctx)
+	defer stopOps()
+	waitOps, err := of.start(opsCtx, m, ready, log)
+	if err != nil {
+		return err
+	}
+	log.Info().Int64("interval_ms", sf.interval.Milliseconds()).Str("version", version).Msg("veilig worker running the scheduler")
+	err = sched.Run(ctx)
+	stopOps()
+	return errors.Join(err, waitOps())
 }

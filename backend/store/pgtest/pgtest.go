@@ -8,7 +8,8 @@
 // with VEILIG_REQUIRE_POSTGRES=1 (as .ci/run sets) they fail instead.
 //
 // A package that uses NewDatabase must call Main (or Run) from its TestMain so that the cluster is
-// stopped when its tests end.
+// stopped when its tests end. NewCluster gives one test a server of its own that it may stop
+// and start again, to test a database outage.
 package pgtest
 
 import (
@@ -129,6 +130,10 @@ type cluster struct {
 	dir     string
 	cmd     *exec.Cmd
 	exited  chan struct{}
+	// What start chose, so that Cluster.Start can run the same server again.
+	bin, data string
+	port      int
+	cred      *syscall.Credential
 }
 
 func (c *cluster) url() (string, error) {
@@ -207,6 +212,7 @@ func (c *cluster) start() (string, error) {
 			return "", err
 		}
 		if lastErr = c.run(bin, data, dir, port, cred); lastErr == nil {
+			c.bin, c.data, c.port, c.cred = bin, data, port, cred
 			return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port), nil
 		}
 	}
@@ -267,6 +273,15 @@ func (c *cluster) run(bin, data, dir string, port int, cred *syscall.Credential)
 
 // stop shuts the cluster down (fast mode) and removes its folder.
 func (c *cluster) stop() {
+	c.halt()
+	if c.dir != "" {
+		_ = os.RemoveAll(c.dir)
+	}
+}
+
+// halt shuts the server down in fast mode (open connections are ended with SQLSTATE 57P01,
+// as an operator's restart ends them) and keeps its data.
+func (c *cluster) halt() {
 	if c.cmd != nil {
 		_ = c.cmd.Process.Signal(syscall.SIGINT)
 		select {
@@ -275,9 +290,63 @@ func (c *cluster) stop() {
 			_ = c.cmd.Process.Kill()
 			<-c.exited
 		}
+		c.cmd = nil
 	}
-	if c.dir != "" {
-		_ = os.RemoveAll(c.dir)
+}
+
+// Cluster is a throwaway PostgreSQL server of one test that the test may stop and start
+// again, on the same port with the same data: for outages. NewDatabase's shared server is
+// never stopped, since other tests use it.
+type Cluster struct {
+	c   cluster
+	url string
+}
+
+// NewCluster starts a server for t alone and returns it; it is removed when t ends. Like
+// NewDatabase it skips t (or fails it, with VEILIG_REQUIRE_POSTGRES=1) when no PostgreSQL
+// binaries are installed; with VEILIG_TEST_DATABASE_URL set it skips t, since a server it did
+// not start is not its to stop.
+func NewCluster(t testing.TB) *Cluster {
+	t.Helper()
+	if os.Getenv("VEILIG_TEST_DATABASE_URL") != "" {
+		t.Skip("pgtest.NewCluster: VEILIG_TEST_DATABASE_URL names a server this test may not stop")
+	}
+	c := &Cluster{}
+	url, err := c.c.start()
+	t.Cleanup(c.c.stop)
+	if errors.Is(err, errNoPostgres) {
+		msg := "POSTGRES TESTS SKIPPED: " + err.Error()
+		if os.Getenv("VEILIG_REQUIRE_POSTGRES") == "1" {
+			t.Fatal(msg + " (VEILIG_REQUIRE_POSTGRES=1 makes this a failure)")
+		}
+		t.Skip(msg)
+	}
+	if err != nil {
+		t.Fatalf("start PostgreSQL: %v", err)
+	}
+	c.url = url
+	return c
+}
+
+// URL is the URL of the server's postgres database, the test's own.
+func (c *Cluster) URL() string { return c.url }
+
+// Stop shuts the server down (fast mode: open connections end at once) and waits until it
+// has exited; its data stays for Start.
+func (c *Cluster) Stop(t testing.TB) {
+	t.Helper()
+	c.c.halt()
+}
+
+// Start starts the stopped server again on its port and waits until it accepts
+// connections.
+func (c *Cluster) Start(t testing.TB) {
+	t.Helper()
+	if c.c.cmd != nil {
+		t.Fatal("pgtest: Start of a cluster that runs")
+	}
+	if err := c.c.run(c.c.bin, c.c.data, c.c.dir, c.c.port, c.c.cred); err != nil {
+		t.Fatalf("restart PostgreSQL: %v", err)
 	}
 }
 

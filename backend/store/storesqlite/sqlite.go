@@ -208,9 +208,10 @@ type executor struct{ q *dbsqlc.Queries }
 var _ store.Executor = (*executor)(nil)
 
 // interpretError turns SQLite's errors into the store's, by code: a missing row is
-// store.ErrNotFound, a unique or primary-key violation store.ErrConflict. Everything else,
-// context errors included (the driver returns ctx.Err() for an interrupted statement), is
-// returned as it is.
+// store.ErrNotFound, a unique or primary-key violation store.ErrConflict, a database file that
+// is busy past the busy timeout, locked, unreadable or cannot be opened (and a pool closed
+// under a statement) store.ErrUnavailable. Everything else, context errors included (the
+// driver returns ctx.Err() for an interrupted statement), is returned as it is.
 func interpretError(err error) error {
 	var se *sqlite.Error
 	switch {
@@ -218,6 +219,15 @@ func interpretError(err error) error {
 		return store.ErrNotFound
 	case errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY):
 		return fmt.Errorf("%w: %v", store.ErrConflict, se)
+	case errors.As(err, &se):
+		// Extended codes (SQLITE_BUSY_SNAPSHOT, SQLITE_IOERR_READ, …) keep their primary code
+		// in the low byte.
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PROTOCOL:
+			return store.Unavailable(sqlite.ErrorCodeString[se.Code()&0xff], err)
+		}
+	case errors.Is(err, sql.ErrConnDone):
+		return store.Unavailable("connection closed", err)
 	}
 	return err
 }
