@@ -26,7 +26,19 @@ func New(d Driver) *DB { return &DB{Reader: d.Executor(), d: d} }
 func (db *DB) Driver() Driver { return db.d }
 
 // Migrate applies every pending schema migration.
-func (db *DB) Migrate(ctx context.Context) error { return db.d.Migrate(ctx) }
+func (db *DB) Migrate(ctx context.Context) error {
+	_, err := db.d.Migrate(ctx)
+	return err
+}
+
+// MigrateUp applies every pending schema migration and returns those it applied, in order:
+// none when the schema was up to date.
+func (db *DB) MigrateUp(ctx context.Context) ([]Migration, error) { return db.d.Migrate(ctx) }
+
+// MigrationStatus lists every migration this binary carries, in order, applied or pending.
+func (db *DB) MigrationStatus(ctx context.Context) ([]Migration, error) {
+	return db.d.MigrationStatus(ctx)
+}
 
 // MigrationsPending reports whether the schema lacks migrations this binary carries.
 func (db *DB) MigrationsPending(ctx context.Context) (bool, error) {

@@ -34,8 +34,12 @@ type Driver interface {
 	// took the same id first, and the transaction is run again to see it. CockroachDB runs it
 	// SERIALIZABLE, as every transaction; SQLite as Tx.
 	LockedTx(ctx context.Context, f func(ctx context.Context, tx Executor) error) error
-	// Migrate applies every pending schema migration.
-	Migrate(ctx context.Context) error
+	// Migrate applies every pending schema migration and returns those it applied, in order;
+	// none when the schema was up to date.
+	Migrate(ctx context.Context) ([]Migration, error)
+	// MigrationStatus lists every migration this binary carries, in order, each applied or
+	// pending; it changes nothing.
+	MigrationStatus(ctx context.Context) ([]Migration, error)
 	// MigrationsPending reports whether the schema lacks migrations this binary carries.
 	MigrationsPending(ctx context.Context) (bool, error)
 	// Ping checks that the database answers.

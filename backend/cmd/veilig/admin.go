@@ -48,8 +48,9 @@ Set up a region through the API (a regional administrator's token; see 'veilig a
   veilig admin household reopen        reopen a closed household
   veilig admin import FILE.csv         import a caseload (same as 'veilig import')
 
-Every command takes --server (VEILIG_SERVER) and --token (VEILIG_TOKEN) or --token-file.
-Run 'veilig admin <command> -h' for the flags of a command.
+Every command takes --server (VEILIG_SERVER) and --token (VEILIG_TOKEN) or --token-file
+(VEILIG_TOKEN_FILE); a token on the command line replaces the environment's, and two tokens
+from one place are refused. Run 'veilig help admin <command>' for the flags of a command.
 `
 
 // derivedID is the default id of an object of kind named by key (household.DerivedID, which
@@ -66,12 +67,12 @@ type adminCommand struct {
 func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, adminUsage)
-		return flag.ErrHelp
+		return errNoCommand
 	}
 	switch args[0] {
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, adminUsage)
-		return nil
+		return flag.ErrHelp
 	case "init":
 		return runAdminInit(ctx, args[1:], stdout, stderr)
 	case "import":
@@ -92,22 +93,17 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 func (cmd adminCommand) run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	title := "admin " + cmd.group + " " + cmd.name
-	fs := flag.NewFlagSet(title, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: veilig %s [flags]\n\n%s\n\nFlags:\n", title, cmd.summary)
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet(title, "[flags]", cmd.summary)
 	var conn connFlags
 	conn.register(fs)
 	do := cmd.setup(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := conn.parse(fs, args, stdout); err != nil {
 		return err
 	}
 	// A name with a space passed without quotes leaves words behind: say so rather than drop
 	// them.
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%s: unexpected argument %q (quote values with spaces)", title, fs.Arg(0))
+	if err := noArguments(fs); err != nil {
+		return err
 	}
 	c, err := conn.client(title, stderr)
 	if err != nil {
@@ -122,35 +118,47 @@ type connFlags struct {
 	token     string
 	tokenFile string
 	timeout   time.Duration
+	src       flagSources
 }
 
+// connEnv is the environment of the API's clients (admin, import): only the connection's
+// flags, so that an exported VEILIG_NAME never fills in an admin command's --name. The token
+// comes from one place: a --token or --token-file on the command line replaces both
+// VEILIG_TOKEN and VEILIG_TOKEN_FILE, and two tokens from the same place are refused.
+var connEnv = envSpec{prefix: "VEILIG", only: []string{"server", "token", "token-file"}, oneSource: [][]string{{"token", "token-file"}}}
+
 func (f *connFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.server, "server", envDefault("SERVER", "http://127.0.0.1:8080"), "base URL of the Veilig server (VEILIG_SERVER)")
-	// The token's default is not the environment's value, unlike other flags: -h prints
-	// defaults, and a token must never be printed. VEILIG_TOKEN is read after parsing.
-	fs.StringVar(&f.token, "token", "", "a regional administrator's bearer token (default $VEILIG_TOKEN)")
-	fs.StringVar(&f.tokenFile, "token-file", envDefault("TOKEN_FILE", ""), "read the token from this file instead, keeping it out of the shell history (VEILIG_TOKEN_FILE)")
+	fs.StringVar(&f.server, "server", "http://127.0.0.1:8080", "base URL of the Veilig server")
+	// The token has no default: -h prints defaults, and a token must never be printed.
+	fs.StringVar(&f.token, "token", "", "a regional administrator's bearer token; a --token or --token-file here replaces the environment's")
+	fs.StringVar(&f.tokenFile, "token-file", "", "read the token from this file instead, keeping it out of the shell history")
 	fs.DurationVar(&f.timeout, "timeout", 2*time.Minute, "how long to wait for each call")
 }
 
-// bearer is the token to send: --token, else --token-file, else VEILIG_TOKEN.
+// parse parses the command's flags with the connection's environment.
+func (f *connFlags) parse(fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	src, err := parseFlags(fs, args, connEnv, stdout)
+	f.src = src
+	return err
+}
+
+// bearer is the token to send: --token's or the file's, from the command line, else from
+// VEILIG_TOKEN or VEILIG_TOKEN_FILE; two at once are refused, never one picked.
 func (f *connFlags) bearer(title string) (string, error) {
 	tok := f.token
 	switch {
 	case f.token != "" && f.tokenFile != "":
-		return "", fmt.Errorf("%s: --token and --token-file: give one of them", title)
+		return "", fmt.Errorf("%s: %s and %s: give one of them", title, f.src.of("token"), f.src.of("token-file"))
 	case f.tokenFile != "":
 		b, err := os.ReadFile(f.tokenFile)
 		if err != nil {
-			return "", fmt.Errorf("%s: --token-file: %w", title, err)
+			return "", fmt.Errorf("%s: %s: %w", title, f.src.of("token-file"), err)
 		}
 		tok = string(b)
-	case tok == "":
-		tok = os.Getenv("VEILIG_TOKEN")
 	}
 	tok = strings.TrimSpace(tok)
 	if tok == "" {
-		return "", fmt.Errorf("%s: no token: pass --token or --token-file, or set VEILIG_TOKEN (a regional administrator's token)", title)
+		return "", fmt.Errorf("%s: no token: pass --token or --token-file, or set VEILIG_TOKEN or VEILIG_TOKEN_FILE (a regional administrator's token)", title)
 	}
 	if strings.ContainsAny(tok, " \t\r\n") {
 		return "", fmt.Errorf("%s: the token contains white space: pass the token alone", title)
@@ -168,10 +176,10 @@ type adminClient struct {
 func (f *connFlags) client(title string, stderr io.Writer) (*adminClient, error) {
 	base, err := url.Parse(f.server)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		return nil, fmt.Errorf("%s: --server: want an http:// or https:// URL such as http://127.0.0.1:8080, got %q", title, f.server)
+		return nil, fmt.Errorf("%s: %s=%q: want an http:// or https:// URL such as http://127.0.0.1:8080", title, f.src.of("server"), f.server)
 	}
-	if f.timeout <= 0 {
-		return nil, fmt.Errorf("%s: --timeout: want a positive duration, got %v", title, f.timeout)
+	if err := wantPositive(f.src, "timeout", f.timeout); err != nil {
+		return nil, fmt.Errorf("%s: %w", title, err)
 	}
 	tok, err := f.bearer(title)
 	if err != nil {

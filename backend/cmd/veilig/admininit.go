@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -17,8 +16,7 @@ import (
 // (`veilig admin init`): once, on a region without one. It prints the administrator's id on
 // stdout and what to do next on stderr.
 func runAdminInit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("admin init", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("admin init", "--organization NAME --name NAME [flags]", "Create the region's first regional administrator, on the server's own database; prints its id.")
 	var c common
 	c.register(fs)
 	orgName := fs.String("organization", "", "the administrator's organization, created when missing (its name); required")
@@ -29,8 +27,12 @@ func runAdminInit(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	jwks := fs.String("jwks-url", "", "with --issuer: where it publishes its keys")
 	audience := fs.String("audience", "", "with --issuer: the tokens' audience")
 	subject := fs.String("subject", "", "with --issuer: the administrator's subject at it")
-	if err := fs.Parse(args); err != nil {
+	src, err := parseFlags(fs, args, envSpec{prefix: "VEILIG", only: commonFlagNames}, stdout)
+	if err != nil {
 		return err
+	}
+	if err := errors.Join(noArguments(fs), c.check(src)); err != nil {
+		return fmt.Errorf("admin init: %w", err)
 	}
 	if *orgName == "" || *name == "" {
 		return errors.New("admin init: --organization and --name are required")

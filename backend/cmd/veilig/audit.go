@@ -31,7 +31,7 @@ const auditUsage = `Usage:
 type auditKeyFlag struct{ file string }
 
 func (f *auditKeyFlag) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.file, "audit-key-file", envDefault("AUDIT_KEY_FILE", ""), "file with the hex seed (32 bytes) of the Ed25519 key that signs the access log's checkpoints; default: <data-dir>/audit-key with the embedded database (created on first use), else none (VEILIG_AUDIT_KEY_FILE)")
+	fs.StringVar(&f.file, "audit-key-file", "", "file with the hex seed (32 bytes) of the Ed25519 key that signs the access log's checkpoints; default: <data-dir>/audit-key with the embedded database (created on first use), else none")
 }
 
 // key loads the checkpoint key: the configured file, or the data folder's (created on first
@@ -59,19 +59,29 @@ func (f *auditKeyFlag) key(c *common) (ed25519.PrivateKey, error) {
 }
 
 func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "verify" {
+	switch {
+	case len(args) == 0:
 		fmt.Fprint(stderr, auditUsage)
+		return errNoCommand
+	case args[0] == "help" || args[0] == "-h" || args[0] == "-help" || args[0] == "--help":
+		fmt.Fprint(stdout, auditUsage)
 		return flag.ErrHelp
+	case args[0] != "verify":
+		fmt.Fprint(stderr, auditUsage)
+		return fmt.Errorf("audit: unknown command %q", args[0])
 	}
-	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("audit verify", "[flags]", "Walk every chain of the access log; report each edited, deleted, inserted or reordered entry; exit non-zero on any.")
 	var c common
 	c.register(fs)
 	var kf auditKeyFlag
 	kf.register(fs)
 	checkpoint := fs.Bool("checkpoint", true, "after a clean walk, sign every chain's head with the audit key (when there is one)")
-	if err := fs.Parse(args[1:]); err != nil {
+	src, err := parseFlags(fs, args[1:], envSpec{prefix: "VEILIG", only: append(commonFlagNames, "audit-key-file")}, stdout)
+	if err != nil {
 		return err
+	}
+	if err := errors.Join(noArguments(fs), c.check(src)); err != nil {
+		return fmt.Errorf("audit verify: %w", err)
 	}
 	log, err := c.logger(stderr)
 	if err != nil {

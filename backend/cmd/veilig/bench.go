@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,17 +14,17 @@ import (
 )
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("bench", "[flags]", "Measure push, pull, streams, detection and fan-out over HTTP on each engine; prints a markdown table.\n"+
+		"Its variables are VEILIG_BENCH_*: it creates and drops databases, so a server's VEILIG_DATABASE_URL never points it anywhere.")
 	cfg := bench.DefaultConfig()
 	engines := fs.String("engines", strings.Join(cfg.Engines, ","), "engines to run on: sqlite, postgres (comma-separated)")
 	scenarios := fs.String("scenarios", strings.Join(cfg.Scenarios, ","), "scenarios to run (comma-separated): "+strings.Join(bench.AllScenarios, ", "))
 	fs.IntVar(&cfg.Rounds, "rounds", cfg.Rounds, "interleaved rounds per scenario; the table holds the median")
 	fs.StringVar(&cfg.URL, "url", "", "measure the server at this base URL instead of one in process (needs --database-url of its database and --data-dir of its dev key)")
 	fs.StringVar(&cfg.DataDir, "data-dir", "veilig-data", "with --url: the server's data folder, whose dev issuer key signs the devices' tokens")
-	// Its own variable, not VEILIG_DATABASE_URL: a server's configuration in the environment
+	// Its own prefix, VEILIG_BENCH_, not VEILIG_: a server's configuration in the environment
 	// must not point the bench, which creates and drops databases, at that server's data.
-	fs.StringVar(&cfg.DatabaseURL, "database-url", os.Getenv("VEILIG_BENCH_DATABASE_URL"), "PostgreSQL server the bench may create and drop databases on; empty starts a throwaway cluster from the installed binaries; with --url, the server's own database (VEILIG_BENCH_DATABASE_URL)")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", "", "PostgreSQL server the bench may create and drop databases on; empty starts a throwaway cluster from the installed binaries; with --url, the server's own database")
 	pushDevices := fs.String("push-devices", joinInts(cfg.PushDevices), "push cases: devices pushing at once (comma-separated)")
 	pushBatches := fs.String("push-batches", joinInts(cfg.PushBatches), "push cases: mutations per push (comma-separated)")
 	fs.IntVar(&cfg.PushMutations, "push-mutations", cfg.PushMutations, "mutations of a push case at batch 100; a case at batch b pushes b/100 of it")
@@ -44,7 +43,10 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&cfg.RawRows, "raw-rows", cfg.RawRows, "raw baseline: rows in total")
 	out := fs.String("out", "bench.json", "file for every figure as JSON; empty writes none")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the bench process (the in-process server included) to this file")
-	if err := fs.Parse(args); err != nil {
+	if _, err := parseFlags(fs, args, envSpec{prefix: "VEILIG_BENCH"}, stdout); err != nil {
+		return err
+	}
+	if err := noArguments(fs); err != nil {
 		return err
 	}
 	var err error

@@ -28,19 +28,27 @@ type common struct {
 	logLevel    string
 }
 
-// envDefault is the value of VEILIG_<NAME> or def: the environment sets defaults, flags win.
-func envDefault(name, def string) string {
-	if v, ok := os.LookupEnv("VEILIG_" + name); ok {
-		return v
-	}
-	return def
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.dataDir, "data-dir", "veilig-data", "folder for the embedded database and the dev signing key")
+	fs.StringVar(&c.databaseURL, "database-url", "", "postgres://… or postgresql://… for PostgreSQL or CockroachDB, sqlite://PATH for an SQLite file; empty means embedded SQLite in --data-dir")
+	fs.StringVar(&c.logFormat, "log-format", "auto", "json, console, or auto: console on a terminal, else JSON")
+	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 }
 
-func (c *common) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.dataDir, "data-dir", envDefault("DATA_DIR", "veilig-data"), "folder for the embedded database and the dev signing key (VEILIG_DATA_DIR)")
-	fs.StringVar(&c.databaseURL, "database-url", envDefault("DATABASE_URL", ""), "postgres://… for PostgreSQL or CockroachDB; empty means embedded SQLite in --data-dir (VEILIG_DATABASE_URL)")
-	fs.StringVar(&c.logFormat, "log-format", envDefault("LOG_FORMAT", "auto"), "json, console, or auto: console on a terminal, else JSON (VEILIG_LOG_FORMAT)")
-	fs.StringVar(&c.logLevel, "log-level", envDefault("LOG_LEVEL", "info"), "debug, info, warn or error (VEILIG_LOG_LEVEL)")
+// check validates the parsed common flags, naming each flag by where its value came from.
+func (c *common) check(src flagSources) error {
+	if c.databaseURL != "" {
+		if err := storeopen.Check(c.databaseURL); err != nil {
+			return fmt.Errorf("%s: %w", src.of("database-url"), err)
+		}
+	}
+	if _, err := logging.New(io.Discard, c.logFormat, "info"); err != nil {
+		return fmt.Errorf("%s: %w", src.of("log-format"), err)
+	}
+	if _, err := logging.New(io.Discard, "json", c.logLevel); err != nil {
+		return fmt.Errorf("%s: %w", src.of("log-level"), err)
+	}
+	return nil
 }
 
 // embedded reports whether the command runs on an embedded SQLite database (the default, or
@@ -54,11 +62,9 @@ func (c *common) logger(w io.Writer) (zerolog.Logger, error) {
 	return logging.New(w, c.logFormat, c.logLevel)
 }
 
-// openStore opens the configured database. The embedded one is migrated on open, because a
-// new user must get a working backend without a separate step; a shared PostgreSQL or
-// CockroachDB is migrated only by `veilig migrate` (an operator's decision, made once for
-// every server), so with migrate false a schema behind this binary is an error.
-func (c *common) openStore(ctx context.Context, log zerolog.Logger, migrate bool) (*store.DB, error) {
+// open opens the configured database as it is, migrating nothing; the embedded one's folder
+// is created.
+func (c *common) open(ctx context.Context) (*store.DB, error) {
 	url := c.databaseURL
 	if url == "" {
 		if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
@@ -66,17 +72,29 @@ func (c *common) openStore(ctx context.Context, log zerolog.Logger, migrate bool
 		}
 		url = "sqlite://" + filepath.Join(c.dataDir, "veilig.db")
 	}
-	st, err := storeopen.Open(ctx, url)
+	return storeopen.Open(ctx, url)
+}
+
+// openStore opens the configured database. The embedded one is migrated on open, because a
+// new user must get a working backend without a separate step; a shared PostgreSQL or
+// CockroachDB is migrated only by `veilig migrate` (an operator's decision, made once for
+// every server), so with migrate false a schema behind this binary is an error.
+func (c *common) openStore(ctx context.Context, log zerolog.Logger, migrate bool) (*store.DB, error) {
+	st, err := c.open(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if migrate || c.embedded() {
 		start := time.Now()
-		if err := st.Migrate(ctx); err != nil {
+		applied, err := st.MigrateUp(ctx)
+		for _, m := range applied {
+			log.Info().Int64("version", m.Version).Str("migration", m.Name).Dur("took", m.Took).Msg("applied migration")
+		}
+		if err != nil {
 			st.Close()
 			return nil, fmt.Errorf("migrate database: %w", err)
 		}
-		log.Info().Int64("took_ms", time.Since(start).Milliseconds()).Msg("database schema up to date")
+		log.Info().Int("applied", len(applied)).Int64("took_ms", time.Since(start).Milliseconds()).Msg("database schema up to date")
 		return st, nil
 	}
 	pending, err := st.MigrationsPending(ctx)
@@ -126,24 +144,12 @@ func (l *issuerList) Set(v string) error {
 
 // maxTokenLifetime registers --max-token-lifetime (VEILIG_MAX_TOKEN_LIFETIME), the longest
 // lifetime a token may have: serve refuses longer ones of every issuer, and token does not
-// sign them. A malformed environment value is an error, not a silent default: this is a
-// security setting.
-func maxTokenLifetime(fs *flag.FlagSet) (*time.Duration, error) {
-	def := auth.DefaultMaxTokenLifetime
-	if v, ok := os.LookupEnv("VEILIG_MAX_TOKEN_LIFETIME"); ok {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return nil, fmt.Errorf("VEILIG_MAX_TOKEN_LIFETIME: %w", err)
-		}
-		def = d
-	}
-	return fs.Duration("max-token-lifetime", def, "longest lifetime (exp - iat) of a token of any issuer, dev included; longer ones are refused (VEILIG_MAX_TOKEN_LIFETIME)"), nil
+// sign them.
+func maxTokenLifetime(fs *flag.FlagSet) *time.Duration {
+	return fs.Duration("max-token-lifetime", auth.DefaultMaxTokenLifetime, "longest lifetime (exp - iat) of a token of any issuer, dev included; longer ones are refused")
 }
 
 // checkMaxTokenLifetime validates the parsed --max-token-lifetime.
-func checkMaxTokenLifetime(d time.Duration) error {
-	if d <= 0 {
-		return fmt.Errorf("--max-token-lifetime: want a positive duration such as 10h, got %v", d)
-	}
-	return nil
+func checkMaxTokenLifetime(src flagSources, d time.Duration) error {
+	return wantPositive(src, "max-token-lifetime", d)
 }

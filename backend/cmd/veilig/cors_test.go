@@ -10,13 +10,14 @@ import (
 // start with an error naming the setting, from the flag and from the environment.
 func TestServeCORSOriginsConfiguration(t *testing.T) {
 	tests := []struct {
-		name string
-		env  []string
-		args []string
+		name  string
+		env   []string
+		args  []string
+		names string // the setting as the error must name it: the flag, or the variable it came from
 	}{
-		{"any origin", nil, []string{"--cors-origins", "*"}},
-		{"a path after a good origin", nil, []string{"--cors-origins", "https://care.example.org,https://app.example.org/web"}},
-		{"plain http to another host in VEILIG_CORS_ORIGINS", []string{"VEILIG_CORS_ORIGINS=http://care.example.org"}, nil},
+		{"any origin", nil, []string{"--cors-origins", "*"}, "--cors-origins"},
+		{"a path after a good origin", nil, []string{"--cors-origins", "https://care.example.org,https://app.example.org/web"}, "--cors-origins"},
+		{"plain http to another host in VEILIG_CORS_ORIGINS", []string{"VEILIG_CORS_ORIGINS=http://care.example.org"}, nil, "VEILIG_CORS_ORIGINS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -25,8 +26,8 @@ func TestServeCORSOriginsConfiguration(t *testing.T) {
 			if err == nil {
 				t.Fatalf("serve started:\n%s", stderr)
 			}
-			if !strings.Contains(stderr, "--cors-origins") {
-				t.Errorf("the error does not name --cors-origins:\n%s", stderr)
+			if !strings.Contains(stderr, tt.names) {
+				t.Errorf("the error does not name %s:\n%s", tt.names, stderr)
 			}
 		})
 	}

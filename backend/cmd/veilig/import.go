@@ -25,9 +25,8 @@ const maxBatchBytes = app.DefaultMaxRequestBytes - 4<<10
 
 func runImport(ctx context.Context, title string, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet(title, flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, `Usage: veilig %s [flags] FILE.csv
+		fmt.Fprintf(fs.Output(), `Usage: veilig %s [flags] FILE.csv
 
 Import a caseload of households, their team, lead and care team, through the API. Each row
 is checked on its own and reported with its line number; a bad row is never applied. Run it
@@ -43,15 +42,15 @@ Flags:
 	dryRun := fs.Bool("dry-run", false, "report what would change; change nothing")
 	atomic := fs.Bool("all-or-nothing", false, "check the whole file first and apply nothing when any row fails")
 	batchSize := fs.Int("batch", 500, "data rows per call (each call repeats the header line)")
-	files, err := parseInterspersed(fs, args)
-	if err != nil {
+	flagArgs, files := splitInterspersed(fs, args)
+	if err := conn.parse(fs, flagArgs, stdout); err != nil {
 		return err
 	}
 	if len(files) != 1 {
 		return fmt.Errorf("%s: want one FILE.csv, got %d arguments", title, len(files))
 	}
-	if *batchSize < 1 {
-		return fmt.Errorf("%s: --batch: want a positive number of rows, got %d", title, *batchSize)
+	if err := wantAtLeast(conn.src, "batch", int64(*batchSize), 1); err != nil {
+		return fmt.Errorf("%s: %w", title, err)
 	}
 	data, err := os.ReadFile(files[0])
 	if err != nil {
@@ -117,22 +116,39 @@ Flags:
 	return nil
 }
 
-// parseInterspersed parses flags before and after the positional arguments, so that
-// `veilig import file.csv --dry-run` does not import for real; the standard flag package
-// stops at the first argument that is not a flag.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
+// splitInterspersed splits args into the flags (with their values) and the positional
+// arguments, so that `veilig import file.csv --dry-run` does not import for real: the
+// standard flag package stops at the first argument that is not a flag. It sets nothing in
+// fs; parseFlags then parses the flags. On a malformed command line it returns the words from
+// the malformed one on, for parseFlags to report.
+func splitInterspersed(fs *flag.FlagSet, args []string) (flagArgs, positional []string) {
+	probe := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
+	probe.SetOutput(io.Discard)
+	probe.Usage = func() {}
+	fs.VisitAll(func(f *flag.Flag) {
+		b, ok := f.Value.(interface{ IsBoolFlag() bool })
+		probe.Var(anyValue{isBool: ok && b.IsBoolFlag()}, f.Name, "")
+	})
+	rest := args
 	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
+		if err := probe.Parse(rest); err != nil {
+			return rest, nil
 		}
-		if fs.NArg() == 0 {
-			return positional, nil
+		flagArgs = append(flagArgs, rest[:len(rest)-probe.NArg()]...)
+		if probe.NArg() == 0 {
+			return flagArgs, positional
 		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
+		positional = append(positional, probe.Arg(0))
+		rest = probe.Args()[1:]
 	}
 }
+
+// anyValue takes any value: splitInterspersed only needs to know which words are flags.
+type anyValue struct{ isBool bool }
+
+func (anyValue) String() string     { return "" }
+func (anyValue) Set(string) error   { return nil }
+func (v anyValue) IsBoolFlag() bool { return v.isBool }
 
 // csvFile is a caseload file cut into its header and its records, each kept as the bytes it
 // was read from, so that a batch sends the server exactly the file's text (quoting, line

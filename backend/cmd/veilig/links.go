@@ -22,9 +22,18 @@ type linkFlags struct {
 }
 
 func (f *linkFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.publicURL, "public-url", envDefault("PUBLIC_URL", ""), "base URL of family check-in links, e.g. https://veilig.example.org (VEILIG_PUBLIC_URL)")
-	fs.StringVar(&f.secretFile, "link-secret-file", envDefault("LINK_SECRET_FILE", ""), "file with the secret (32+ bytes) that signs the family page's forms; every replica needs the same one; default: <data-dir>/link-secret with the embedded database, else a random one per process (VEILIG_LINK_SECRET_FILE)")
-	fs.StringVar(&f.trustProxy, "trust-proxy", envDefault("TRUST_PROXY", "off"), "on behind a trusted load balancer: take the family page's client address from X-Forwarded-For for rate limiting (VEILIG_TRUST_PROXY)")
+	fs.StringVar(&f.publicURL, "public-url", "", "base URL of family check-in links, e.g. https://veilig.example.org")
+	fs.StringVar(&f.secretFile, "link-secret-file", "", "file with the secret (32+ bytes) that signs the family page's forms; every replica needs the same one; default: <data-dir>/link-secret with the embedded database, else a random one per process")
+	fs.StringVar(&f.trustProxy, "trust-proxy", "off", "on behind a trusted load balancer: take the family page's client address from X-Forwarded-For for rate limiting")
+}
+
+// check validates the parsed link flags.
+func (f *linkFlags) check(src flagSources) error {
+	var err error
+	if f.publicURL != "" {
+		err = wantHTTPURL(src, "public-url", f.publicURL)
+	}
+	return errors.Join(err, wantOneOf(src, "trust-proxy", f.trustProxy, "on", "off"))
 }
 
 // secret loads the form-signing secret: the configured file, the data folder's file in

@@ -6,8 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -18,26 +16,20 @@ import (
 	"github.com/veilig/veilig/mobile-api/careapi"
 )
 
-func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", "[flags]", "Run the backend: the API, the family page and, unless --scheduler=off, the scheduler.\n"+
+		"With no --database-url it runs on embedded SQLite in --data-dir, trusting 'veilig token' on a loopback --addr.")
 	var c common
 	c.register(fs)
-	addr := fs.String("addr", envDefault("ADDR", "127.0.0.1:8080"), "address to listen on; the default accepts connections from this machine only, :8080 listens on every interface (VEILIG_ADDR)")
-	tlsCert := fs.String("tls-cert", envDefault("TLS_CERT", ""), "TLS certificate file; TLS is on when both cert and key are set (VEILIG_TLS_CERT)")
-	tlsKey := fs.String("tls-key", envDefault("TLS_KEY", ""), "TLS private key file (VEILIG_TLS_KEY)")
-	devIssuer := fs.String("dev-issuer", envDefault("DEV_ISSUER", "auto"), "trust tokens from 'veilig token', for demos and tests: on, off, or auto (on only with no --issuer, the embedded database and a loopback-only --addr); on with --issuer is an error (VEILIG_DEV_ISSUER)")
-	maxLifetime, err := maxTokenLifetime(fs)
-	if err != nil {
-		return err
-	}
-	streamsPerProfessional, streamsPerDevice, err := streamLimits(fs)
-	if err != nil {
-		return err
-	}
-	maxBytes := fs.Int("max-request-bytes", envInt("MAX_REQUEST_BYTES", app.DefaultMaxRequestBytes), "largest request message accepted (VEILIG_MAX_REQUEST_BYTES)")
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on; the default accepts connections from this machine only, :8080 listens on every interface")
+	tlsCert := fs.String("tls-cert", "", "TLS certificate file; TLS is on when both --tls-cert and --tls-key are set, and one without the other is an error")
+	tlsKey := fs.String("tls-key", "", "TLS private key file, with --tls-cert")
+	devIssuer := fs.String("dev-issuer", "auto", "trust tokens from 'veilig token', for demos and tests: on, off, or auto (on only with no --issuer, the embedded database and a loopback-only --addr); on with --issuer is an error")
+	maxLifetime := maxTokenLifetime(fs)
+	streamsPerProfessional, streamsPerDevice := streamLimits(fs)
+	maxBytes := fs.Int("max-request-bytes", app.DefaultMaxRequestBytes, "largest request message accepted")
 	shutdown := fs.Duration("shutdown-timeout", 15*time.Second, "how long in-flight requests may finish after SIGTERM")
-	runScheduler := fs.String("scheduler", envDefault("SCHEDULER", "on"), "run the scheduler (overdue checks, escalation, digests, pushes) in this process: on or off; any number of replicas may (VEILIG_SCHEDULER)")
+	runScheduler := fs.String("scheduler", "on", "run the scheduler (overdue checks, escalation, digests, pushes) in this process: on or off; any number of replicas may")
 	var sf schedulerFlags
 	sf.register(fs)
 	var lf linkFlags
@@ -46,56 +38,57 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	limits.register(fs)
 	var of opsFlags
 	of.register(fs)
-	minAppVersion := fs.String("min-app-version", envDefault("MIN_APP_VERSION", ""), "refuse apps older than this semantic version (e.g. 1.4.0), and apps that send no X-Veilig-App-Version header, with failed_precondition; empty: no minimum (VEILIG_MIN_APP_VERSION)")
-	leaseLock := fs.Duration("lease-lock-after", envDuration("LEASE_LOCK_AFTER", careapi.DefaultLeaseLockAfter), "offline lease: a phone that has not pulled for this long locks its data (VEILIG_LEASE_LOCK_AFTER)")
-	leaseErase := fs.Duration("lease-erase-after", envDuration("LEASE_ERASE_AFTER", careapi.DefaultLeaseEraseAfter), "offline lease: a phone that has not pulled for this long erases its data; longer than --lease-lock-after (VEILIG_LEASE_ERASE_AFTER)")
-	corsOrigins := fs.String("cors-origins", envDefault("CORS_ORIGINS", ""), "browser origins allowed to call the API from another origin, comma-separated, each scheme://host[:port] (https, or http on a loopback host; no *); empty: no CORS (VEILIG_CORS_ORIGINS)")
+	minAppVersion := fs.String("min-app-version", "", "refuse apps older than this semantic version (e.g. 1.4.0), and apps that send no X-Veilig-App-Version header, with failed_precondition; empty: no minimum")
+	leaseLock := fs.Duration("lease-lock-after", careapi.DefaultLeaseLockAfter, "offline lease: a phone that has not pulled for this long locks its data")
+	leaseErase := fs.Duration("lease-erase-after", careapi.DefaultLeaseEraseAfter, "offline lease: a phone that has not pulled for this long erases its data; longer than --lease-lock-after")
+	corsOrigins := fs.String("cors-origins", "", "browser origins allowed to call the API from another origin, comma-separated, each scheme://host[:port] (https, or http on a loopback host; no *); empty: no CORS")
 	var issuers issuerList
-	if v := os.Getenv("VEILIG_ISSUERS"); v != "" {
-		if err := issuers.Set(v); err != nil {
-			return fmt.Errorf("VEILIG_ISSUERS (--issuer): %w", err)
+	fs.Var(&issuers, "issuer", "trusted identity provider as ISSUER,JWKS_URL,AUDIENCE,ORGANIZATION_ID: it signs in professionals of that organization only; repeatable ($VEILIG_ISSUERS, ';'-separated; $VEILIG_ISSUER works too)")
+	src, err := parseFlags(fs, args, envSpec{prefix: "VEILIG", aliases: map[string]string{"VEILIG_ISSUERS": "issuer"}}, stdout)
+	if err != nil {
+		return err
+	}
+	of.src = src
+	if err := noArguments(fs); err != nil {
+		return err
+	}
+	if err := c.check(src); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		given, missing := "tls-cert", "tls-key"
+		if *tlsCert == "" {
+			given, missing = missing, given
+		}
+		return fmt.Errorf("serve: %s is set but --%s (VEILIG_%s) is not: TLS needs both, or neither for plain HTTP", src.of(given), missing, strings.ToUpper(strings.ReplaceAll(missing, "-", "_")))
+	}
+	if err := errors.Join(
+		wantOneOf(src, "scheduler", *runScheduler, "on", "off"),
+		lf.check(src),
+		wantOneOf(src, "dev-issuer", *devIssuer, "on", "off", "auto"),
+		sf.check(src),
+		checkMaxTokenLifetime(src, *maxLifetime),
+		checkStreamLimits(src, *streamsPerProfessional, *streamsPerDevice),
+		wantAtLeast(src, "max-request-bytes", int64(*maxBytes), 1),
+		wantPositive(src, "shutdown-timeout", *shutdown),
+		limits.check(src),
+	); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	if *minAppVersion != "" {
+		if err := careapi.CheckAppVersion(*minAppVersion); err != nil {
+			return fmt.Errorf("serve: %s: %w", src.of("min-app-version"), err)
 		}
 	}
-	fs.Var(&issuers, "issuer", "trusted identity provider as ISSUER,JWKS_URL,AUDIENCE,ORGANIZATION_ID: it signs in professionals of that organization only; repeatable (VEILIG_ISSUERS, ';'-separated)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *runScheduler != "on" && *runScheduler != "off" {
-		return fmt.Errorf("--scheduler: want on or off, got %q", *runScheduler)
-	}
-	if err := checkRetention(sf.retention); err != nil {
-		return err
-	}
-	if err := checkAuditRetention(sf.auditRetention); err != nil {
-		return err
-	}
-	if lf.trustProxy != "on" && lf.trustProxy != "off" {
-		return fmt.Errorf("--trust-proxy: want on or off, got %q", lf.trustProxy)
+	if err := careapi.CheckLease(*leaseLock, *leaseErase); err != nil {
+		return fmt.Errorf("serve: %s, %s: %w", src.of("lease-lock-after"), src.of("lease-erase-after"), err)
 	}
 	log, err := c.logger(stderr)
 	if err != nil {
 		return err
 	}
-
-	if err := checkMaxTokenLifetime(*maxLifetime); err != nil {
-		return err
-	}
-	if err := checkStreamLimits(*streamsPerProfessional, *streamsPerDevice); err != nil {
-		return err
-	}
-	if err := limits.check(); err != nil {
-		return err
-	}
-	if *minAppVersion != "" {
-		if err := careapi.CheckAppVersion(*minAppVersion); err != nil {
-			return fmt.Errorf("--min-app-version: %w", err)
-		}
-	}
 	if err := server.CheckCORSOrigins(splitOrigins(*corsOrigins)); err != nil {
-		return fmt.Errorf("--cors-origins: %w", err)
-	}
-	if err := careapi.CheckLease(*leaseLock, *leaseErase); err != nil {
-		return fmt.Errorf("--lease-lock-after, --lease-erase-after: %w", err)
+		return fmt.Errorf("serve: %s: %w", src.of("cors-origins"), err)
 	}
 	devOn, why, err := auth.DevIssuerWanted(*devIssuer, auth.Deployment{Issuers: len(issuers), EmbeddedDatabase: c.embedded(), ListenAddr: *addr})
 	if err != nil {
@@ -219,59 +212,18 @@ func splitOrigins(v string) []string {
 	return out
 }
 
-// envDuration is VEILIG_<name> as a duration, or def when it is unset or malformed (the flag
-// check then sees def).
-func envDuration(name string, def time.Duration) time.Duration {
-	if v, err := time.ParseDuration(envDefault(name, "")); err == nil {
-		return v
-	}
-	return def
-}
-
-func envInt(name string, def int) int {
-	if v, err := strconv.Atoi(envDefault(name, "")); err == nil {
-		return v
-	}
-	return def
-}
-
 // streamLimits registers --max-streams-per-professional and --max-streams-per-device
 // (VEILIG_MAX_STREAMS_PER_PROFESSIONAL, VEILIG_MAX_STREAMS_PER_DEVICE): the caps on concurrent
 // SyncService.Subscribe streams of one professional and of one of their devices, per server
-// process. A malformed environment value is an error, not a silent default: without a cap one
-// account can tie up a server.
-func streamLimits(fs *flag.FlagSet) (perProfessional, perDevice *int, err error) {
-	def := func(name string, d int) (int, error) {
-		v, ok := os.LookupEnv("VEILIG_" + name)
-		if !ok {
-			return d, nil
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return 0, fmt.Errorf("VEILIG_%s: want a whole number such as %d: %w", name, d, err)
-		}
-		return n, nil
-	}
-	p, err := def("MAX_STREAMS_PER_PROFESSIONAL", careapi.DefaultStreamsPerProfessional)
-	if err != nil {
-		return nil, nil, err
-	}
-	d, err := def("MAX_STREAMS_PER_DEVICE", careapi.DefaultStreamsPerDevice)
-	if err != nil {
-		return nil, nil, err
-	}
-	perProfessional = fs.Int("max-streams-per-professional", p, "most concurrent SyncService/Subscribe streams of one professional on this server; more are refused (VEILIG_MAX_STREAMS_PER_PROFESSIONAL)")
-	perDevice = fs.Int("max-streams-per-device", d, "most concurrent SyncService/Subscribe streams of one device (the token's device_id) on this server; more are refused (VEILIG_MAX_STREAMS_PER_DEVICE)")
-	return perProfessional, perDevice, nil
+// process. Without a cap one account can tie up a server, so a cap below 1 is refused.
+func streamLimits(fs *flag.FlagSet) (perProfessional, perDevice *int) {
+	perProfessional = fs.Int("max-streams-per-professional", careapi.DefaultStreamsPerProfessional, "most concurrent SyncService/Subscribe streams of one professional on this server; more are refused")
+	perDevice = fs.Int("max-streams-per-device", careapi.DefaultStreamsPerDevice, "most concurrent SyncService/Subscribe streams of one device (the token's device_id) on this server; more are refused")
+	return perProfessional, perDevice
 }
 
 // checkStreamLimits validates the parsed stream caps: a cap below 1 would refuse every stream.
-func checkStreamLimits(perProfessional, perDevice int) error {
-	if perProfessional < 1 {
-		return fmt.Errorf("--max-streams-per-professional: want at least 1, got %d", perProfessional)
-	}
-	if perDevice < 1 {
-		return fmt.Errorf("--max-streams-per-device: want at least 1, got %d", perDevice)
-	}
-	return nil
+func checkStreamLimits(src flagSources, perProfessional, perDevice int) error {
+	return errors.Join(wantAtLeast(src, "max-streams-per-professional", int64(perProfessional), 1),
+		wantAtLeast(src, "max-streams-per-device", int64(perDevice), 1))
 }

@@ -35,34 +35,46 @@ type schedulerFlags struct {
 }
 
 func (f *schedulerFlags) register(fs *flag.FlagSet) {
-	interval, err := time.ParseDuration(envDefault("SCHEDULER_INTERVAL", "10s"))
-	if err != nil {
-		interval = 10 * time.Second
-	}
-	fs.DurationVar(&f.interval, "scheduler-interval", interval, "how often to look for overdue checks, escalations, digests and pushes (VEILIG_SCHEDULER_INTERVAL)")
-	lease, err := time.ParseDuration(envDefault("PUSH_LEASE", "1m"))
-	if err != nil {
-		lease = time.Minute
-	}
-	fs.DurationVar(&f.lease, "push-lease", lease, "how long a replica holds a push it is sending before another may send it again (VEILIG_PUSH_LEASE)")
-	fs.DurationVar(&f.retention, "retention", envDuration("RETENTION", reminders.DefaultRetention),
-		"how long a closed household's data is kept from its closing before the scheduler erases it; at least 1h (default the statutory 20 years, 175200h) (VEILIG_RETENTION)")
-	fs.DurationVar(&f.checkpointEvery, "audit-checkpoint-interval", envDuration("AUDIT_CHECKPOINT_INTERVAL", 24*time.Hour), "how often the scheduler signs a checkpoint of the access log's chain heads with the audit key; 0 disables (VEILIG_AUDIT_CHECKPOINT_INTERVAL)")
-	fs.DurationVar(&f.auditRetention, "audit-retention", envDuration("AUDIT_RETENTION", reminders.DefaultAuditRetention),
-		"how long an access-log entry is kept before the scheduler cuts it (only what a checkpoint signed with the audit key covers); at least 1 year, 8760h (default 5 years, 43800h) (VEILIG_AUDIT_RETENTION)")
+	fs.DurationVar(&f.interval, "scheduler-interval", 10*time.Second, "how often to look for overdue checks, escalations, digests and pushes")
+	fs.DurationVar(&f.lease, "push-lease", time.Minute, "how long a replica holds a push it is sending before another may send it again")
+	fs.DurationVar(&f.retention, "retention", reminders.DefaultRetention,
+		"how long a closed household's data is kept from its closing before the scheduler erases it; at least 1h (default the statutory 20 years, 175200h)")
+	fs.DurationVar(&f.checkpointEvery, "audit-checkpoint-interval", 24*time.Hour, "how often the scheduler signs a checkpoint of the access log's chain heads with the audit key; 0 disables")
+	fs.DurationVar(&f.auditRetention, "audit-retention", reminders.DefaultAuditRetention,
+		"how long an access-log entry is kept before the scheduler cuts it (only what a checkpoint signed with the audit key covers); at least 1 year, 8760h (default 5 years, 43800h)")
 	f.auditKey.register(fs)
-	fs.StringVar(&f.fcmProject, "fcm-project", envDefault("FCM_PROJECT", ""), "Firebase project id; empty means pushes are written to the log (VEILIG_FCM_PROJECT)")
-	fs.StringVar(&f.fcmCreds, "fcm-credentials", envDefault("FCM_CREDENTIALS", ""), "Firebase service account key file; empty means Google application default credentials (VEILIG_FCM_CREDENTIALS)")
-	fs.StringVar(&f.fcmEndpoint, "fcm-endpoint", envDefault("FCM_ENDPOINT", ""), "send FCM requests to this base URL instead of Google's, e.g. a local emulator; no credentials are used (VEILIG_FCM_ENDPOINT)")
+	fs.StringVar(&f.fcmProject, "fcm-project", "", "Firebase project id; empty means pushes are written to the log")
+	fs.StringVar(&f.fcmCreds, "fcm-credentials", "", "Firebase service account key file; empty means Google application default credentials")
+	fs.StringVar(&f.fcmEndpoint, "fcm-endpoint", "", "send FCM requests to this base URL instead of Google's, e.g. a local emulator; no credentials are used")
+}
+
+// check validates the parsed scheduler flags, before anything is opened.
+func (f *schedulerFlags) check(src flagSources) error {
+	errs := []error{wantPositive(src, "scheduler-interval", f.interval), wantPositive(src, "push-lease", f.lease)}
+	if f.checkpointEvery < 0 {
+		errs = append(errs, fmt.Errorf("%s=%s: want 0 (off) or a positive duration", src.of("audit-checkpoint-interval"), f.checkpointEvery))
+	}
+	if f.retention < time.Hour {
+		// A slip of unit (20m, 20s) would erase closed files almost at once, so no value that
+		// short is taken.
+		errs = append(errs, fmt.Errorf("%s=%s: want at least 1h", src.of("retention"), f.retention))
+	}
+	if f.auditRetention < minAuditRetention {
+		errs = append(errs, fmt.Errorf("%s=%s: want at least 8760h (1 year)", src.of("audit-retention"), f.auditRetention))
+	}
+	if f.fcmEndpoint != "" {
+		errs = append(errs, wantHTTPURL(src, "fcm-endpoint", f.fcmEndpoint))
+	}
+	if f.fcmProject == "" && (f.fcmEndpoint != "" || f.fcmCreds != "") {
+		errs = append(errs, errors.New("--fcm-endpoint and --fcm-credentials need --fcm-project"))
+	}
+	return errors.Join(errs...)
 }
 
 // sender builds the push sender: FCM when a project is configured, else the log sender of
 // the embedded mode.
 func (f *schedulerFlags) sender(ctx context.Context, log zerolog.Logger) (push.Sender, error) {
 	if f.fcmProject == "" {
-		if f.fcmEndpoint != "" || f.fcmCreds != "" {
-			return nil, errors.New("--fcm-endpoint and --fcm-credentials need --fcm-project")
-		}
 		log.Warn().Msg("no Firebase project configured: pushes are written to the log, not sent")
 		return push.LogSender{Log: log}, nil
 	}
@@ -84,12 +96,6 @@ func (f *schedulerFlags) scheduler(ctx context.Context, c *common, st *store.DB,
 	if err != nil {
 		return nil, err
 	}
-	if f.interval <= 0 || f.lease <= 0 {
-		return nil, fmt.Errorf("--scheduler-interval and --push-lease must be positive, got %v and %v", f.interval, f.lease)
-	}
-	if f.checkpointEvery < 0 {
-		return nil, fmt.Errorf("--audit-checkpoint-interval must not be negative, got %v", f.checkpointEvery)
-	}
 	cfg := reminders.Config{Interval: f.interval, Lease: f.lease, Retention: f.retention, CheckpointEvery: f.checkpointEvery,
 		AuditRetention: f.auditRetention, Metrics: m}
 	if f.checkpointEvery > 0 {
@@ -101,10 +107,13 @@ func (f *schedulerFlags) scheduler(ctx context.Context, c *common, st *store.DB,
 }
 
 // opsFlags configure the ops listener of serve and worker: /metrics, /livez, /readyz.
-type opsFlags struct{ addr string }
+type opsFlags struct {
+	addr string
+	src  flagSources // where the parsed flags came from, for errors
+}
 
 func (f *opsFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.addr, "metrics-addr", envDefault("METRICS_ADDR", server.DefaultOpsAddr), "address of the ops listener: /metrics, /livez and /readyz; the default accepts connections from this machine only, empty turns it off (VEILIG_METRICS_ADDR)")
+	fs.StringVar(&f.addr, "metrics-addr", server.DefaultOpsAddr, "address of the ops listener: /metrics, /livez and /readyz; the default accepts connections from this machine only, empty turns it off")
 }
 
 // observability builds the process's metrics and the database's readiness, which the gRPC
@@ -127,53 +136,34 @@ func (f *opsFlags) start(ctx context.Context, m *metrics.Metrics, ready *server.
 	}
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
-		return nil, fmt.Errorf("--metrics-addr (VEILIG_METRICS_ADDR): %w", err)
+		return nil, fmt.Errorf("%s: %w", f.src.of("metrics-addr"), err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- server.ServeOps(ctx, ln, server.OpsConfig{Metrics: m, Ready: ready, Logger: log}) }()
 	return func() error { return <-done }, nil
 }
 
-// checkRetention refuses a --retention under an hour: a slip of unit (20m, 20s) would erase
-// closed files almost at once, so no value that short is taken.
-func checkRetention(d time.Duration) error {
-	if d < time.Hour {
-		return fmt.Errorf("--retention (VEILIG_RETENTION): want at least 1h, got %v", d)
-	}
-	return nil
-}
-
 // minAuditRetention is the shortest --audit-retention taken: NEN 7513 asks for the access log
 // to be kept for years, so a slip of unit (5h for 5 years) must not cut it at once.
 const minAuditRetention = 8760 * time.Hour
 
-// checkAuditRetention refuses an --audit-retention under a year.
-func checkAuditRetention(d time.Duration) error {
-	if d < minAuditRetention {
-		return fmt.Errorf("--audit-retention (VEILIG_AUDIT_RETENTION): want at least 8760h (1 year), got %v", d)
-	}
-	return nil
-}
-
 // runWorker runs only the scheduler: for deployments that keep it apart from the API servers.
 // Any number of workers and servers can run it at once; the database coordinates them.
-func runWorker(ctx context.Context, args []string, _, stderr io.Writer) error {
-	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("worker", "[flags]", "Run only the scheduler (overdue checks, escalation, digests, pushes), beside servers started with --scheduler=off.")
 	var c common
 	c.register(fs)
 	var sf schedulerFlags
 	sf.register(fs)
 	var of opsFlags
 	of.register(fs)
-	if err := fs.Parse(args); err != nil {
+	src, err := parseFlags(fs, args, veiligEnv, stdout)
+	if err != nil {
 		return err
 	}
-	if err := checkRetention(sf.retention); err != nil {
-		return err
-	}
-	if err := checkAuditRetention(sf.auditRetention); err != nil {
-		return err
+	of.src = src
+	if err := errors.Join(noArguments(fs), c.check(src), sf.check(src)); err != nil {
+		return fmt.Errorf("worker: %w", err)
 	}
 	log, err := c.logger(stderr)
 	if err != nil {

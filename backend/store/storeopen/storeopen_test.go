@@ -24,8 +24,8 @@ func TestParse(t *testing.T) {
 		{"postgresql://db/veilig?sslmode=require", storeopen.KindPostgres, ""},
 		{"sqlite:///var/lib/veilig/veilig.db", storeopen.KindSQLite, "/var/lib/veilig/veilig.db"},
 		{"sqlite://data/veilig.db", storeopen.KindSQLite, "data/veilig.db"},
-		{"file:data/veilig.db", storeopen.KindSQLite, "data/veilig.db"},
-		{"veilig.db", storeopen.KindSQLite, "veilig.db"},
+		{"file:data/veilig.db", storeopen.KindUnknown, ""},
+		{"veilig.db", storeopen.KindUnknown, ""},
 		{"", storeopen.KindUnknown, ""},
 		{"sqlite://", storeopen.KindUnknown, ""},
 		{"mysql://u:p@db/veilig", storeopen.KindUnknown, ""},
@@ -61,11 +61,11 @@ func TestParseForms(t *testing.T) {
 		{"CockroachDB through the postgres scheme", "postgresql://root@crdb:26257/veilig?sslmode=disable", storeopen.KindPostgres, ""},
 		{"sqlite absolute", "sqlite:///srv/veilig/data.db", storeopen.KindSQLite, "/srv/veilig/data.db"},
 		{"sqlite relative", "sqlite://data.db", storeopen.KindSQLite, "data.db"},
-		{"file absolute", "file:/srv/veilig/data.db", storeopen.KindSQLite, "/srv/veilig/data.db"},
-		{"file relative", "file:./data.db", storeopen.KindSQLite, "./data.db"},
-		{"plain absolute path", "/srv/veilig/data.db", storeopen.KindSQLite, "/srv/veilig/data.db"},
-		{"plain relative path", "data/veilig.db", storeopen.KindSQLite, "data/veilig.db"},
-		{"Windows path", `C:\veilig\data.db`, storeopen.KindSQLite, `C:\veilig\data.db`},
+		{"file: is not a scheme we take", "file:/srv/veilig/data.db", storeopen.KindUnknown, ""},
+		{"plain absolute path", "/srv/veilig/data.db", storeopen.KindUnknown, ""},
+		{"plain relative path", "data/veilig.db", storeopen.KindUnknown, ""},
+		{"host and port without a scheme", "localhost:5432/veilig", storeopen.KindUnknown, ""},
+		{"Windows path", `C:\veilig\data.db`, storeopen.KindUnknown, ""},
 		{"empty", "", storeopen.KindUnknown, ""},
 		{"sqlite without path", "sqlite://", storeopen.KindUnknown, ""},
 		{"file without path", "file:", storeopen.KindUnknown, ""},
@@ -93,9 +93,8 @@ func TestOpenSQLite(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "nested", "veilig.db")
 	forms := []struct{ name, url string }{
-		{"sqlite://", "sqlite://" + path},
-		{"file:", "file:" + path},
-		{"plain path", path},
+		{"sqlite:// first", "sqlite://" + path},
+		{"sqlite:// again", "sqlite://" + path},
 	}
 	for i, f := range forms {
 		t.Run(f.name, func(t *testing.T) {
@@ -129,6 +128,46 @@ func TestOpenSQLite(t *testing.T) {
 	}
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("the database file is not at the given path: %v", err)
+	}
+}
+
+// TestCheckRefusesURLsWithoutAScheme: a value that names no engine is refused with an error
+// that says what to write, quoting the value only when it cannot hold a password.
+func TestCheckRefusesURLsWithoutAScheme(t *testing.T) {
+	tests := []struct {
+		url       string
+		wantParts []string
+	}{
+		{"veilig.db", []string{`"veilig.db" has no scheme`, "sqlite://"}},
+		{"localhost:5432/veilig", []string{`"localhost:5432/veilig" has no scheme`, "postgres://"}},
+		{"./data/veilig.db", []string{`"./data/veilig.db" has no scheme`}},
+		{"user:hunter2@localhost:5432/veilig", []string{"has no scheme", "may hold a password"}},
+		{"file:veilig.db", []string{"file: URLs are not taken", "sqlite://PATH"}},
+		{"sqlite://", []string{"without a path"}},
+		{"mysql://user:hunter2@db/veilig", []string{`unknown scheme "mysql"`}},
+		{"", []string{"empty"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.url, func(t *testing.T) {
+			err := storeopen.Check(tt.url)
+			if err == nil {
+				t.Fatalf("Check(%q) accepted it", tt.url)
+			}
+			for _, want := range tt.wantParts {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("Check(%q) = %q, want it to say %q", tt.url, err, want)
+				}
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("Check(%q) repeats the password: %v", tt.url, err)
+			}
+		})
+	}
+	for _, ok := range []string{"sqlite://veilig.db", "sqlite:///var/lib/veilig/veilig.db", "postgres://db/veilig",
+		"postgresql://root@crdb:26257/veilig?sslmode=verify-full"} {
+		if err := storeopen.Check(ok); err != nil {
+			t.Errorf("Check(%q) = %v, want it accepted", ok, err)
+		}
 	}
 }
 

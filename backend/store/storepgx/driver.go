@@ -21,6 +21,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/veilig/veilig/backend/store"
+	goosemigrations "github.com/veilig/veilig/backend/store/internal/migrations"
 )
 
 //go:embed migrations/*.sql
@@ -210,16 +211,31 @@ func (d *Driver) migrationProvider() (*goose.Provider, *sql.DB, error) {
 }
 
 // Migrate implements store.Driver.
-func (d *Driver) Migrate(ctx context.Context) error {
+func (d *Driver) Migrate(ctx context.Context) ([]store.Migration, error) {
 	p, db, err := d.migrationProvider()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer db.Close()
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", interpretError(err))
+	applied, err := goosemigrations.Up(ctx, p)
+	if err != nil {
+		return applied, fmt.Errorf("migrate: %w", interpretError(err))
 	}
-	return nil
+	return applied, nil
+}
+
+// MigrationStatus implements store.Driver.
+func (d *Driver) MigrationStatus(ctx context.Context) ([]store.Migration, error) {
+	p, db, err := d.migrationProvider()
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	list, err := goosemigrations.Status(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("migration status: %w", interpretError(err))
+	}
+	return list, nil
 }
 
 // MigrationsPending implements store.Driver.

@@ -25,7 +25,7 @@ type bundle struct {
 func setup(t *testing.T) bundle {
 	t.Helper()
 	b := bundle{drv: open(t).(*storesqlite.Driver), ctx: context.Background()}
-	if err := b.drv.Migrate(b.ctx); err != nil {
+	if _, err := b.drv.Migrate(b.ctx); err != nil {
 		t.Fatal(err)
 	}
 	b.tx(t, func(tx store.Executor) error {

@@ -38,6 +38,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/veilig/veilig/backend/store"
+	goosemigrations "github.com/veilig/veilig/backend/store/internal/migrations"
 	"github.com/veilig/veilig/backend/store/storesqlite/internal/dbsqlc"
 )
 
@@ -152,15 +153,29 @@ func (d *Driver) migrations() (*goose.Provider, error) {
 }
 
 // Migrate implements store.Driver.
-func (d *Driver) Migrate(ctx context.Context) error {
+func (d *Driver) Migrate(ctx context.Context) ([]store.Migration, error) {
 	p, err := d.migrations()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
+	applied, err := goosemigrations.Up(ctx, p)
+	if err != nil {
+		return applied, fmt.Errorf("migrate: %w", err)
 	}
-	return nil
+	return applied, nil
+}
+
+// MigrationStatus implements store.Driver.
+func (d *Driver) MigrationStatus(ctx context.Context) ([]store.Migration, error) {
+	p, err := d.migrations()
+	if err != nil {
+		return nil, err
+	}
+	list, err := goosemigrations.Status(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("migration status: %w", err)
+	}
+	return list, nil
 }
 
 // MigrationsPending implements store.Driver.

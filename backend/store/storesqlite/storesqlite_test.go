@@ -57,7 +57,7 @@ func TestDatabaseFilesAreOwnerOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := d.Migrate(context.Background()); err != nil {
+	if _, err := d.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	check("new database")

@@ -24,10 +24,35 @@ func Exercise(t *testing.T, open func(t testing.TB) store.Driver) {
 		pending, err := s.MigrationsPending(ctx())
 		must(t, err)
 		equal(t, "pending", pending, true)
-		must(t, s.Migrate(ctx()))
+		before, err := s.MigrationStatus(ctx())
+		must(t, err)
+		if len(before) == 0 {
+			t.Fatal("MigrationStatus lists no migrations")
+		}
+		for i, m := range before {
+			equal(t, "applied before Migrate: "+m.String(), m.Applied, false)
+			if m.Name == "" || (i > 0 && m.Version <= before[i-1].Version) {
+				t.Errorf("MigrationStatus[%d] = %+v: want a name and ascending versions", i, m)
+			}
+		}
+		applied, err := s.MigrateUp(ctx())
+		must(t, err)
+		equal(t, "migrations applied by the first MigrateUp", len(applied), len(before))
+		for i, m := range applied {
+			equal(t, "applied", m.String(), before[i].String())
+		}
 		pending, err = s.MigrationsPending(ctx())
 		must(t, err)
 		equal(t, "pending after Migrate", pending, false)
+		again, err := s.MigrateUp(ctx())
+		must(t, err)
+		equal(t, "migrations applied by a second MigrateUp", len(again), 0)
+		after, err := s.MigrationStatus(ctx())
+		must(t, err)
+		equal(t, "migrations listed after MigrateUp", len(after), len(before))
+		for _, m := range after {
+			equal(t, "applied after Migrate: "+m.String(), m.Applied, true)
+		}
 	})
 	tests := []struct {
 		name string
