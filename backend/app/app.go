@@ -74,7 +74,7 @@ type Config struct {
 	// LeaseLockAfter and LeaseEraseAfter are the deployment's default offline lease
 	// (careapi.WithLease): a pull carries the caller's organization's own lease
 	// (RegionService.SetOrganizationLease), else this one. Zero means
-	// careapi.DefaultLeaseLockAfter and careapi.DefaultLeaseEraseAfter.
+	// household.DefaultLeaseLockAfter and household.DefaultLeaseEraseAfter.
 	LeaseLockAfter, LeaseEraseAfter time.Duration
 	// Metrics receives the sync and family-page metrics (SyncService Push and Pull, family
 	// answers); nil records none.
@@ -124,10 +124,10 @@ func Services(cfg Config) []server.Service {
 	svcOpts = append(svcOpts, careapi.WithStreamLimits(perProfessional, perDevice), careapi.WithQuotas(cfg.Quotas))
 	lockAfter, eraseAfter := cfg.LeaseLockAfter, cfg.LeaseEraseAfter
 	if lockAfter == 0 {
-		lockAfter = careapi.DefaultLeaseLockAfter
+		lockAfter = household.DefaultLeaseLockAfter
 	}
 	if eraseAfter == 0 {
-		eraseAfter = careapi.DefaultLeaseEraseAfter
+		eraseAfter = household.DefaultLeaseEraseAfter
 	}
 	svcOpts = append(svcOpts, careapi.WithLease(lockAfter, eraseAfter))
 	if cfg.Verifier != nil {

@@ -11,35 +11,21 @@ import (
 	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
 )
 
-// The default offline lease (WithLease) of the deployment: household.DefaultLeaseLockAfter
-// and household.DefaultLeaseEraseAfter, named here too for veilig serve's flags.
-const (
-	DefaultLeaseLockAfter  = household.DefaultLeaseLockAfter
-	DefaultLeaseEraseAfter = household.DefaultLeaseEraseAfter
-)
-
 // WithLease sets the deployment's default offline lease: every SyncService.Pull answer
 // carries the lease of the caller's organization (RegionService.SetOrganizationLease), or
 // this one when the organization has none of its own. After lockAfter without a successful
 // pull the phone replica refuses to show its data, after eraseAfter it erases it. Defaults:
-// DefaultLeaseLockAfter, DefaultLeaseEraseAfter. It panics unless CheckLease accepts the
-// periods: callers validate configuration first.
+// household.DefaultLeaseLockAfter, household.DefaultLeaseEraseAfter. It panics unless
+// household.CheckLease accepts the periods: callers validate configuration first.
 func WithLease(lockAfter, eraseAfter time.Duration) Option {
-	if err := CheckLease(lockAfter, eraseAfter); err != nil {
+	if err := household.CheckLease(lockAfter, eraseAfter); err != nil {
 		panic(fmt.Sprintf("careapi.WithLease: %v", err))
 	}
 	return func(s *Service) { s.lease = store.Lease{LockAfter: lockAfter, EraseAfter: eraseAfter} }
 }
 
-// CheckLease is household.CheckLease, the one rule of what a lease may be (for the
-// deployment's default as for an organization's own): 0 < lockAfter < eraseAfter, within
-// household.MaxLeaseLockAfter and household.MaxLeaseEraseAfter.
-func CheckLease(lockAfter, eraseAfter time.Duration) error {
-	return household.CheckLease(lockAfter, eraseAfter)
-}
-
 func defaultLease() store.Lease {
-	return store.Lease{LockAfter: DefaultLeaseLockAfter, EraseAfter: DefaultLeaseEraseAfter}
+	return store.Lease{LockAfter: household.DefaultLeaseLockAfter, EraseAfter: household.DefaultLeaseEraseAfter}
 }
 
 // leaseOf is the lease a pull of c carries: their organization's own (read with the caller,

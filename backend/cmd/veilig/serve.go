@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/veilig/veilig/backend/app"
+	"github.com/veilig/veilig/backend/household"
 	"github.com/veilig/veilig/backend/server"
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/mobile-api/auth"
@@ -39,8 +40,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var of opsFlags
 	of.register(fs)
 	minAppVersion := fs.String("min-app-version", "", "refuse apps older than this semantic version (e.g. 1.4.0), and apps that send no X-Veilig-App-Version header, with failed_precondition; empty: no minimum")
-	leaseLock := fs.Duration("lease-lock-after", careapi.DefaultLeaseLockAfter, "offline lease: a phone that has not pulled for this long locks its data")
-	leaseErase := fs.Duration("lease-erase-after", careapi.DefaultLeaseEraseAfter, "offline lease: a phone that has not pulled for this long erases its data; longer than --lease-lock-after")
+	leaseLock := fs.Duration("lease-lock-after", household.DefaultLeaseLockAfter, "offline lease: a phone that has not pulled for this long locks its data")
+	leaseErase := fs.Duration("lease-erase-after", household.DefaultLeaseEraseAfter, "offline lease: a phone that has not pulled for this long erases its data; longer than --lease-lock-after")
 	corsOrigins := fs.String("cors-origins", "", "browser origins allowed to call the API from another origin, comma-separated, each scheme://host[:port] (https, or http on a loopback host; no *); empty: no CORS")
 	var issuers issuerList
 	fs.Var(&issuers, "issuer", "trusted identity provider as ISSUER,JWKS_URL,AUDIENCE,ORGANIZATION_ID: it signs in professionals of that organization only; repeatable ($VEILIG_ISSUERS, ';'-separated; $VEILIG_ISSUER works too)")
@@ -80,7 +81,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("serve: %s: %w", src.of("min-app-version"), err)
 		}
 	}
-	if err := careapi.CheckLease(*leaseLock, *leaseErase); err != nil {
+	if err := household.CheckLease(*leaseLock, *leaseErase); err != nil {
 		return fmt.Errorf("serve: %s, %s: %w", src.of("lease-lock-after"), src.of("lease-erase-after"), err)
 	}
 	log, err := c.logger(stderr)
