@@ -14,8 +14,8 @@ import (
 	"connectrpc.com/connect"
 	"connectrpc.com/grpchealth"
 	"github.com/google/uuid"
-	dto "github.com/prometheus/client_model/go"
 
+	"github.com/veilig/veilig/backend/metrics/metricstest"
 	"github.com/veilig/veilig/backend/store/pgtest"
 	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
 	"github.com/veilig/veilig/sync/hlc"
@@ -39,53 +39,15 @@ func (b *bundle) health(t *testing.T) grpchealth.Status {
 	return res.Status
 }
 
-// metric returns the value of name{labels} (labels alternate name and value), counters and
-// gauges as they are, histograms as their count; ok is false when the series is absent.
+// metric returns the value of name{labels} in the bundle's registry (metricstest.Value).
 func (b *bundle) metric(t *testing.T, name string, labels ...string) (float64, bool) {
 	t.Helper()
-	families, err := b.metrics.Registry().Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range families {
-		if f.GetName() != name {
-			continue
-		}
-		for _, s := range f.GetMetric() {
-			if !hasLabels(s, labels) {
-				continue
-			}
-			switch {
-			case s.GetGauge() != nil:
-				return s.GetGauge().GetValue(), true
-			case s.GetCounter() != nil:
-				return s.GetCounter().GetValue(), true
-			case s.GetHistogram() != nil:
-				return float64(s.GetHistogram().GetSampleCount()), true
-			}
-		}
-	}
-	return 0, false
-}
-
-func hasLabels(s *dto.Metric, labels []string) bool {
-	got := map[string]string{}
-	for _, l := range s.GetLabel() {
-		got[l.GetName()] = l.GetValue()
-	}
-	for i := 0; i+1 < len(labels); i += 2 {
-		if got[labels[i]] != labels[i+1] {
-			return false
-		}
-	}
-	return true
+	return metricstest.Value(t, b.metrics, name, labels...)
 }
 
 func (b *bundle) wantMetric(t *testing.T, want float64, name string, labels ...string) {
 	t.Helper()
-	if got, ok := b.metric(t, name, labels...); !ok || got != want {
-		t.Errorf("%s%v = %v (present %v), want %v", name, labels, got, ok, want)
-	}
+	metricstest.Want(t, b.metrics, want, name, labels...)
 }
 
 // A real PostgreSQL stopped under a running server and started again, without restarting the

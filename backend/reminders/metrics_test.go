@@ -11,54 +11,13 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/veilig/veilig/backend/metrics"
+	"github.com/veilig/veilig/backend/metrics/metricstest"
 	"github.com/veilig/veilig/backend/push"
 	"github.com/veilig/veilig/backend/push/fcm/fcmtest"
 	"github.com/veilig/veilig/backend/reminders"
 	"github.com/veilig/veilig/backend/store/pgtest"
 	"github.com/veilig/veilig/backend/store/storeopen"
 )
-
-// value returns the value of the series name{labels} in m's registry, and whether it is
-// there. labels alternate name and value.
-func value(t testing.TB, m *metrics.Metrics, name string, labels ...string) (float64, bool) {
-	t.Helper()
-	families, err := m.Registry().Gather()
-	must(t, err)
-	for _, f := range families {
-		if f.GetName() != name {
-			continue
-		}
-	series:
-		for _, s := range f.GetMetric() {
-			got := map[string]string{}
-			for _, l := range s.GetLabel() {
-				got[l.GetName()] = l.GetValue()
-			}
-			for i := 0; i+1 < len(labels); i += 2 {
-				if got[labels[i]] != labels[i+1] {
-					continue series
-				}
-			}
-			switch {
-			case s.GetGauge() != nil:
-				return s.GetGauge().GetValue(), true
-			case s.GetCounter() != nil:
-				return s.GetCounter().GetValue(), true
-			case s.GetHistogram() != nil:
-				return float64(s.GetHistogram().GetSampleCount()), true
-			}
-		}
-	}
-	return 0, false
-}
-
-func wantValue(t testing.TB, m *metrics.Metrics, want float64, name string, labels ...string) {
-	t.Helper()
-	got, ok := value(t, m, name, labels...)
-	if !ok || got != want {
-		t.Errorf("%s%v = %v (present %v), want %v", name, labels, got, ok, want)
-	}
-}
 
 // The metrics move with the work: the overdue backlog counts the checks nobody has noticed
 // yet and the escalation steps not taken yet, the outbox backlog rises when detection queues
@@ -77,47 +36,47 @@ func TestMetricsFollowTheWork(t *testing.T) {
 			m.Watch(metrics.WatchConfig{Source: s, Now: h.clock.Now})
 
 			h.clock.Set(local(2027, 3, 27, 18, 59))
-			wantValue(t, m, 0, "veilig_detection_overdue_backlog")
-			wantValue(t, m, 0, "veilig_outbox_backlog")
-			wantValue(t, m, 0, "veilig_outbox_oldest_age_seconds")
+			metricstest.Want(t, m, 0, "veilig_detection_overdue_backlog")
+			metricstest.Want(t, m, 0, "veilig_outbox_backlog")
+			metricstest.Want(t, m, 0, "veilig_outbox_oldest_age_seconds")
 
 			// 19:00: both checks are overdue and nobody has noticed yet.
 			h.clock.Set(local(2027, 3, 27, 19, 0))
-			wantValue(t, m, 2, "veilig_detection_overdue_backlog")
+			metricstest.Want(t, m, 2, "veilig_detection_overdue_backlog")
 			_, _, err := h.sched.Detect(bg)
 			must(t, err)
 			// Noticed; each alert's first escalation visit is still due.
-			wantValue(t, m, 2, "veilig_detection_overdue_backlog")
+			metricstest.Want(t, m, 2, "veilig_detection_overdue_backlog")
 			_, err = h.sched.Escalate(bg)
 			must(t, err)
-			wantValue(t, m, 0, "veilig_detection_overdue_backlog")
-			wantValue(t, m, 2, "veilig_outbox_backlog") // the lead's two reminders
+			metricstest.Want(t, m, 0, "veilig_detection_overdue_backlog")
+			metricstest.Want(t, m, 2, "veilig_outbox_backlog") // the lead's two reminders
 			h.clock.Set(local(2027, 3, 27, 19, 5))
-			wantValue(t, m, 300, "veilig_outbox_oldest_age_seconds")
+			metricstest.Want(t, m, 300, "veilig_outbox_oldest_age_seconds")
 
 			// The fake FCM refuses the first push for the lead's phone once (429).
 			h.fake.FailToken("tok-p-lead", 429, fcmtest.CodeQuotaExceeded, 1)
 			_, err = h.sched.Deliver(bg)
 			must(t, err)
-			wantValue(t, m, 1, "veilig_outbox_backlog")
-			wantValue(t, m, 1, "veilig_push_sends_total", "outcome", "sent")
-			wantValue(t, m, 1, "veilig_push_sends_total", "outcome", "retry")
+			metricstest.Want(t, m, 1, "veilig_outbox_backlog")
+			metricstest.Want(t, m, 1, "veilig_push_sends_total", "outcome", "sent")
+			metricstest.Want(t, m, 1, "veilig_push_sends_total", "outcome", "retry")
 			h.clock.Set(local(2027, 3, 27, 19, 10))
 			_, err = h.sched.Deliver(bg)
 			must(t, err)
-			wantValue(t, m, 0, "veilig_outbox_backlog")
-			wantValue(t, m, 0, "veilig_outbox_oldest_age_seconds")
-			wantValue(t, m, 2, "veilig_push_sends_total", "outcome", "sent")
-			wantValue(t, m, 0, "veilig_push_sends_total", "outcome", "invalid_token")
+			metricstest.Want(t, m, 0, "veilig_outbox_backlog")
+			metricstest.Want(t, m, 0, "veilig_outbox_oldest_age_seconds")
+			metricstest.Want(t, m, 2, "veilig_push_sends_total", "outcome", "sent")
+			metricstest.Want(t, m, 0, "veilig_push_sends_total", "outcome", "invalid_token")
 
-			wantValue(t, m, 0, "veilig_detection_last_success_timestamp_seconds")
+			metricstest.Want(t, m, 0, "veilig_detection_last_success_timestamp_seconds")
 			h.at(t, local(2027, 3, 27, 19, 11))
-			wantValue(t, m, 1, "veilig_detection_tick_duration_seconds")
-			wantValue(t, m, float64(local(2027, 3, 27, 19, 11).Unix()), "veilig_detection_last_success_timestamp_seconds")
-			if open, ok := value(t, m, "veilig_db_pool_open_connections"); !ok || open < 1 {
+			metricstest.Want(t, m, 1, "veilig_detection_tick_duration_seconds")
+			metricstest.Want(t, m, float64(local(2027, 3, 27, 19, 11).Unix()), "veilig_detection_last_success_timestamp_seconds")
+			if open, ok := metricstest.Value(t, m, "veilig_db_pool_open_connections"); !ok || open < 1 {
 				t.Errorf("veilig_db_pool_open_connections = %v (present %v)", open, ok)
 			}
-			if max, ok := value(t, m, "veilig_db_pool_max_connections"); !ok || max < 1 {
+			if max, ok := metricstest.Value(t, m, "veilig_db_pool_max_connections"); !ok || max < 1 {
 				t.Errorf("veilig_db_pool_max_connections = %v (present %v)", max, ok)
 			}
 		})
@@ -177,7 +136,7 @@ func TestSchedulerRidesOutADatabaseOutage(t *testing.T) {
 		cancel()
 		must(t, <-done)
 	}()
-	ticks := func() float64 { v, _ := value(t, m, "veilig_detection_tick_duration_seconds"); return v }
+	ticks := func() float64 { v, _ := metricstest.Value(t, m, "veilig_detection_tick_duration_seconds"); return v }
 	waitFor(t, 10*time.Second, "a first tick", func() bool { return ticks() >= 1 })
 
 	cluster.Stop(t)
