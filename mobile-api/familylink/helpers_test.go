@@ -22,7 +22,6 @@ import (
 	"github.com/veilig/veilig/backend/household"
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/backend/store/storeopen"
-	"github.com/veilig/veilig/sync/change"
 )
 
 var t0 = time.Date(2026, 3, 29, 10, 0, 0, 0, time.UTC)
@@ -48,8 +47,8 @@ type countingStore struct {
 	lookups atomic.Int32
 }
 
-func (s *countingStore) FamilyAnswer(ctx context.Context, link *store.Link, c change.CheckIn, requestID string) (*change.CheckIn, error) {
-	return s.domain.FamilyAnswer(ctx, link, c, requestID)
+func (s *countingStore) FamilyAnswer(ctx context.Context, p household.FamilyAnswerParams) (*store.Link, error) {
+	return s.domain.FamilyAnswer(ctx, p)
 }
 
 func (s *countingStore) LinkGetByTokenHash(ctx context.Context, h string) (*store.Link, error) {
@@ -76,7 +75,12 @@ type env struct {
 	clock *clock
 	h     *Handler
 	log   *syncBuffer
+	cfg   Config // what h was made with, for replica
 }
+
+// replica returns a second handler on the same store and secret: another replica of the
+// server behind the same address, with its own memory.
+func (e *env) replica() *Handler { return New(e.cfg) }
 
 var testSecret = []byte("0123456789abcdef0123456789abcdef")
 
@@ -122,6 +126,7 @@ func newEnv(t testing.TB, tweak func(*Config)) *env {
 	if tweak != nil {
 		tweak(&cfg)
 	}
+	e.cfg = cfg
 	e.h = New(cfg)
 	return e
 }
