@@ -76,22 +76,29 @@ type FamilyAnswerParams struct {
 //
 //  1. the form token is spent (store.ErrFormTokenSpent when it was, on any replica: nothing
 //     else is written);
-//  2. the link's row is updated: its last use for a check-in, its wrong-PIN count (and lock
+//  2. the household's row is locked, the first lock of every write to a household, so that
+//     the link's row below is locked in the order every other writer uses (RevokeLink,
+//     retention) and every path queues behind the household's writers alike;
+//  3. the link's row is updated: its last use for a check-in, its wrong-PIN count (and lock
 //     at MaxPINFailures) for a wrong PIN;
-//  3. the check-in is appended with its effects on the schedule (a check-in only);
-//  4. one access record names the family link acting (ActorFamilyLink, the link's id; never
+//  4. the check-in is appended with its effects on the schedule (a check-in only: it bumps
+//     the household's version under the lock already held);
+//  5. one access record names the family link acting (ActorFamilyLink, the link's id; never
 //     its token) on the household in request RequestID: allowed for a check-in, denied
-//     with reason "wrong PIN" for a wrong PIN.
+//     with reason ReasonWrongPIN for a wrong PIN.
 //
 // It returns the link: for a wrong PIN as updated (LockedAt set once the count locked it),
-// for a check-in as given. A failed answer
-// commits nothing, so its form token stays unspent, and leaves a failed access record.
+// for a check-in as given. A failed answer commits nothing, so its form token stays
+// unspent, and leaves a failed access record.
 func (s *Service) FamilyAnswer(ctx context.Context, p FamilyAnswerParams) (*store.Link, error) {
 	link := p.Link
 	var out *store.Link
 	err := s.inTx(ctx, func(ctx context.Context, tx *store.Tx) (err error) {
 		if err := tx.FormTokenSpend(ctx, store.FormTokenSpendParams{NonceHash: p.FormNonceHash, Now: p.Now}); err != nil {
 			return err
+		}
+		if err := tx.HouseholdLock(ctx, []string{link.HouseholdID}); err != nil {
+			return fmt.Errorf("lock household of link %s: %w", link.ID, err)
 		}
 		ev := store.AuditEvent{ID: uuid.NewString(), At: s.Now(), ActorKind: store.ActorFamilyLink, ProfessionalID: link.ID,
 			Action: ActionFamilyAnswer, ObjectKind: "household", ObjectID: link.HouseholdID, HouseholdID: link.HouseholdID,
@@ -106,10 +113,10 @@ func (s *Service) FamilyAnswer(ctx context.Context, p FamilyAnswerParams) (*stor
 			if err = tx.LinkUsed(ctx, link.ID, p.Now); err != nil {
 				return fmt.Errorf("record use of link %s: %w", link.ID, err)
 			}
-			out = link
 			if _, err = tx.CheckInAppend(ctx, *p.CheckIn); err != nil {
 				return fmt.Errorf("append check-in of link %s: %w", link.ID, err)
 			}
+			out = link
 		}
 		return tx.AuditAppend(ctx, []store.AuditEvent{ev})
 	})
