@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/veilig/veilig/backend/household"
 	"github.com/veilig/veilig/backend/store"
+	"github.com/veilig/veilig/backend/store/pgtest"
 )
 
 func checkIns(t *testing.T, e *env, household string) []string {
@@ -828,7 +830,19 @@ func TestFormTokenAnswersOnce(t *testing.T) {
 // replay on the same replica is (same status, same page), and two replicas answering one
 // form at once record one answer.
 func TestFormTokenAnswersOnceAcrossReplicas(t *testing.T) {
-	e := newEnv(t, nil)
+	engines := []struct {
+		name string
+		url  func(t *testing.T) string
+	}{
+		{"sqlite", func(t *testing.T) string { return "sqlite://" + filepath.Join(t.TempDir(), "db") }},
+		{"postgres", func(t *testing.T) string { return pgtest.NewDatabase(t) }},
+	}
+	for _, eng := range engines {
+		t.Run(eng.name, func(t *testing.T) { testFormTokenAnswersOnceAcrossReplicas(t, newEnvAt(t, eng.url(t), nil)) })
+	}
+}
+
+func testFormTokenAnswersOnceAcrossReplicas(t *testing.T, e *env) {
 	other := e.replica()
 	token, _ := e.link(linkOpts{pin: "1234", schedule: "s1"})
 	post := func(h *Handler, ft, pin string) *httptest.ResponseRecorder {
@@ -948,3 +962,5 @@ func TestAnswerIsLoggedAsTheFamilyLinkActing(t *testing.T) {
 		t.Error("the access record holds the link's token")
 	}
 }
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
