@@ -8,12 +8,12 @@ import (
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/veilig/veilig/backend/household"
 	"github.com/veilig/veilig/backend/metrics"
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/mobile-api/familylink"
 	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
 	"github.com/veilig/veilig/proto/gen/veilig/v1/veiligv1connect"
-	"github.com/veilig/veilig/sync/change"
 )
 
 // syncMetrics records SyncService Push and Pull in m: outcome, mutation outcomes, latency and
@@ -139,10 +139,10 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // FamilyAnswer is household.Service.FamilyAnswer, marking the request's answer recorded for
-// familyAnswers when it succeeds.
-func (f familyStore) FamilyAnswer(ctx context.Context, link *store.Link, c change.CheckIn, requestID string) (*change.CheckIn, error) {
-	out, err := f.Service.FamilyAnswer(ctx, link, c, requestID)
-	if recorded, ok := ctx.Value(answerKey{}).(*bool); ok && err == nil {
+// familyAnswers when it stored a check-in (a wrong PIN records none).
+func (f familyStore) FamilyAnswer(ctx context.Context, p household.FamilyAnswerParams) (*store.Link, error) {
+	out, err := f.Service.FamilyAnswer(ctx, p)
+	if recorded, ok := ctx.Value(answerKey{}).(*bool); ok && err == nil && p.CheckIn != nil {
 		*recorded = true
 	}
 	return out, err

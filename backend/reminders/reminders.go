@@ -220,6 +220,7 @@ type Store interface {
 	AuditCheckpointLatest(ctx context.Context) (*store.AuditCheckpoint, error)
 	AuditCheckpointWrite(ctx context.Context, id string, key ed25519.PrivateKey, now time.Time) (*store.AuditCheckpoint, error)
 	AuditCutExpired(ctx context.Context, p store.AuditCutParams) (store.AuditCutResult, error)
+	FormTokenSpendDeleteExpired(ctx context.Context, p store.FormTokenSpendDeleteParams) (int64, error)
 }
 
 // Scheduler runs detection, escalation, digests and push delivery against one store.
@@ -313,12 +314,16 @@ type TickStats struct {
 	Erased int
 	// AuditCut counts the access-log entries cut after the access log's retention period.
 	AuditCut int64
+	// FormTokensForgotten counts the spent family-link form tokens deleted once no replica
+	// could verify them any more.
+	FormTokensForgotten int64
 }
 
 // Tick does all due work once: detection and escalation until nothing more is due, digests,
 // then delivery until the outbox holds nothing due, an audit checkpoint when one is due, the
 // erasure of at most RetentionBatch households whose retention period has passed (Erase), and
-// last a bounded step of the access log's retention pass when one is due (CutAuditLog).
+// a bounded step of the access log's retention pass when one is due (CutAuditLog), and last
+// the deletion of spent form tokens that can no longer verify (ForgetFormTokens).
 func (s *Scheduler) Tick(ctx context.Context) (st TickStats, err error) {
 	start := time.Now()
 	defer func() { s.cfg.Metrics.SchedulerTick(time.Since(start), err == nil, s.now()) }()
@@ -346,11 +351,14 @@ func (s *Scheduler) Tick(ctx context.Context) (st TickStats, err error) {
 	if st.AuditCut, err = s.CutAuditLog(ctx); err != nil {
 		return st, err
 	}
+	if st.FormTokensForgotten, err = s.ForgetFormTokens(ctx); err != nil {
+		return st, err
+	}
 	if st != (TickStats{}) {
 		s.log.Info().Int("schedules_due", st.Claimed).Int("alerts_raised", st.Raised).Int("alerts_escalated", st.Escalated).
 			Int("digests", st.Digests).Int("sync_pokes", st.Pokes).Int("pushes", st.Pushed).
 			Int("audit_checkpoints", st.Checkpoints).Int("households_erased", st.Erased).
-			Int64("audit_entries_cut", st.AuditCut).Msg("scheduler tick")
+			Int64("audit_entries_cut", st.AuditCut).Int64("form_tokens_forgotten", st.FormTokensForgotten).Msg("scheduler tick")
 	}
 	return st, nil
 }
@@ -362,6 +370,15 @@ func (s *Scheduler) Tick(ctx context.Context) (st TickStats, err error) {
 func (s *Scheduler) Erase(ctx context.Context) (int, error) {
 	return s.store.HouseholdEraseExpired(ctx, store.HouseholdEraseParams{Retention: s.cfg.Retention, Now: s.now(),
 		MaxHouseholds: s.cfg.RetentionBatch})
+}
+
+// ForgetFormTokens deletes the spent family-link form tokens older than
+// store.FormTokenSpendKeep by the scheduler's clock (migration 00019): their tokens no longer
+// verify, so remembering them refuses nothing. At most 20 transactions of 1,000 rows per
+// tick, oldest first; each answer adds one row and answers are rate-limited, so a tick every
+// Interval keeps the table at about two hours of answers.
+func (s *Scheduler) ForgetFormTokens(ctx context.Context) (int64, error) {
+	return s.store.FormTokenSpendDeleteExpired(ctx, store.FormTokenSpendDeleteParams{Before: s.now().Add(-store.FormTokenSpendKeep)})
 }
 
 // Detect claims due schedules batch by batch until none is left, and returns how many it

@@ -277,6 +277,11 @@ type Executor interface {
 	// LinkUsed sets last_used_at. It leaves failed_pins alone: a correct answer must not
 	// wipe the count of wrong PINs before it (issue 13, point 3).
 	LinkUsed(ctx context.Context, id string, now time.Time) error
+	// FormTokenSpendInsert records a spent form token; a token spent before is ErrConflict.
+	FormTokenSpendInsert(ctx context.Context, p FormTokenSpendParams) error
+	// FormTokenSpendDeleteBefore deletes at most maxRows spent form tokens with spent_at
+	// before before, oldest first, and returns how many it deleted.
+	FormTokenSpendDeleteBefore(ctx context.Context, before time.Time, maxRows int) (int64, error)
 	// AuditInsertMany inserts access records as they are (their chain fields included).
 	AuditInsertMany(ctx context.Context, events []AuditEvent) error
 	// DeviceRecordInsert inserts a device record with LastSeenAt = RegisteredAt; an existing

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/veilig/veilig/sync/change"
 )
@@ -134,6 +135,16 @@ func (tx *Tx) LinkCreate(ctx context.Context, l Link) error { return tx.ex.LinkI
 // LinkRevoke is DB.LinkRevoke in tx.
 func (tx *Tx) LinkRevoke(ctx context.Context, p LinkRevokeParams) (*Link, error) {
 	return tx.ex.LinkRevoke(ctx, p)
+}
+
+// LinkPINFailed is DB.LinkPINFailed in tx.
+func (tx *Tx) LinkPINFailed(ctx context.Context, p LinkPINFailedParams) (*Link, error) {
+	return tx.ex.LinkPINFailed(ctx, p)
+}
+
+// LinkUsed is DB.LinkUsed in tx.
+func (tx *Tx) LinkUsed(ctx context.Context, id string, now time.Time) error {
+	return tx.ex.LinkUsed(ctx, id, now)
 }
 
 // ProfessionalUpsert is DB.ProfessionalUpsert in tx.

@@ -17,11 +17,12 @@
 // What a person at the screen, or a stranger who knows the link, must never be able to do
 // (issue 13; docs/familylink.md lists each property with its test): tell a duress answer or
 // a locked link from the ordinary page, by content or by time (every answer path does the
-// same work before the answer floor; alerts are raised after it, off the request); switch
+// same work before the answer floor, one transaction of one shape; alerts are raised after
+// it, off the request); switch
 // the duress PIN off (it works on a locked link); keep the family out (the per-link limit
 // is keyed by address too, a fresh form token answers through a limited address, and
 // sustained refusals alert the care team); or answer twice with one form (form tokens
-// answer once).
+// answer once on every replica: the spend commits in the database with the answer).
 // The page sets no cookie, loads nothing from elsewhere and needs no JavaScript, so it works
 // on old and cheap phones and leaves as little trace as a web page can.
 //

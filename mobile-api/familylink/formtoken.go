@@ -5,18 +5,21 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/veilig/veilig/backend/store"
 )
 
-// FormTokenTTL is how long a rendered form may be answered. A family may leave the page open
-// for a while; two hours is generous for that and short enough that a copied page goes stale.
-const FormTokenTTL = 2 * time.Hour
+// FormTokenTTL is how long a rendered form may be answered (store.FormTokenTTL, which also
+// decides how long the database remembers a spent token).
+const FormTokenTTL = store.FormTokenTTL
 
 // formTokenSkew tolerates clocks of several replicas disagreeing a little.
-const formTokenSkew = time.Minute
+const formTokenSkew = store.FormTokenSkew
 
 // maxFormTokenLen bounds what verifyFormToken looks at: "<unix seconds>.<22 chars>.<43
 // chars>" is far shorter.
@@ -75,4 +78,15 @@ func verifyFormToken(secret []byte, tokenHash, ft string, now time.Time) bool {
 	}
 	at := time.Unix(issued, 0)
 	return !at.After(now.Add(formTokenSkew)) && now.Sub(at) <= FormTokenTTL
+}
+
+// formNonceHash names a verified form token in the database's record of spent tokens: a
+// hash of its random nonce, which alone tells two tokens apart (the MAC binds it to its link
+// and issue time). The link token is never in it, and the hash cannot be turned back into
+// a form that verifies.
+func formNonceHash(ft string) string {
+	_, rest, _ := strings.Cut(ft, ".")
+	nonce, _, _ := strings.Cut(rest, ".")
+	sum := sha256.Sum256([]byte("veilig familylink form spend\x00" + nonce))
+	return hex.EncodeToString(sum[:])
 }

@@ -6,11 +6,15 @@ import (
 	"time"
 )
 
-// formLedger remembers the form tokens that have been answered, so that each one answers
-// once (issue 13, point 6): a copied or replayed form records nothing a second time. An
-// entry is needed only until its token expires (FormTokenTTL after issue), so the ledger is
-// swept of expired entries when it is full. It is per replica, like the rate limits; a
-// deployment with several replicas lets one form token answer at most once per replica.
+// formLedger remembers the form tokens this replica has seen spent. It is not what makes a
+// form token answer once (issue 13, point 6): the database is, where the spend commits with
+// the answer on every replica (household.Service.FamilyAnswer). The ledger keeps a purpose
+// the database cannot serve: formPass decides whether a rate-limited post may pass without
+// any database work (that refusal must cost a map lookup), and a replay this replica has
+// seen is refused before the database too. A token spent on another replica is not in it;
+// such a post is let through and then refused by the database, with the same page. An entry
+// is needed only until its token expires, so the ledger is swept of expired entries when it
+// is full.
 type formLedger struct {
 	mu   sync.Mutex
 	max  int
@@ -34,8 +38,9 @@ func (f *formLedger) seen(ft string) bool {
 	return ok
 }
 
-// use marks ft as answered and reports whether it was fresh. Only verified tokens reach it,
-// so the ledger holds at most what this replica served within FormTokenTTL.
+// use marks ft as spent (the database said so) and reports whether it was new here. Only
+// verified tokens reach it, so the ledger holds at most what this replica saw within
+// FormTokenTTL.
 func (f *formLedger) use(ft string, now time.Time) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -17,21 +17,22 @@ import (
 	"github.com/google/uuid"
 	"github.com/rs/zerolog"
 
+	"github.com/veilig/veilig/backend/household"
 	"github.com/veilig/veilig/backend/reminders"
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/sync/change"
 )
 
-// Store is what the family page needs of the storage (store.DB has it): the link, and the
-// check-in and urgent alert an answer records.
+// Store is what the family page needs of the storage (store.DB and household.Service have
+// it): the link, what an answer records, and the urgent alerts.
 type Store interface {
 	reminders.UrgentStore
 	LinkGetByTokenHash(ctx context.Context, tokenHash string) (*store.Link, error)
-	LinkPINFailed(ctx context.Context, p store.LinkPINFailedParams) (*store.Link, error)
-	LinkUsed(ctx context.Context, id string, now time.Time) error
-	// FamilyAnswer records an answer's check-in with its access record (the family link
-	// acting, never its token) in one transaction: household.Service.FamilyAnswer.
-	FamilyAnswer(ctx context.Context, link *store.Link, c change.CheckIn, requestID string) (*change.CheckIn, error)
+	// FamilyAnswer records an answer, a check-in or a wrong PIN, with the spend of its form
+	// token and its access record (the family link acting, never its token) in one
+	// transaction: household.Service.FamilyAnswer. A form token spent before, by any
+	// replica, is store.ErrFormTokenSpent.
+	FamilyAnswer(ctx context.Context, p household.FamilyAnswerParams) (*store.Link, error)
 }
 
 // Config configures the family link handler.
@@ -82,7 +83,7 @@ const (
 	// bodyTimeout bounds reading a form post: ours arrives in one packet, and a body
 	// trickled in a byte at a time must not hold a connection (issue 13, point 5).
 	bodyTimeout = 5 * time.Second
-	// formLedgerMax bounds the single-use ledger of answered form tokens.
+	// formLedgerMax bounds the in-memory ledger of this replica's spent form tokens.
 	formLedgerMax = 100_000
 	// maxPINLen bounds a PIN before it is stretched, so that a long one costs no more.
 	maxPINLen = 16
@@ -338,6 +339,14 @@ func (h *Handler) formPass(q *request) bool {
 	return verifyFormToken(h.cfg.Secret, q.tokenHash, ft, q.now) && !h.forms.seen(ft)
 }
 
+// refuseForm answers a post whose form token does not answer: missing, forged, of another
+// link, a page left open too long, or spent already (here or on another replica). Nothing is
+// recorded, and a fresh form lets a real family try again; every refusal gets this page.
+func (h *Handler) refuseForm(q *request, link *store.Link) {
+	h.cfg.Log.Info().Str("link_id", link.ID).Msg("family link form token refused")
+	h.form(q, http.StatusForbidden, link, texts[q.lang].Retry)
+}
+
 // alertBlocked raises, off the request, an urgent alert for the link of q.tokenHash, if it is
 // a link: its requests are refused again and again, so someone may be keeping the family
 // out. One lookup per alert (blockWatch bounds them), never on the refused request's time.
@@ -414,9 +423,10 @@ func (h *Handler) post(q *request) {
 		q.lang = l
 	}
 	// A form token answers once, whatever the answer (issue 13, point 6); a refused one
-	// gets a fresh form.
+	// gets a fresh form. The database decides (the spend commits with the answer, across
+	// replicas); this replica's ledger refuses a replay it has seen without the database.
 	ft := r.PostForm.Get("ft")
-	formOK := verifyFormToken(h.cfg.Secret, q.tokenHash, ft, q.now) && h.forms.use(ft, q.now)
+	formOK := verifyFormToken(h.cfg.Secret, q.tokenHash, ft, q.now) && !h.forms.seen(ft)
 	link, err := h.usableLink(r.Context(), q)
 	if err != nil {
 		h.failed(q, "load link", err, nil)
@@ -427,10 +437,7 @@ func (h *Handler) post(q *request) {
 		return
 	}
 	if !formOK {
-		// Missing, forged, of another link, or simply a page left open too long: nothing is
-		// recorded, and a fresh form lets a real family try again.
-		h.cfg.Log.Info().Str("link_id", link.ID).Msg("family link form token refused")
-		h.form(q, http.StatusForbidden, link, texts[q.lang].Retry)
+		h.refuseForm(q, link)
 		return
 	}
 	answer := r.PostForm.Get("answer")
@@ -442,11 +449,41 @@ func (h *Handler) post(q *request) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), writeTimeout)
 	defer cancel()
 	duress, pinOK := checkPINs(link, r.PostForm.Get("pin"))
+	a := &answerWrite{q: q, link: link, ft: ft}
 	if !pinOK {
-		h.wrongPIN(ctx, q, link)
+		h.wrongPIN(ctx, a)
 		return
 	}
-	h.record(ctx, q, link, answer, duress)
+	h.record(ctx, a, answer, duress)
+}
+
+// answerWrite is one answer on its way to the store.
+type answerWrite struct {
+	q    *request
+	link *store.Link
+	ft   string // the verified form token it came with
+}
+
+// answer records the answer (c, or a wrong PIN when nil) through Store.FamilyAnswer and
+// returns the link as the store left it. A spent form token is refused like any other
+// (refuseForm) and reported as spent; on success the token is also marked in this
+// replica's ledger.
+func (h *Handler) answer(ctx context.Context, a *answerWrite, c *change.CheckIn) (updated *store.Link, spent bool, err error) {
+	requestID := ""
+	if h.cfg.RequestID != nil {
+		requestID = h.cfg.RequestID(ctx)
+	}
+	updated, err = h.cfg.Store.FamilyAnswer(ctx, household.FamilyAnswerParams{Link: a.link, FormNonceHash: formNonceHash(a.ft),
+		CheckIn: c, MaxPINFailures: h.cfg.MaxPINFailures, RequestID: requestID, Now: a.q.now})
+	switch {
+	case errors.Is(err, store.ErrFormTokenSpent):
+		h.forms.use(a.ft, a.q.now)
+		h.refuseForm(a.q, a.link)
+		return nil, true, err
+	case err == nil:
+		h.forms.use(a.ft, a.q.now)
+	}
+	return updated, false, err
 }
 
 // floor waits until the answer floor has passed since the request began.
@@ -532,10 +569,15 @@ func checkPINs(link *store.Link, pin string) (duress, ok bool) {
 // trying to answer for the family. The lock does not show: the page stays the same (see
 // record). The alert is keyed per link, so concurrent last guesses raise it once.
 //
-// Timing: like an answer, a wrong PIN does one write before the floor, and the alert is
-// raised off the request, so the three paths take the same time (BenchmarkAnswerPaths).
-func (h *Handler) wrongPIN(ctx context.Context, q *request, link *store.Link) {
-	updated, err := h.cfg.Store.LinkPINFailed(ctx, store.LinkPINFailedParams{ID: link.ID, Limit: h.cfg.MaxPINFailures, Now: q.now})
+// Timing: like an answer, a wrong PIN does one transaction before the floor (the form
+// token's spend, the count, a denied access record), and the alert is raised off the
+// request, so the three paths take the same time (BenchmarkAnswerPaths).
+func (h *Handler) wrongPIN(ctx context.Context, a *answerWrite) {
+	q, link := a.q, a.link
+	updated, spent, err := h.answer(ctx, a, nil)
+	if spent {
+		return
+	}
 	if err != nil {
 		h.failed(q, "count wrong PIN", err, link)
 		return
@@ -555,16 +597,18 @@ func (h *Handler) wrongPIN(ctx context.Context, q *request, link *store.Link) {
 
 // record stores an answer and writes the thank-you page. The page does not depend on the
 // answer: every branch below ends in the same bytes (apart from the nonce). Every branch does
-// the same work before the floor, one check-in write; the urgent alert of contact and
-// duress, and the bookkeeping of the link's last use, run after it off the request, so that
-// the time to the page tells nothing even under load (issue 13, point 4).
+// the same work before the floor, one transaction (household.Service.FamilyAnswer: the form
+// token's spend, the link's last use, the check-in, its access record); the urgent alert of
+// contact and duress runs after it off the request, so that the time to the page tells
+// nothing even under load (issue 13, point 4).
 //
 // On a locked link the page is the same too, and the duress PIN and "contact me" raise
 // their alerts as ever. "All is well" cannot be trusted from a locked link (someone guessed
 // PINs, and may have found one), so it is recorded as concerns under the lock's alert key:
 // the care team, already alerted by the lock, gets no second alert, and the household is
 // not taken as safe.
-func (h *Handler) record(ctx context.Context, q *request, link *store.Link, answer string, duress bool) {
+func (h *Handler) record(ctx context.Context, a *answerWrite, answer string, duress bool) {
+	q, link := a.q, a.link
 	checkInID := uuid.NewString()
 	outcome, urgent, key := outcomeSafe, false, checkInID
 	switch {
@@ -575,12 +619,13 @@ func (h *Handler) record(ctx context.Context, q *request, link *store.Link, answ
 	case link.LockedAt != nil:
 		outcome, urgent, key = outcomeConcerns, true, "locked:"+link.ID
 	}
-	requestID := ""
-	if h.cfg.RequestID != nil {
-		requestID = h.cfg.RequestID(ctx)
+	_, spent, err := h.answer(ctx, a, &change.CheckIn{ID: checkInID, HouseholdID: link.HouseholdID,
+		ScheduleID: link.ScheduleID, Channel: channel, Outcome: outcome, RecordedAt: q.now})
+	if spent {
+		// Another answer with this form was recorded, and raised its own alert.
+		return
 	}
-	if _, err := h.cfg.Store.FamilyAnswer(ctx, link, change.CheckIn{ID: checkInID, HouseholdID: link.HouseholdID,
-		ScheduleID: link.ScheduleID, Channel: channel, Outcome: outcome, RecordedAt: q.now}, requestID); err != nil {
+	if err != nil {
 		if urgent {
 			// The care team must hear even when the check-in could not be written.
 			h.background(func(ctx context.Context) { h.raise(ctx, link, key, q.now) })
@@ -588,16 +633,10 @@ func (h *Handler) record(ctx context.Context, q *request, link *store.Link, answ
 		h.failed(q, "record answer", fmt.Errorf("append check-in: %w", err), link)
 		return
 	}
-	now := q.now
-	h.background(func(ctx context.Context) {
-		if urgent {
-			h.raise(ctx, link, key, now)
-		}
-		if err := h.cfg.Store.LinkUsed(ctx, link.ID, now); err != nil {
-			// The answer is recorded; only "last used" is not.
-			h.logError("record link use", err, link, "")
-		}
-	})
+	if urgent {
+		now := q.now
+		h.background(func(ctx context.Context) { h.raise(ctx, link, key, now) })
+	}
 	h.cfg.Log.Info().Str("link_id", link.ID).Msg("family link answered")
 	h.floor(q)
 	h.write(q, http.StatusOK, page{Kind: kindThanks})

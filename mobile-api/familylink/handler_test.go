@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -14,8 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veilig/veilig/backend/household"
 	"github.com/veilig/veilig/backend/store"
-	"github.com/veilig/veilig/sync/change"
+	"github.com/veilig/veilig/backend/store/pgtest"
 )
 
 func checkIns(t *testing.T, e *env, household string) []string {
@@ -608,8 +610,8 @@ func TestBodyLimitAndMethods(t *testing.T) {
 // failingStore fails check-ins with an error that names the household, as store errors do.
 type failingStore struct{ Store }
 
-func (s failingStore) FamilyAnswer(_ context.Context, _ *store.Link, c change.CheckIn, _ string) (*change.CheckIn, error) {
-	return nil, fmt.Errorf("append check-in of %s: disk full", c.HouseholdID)
+func (s failingStore) FamilyAnswer(_ context.Context, p household.FamilyAnswerParams) (*store.Link, error) {
+	return nil, fmt.Errorf("append check-in of %s: disk full", p.Link.HouseholdID)
 }
 
 func TestStoreErrorIsNeutral(t *testing.T) {
@@ -823,6 +825,75 @@ func TestFormTokenAnswersOnce(t *testing.T) {
 	}
 }
 
+// Issue 13, point 6, across replicas: the spend of a form token commits in the database with
+// its answer, so a form answered on one replica is refused by every other exactly as a
+// replay on the same replica is (same status, same page), and two replicas answering one
+// form at once record one answer.
+func TestFormTokenAnswersOnceAcrossReplicas(t *testing.T) {
+	engines := []struct {
+		name string
+		url  func(t *testing.T) string
+	}{
+		{"sqlite", func(t *testing.T) string { return "sqlite://" + filepath.Join(t.TempDir(), "db") }},
+		{"postgres", func(t *testing.T) string { return pgtest.NewDatabase(t) }},
+	}
+	for _, eng := range engines {
+		t.Run(eng.name, func(t *testing.T) { testFormTokenAnswersOnceAcrossReplicas(t, newEnvAt(t, eng.url(t), nil)) })
+	}
+}
+
+func testFormTokenAnswersOnceAcrossReplicas(t *testing.T, e *env) {
+	other := e.replica()
+	token, _ := e.link(linkOpts{pin: "1234", schedule: "s1"})
+	post := func(h *Handler, ft, pin string) *httptest.ResponseRecorder {
+		f := url.Values{"answer": {"ok"}, "ft": {ft}, "pin": {pin}, "lang": {"nl"}}
+		r := httptest.NewRequest(http.MethodPost, "http://veilig.test/c/"+token, strings.NewReader(f.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header.Set("Sec-Fetch-Site", "same-origin")
+		r.RemoteAddr = "192.0.2.10:4711"
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		must(t, h.Wait(context.Background()))
+		return w
+	}
+
+	ft := e.formToken(token)
+	if w := post(e.h, ft, "1234"); w.Code != http.StatusOK {
+		t.Fatalf("first answer: status %d", w.Code)
+	}
+	sameReplica, otherReplica := post(e.h, ft, "1234"), post(other, ft, "1234")
+	if otherReplica.Code != http.StatusForbidden || normalized(t, otherReplica) != normalized(t, sameReplica) {
+		t.Errorf("replay on another replica: status %d, want the same-replica refusal (%d):\n%s", otherReplica.Code,
+			sameReplica.Code, otherReplica.Body)
+	}
+	// A wrong PIN spends its form too, on whichever replica it came in.
+	ft = e.formToken(token)
+	if w := post(other, ft, "0000"); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), texts["nl"].WrongPIN) {
+		t.Fatalf("wrong PIN: status %d", w.Code)
+	}
+	if w := post(e.h, ft, "1234"); w.Code != http.StatusForbidden {
+		t.Errorf("the wrong PIN's form answered again on the first replica: status %d", w.Code)
+	}
+
+	// The same form posted on both replicas at once: one answer recorded, the other refused.
+	for range 5 {
+		ft := e.formToken(token)
+		var wg sync.WaitGroup
+		codes := make([]int, 2)
+		for i, h := range []*Handler{e.h, other} {
+			wg.Go(func() { codes[i] = post(h, ft, "1234").Code })
+		}
+		wg.Wait()
+		slices.Sort(codes)
+		if codes[0] != http.StatusOK || codes[1] != http.StatusForbidden {
+			t.Errorf("one form on two replicas at once: statuses %v, want one 200 and one 403", codes)
+		}
+	}
+	if outs := checkIns(t, e, "h1"); len(outs) != 6 {
+		t.Errorf("check-ins %v, want 6 (one per form answered)", outs)
+	}
+}
+
 // Issue 13, point 2: a stranger who knows the link and floods it from the family's own
 // address (one home network) does not keep the family's answer out, and the sustained
 // refusals raise one urgent alert to the care team.
@@ -891,3 +962,5 @@ func TestAnswerIsLoggedAsTheFamilyLinkActing(t *testing.T) {
 		t.Error("the access record holds the link's token")
 	}
 }
+
+func TestMain(m *testing.M) { pgtest.Main(m) }

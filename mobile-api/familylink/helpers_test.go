@@ -22,7 +22,6 @@ import (
 	"github.com/veilig/veilig/backend/household"
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/backend/store/storeopen"
-	"github.com/veilig/veilig/sync/change"
 )
 
 var t0 = time.Date(2026, 3, 29, 10, 0, 0, 0, time.UTC)
@@ -48,8 +47,8 @@ type countingStore struct {
 	lookups atomic.Int32
 }
 
-func (s *countingStore) FamilyAnswer(ctx context.Context, link *store.Link, c change.CheckIn, requestID string) (*change.CheckIn, error) {
-	return s.domain.FamilyAnswer(ctx, link, c, requestID)
+func (s *countingStore) FamilyAnswer(ctx context.Context, p household.FamilyAnswerParams) (*store.Link, error) {
+	return s.domain.FamilyAnswer(ctx, p)
 }
 
 func (s *countingStore) LinkGetByTokenHash(ctx context.Context, h string) (*store.Link, error) {
@@ -76,6 +75,21 @@ type env struct {
 	clock *clock
 	h     *Handler
 	log   *syncBuffer
+	cfg   Config // what h was made with, for replica
+	url   string // the database's
+}
+
+// replica returns a second handler on the same database and secret, through its own
+// connection pool: another replica of the server behind the same address, with its own
+// memory.
+func (e *env) replica() *Handler {
+	e.t.Helper()
+	s, err := storeopen.Open(context.Background(), e.url)
+	must(e.t, err)
+	e.t.Cleanup(func() { s.Close() })
+	cfg := e.cfg
+	cfg.Store = &countingStore{DB: s, domain: household.New(s, e.clock.Now)}
+	return New(cfg)
 }
 
 var testSecret = []byte("0123456789abcdef0123456789abcdef")
@@ -94,8 +108,14 @@ func must(t testing.TB, err error) {
 // and households h1..h3 led by that professional; h1 also has a schedule "s1".
 func newEnv(t testing.TB, tweak func(*Config)) *env {
 	t.Helper()
+	return newEnvAt(t, "sqlite://"+filepath.Join(t.TempDir(), "db"), tweak)
+}
+
+// newEnvAt is newEnv on the database at url (SQLite or PostgreSQL).
+func newEnvAt(t testing.TB, url string, tweak func(*Config)) *env {
+	t.Helper()
 	ctx := context.Background()
-	s, err := storeopen.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "db"))
+	s, err := storeopen.Open(ctx, url)
 	must(t, err)
 	t.Cleanup(func() { s.Close() })
 	must(t, s.Migrate(ctx))
@@ -115,13 +135,14 @@ func newEnv(t testing.TB, tweak func(*Config)) *env {
 		LeadProfessionalID: "p-lead", StartDate: "2026-03-01", NextDueAt: &due, OverdueAt: &overdue, OpensAt: &opens}})
 	must(t, err)
 
-	e := &env{t: t, clock: &clock{now: t0}, log: &syncBuffer{}}
+	e := &env{t: t, clock: &clock{now: t0}, log: &syncBuffer{}, url: url}
 	e.st = &countingStore{DB: s, domain: household.New(s, e.clock.Now)}
 	cfg := Config{Store: e.st, Now: e.clock.Now, Secret: testSecret, Log: zerolog.New(e.log),
 		PerLinkRate: generous, PerAddressRate: generous, AnswerFloor: -1}
 	if tweak != nil {
 		tweak(&cfg)
 	}
+	e.cfg = cfg
 	e.h = New(cfg)
 	return e
 }

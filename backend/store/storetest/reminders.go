@@ -32,6 +32,7 @@ var remindersTests = []struct {
 	{"devices: records are registered, refreshed and revoked for good", testDeviceRecords},
 	{"devices: disabling a professional revokes their devices and ends their care teams", testProfessionalDisable},
 	{"family links", testLinks},
+	{"family links: a form token is spent once across replicas, with its answer", testFormTokenSpends},
 }
 
 // tp is a time pointer.

@@ -173,6 +173,11 @@ type FieldWrite struct {
 	Version     int64
 }
 
+type FormTokenSpend struct {
+	NonceHash string
+	SpentAt   time.Time
+}
+
 type Household struct {
 	ID          string
 	Code        string

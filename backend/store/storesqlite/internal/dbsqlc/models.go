@@ -170,6 +170,11 @@ type FieldWrite struct {
 	Version     int64
 }
 
+type FormTokenSpend struct {
+	NonceHash string
+	SpentAt   int64
+}
+
 type Household struct {
 	ID          string
 	Code        string
