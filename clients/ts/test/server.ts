@@ -47,14 +47,14 @@ export async function startServer(): Promise<TestServer> {
   const data = join(dir, "data");
   const common = ["--data-dir", data, "--log-format", "json", "--log-level", "warn"];
   const demo = execFileSync(bin, ["demo", ...common], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-  const leadId = /veilig token --user (\S+)\)\s+# a lead professional/.exec(demo)?.[1];
+  const leadId = / token (?:.* )?--user (\S+)\)\s+# a lead professional/.exec(demo)?.[1];
   const householdId = /"householdId": "([0-9a-f-]+)"/.exec(demo)?.[1];
   if (!leadId || !householdId) throw new Error(`veilig demo printed no lead and household:\n${demo}`);
   const token = execFileSync(bin, ["token", ...common, "--user", leadId], { encoding: "utf8" }).trim();
 
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(bin, ["serve", ...common, "--addr", `127.0.0.1:${port}`, "--scheduler=off"], {
+  const child: ChildProcess = spawn(bin, ["serve", ...common, "--addr", `127.0.0.1:${port}`, "--metrics-addr=", "--scheduler=off"], {
     stdio: ["ignore", "ignore", "inherit"],
   });
   const exited = new Promise<void>((ok) => child.once("exit", () => ok()));
