@@ -10,6 +10,7 @@ import (
 
 	"github.com/veilig/veilig/backend/household"
 	"github.com/veilig/veilig/backend/metrics"
+	"github.com/veilig/veilig/backend/server"
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/mobile-api/familylink"
 	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
@@ -100,43 +101,18 @@ func familyAnswers(m *metrics.Metrics, next http.Handler) http.Handler {
 			return
 		}
 		recorded := new(bool)
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &server.Recorder{ResponseWriter: w}
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), answerKey{}, recorded)))
 		switch {
 		case *recorded:
 			m.FamilyAnswer(metrics.AnswerRecorded)
-		case sw.status == http.StatusTooManyRequests:
+		case sw.Status() == http.StatusTooManyRequests:
 			m.FamilyAnswer(metrics.AnswerLimited)
-		case sw.status < http.StatusInternalServerError:
+		case sw.Status() < http.StatusInternalServerError:
 			m.FamilyAnswer(metrics.AnswerRefused)
 		}
 	})
 }
-
-// statusWriter remembers the status a handler wrote.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-// WriteHeader records the status.
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-// Write records an implicit 200.
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // FamilyAnswer is household.Service.FamilyAnswer, marking the request's answer recorded for
 // familyAnswers when it stored a check-in (a wrong PIN records none).

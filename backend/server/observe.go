@@ -13,15 +13,17 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// recorder captures status and size for the access log, and keeps streaming working.
-type recorder struct {
+// Recorder wraps a ResponseWriter and remembers the status and size a handler wrote, for the
+// access log and for anyone else who must tell what a handler answered (the family page's
+// answer counts); it keeps streaming and http.ResponseController working.
+type Recorder struct {
 	http.ResponseWriter
 	status int
 	bytes  int64
 }
 
 // WriteHeader records the status.
-func (r *recorder) WriteHeader(code int) {
+func (r *Recorder) WriteHeader(code int) {
 	if r.status == 0 {
 		r.status = code
 	}
@@ -29,7 +31,7 @@ func (r *recorder) WriteHeader(code int) {
 }
 
 // Write counts the bytes written.
-func (r *recorder) Write(b []byte) (int, error) {
+func (r *Recorder) Write(b []byte) (int, error) {
 	if r.status == 0 {
 		r.status = http.StatusOK
 	}
@@ -39,14 +41,18 @@ func (r *recorder) Write(b []byte) (int, error) {
 }
 
 // Flush keeps server streams and gRPC trailers working through the recorder.
-func (r *recorder) Flush() {
+func (r *Recorder) Flush() {
 	if f, ok := r.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
 }
 
 // Unwrap lets http.ResponseController reach the underlying writer.
-func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+func (r *Recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// Status is the status written so far: 0 before anything was written, 200 after a Write
+// without WriteHeader.
+func (r *Recorder) Status() int { return r.status }
 
 // withAccessLog writes one line per request: method, route, status, the RPC's Connect code
 // (for gRPC an error travels in a trailer under HTTP status 200, so the HTTP status alone
@@ -60,7 +66,7 @@ func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 func (s *Server) withAccessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &recorder{ResponseWriter: w}
+		rec := &Recorder{ResponseWriter: w}
 		out := &rpcOutcome{}
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), rpcOutcomeKey{}, out)))
 		if rec.status == 0 {
@@ -132,7 +138,7 @@ func (o *rpcOutcome) set(err error) {
 // codeOf is the RPC's code: as CodeInterceptor saw it, else (errors raised before the
 // interceptors run, such as an undecodable or oversized message) from the gRPC status or the
 // Connect protocol's HTTP status.
-func (o *rpcOutcome) codeOf(r *http.Request, rec *recorder) string {
+func (o *rpcOutcome) codeOf(r *http.Request, rec *Recorder) string {
 	o.mu.Lock()
 	code := o.code
 	o.mu.Unlock()
