@@ -11,26 +11,31 @@ import (
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/veilig/veilig/backend/app"
 	"github.com/veilig/veilig/mobile-api/careapi"
 	veiligv1 "github.com/veilig/veilig/proto/gen/veilig/v1"
 	"github.com/veilig/veilig/sync/hlc"
 )
 
 // Issue 13, point 1, over the wire: one care-team member fills one household with far more
-// than a page; every pull page, as encoded on the wire, stays within the asked max_bytes, and
-// the pages together hold every record with its value. (Each push here is smaller than a
-// page: one write larger than the asked page comes alone, see store.DB.SyncPull.)
+// than a page, in pushes each about 25 times the page; every pull page, as encoded on the
+// wire, stays within the asked max_bytes (the smallest a device may ask), and the pages
+// together hold every record with its value. A smaller max_bytes is refused.
 func TestPullOfOneLargeHouseholdIsPagedWithinMaxBytes(t *testing.T) {
 	t.Parallel()
-	b := setupWith(t, options{quotas: careapi.Quotas{MutationsPerMinute: 1 << 20, PushBytesPerMinute: 1 << 30}})
+	b := setupWith(t, options{quotas: careapi.Quotas{MutationsPerMinute: 1 << 20, PushBytesPerMinute: 1 << 30},
+		maxRequestBytes: app.DefaultMaxRequestBytes})
 	lead := b.token(t, b.region.LeadID)
 	hid := b.region.FirstHouseholdID
-	const pushes, perPush, maxBytes = 60, 50, 32 << 10
+	const pushes, perPush, maxBytes = 4, 250, 32 << 10
+	if _, err := b.sync.Pull(context.Background(), as(lead, &veiligv1.PullRequest{MaxBytes: maxBytes - 1})); connect.CodeOf(err) != connect.CodeInvalidArgument {
+		t.Fatalf("a pull asking %d bytes: %v, want invalid_argument", maxBytes-1, err)
+	}
 	want := map[string]string{}
 	for p := range pushes {
 		var batch []*veiligv1.Mutation
 		for i := range perPush {
-			id, value := uuid.NewString(), fmt.Sprintf("%d-%d-%s", p, i, strings.Repeat("x", 400))
+			id, value := uuid.NewString(), fmt.Sprintf("%d-%d-%s", p, i, strings.Repeat("x", 3000))
 			want[id] = value
 			batch = append(batch, planEdit(hid, id, "agreement", hlc.New(testNow, uint16(i)), 0, "text", value))
 		}

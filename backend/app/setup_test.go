@@ -97,6 +97,8 @@ type options struct {
 	now func() time.Time
 	// quotas set the push and household quotas; zero fields keep the defaults.
 	quotas careapi.Quotas
+	// maxRequestBytes replaces the test request limit of 64 KiB.
+	maxRequestBytes int
 	// tracer, when set with a PostgreSQL database, sees every statement the server sends.
 	tracer pgx.QueryTracer
 	// bound trusts the identity providers bound in the directory (app.BoundIssuers), as veilig
@@ -207,9 +209,13 @@ func setupWith(t *testing.T, o options) *bundle {
 // testConfig is the app configuration of every test server: the store, verifier, clock and
 // logger it is given, with the test limits and o's settings.
 func testConfig(st *store.DB, verifier *auth.Verifier, now func() time.Time, log zerolog.Logger, poll time.Duration, o options) app.Config {
+	maxRequest := 64 << 10
+	if o.maxRequestBytes > 0 {
+		maxRequest = o.maxRequestBytes
+	}
 	return app.Config{
 		Store: st, Verifier: verifier, Now: now, Logger: log,
-		MaxRequestBytes: 64 << 10, PollInterval: poll, LinkSecret: []byte("test secret for family page form tokens, 32+ bytes"),
+		MaxRequestBytes: maxRequest, PollInterval: poll, LinkSecret: []byte("test secret for family page form tokens, 32+ bytes"),
 		StreamsPerProfessional: o.streamsPerProfessional, StreamsPerDevice: o.streamsPerDevice, Quotas: o.quotas,
 		MinAppVersion: o.minAppVersion,
 	}

@@ -116,6 +116,10 @@ type Executor interface {
 	// HouseholdBumpMany is HouseholdLockBump for households the transaction has locked
 	// already (HouseholdLockMany): the bump and the sync pokes, without the lock.
 	HouseholdBumpMany(ctx context.Context, p HouseholdLockBumpParams) ([]HouseholdVersion, error)
+	// HouseholdAdvanceMany raises the versions of households the transaction has locked and
+	// bumped to the given ones (a push whose rows took several versions,
+	// server.Changes.Versions) and records each in sync_pokes; it never lowers a version.
+	HouseholdAdvanceMany(ctx context.Context, versions []HouseholdVersion) error
 	// CareTeamMemberClearLead clears the lead flag of every member of a household.
 	CareTeamMemberClearLead(ctx context.Context, householdID string) error
 	// CareTeamMemberUpsert inserts an assignment or sets its lead flag.
@@ -154,9 +158,9 @@ type Executor interface {
 	// FieldWriteSupersedeMany marks the named stored writes, each by its primary key, no
 	// longer current (their winners are inserted current by the same push).
 	FieldWriteSupersedeMany(ctx context.Context, rows []server.WriteKey) error
-	// FieldWriteReviveMany sets the version of the current writes of the named records to the
-	// version of their record header (a revived record sends its fields again).
-	FieldWriteReviveMany(ctx context.Context, recordIDs []string) error
+	// FieldWriteReviveMany sets the version of each named stored write, by its primary key
+	// (a revived record sends its current fields again, at the versions Plan spread them to).
+	FieldWriteReviveMany(ctx context.Context, rows []server.WriteVersion) error
 	// RecordDeleteListByRecords returns every stored delete of the named records.
 	RecordDeleteListByRecords(ctx context.Context, recordIDs []string) ([]server.DeleteRow, error)
 	// RecordDeleteInsertMany stores new deletes.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"math"
 	"slices"
+
+	"github.com/veilig/veilig/sync/server"
 )
 
 // DefaultPullBytes bounds a pull page when the device does not ask for a size.
@@ -24,10 +26,12 @@ const DefaultPullBytes = 256 << 10
 // ChangeSizeList estimates each version's rows without loading them, the page takes the
 // longest run of versions that fits, and the household's cursor in the page is the last
 // version taken, not the household's, so the device pulls the rest next. Every row of a
-// version is in the same page, so a cursor never falls between the rows of one write. The
-// one case a page can exceed MaxBytes is a single write transaction larger than the whole
-// page on its own (one push, itself bounded by the request size limit): it is sent alone,
-// because splitting it would need a cursor inside a version.
+// version is in the same page, so a cursor never falls between the rows of one version; a
+// push larger than server.VersionBytes spreads its rows over several versions (package
+// sync/server), so any page of server.MinPageBytes or more holds at least one. A version
+// larger than the page (only when MaxBytes is below that minimum, or rows written before
+// versions were spread) is sent alone rather than never. Evictions that do not fit wait for
+// the next page too.
 func (db *DB) SyncPull(ctx context.Context, p SyncPullParams) (*SyncPage, error) {
 	list := db.read().HouseholdListVisible
 	var visible []*Household
@@ -60,7 +64,11 @@ func (db *DB) SyncPull(ctx context.Context, p SyncPullParams) (*SyncPage, error)
 		budget = DefaultPullBytes
 	}
 	used := pageAllowance
-	for _, id := range page.Evicted {
+	for i, id := range page.Evicted {
+		if used+8+len(id) > budget && i > 0 {
+			page.Evicted, page.HasMore = page.Evicted[:i], true
+			return page, nil
+		}
 		used += 8 + len(id)
 	}
 	for _, h := range visible {
@@ -142,16 +150,16 @@ func Size(hc *HouseholdChanges) int {
 	// 128: the household's header and its cursor in the response.
 	n := 128 + len(hc.Household.Code) + len(hc.Household.TeamID)
 	for _, r := range hc.Records {
-		n += 48 + len(r.ID) + len(r.Section)
+		n += server.HeaderBytes(r.ID, r.Section)
 		for _, f := range r.Fields {
-			n += 24 + len(f.Field) + len(f.Value) + len(f.DeviceID)
+			n += server.FieldBytes(f.Field, f.Value, f.DeviceID)
 		}
 	}
 	for _, c := range hc.Conflicts {
-		n += 64 + len(c.ID) + len(c.RecordID) + len(c.Field) + len(c.Value) + len(c.DeviceID) + len(c.AuthorID) + len(c.OverwrittenBy)
+		n += server.ConflictBytes(*c)
 	}
 	for _, c := range hc.CheckIns {
-		n += 64 + len(c.ID) + len(c.ScheduleID) + len(c.Note) + len(c.RecordedBy)
+		n += server.CheckInBytes(*c)
 	}
 	for _, s := range hc.Schedules {
 		n += 96 + len(s.ID) + len(s.Rule) + len(s.TimeZone) + len(s.Channel) + len(s.LeadProfessionalID)

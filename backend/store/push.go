@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -114,6 +116,7 @@ func writeChanges(ctx context.Context, tx Executor, ch server.Changes, now time.
 		rows  int
 		write func() error
 	}{
+		{len(ch.Versions), func() error { return tx.HouseholdAdvanceMany(ctx, advances(ch.Versions)) }},
 		{len(ch.Mutations), func() error { return tx.MutationLogInsertMany(ctx, ch.Mutations) }},
 		{len(ch.Writes), func() error { return tx.FieldWriteInsertMany(ctx, ch.Writes) }},
 		{len(ch.Superseded), func() error { return tx.FieldWriteSupersedeMany(ctx, ch.Superseded) }},
@@ -136,6 +139,16 @@ func writeChanges(ctx context.Context, tx Executor, ch server.Changes, now time.
 		}
 	}
 	return nil
+}
+
+// advances lists a push's spread households (server.Changes.Versions) in id order, the order
+// in which they were locked.
+func advances(versions map[string]int64) []HouseholdVersion {
+	out := make([]HouseholdVersion, 0, len(versions))
+	for _, id := range slices.Sorted(maps.Keys(versions)) {
+		out = append(out, HouseholdVersion{HouseholdID: id, Version: versions[id]})
+	}
+	return out
 }
 
 // PlanEntryUpsert inserts or replaces one plan entry, bumps the household version and

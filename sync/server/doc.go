@@ -37,9 +37,13 @@
 //     the push wrote, once. Edit beats concurrent delete: the delete is stored and answered
 //     merged, and a deleted record an edit brings back is listed in Changes.Revived, so that
 //     the engine sends its current fields again.
-//   - Versions (TestPlanStampsEveryRowWithItsHouseholdVersion): every row a push writes
-//     carries its household's version after the bump (State.Versions), which is what makes
-//     the per-household version a sync cursor.
+//   - Versions (TestPlanStampsEveryRowWithItsHouseholdVersion, TestPlanSpreadsALargePush):
+//     every row a push writes carries its household's version after the bump
+//     (State.Versions), which is what makes the per-household version a sync cursor; a push
+//     whose rows would send more than VersionBytes in a pull spreads them over consecutive
+//     versions from that one up (Changes.Versions, to which the engine raises the household),
+//     none skipped and each within VersionBytes unless it holds one row alone, so that a pull
+//     pages any push.
 //   - Convergence (FuzzPlanConverges, TestPlanConvergesOnRandomBatches): the same mutations
 //     pushed in any batches and order, with re-sends, store the same current values, deleted
 //     flags, conflicts and check-ins, and agree with sync/merge's Apply after every push.

@@ -99,12 +99,22 @@ func (s *stored) load(muts []change.Mutation) server.State {
 func (s *stored) write(st server.State, ch server.Changes) []string {
 	var bad []string
 	fail := func(format string, args ...any) { bad = append(bad, fmt.Sprintf(format, args...)) }
+	// A row carries its household's version after the bump, or one of the versions the push
+	// spread its rows over (Changes.Versions), which then become the household's.
 	version := func(what, household string, v int64) {
-		if want, ok := st.Versions[household]; !ok {
+		want, ok := st.Versions[household]
+		last := max(want, ch.Versions[household])
+		if !ok {
 			fail("%s is of household %q, which the push does not hold", what, household)
-		} else if v != want {
-			fail("%s carries version %d, want its household's %d", what, v, want)
+		} else if v < want || v > last {
+			fail("%s carries version %d, want its household's %d..%d", what, v, want, last)
 		}
+	}
+	for h, v := range ch.Versions {
+		if base, ok := st.Versions[h]; !ok || v <= base {
+			fail("household %s is raised to %d from %d", h, v, base)
+		}
+		s.versions[h] = v
 	}
 	for _, m := range ch.Mutations {
 		if _, dup := s.log[m.MutationID]; dup {
@@ -155,10 +165,23 @@ func (s *stored) write(st server.State, ch server.Changes) []string {
 		}
 		s.records[r.ID] = r
 	}
-	for _, id := range ch.Revived {
-		for i := range s.writes {
-			if w := &s.writes[i]; w.RecordID == id && w.Current {
-				w.Version = s.records[id].Version
+	for _, r := range ch.Revived {
+		i, ok := have[writeKey{r.RecordID, r.Field, r.MutationID}]
+		if !ok || i >= stored || !s.writes[i].Current {
+			fail("revived %v is not a stored current write", r.WriteKey)
+			continue
+		}
+		version("revived "+r.MutationID+"/"+r.Field, s.writes[i].HouseholdID, r.Version)
+		s.writes[i].Version = r.Version
+	}
+	// A revived record sends every current field again: none may keep a version from
+	// before the push.
+	for _, r := range ch.Records {
+		if was, ok := st.Records[r.ID]; ok && was.Deleted && !r.Deleted {
+			for _, w := range s.writes {
+				if w.RecordID == r.ID && w.Current && w.Version < st.Versions[r.HouseholdID] {
+					fail("revived record %s keeps field %s at version %d", r.ID, w.Field, w.Version)
+				}
 			}
 		}
 	}
@@ -201,6 +224,7 @@ func (s *stored) write(st server.State, ch server.Changes) []string {
 	for _, c := range ch.CheckIns {
 		wrote(c.ID, "a check-in")
 	}
+	bad = append(bad, spreadFaults(st, ch)...)
 	return append(bad, s.agreesWithMerge()...)
 }
 
@@ -261,6 +285,67 @@ func (s *stored) agreesWithMerge() []string {
 	}
 	for _, id := range slices.Sorted(maps.Keys(wantConflicts)) {
 		bad = append(bad, fmt.Sprintf("merge has conflict %s, which is not stored", id))
+	}
+	return bad
+}
+
+// spreadFaults checks how a push spread its rows over versions: every version from the
+// household's bumped one to its last is used, and each holds at most server.VersionBytes of
+// what a pull sends (counting a record's header again in each further version its fields
+// reach, as a pull sends it along), unless it holds one row alone.
+func spreadFaults(st server.State, ch server.Changes) []string {
+	type key struct {
+		household string
+		version   int64
+	}
+	bytes, rows := map[key]int{}, map[key]int{}
+	add := func(h string, v int64, n int) { bytes[key{h, v}] += n; rows[key{h, v}]++ }
+	headers := map[string]server.Record{}
+	carried := map[[2]any]bool{}
+	carry := func(record string, v int64) {
+		r := headers[record]
+		if r.Version != v && !carried[[2]any{record, v}] {
+			carried[[2]any{record, v}] = true
+			bytes[key{r.HouseholdID, v}] += server.HeaderBytes(r.ID, r.Section)
+		}
+	}
+	for _, r := range ch.Records {
+		headers[r.ID] = r
+		add(r.HouseholdID, r.Version, server.HeaderBytes(r.ID, r.Section))
+	}
+	for _, w := range ch.Writes {
+		if w.Current {
+			add(w.HouseholdID, w.Version, server.FieldBytes(w.Field, w.Value, w.DeviceID))
+			carry(w.RecordID, w.Version)
+		}
+	}
+	for _, r := range ch.Revived {
+		h := headers[r.RecordID].HouseholdID
+		for _, w := range st.Writes {
+			if w.RecordID == r.RecordID && w.Field == r.Field && w.MutationID == r.MutationID {
+				add(h, r.Version, server.FieldBytes(w.Field, w.Value, w.DeviceID))
+			}
+		}
+		carry(r.RecordID, r.Version)
+	}
+	for _, c := range ch.Conflicts {
+		add(c.HouseholdID, c.Version, server.ConflictBytes(c))
+	}
+	for _, c := range ch.CheckIns {
+		add(c.HouseholdID, c.Version, server.CheckInBytes(c))
+	}
+	var bad []string
+	for k, n := range bytes {
+		if n > server.VersionBytes && rows[k] > 1 {
+			bad = append(bad, fmt.Sprintf("version %d of %s sends %d bytes in %d rows", k.version, k.household, n, rows[k]))
+		}
+	}
+	for h, base := range st.Versions {
+		for v := base + 1; v <= ch.Versions[h]; v++ {
+			if rows[key{h, v}] == 0 {
+				bad = append(bad, fmt.Sprintf("version %d of %s is skipped", v, h))
+			}
+		}
 	}
 	return bad
 }

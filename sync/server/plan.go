@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/veilig/veilig/sync/change"
 	"github.com/veilig/veilig/sync/hlc"
@@ -72,11 +73,21 @@ type Changes struct {
 	Deletes    []DeleteRow
 	// Records are the headers to insert or update.
 	Records []Record
-	// Revived records were deleted and are alive again: their current fields must be sent
-	// again, so their versions move to the record's.
-	Revived   []string
+	// Revived names the stored current writes of records that were deleted and are alive
+	// again: their fields must be sent again, so each moves to the version given.
+	Revived   []WriteVersion
 	Conflicts []change.Conflict
 	CheckIns  []change.CheckIn
+	// Versions holds, for each household whose rows take more than one version (their
+	// pulled size passes VersionBytes), the last of them: its rows carry State.Versions'
+	// version up to this one, and the engine raises the household's version to it.
+	Versions map[string]int64
+}
+
+// WriteVersion is a stored write and the version it moves to.
+type WriteVersion struct {
+	WriteKey
+	Version int64
 }
 
 // MutationRow is one entry of the mutation log, the idempotency record of a push.
@@ -365,16 +376,111 @@ func (pl *planner) finish(ch *Changes) {
 		w.Current = winners[[2]string{w.RecordID, w.Field}] == w.MutationID
 		ch.Writes = append(ch.Writes, w)
 	}
+	revived := map[string]bool{}
 	for _, id := range pl.dirty {
 		rec := pl.records[id]
 		was, existed := pl.st.Records[id]
 		rec.Deleted = pl.replicas[id].State(id).Deleted
 		if existed && was.Deleted && !rec.Deleted {
-			ch.Revived = append(ch.Revived, id)
+			revived[id] = true
 		}
 		ch.Records = append(ch.Records, rec)
 	}
 	for _, id := range pl.changed {
 		ch.Conflicts = append(ch.Conflicts, pl.conflicts[id])
+	}
+	pl.spread(ch, revived, winners)
+}
+
+// spread gives the rows of each household consecutive versions from State.Versions' on, each
+// version holding at most VersionBytes of what a pull sends (or one larger row alone), so
+// that a pull pages even a push larger than its page (issue 13, point 1). Until then every
+// row carries its household's version.
+//
+// A record's header takes the version of its first row and its fields follow it; a version
+// that continues a record also counts the record's header, which a pull sends along with
+// any field of the record in its range. Rows a pull does not send (lost writes, deletes)
+// take their record header's version. Conflicts follow their record, then the conflicts a
+// resolve changed, then check-ins, each in the order the push made them, so the result
+// depends on the push alone.
+func (pl *planner) spread(ch *Changes, revived map[string]bool, winners map[[2]string]string) {
+	type room struct {
+		version int64
+		used    int
+	}
+	rooms := map[string]*room{}
+	place := func(household string, n, carry int) int64 {
+		r := rooms[household]
+		if r == nil {
+			r = &room{version: pl.st.Versions[household]}
+			rooms[household] = r
+		}
+		if r.used > 0 && r.used+n > VersionBytes {
+			r.version, r.used = r.version+1, carry
+		}
+		r.used += n
+		return r.version
+	}
+	writesOf, conflictsOf, deletesOf := map[string][]int{}, map[string][]int{}, map[string][]int{}
+	for i, w := range ch.Writes {
+		writesOf[w.RecordID] = append(writesOf[w.RecordID], i)
+	}
+	for i, c := range ch.Conflicts {
+		conflictsOf[c.RecordID] = append(conflictsOf[c.RecordID], i)
+	}
+	for i, d := range ch.Deletes {
+		deletesOf[d.RecordID] = append(deletesOf[d.RecordID], i)
+	}
+	placed := map[int]bool{} // conflicts placed with their record
+	for ri := range ch.Records {
+		rec := &ch.Records[ri]
+		h, header := rec.HouseholdID, HeaderBytes(rec.ID, rec.Section)
+		rec.Version = place(h, header, 0)
+		for _, i := range writesOf[rec.ID] {
+			if w := &ch.Writes[i]; w.Current {
+				w.Version = place(h, FieldBytes(w.Field, w.Value, w.DeviceID), header)
+			} else {
+				w.Version = rec.Version
+			}
+		}
+		if revived[rec.ID] {
+			// The stored writes that stay current: those of fields the push did not write,
+			// and those that won against it. By field, so the State's row order does not matter.
+			var kept []WriteRow
+			for _, w := range pl.writesOf[rec.ID] {
+				if won, touched := winners[[2]string{w.RecordID, w.Field}]; w.Current && (!touched || won == w.MutationID) {
+					kept = append(kept, w)
+				}
+			}
+			slices.SortFunc(kept, func(a, b WriteRow) int { return strings.Compare(a.Field, b.Field) })
+			for _, w := range kept {
+				ch.Revived = append(ch.Revived, WriteVersion{WriteKey: WriteKey{RecordID: w.RecordID, Field: w.Field, MutationID: w.MutationID},
+					Version: place(h, FieldBytes(w.Field, w.Value, w.DeviceID), header)})
+			}
+		}
+		for _, i := range deletesOf[rec.ID] {
+			ch.Deletes[i].Version = rec.Version
+		}
+		for _, i := range conflictsOf[rec.ID] {
+			ch.Conflicts[i].Version = place(h, ConflictBytes(ch.Conflicts[i]), 0)
+			placed[i] = true
+		}
+	}
+	for i := range ch.Conflicts {
+		if c := &ch.Conflicts[i]; !placed[i] {
+			c.Version = place(c.HouseholdID, ConflictBytes(*c), 0)
+		}
+	}
+	for i := range ch.CheckIns {
+		c := &ch.CheckIns[i]
+		c.Version = place(c.HouseholdID, CheckInBytes(*c), 0)
+	}
+	for h, r := range rooms {
+		if r.version > pl.st.Versions[h] {
+			if ch.Versions == nil {
+				ch.Versions = map[string]int64{}
+			}
+			ch.Versions[h] = r.version
+		}
 	}
 }

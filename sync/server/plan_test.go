@@ -7,6 +7,7 @@ package server_test
 // sync/merge's Apply (current winners, deleted flags, conflicts with their authors).
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -542,11 +543,12 @@ func TestPlanMerges(t *testing.T) {
 			push:  []change.Mutation{edit("m1", "b", "r1", "", fw("phone", "0611", 3, 1))},
 			want:  []string{"m1 applied"},
 			check: func(t *testing.T, ch server.Changes, s *stored) {
-				if !slices.Equal(ch.Revived, []string{"r1"}) || s.records["r1"].Deleted {
+				// The stored current field the push did not write (name) moves to the push's
+				// version, so that a phone that dropped the entry gets all of it again, not
+				// only the new phone.
+				if len(ch.Revived) != 1 || ch.Revived[0].Field != "name" || s.records["r1"].Deleted {
 					t.Fatalf("revived %v, record %+v", ch.Revived, s.records["r1"])
 				}
-				// The engine moves every current field to the record's version, so that a
-				// phone that dropped the entry gets all of it again, not only the new phone.
 				for _, w := range s.writes {
 					if w.Current && w.Version != s.records["r1"].Version {
 						t.Fatalf("current write %s/%s is at version %d, the record at %d", w.MutationID, w.Field, w.Version, s.records["r1"].Version)
@@ -639,7 +641,7 @@ func TestPlanStampsEveryRowWithItsHouseholdVersion(t *testing.T) {
 			if s.versions["h1"] == s.versions["h2"] {
 				t.Fatal("the households share a version: the test would not tell them apart")
 			}
-			if len(ch.Writes) == 0 || len(ch.Superseded) == 0 || len(ch.Deletes) == 0 || len(ch.Records) < 3 || len(ch.Revived) != 1 ||
+			if len(ch.Writes) == 0 || len(ch.Superseded) == 0 || len(ch.Deletes) == 0 || len(ch.Records) < 3 || len(ch.Revived) == 0 ||
 				len(ch.Conflicts) < 2 || len(ch.CheckIns) != 2 || len(ch.Mutations) != 8 {
 				t.Fatalf("the push does not write every kind of row: %+v", ch)
 			}
@@ -650,4 +652,77 @@ func TestPlanStampsEveryRowWithItsHouseholdVersion(t *testing.T) {
 			}
 		},
 	}})
+}
+
+// TestPlanSpreadsALargePush pins how a push larger than server.VersionBytes is spread over
+// consecutive versions (the model checks every version's size and that none is skipped), so
+// that a pull can page it at any size from server.MinPageBytes up.
+func TestPlanSpreadsALargePush(t *testing.T) {
+	big := strings.Repeat("x", 4000)
+	var large []change.Mutation // 20 records of 6 fields of 4,000 bytes: about 480 KB
+	for r := range 20 {
+		var ws []change.FieldWrite
+		for f := range 6 {
+			ws = append(ws, fw(fmt.Sprintf("f%d", f), big, 2, 0))
+		}
+		large = append(large, edit(fmt.Sprintf("m%d", r), "a", fmt.Sprintf("r%d", r), change.SectionAgreement, ws...))
+	}
+	wide := []change.FieldWrite{} // one record of 40 such fields
+	for f := range 40 {
+		wide = append(wide, fw(fmt.Sprintf("f%d", f), big, 1, 0))
+	}
+	runPlanCases(t, []planCase{
+		{
+			name: "a small push keeps one version",
+			push: created,
+			want: []string{"m0 applied"},
+			check: func(t *testing.T, ch server.Changes, s *stored) {
+				if len(ch.Versions) != 0 || s.versions["h1"] != 11 {
+					t.Fatalf("versions %v, household at %d", ch.Versions, s.versions["h1"])
+				}
+			},
+		},
+		{
+			name: "a large push takes consecutive versions, and the household ends at the last",
+			push: append(slices.Clone(large), in("h2", edit("n1", "a", "q1", change.SectionAgreement, fw("f", big, 2, 0))), checkIn("c1", "a", 3)),
+			want: append(outcomesOf(large, "applied"), "n1 applied", "c1 applied"),
+			check: func(t *testing.T, ch server.Changes, s *stored) {
+				// 120 fields of about 4 KB, four to a version of 16 KiB: about 30 versions.
+				if got := ch.Versions["h1"] - 11; got < 25 || got > 45 {
+					t.Fatalf("h1 spread over %d more versions, want about 30", got)
+				}
+				if _, ok := ch.Versions["h2"]; ok || s.versions["h2"] != 21 {
+					t.Fatalf("h2, which got one small edit, took versions %v", ch.Versions)
+				}
+				if s.versions["h1"] != ch.Versions["h1"] {
+					t.Fatalf("h1 at %d, want the push's last version %d", s.versions["h1"], ch.Versions["h1"])
+				}
+				for _, m := range ch.Mutations {
+					if m.HouseholdID == "h1" && m.Version != 11 {
+						t.Fatalf("log entry %s at %d: the log keeps the bumped version", m.MutationID, m.Version)
+					}
+				}
+			},
+		},
+		{
+			name:  "a revived record's stored fields are spread too",
+			given: [][]change.Mutation{{edit("w0", "a", "r1", change.SectionAgreement, wide...)}, {del("d1", "a", "r1", 4, 1)}},
+			push:  []change.Mutation{edit("m1", "b", "r1", "", fw("f0", "nieuw", 3, 1))},
+			want:  []string{"m1 applied"},
+			check: func(t *testing.T, ch server.Changes, s *stored) {
+				if len(ch.Revived) != 39 || ch.Versions["h1"] < s.records["r1"].Version+8 {
+					t.Fatalf("revived %d writes, record at %d, household to %d", len(ch.Revived), s.records["r1"].Version, ch.Versions["h1"])
+				}
+			},
+		},
+	})
+}
+
+// outcomesOf renders the same outcome for every mutation, as outcomes does.
+func outcomesOf(ms []change.Mutation, outcome string) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.ID+" "+outcome)
+	}
+	return out
 }

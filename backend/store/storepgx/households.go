@@ -49,6 +49,13 @@ func (e executor) HouseholdBumpMany(ctx context.Context, p store.HouseholdLockBu
 	return store.All(res, "bump households", householdVersion)(q.HouseholdBump(ctx, e.db, dbsqlc.HouseholdBumpParams{IDs: p.IDs, Now: p.Now}))
 }
 
+func (e executor) HouseholdAdvanceMany(ctx context.Context, vs []store.HouseholdVersion) error {
+	return res.Err("advance households", q.HouseholdAdvance(ctx, e.db, dbsqlc.HouseholdAdvanceParams{
+		IDs:      store.Column(vs, func(v store.HouseholdVersion) string { return v.HouseholdID }),
+		Versions: store.Column(vs, func(v store.HouseholdVersion) int64 { return v.Version }),
+	}))
+}
+
 func (e executor) HouseholdListVisible(ctx context.Context, p store.HouseholdListVisibleParams) ([]*store.Household, error) {
 	return store.All(res, "list households of "+p.ProfessionalID, household)(q.HouseholdListVisible(ctx, e.db,
 		dbsqlc.HouseholdListVisibleParams{ProfessionalID: p.ProfessionalID, AfterID: p.AfterID, MaxRows: int32(p.Limit)}))

@@ -115,8 +115,13 @@ func (e executor) FieldWriteSupersedeMany(ctx context.Context, rows []server.Wri
 	}))
 }
 
-func (e executor) FieldWriteReviveMany(ctx context.Context, recordIDs []string) error {
-	return res.Err(fmt.Sprintf("revive %d records", len(recordIDs)), q.FieldWriteReviveMany(ctx, e.db, recordIDs))
+func (e executor) FieldWriteReviveMany(ctx context.Context, rows []server.WriteVersion) error {
+	return res.Err(fmt.Sprintf("revive %d field writes", len(rows)), q.FieldWriteReviveMany(ctx, e.db, dbsqlc.FieldWriteReviveManyParams{
+		RecordID:   store.Column(rows, func(r server.WriteVersion) string { return r.RecordID }),
+		Field:      store.Column(rows, func(r server.WriteVersion) string { return r.Field }),
+		MutationID: store.Column(rows, func(r server.WriteVersion) string { return r.MutationID }),
+		Version:    store.Column(rows, func(r server.WriteVersion) int64 { return r.Version }),
+	}))
 }
 
 func (e executor) RecordDeleteListByRecords(ctx context.Context, recordIDs []string) ([]server.DeleteRow, error) {

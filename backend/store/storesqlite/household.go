@@ -61,6 +61,23 @@ func (e *executor) HouseholdBumpMany(ctx context.Context, p store.HouseholdLockB
 	return out, nil
 }
 
+// HouseholdAdvanceMany implements store.Executor: one update and one sync poke per household.
+func (e *executor) HouseholdAdvanceMany(ctx context.Context, vs []store.HouseholdVersion) error {
+	for _, v := range vs {
+		got, err := e.q.HouseholdAdvance(ctx, dbsqlc.HouseholdAdvanceParams{ID: v.HouseholdID, Version: v.Version})
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // already there
+		}
+		if err != nil {
+			return res.Err("advance household", err)
+		}
+		if err := e.q.SyncPokeUpsert(ctx, dbsqlc.SyncPokeUpsertParams{HouseholdID: v.HouseholdID, Version: got}); err != nil {
+			return res.Err("record sync poke", err)
+		}
+	}
+	return nil
+}
+
 // HouseholdListVisible implements store.Executor.
 func (e *executor) HouseholdListVisible(ctx context.Context, p store.HouseholdListVisibleParams) ([]*store.Household, error) {
 	return store.All(res, "list visible households", household)(e.q.HouseholdListVisible(ctx, dbsqlc.HouseholdListVisibleParams{

@@ -111,9 +111,11 @@ func (e *executor) FieldWriteSupersedeMany(ctx context.Context, rows []server.Wr
 	})))
 }
 
-// FieldWriteReviveMany implements store.Executor.
-func (e *executor) FieldWriteReviveMany(ctx context.Context, recordIDs []string) error {
-	return res.Err("revive field writes", e.q.FieldWriteReviveMany(ctx, jsonList(recordIDs)))
+// FieldWriteReviveMany implements store.Executor: one statement per write.
+func (e *executor) FieldWriteReviveMany(ctx context.Context, rows []server.WriteVersion) error {
+	return each("revive field write", rows, func(r server.WriteVersion) error {
+		return e.q.FieldWriteRevive(ctx, dbsqlc.FieldWriteReviveParams{RecordID: r.RecordID, Field: r.Field, MutationID: r.MutationID, Version: r.Version})
+	})
 }
 
 // RecordDeleteListByRecords implements store.Executor.

@@ -91,6 +91,7 @@ func Exercise(t *testing.T, open func(t testing.TB) store.Driver) {
 		{"sync: losing access evicts", testSyncEviction},
 		{"sync: pull pages are bounded in bytes", testSyncPaging},
 		{"sync: one large household is paged within the asked size, skipping nothing", testSyncLargeHouseholdPaged},
+		{"sync: one push larger than a page is paged within the asked size too", testSyncSinglePushPaged},
 	}
 	t.Run("household file: read, and written into an empty store", func(t *testing.T) {
 		t.Parallel()

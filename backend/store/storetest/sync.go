@@ -3,6 +3,7 @@ package storetest
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/veilig/veilig/backend/store"
 	"github.com/veilig/veilig/sync/change"
 	"github.com/veilig/veilig/sync/hlc"
+	"github.com/veilig/veilig/sync/server"
 )
 
 // stamp is the HLC stamp n seconds after t0.
@@ -427,11 +429,23 @@ func testSyncLargeHouseholdPaged(t *testing.T, s *store.DB) {
 		push(t, s, batch...)
 	}
 
+	got, pages := pullPaged(t, s, "p-care", maxBytes, pushes*2)
+	if pages < 10 {
+		t.Errorf("a household of about %d bytes came in %d pages of %d bytes", pushes*perPush*300, pages, maxBytes)
+	}
+	samePulled(t, got, want)
+}
+
+// pullPaged pulls pro's households from the start in pages of maxBytes until nothing is left
+// (at most maxPages), checking that every page is within maxBytes and every cursor moves on,
+// and returns household h1's pulled fields by record and the number of pages.
+func pullPaged(t *testing.T, s *store.DB, pro string, maxBytes, maxPages int) (map[string]map[string]string, int) {
+	t.Helper()
 	got := map[string]map[string]string{}
 	cursors := map[string]int64{}
 	pages := 0
 	for {
-		page := pull(t, s, "p-care", cursors, maxBytes)
+		page := pull(t, s, pro, cursors, maxBytes)
 		pages++
 		size := 0
 		for _, hc := range page.Households {
@@ -458,13 +472,16 @@ func testSyncLargeHouseholdPaged(t *testing.T, s *store.DB) {
 		if !page.HasMore {
 			break
 		}
-		if len(page.Households) == 0 || pages > pushes*2 {
+		if len(page.Households) == 0 || pages > maxPages {
 			t.Fatalf("paging makes no progress after %d pages", pages)
 		}
 	}
-	if pages < 10 {
-		t.Errorf("a household of about %d bytes came in %d pages of %d bytes", pushes*perPush*300, pages, maxBytes)
-	}
+	return got, pages
+}
+
+// samePulled compares pulled fields with the wanted ones.
+func samePulled(t *testing.T, got, want map[string]map[string]string) {
+	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("pulled %d records, want %d", len(got), len(want))
 	}
@@ -475,4 +492,41 @@ func testSyncLargeHouseholdPaged(t *testing.T, s *store.DB) {
 			}
 		}
 	}
+}
+
+// testSyncSinglePushPaged pins the rest of issue 13, point 1: one push far larger than the
+// page (here about 850 KB, within the request limit) spreads over versions, so a pull at the
+// smallest page size a device may ask for gets it in pages within that size, every field
+// included, a revived record's stored fields too, and nothing more after.
+func testSyncSinglePushPaged(t *testing.T, s *store.DB) {
+	syncFixture(t, s)
+	want := map[string]map[string]string{}
+	big := strings.Repeat("v", 2000)
+	var wide []change.FieldWrite
+	for f := range 30 {
+		wide = append(wide, fw(fmt.Sprintf("f%02d", f), big, 1, 0))
+	}
+	push(t, s, edit("m-wide", "h1", "wide", "phone-a", "p-care", change.SectionAgreement, wide...))
+	push(t, s, change.Mutation{ID: "d-wide", HouseholdID: "h1", DeviceID: "phone-a", ProfessionalID: "p-care", Kind: change.KindDelete,
+		RecordID: "wide", Stamp: stamp(3), Seen: stamp(1)})
+	var batch []change.Mutation
+	for n := range 200 {
+		record := fmt.Sprintf("e%03d", n)
+		batch = append(batch, edit(fmt.Sprintf("m%03d", n), "h1", record, "phone-a", "p-care", change.SectionAgreement,
+			fw("a", big, 5, 0), fw("b", big, 5, 0)))
+		want[record] = map[string]string{"a": big, "b": big}
+	}
+	// An edit the delete had not seen brings "wide" back with all 30 fields.
+	batch = append(batch, edit("m-back", "h1", "wide", "phone-b", "p-care", "", fw("f00", "terug", 2, 1)))
+	want["wide"] = map[string]string{"f00": "terug"}
+	for f := 1; f < 30; f++ {
+		want["wide"][fmt.Sprintf("f%02d", f)] = big
+	}
+	push(t, s, batch...)
+
+	got, pages := pullPaged(t, s, "p-care", server.MinPageBytes, 200)
+	if pages < 20 {
+		t.Errorf("a push of about 850 KB came in %d pages of %d bytes", pages, server.MinPageBytes)
+	}
+	samePulled(t, got, want)
 }

@@ -26,6 +26,18 @@ WITH bumped AS (
 )
 SELECT id, version FROM bumped ORDER BY id;
 
+-- HouseholdAdvance raises locked households' versions to the given ones, never lowering one,
+-- and records each in sync_pokes, in one statement as HouseholdBump does.
+-- name: HouseholdAdvance :exec
+WITH advanced AS (
+    UPDATE households AS h SET version = u.version
+    FROM (SELECT unnest(@ids::text[]) AS id, unnest(@versions::bigint[]) AS version) AS u
+    WHERE h.id = u.id AND h.version < u.version
+    RETURNING h.id, h.version
+)
+INSERT INTO sync_pokes (household_id, version) SELECT id, version FROM advanced
+ON CONFLICT (household_id) DO UPDATE SET version = excluded.version;
+
 -- HouseholdListVisible joins households inside each half of household_viewers' union: joined
 -- to the union, the planner estimates the supervisor half at a whole team for everyone and
 -- hashes every household (a sequential scan: 20 ms at 20,000 households for a professional

@@ -65,9 +65,12 @@ FROM (SELECT unnest(@record_id::text[]) AS record_id, unnest(@field::text[]) AS 
         unnest(@mutation_id::text[]) AS mutation_id) AS u
 WHERE f.record_id = u.record_id AND f.field = u.field AND f.mutation_id = u.mutation_id;
 
+-- FieldWriteReviveMany finds each write by its primary key.
 -- name: FieldWriteReviveMany :exec
-UPDATE field_writes AS f SET version = e.version FROM plan_entries AS e
-WHERE e.id = ANY(@record_ids::text[]) AND f.record_id = e.id AND f.is_current;
+UPDATE field_writes AS f SET version = u.version
+FROM (SELECT unnest(@record_id::text[]) AS record_id, unnest(@field::text[]) AS field,
+        unnest(@mutation_id::text[]) AS mutation_id, unnest(@version::bigint[]) AS version) AS u
+WHERE f.record_id = u.record_id AND f.field = u.field AND f.mutation_id = u.mutation_id;
 
 -- name: RecordDeleteListByRecords :many
 SELECT * FROM record_deletes WHERE record_id = ANY(@record_ids::text[]);

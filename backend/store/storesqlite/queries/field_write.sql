@@ -16,9 +16,11 @@ FROM json_each(CAST(@rows AS TEXT)) AS j;
 UPDATE field_writes SET is_current = 0
 WHERE (record_id, field, mutation_id) IN (SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), json_extract(j.value, '$[2]') FROM json_each(CAST(@rows AS TEXT)) AS j);
 
--- name: FieldWriteReviveMany :exec
-UPDATE field_writes SET version = (SELECT e.version FROM plan_entries e WHERE e.id = field_writes.record_id)
-WHERE record_id IN (SELECT value FROM json_each(CAST(@record_ids AS TEXT))) AND is_current = 1;
+-- FieldWriteRevive moves one write, found by its primary key, to a version (a revival is
+-- rare: one statement per write).
+-- name: FieldWriteRevive :exec
+UPDATE field_writes SET version = @version
+WHERE record_id = @record_id AND field = @field AND mutation_id = @mutation_id;
 
 -- ChangeSizeList estimates, per household version in (after, up_to], the bytes a pull would
 -- send for it (the same allowances as store.Size), so a pull can choose how far one page

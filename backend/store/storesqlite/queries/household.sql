@@ -11,6 +11,11 @@ SELECT * FROM households WHERE id = @id;
 UPDATE households SET version = version + 1, updated_at = @now WHERE id = @id
 RETURNING version;
 
+-- HouseholdAdvance raises one household's version to the given one, never lowering it.
+-- name: HouseholdAdvance :one
+UPDATE households SET version = @version WHERE id = @id AND version < @version
+RETURNING version;
+
 -- HouseholdListVisible joins households inside each half of household_viewers' union, so
 -- each half starts from the professional's index (as on PostgreSQL: queries/households.sql
 -- there says why).

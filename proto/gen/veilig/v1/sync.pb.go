@@ -900,7 +900,8 @@ func (x *Cursor) GetVersion() int64 {
 type PullRequest struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Cursors []*Cursor              `protobuf:"bytes,1,rep,name=cursors,proto3" json:"cursors,omitempty"`
-	// Upper bound for the page size in bytes; 0 means 256 KiB. Capped at 4 MiB.
+	// Upper bound for the page size in bytes, honoured by every page: 0 means 256 KiB; else
+	// from 32 KiB (one household version at its largest, see docs/sync.md) to 4 MiB.
 	MaxBytes      uint32 `protobuf:"varint,2,opt,name=max_bytes,json=maxBytes,proto3" json:"max_bytes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1620,11 +1621,10 @@ const file_veilig_v1_sync_proto_rawDesc = "" +
 	"\fserver_stamp\x18\x02 \x01(\x04R\vserverStamp\"X\n" +
 	"\x06Cursor\x12+\n" +
 	"\fhousehold_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vhouseholdId\x12!\n" +
-	"\aversion\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\aversion\"n\n" +
+	"\aversion\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\aversion\"u\n" +
 	"\vPullRequest\x126\n" +
-	"\acursors\x18\x01 \x03(\v2\x11.veilig.v1.CursorB\t\xbaH\x06\x92\x01\x03\x10\x90NR\acursors\x12'\n" +
-	"\tmax_bytes\x18\x02 \x01(\rB\n" +
-	"\xbaH\a*\x05\x18\x80\x80\x80\x02R\bmaxBytes\"k\n" +
+	"\acursors\x18\x01 \x03(\v2\x11.veilig.v1.CursorB\t\xbaH\x06\x92\x01\x03\x10\x90NR\acursors\x12.\n" +
+	"\tmax_bytes\x18\x02 \x01(\rB\x11\xbaH\x0e\xd8\x01\x01*\t\x18\x80\x80\x80\x02(\x80\x80\x02R\bmaxBytes\"k\n" +
 	"\n" +
 	"FieldState\x12\x14\n" +
 	"\x05field\x18\x01 \x01(\tR\x05field\x12\x14\n" +

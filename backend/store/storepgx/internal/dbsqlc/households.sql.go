@@ -102,6 +102,29 @@ func (q *Queries) CareTeamMemberUpsert(ctx context.Context, db DBTX, arg CareTea
 	return err
 }
 
+const householdAdvance = `-- name: HouseholdAdvance :exec
+WITH advanced AS (
+    UPDATE households AS h SET version = u.version
+    FROM (SELECT unnest($1::text[]) AS id, unnest($2::bigint[]) AS version) AS u
+    WHERE h.id = u.id AND h.version < u.version
+    RETURNING h.id, h.version
+)
+INSERT INTO sync_pokes (household_id, version) SELECT id, version FROM advanced
+ON CONFLICT (household_id) DO UPDATE SET version = excluded.version
+`
+
+type HouseholdAdvanceParams struct {
+	IDs      []string
+	Versions []int64
+}
+
+// HouseholdAdvance raises locked households' versions to the given ones, never lowering one,
+// and records each in sync_pokes, in one statement as HouseholdBump does.
+func (q *Queries) HouseholdAdvance(ctx context.Context, db DBTX, arg HouseholdAdvanceParams) error {
+	_, err := db.Exec(ctx, householdAdvance, arg.IDs, arg.Versions)
+	return err
+}
+
 const householdBump = `-- name: HouseholdBump :many
 WITH bumped AS (
     UPDATE households SET version = version + 1, updated_at = $1

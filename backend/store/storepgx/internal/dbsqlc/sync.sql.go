@@ -317,12 +317,27 @@ func (q *Queries) FieldWriteListChanged(ctx context.Context, db DBTX, arg FieldW
 }
 
 const fieldWriteReviveMany = `-- name: FieldWriteReviveMany :exec
-UPDATE field_writes AS f SET version = e.version FROM plan_entries AS e
-WHERE e.id = ANY($1::text[]) AND f.record_id = e.id AND f.is_current
+UPDATE field_writes AS f SET version = u.version
+FROM (SELECT unnest($1::text[]) AS record_id, unnest($2::text[]) AS field,
+        unnest($3::text[]) AS mutation_id, unnest($4::bigint[]) AS version) AS u
+WHERE f.record_id = u.record_id AND f.field = u.field AND f.mutation_id = u.mutation_id
 `
 
-func (q *Queries) FieldWriteReviveMany(ctx context.Context, db DBTX, recordIds []string) error {
-	_, err := db.Exec(ctx, fieldWriteReviveMany, recordIds)
+type FieldWriteReviveManyParams struct {
+	RecordID   []string
+	Field      []string
+	MutationID []string
+	Version    []int64
+}
+
+// FieldWriteReviveMany finds each write by its primary key.
+func (q *Queries) FieldWriteReviveMany(ctx context.Context, db DBTX, arg FieldWriteReviveManyParams) error {
+	_, err := db.Exec(ctx, fieldWriteReviveMany,
+		arg.RecordID,
+		arg.Field,
+		arg.MutationID,
+		arg.Version,
+	)
 	return err
 }
 

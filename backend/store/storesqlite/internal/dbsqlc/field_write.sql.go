@@ -167,13 +167,27 @@ func (q *Queries) FieldWriteListChanged(ctx context.Context, arg FieldWriteListC
 	return items, nil
 }
 
-const fieldWriteReviveMany = `-- name: FieldWriteReviveMany :exec
-UPDATE field_writes SET version = (SELECT e.version FROM plan_entries e WHERE e.id = field_writes.record_id)
-WHERE record_id IN (SELECT value FROM json_each(CAST(?1 AS TEXT))) AND is_current = 1
+const fieldWriteRevive = `-- name: FieldWriteRevive :exec
+UPDATE field_writes SET version = ?1
+WHERE record_id = ?2 AND field = ?3 AND mutation_id = ?4
 `
 
-func (q *Queries) FieldWriteReviveMany(ctx context.Context, recordIds string) error {
-	_, err := q.db.ExecContext(ctx, fieldWriteReviveMany, recordIds)
+type FieldWriteReviveParams struct {
+	Version    int64
+	RecordID   string
+	Field      string
+	MutationID string
+}
+
+// FieldWriteRevive moves one write, found by its primary key, to a version (a revival is
+// rare: one statement per write).
+func (q *Queries) FieldWriteRevive(ctx context.Context, arg FieldWriteReviveParams) error {
+	_, err := q.db.ExecContext(ctx, fieldWriteRevive,
+		arg.Version,
+		arg.RecordID,
+		arg.Field,
+		arg.MutationID,
+	)
 	return err
 }
 

@@ -9,6 +9,24 @@ import (
 	"context"
 )
 
+const householdAdvance = `-- name: HouseholdAdvance :one
+UPDATE households SET version = ?1 WHERE id = ?2 AND version < ?1
+RETURNING version
+`
+
+type HouseholdAdvanceParams struct {
+	Version int64
+	ID      string
+}
+
+// HouseholdAdvance raises one household's version to the given one, never lowering it.
+func (q *Queries) HouseholdAdvance(ctx context.Context, arg HouseholdAdvanceParams) (int64, error) {
+	row := q.db.QueryRowContext(ctx, householdAdvance, arg.Version, arg.ID)
+	var version int64
+	err := row.Scan(&version)
+	return version, err
+}
+
 const householdBump = `-- name: HouseholdBump :one
 UPDATE households SET version = version + 1, updated_at = ?1 WHERE id = ?2
 RETURNING version
