@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -99,7 +100,13 @@ func TestPushSendsAFixedNumberOfStatementsAndCommitsOnce(t *testing.T) {
 		}
 		one := strings.Join(counts[shape][1], ", ")
 		for _, n := range []int{10, 100} {
-			if got := strings.Join(counts[shape][n], ", "); got != one {
+			// A batch whose rows pass server.VersionBytes (the batch of 100 here) spreads over
+			// versions: one more statement, HouseholdAdvance, whatever the batch's size.
+			sent := slices.DeleteFunc(slices.Clone(counts[shape][n]), func(s string) bool { return s == "HouseholdAdvance" })
+			if n == 100 && len(sent) != len(counts[shape][n])-1 {
+				t.Errorf("%s: a batch of %d, about 40 KB of rows, sends no HouseholdAdvance: %v", shape, n, counts[shape][n])
+			}
+			if got := strings.Join(sent, ", "); got != one {
 				t.Errorf("%s: a batch of %d sends\n  %s\nbut a batch of 1 sends\n  %s", shape, n, got, one)
 			}
 		}
